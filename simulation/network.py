@@ -1,0 +1,253 @@
+"""The follower graph: generators, edge-list loading, CSR arrays.
+
+Edges point the way posts travel: an edge u → v means citizen v follows u, so u's posts
+are exposed to v. Nodes 0..n-1 are citizens; node n is the government account, whose
+out-edges reach the citizens who follow it. The graph is kept as CSR arrays
+(`indptr`, `followers`) so a cascade expands its whole frontier with a few numpy calls.
+
+Generators are vectorised numpy (they build a million-citizen graph in seconds) and all
+draw from the run's `network` stream; `barabasi_albert` uses networkx with that stream.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from simulation.scenario import NetworkSettings, ScenarioError
+
+
+@dataclass
+class FollowerGraph:
+    """Directed follower graph over citizens plus the government account (node n)."""
+
+    n_citizens: int
+    indptr: np.ndarray  # int64, length n + 2
+    followers: np.ndarray  # int32, follower ids, grouped by followed node
+    is_leader: np.ndarray  # bool, length n: opinion leaders (most followed)
+    labels: np.ndarray | None = None  # original node labels for an edge-list graph
+
+    @property
+    def government(self) -> int:
+        return self.n_citizens
+
+    @property
+    def n_nodes(self) -> int:
+        return self.n_citizens + 1
+
+    @property
+    def follower_counts(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    @property
+    def follows_government(self) -> np.ndarray:
+        mask = np.zeros(self.n_citizens, dtype=bool)
+        mask[self.followers_of(self.government)] = True
+        return mask
+
+    def followers_of(self, node: int) -> np.ndarray:
+        return self.followers[self.indptr[node] : self.indptr[node + 1]]
+
+    def has_edge(self, source: int, follower: int) -> bool:
+        return bool(np.any(self.followers_of(source) == follower))
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.indptr[-1])
+
+    def mean_citizen_followers(self) -> float:
+        counts = self.follower_counts[: self.n_citizens]
+        return float(counts.mean()) if len(counts) else 0.0
+
+    def to_networkx(self, nodes: np.ndarray | None = None) -> nx.DiGraph:
+        """The graph (or the subgraph on `nodes`) as a networkx DiGraph, for drawing."""
+        keep = None if nodes is None else set(int(x) for x in nodes)
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(self.n_nodes) if keep is None else keep)
+        sources = np.repeat(np.arange(self.n_nodes), self.follower_counts)
+        for u, v in zip(sources.tolist(), self.followers.tolist(), strict=True):
+            if keep is None or (u in keep and v in keep):
+                graph.add_edge(u, v)
+        return graph
+
+
+def build_graph(
+    settings: NetworkSettings, n_citizens: int, follow_share: float, rng: np.random.Generator
+) -> FollowerGraph:
+    """Generate (or load) the citizens' follower graph and attach the government account."""
+    labels = None
+    if settings.kind == "edge_list":
+        src, dst, labels = load_edge_list(Path(settings.edge_list), settings.edge_list_direction)
+        n_citizens = len(labels)
+    elif settings.kind == "heavy_tailed":
+        src, dst = heavy_tailed_edges(
+            n_citizens, settings.mean_following, settings.follower_exponent, rng
+        )
+    elif settings.kind == "small_world":
+        src, dst = small_world_edges(
+            n_citizens, settings.mean_following, settings.rewiring_probability, rng
+        )
+    elif settings.kind == "random":
+        src, dst = random_edges(n_citizens, settings.mean_following, settings.reciprocal, rng)
+    elif settings.kind == "barabasi_albert":
+        src, dst = barabasi_albert_edges(n_citizens, settings.mean_following, rng)
+    else:  # pragma: no cover - the schema refuses other kinds
+        raise ValueError(settings.kind)
+
+    gov_followers = np.flatnonzero(rng.random(n_citizens) < follow_share)
+    src = np.concatenate([src, np.full(len(gov_followers), n_citizens, dtype=np.int64)])
+    dst = np.concatenate([dst, gov_followers.astype(np.int64)])
+    indptr, followers = to_csr(src, dst, n_citizens + 1)
+
+    counts = np.diff(indptr)[:n_citizens]
+    n_leaders = int(round(settings.opinion_leader_share * n_citizens))
+    is_leader = np.zeros(n_citizens, dtype=bool)
+    if n_leaders:
+        # Most-followed citizens; ties broken by a random permutation, not by index.
+        order = np.lexsort((rng.random(n_citizens), -counts))
+        is_leader[order[:n_leaders]] = True
+    return FollowerGraph(n_citizens, indptr, followers, is_leader, labels)
+
+
+def to_csr(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays of unique edges src → dst (self-loops dropped)."""
+    keep = src != dst
+    key = np.unique(src[keep].astype(np.int64) * n_nodes + dst[keep])
+    src_u, dst_u = np.divmod(key, n_nodes)
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src_u, minlength=n_nodes), out=indptr[1:])
+    return indptr, dst_u.astype(np.int32)
+
+
+def heavy_tailed_edges(
+    n: int, mean_following: float, exponent: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chung-Lu style directed graph: follower counts follow a power law of `exponent`.
+
+    Every citizen follows Poisson(mean_following) accounts, each chosen with probability
+    proportional to a popularity weight w_i ∝ (i + i0)^(-1/(exponent-1)); that gives an
+    expected in-degree (followers) distribution with tail exponent `exponent`.
+    """
+    ranks = rng.permutation(n).astype(np.float64)
+    offset = max(1.0, n ** (1.0 / (exponent - 1.0)) / max(mean_following, 1.0) ** 2)
+    weights = (ranks + offset) ** (-1.0 / (exponent - 1.0))
+    cumulative = np.cumsum(weights)
+    cumulative /= cumulative[-1]
+    out_degree = rng.poisson(mean_following, size=n)
+    dst = np.repeat(np.arange(n, dtype=np.int64), out_degree)
+    src = np.searchsorted(cumulative, rng.random(len(dst)), side="right").astype(np.int64)
+    return np.minimum(src, n - 1), dst
+
+
+def small_world_edges(
+    n: int, mean_following: float, rewiring: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Watts-Strogatz ring of mutual follows with rewiring probability `rewiring`."""
+    half = max(1, int(round(mean_following / 2)))
+    half = min(half, (n - 1) // 2)
+    base = np.repeat(np.arange(n, dtype=np.int64), half)
+    offsets = np.tile(np.arange(1, half + 1, dtype=np.int64), n)
+    target = (base + offsets) % n
+    rewire = rng.random(len(target)) < rewiring
+    target[rewire] = rng.integers(0, n, size=int(rewire.sum()))
+    return np.concatenate([base, target]), np.concatenate([target, base])
+
+
+def random_edges(
+    n: int, mean_following: float, reciprocal: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Erdős-Rényi G(n, p) with p = mean_following / (n - 1); directed or mutual."""
+    p = min(1.0, mean_following / max(n - 1, 1))
+    pairs = n * (n - 1) // (2 if reciprocal else 1)
+    m = int(rng.binomial(pairs, p))
+    chosen = np.empty(0, dtype=np.int64)
+    while len(chosen) < m:
+        need = m - len(chosen)
+        a = rng.integers(0, n, size=need + need // 10 + 16, dtype=np.int64)
+        b = rng.integers(0, n, size=len(a), dtype=np.int64)
+        keep = a != b
+        a, b = a[keep], b[keep]
+        if reciprocal:
+            a, b = np.minimum(a, b), np.maximum(a, b)
+        key = a * n + b
+        chosen = np.concatenate([chosen, key])
+        _, first = np.unique(chosen, return_index=True)
+        chosen = chosen[np.sort(first)]  # keep draw order so truncation is unbiased
+    chosen = chosen[:m]
+    src, dst = np.divmod(chosen, n)
+    if reciprocal:
+        return np.concatenate([src, dst]), np.concatenate([dst, src])
+    return src, dst
+
+
+def barabasi_albert_edges(
+    n: int, mean_following: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Barabási-Albert graph (networkx, seeded from the stream) as mutual follows."""
+    m = max(1, int(round(mean_following / 2)))
+    graph = nx.barabasi_albert_graph(n, min(m, n - 1), seed=rng)
+    edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    return (
+        np.concatenate([edges[:, 0], edges[:, 1]]),
+        np.concatenate([edges[:, 1], edges[:, 0]]),
+    )
+
+
+_HEADER_WORDS = {"source", "target", "follower", "followee", "from", "to", "u", "v", "node"}
+
+
+def load_edge_list(path: Path, direction: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read 'a b' (whitespace) or 'a,b' (CSV) lines; '#' starts a comment; a header is allowed.
+
+    Returns (src, dst, labels): posts travel src → dst; node i carries `labels[i]`.
+    """
+    where = "network.edge_list"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), where, f"cannot read edge list: {exc}") from None
+    rows: list[tuple[str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        fields = next(csv.reader([line])) if "," in line else line.split()
+        fields = [f.strip() for f in fields if f.strip()]
+        if len(fields) < 2:
+            raise ScenarioError(
+                str(path), where, f"line {number}: expected two node ids, got {line!r}"
+            )
+        if not rows and {f.lower() for f in fields[:2]} & _HEADER_WORDS:
+            continue
+        rows.append((fields[0], fields[1]))
+    if not rows:
+        raise ScenarioError(str(path), where, "edge list has no edges")
+    a = np.array([r[0] for r in rows])
+    b = np.array([r[1] for r in rows])
+    labels, codes = np.unique(np.concatenate([a, b]), return_inverse=True)
+    if np.all([_is_int(x) for x in labels[: min(len(labels), 1000)]]):
+        # Numeric labels: order nodes numerically, not as text.
+        numeric = np.array([int(x) for x in labels])
+        order = np.argsort(numeric, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        codes = rank[codes]
+        labels = labels[order]
+    first, second = codes[: len(rows)].astype(np.int64), codes[len(rows) :].astype(np.int64)
+    if direction == "follower_followee":
+        return second, first, labels
+    if direction == "followee_follower":
+        return first, second, labels
+    return np.concatenate([first, second]), np.concatenate([second, first]), labels
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True

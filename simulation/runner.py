@@ -1,0 +1,71 @@
+"""Runs are pure functions: `run_one(scenario, seed)` → RunResult.
+
+Everything else (replications, comparisons, sweeps, executors) composes this function,
+so the same scenario and seed give identical numbers wherever they run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from simulation.model import GovernmentResponseModel
+from simulation.scenario import Scenario
+
+PROVENANCE_KEYS = ("scenario", "scenario_hash", "seed", "version")
+
+
+@dataclass
+class RunResult:
+    """Outputs of one run: summary metrics, daily series, provenance."""
+
+    summary: dict[str, float]
+    daily: pd.DataFrame
+    provenance: dict[str, object] = field(default_factory=dict)
+
+    def summary_record(self) -> dict[str, object]:
+        """Provenance and summary metrics in one flat record."""
+        return {**self.provenance, **self.summary}
+
+    def write(self, out_dir: str | Path, series_format: str = "csv") -> dict[str, Path]:
+        """Write summary.json and daily.csv (or daily.parquet) into `out_dir`."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        summary_path = out / "summary.json"
+        summary_path.write_text(
+            json.dumps(self.summary_record(), indent=2, allow_nan=True) + "\n", encoding="utf-8"
+        )
+        if series_format == "parquet":
+            series_path = out / "daily.parquet"
+            self.daily.to_parquet(series_path, index=False)
+        elif series_format == "csv":
+            series_path = out / "daily.csv"
+            self.daily.to_csv(series_path, index=False)
+        else:
+            raise ValueError(f"unknown series format '{series_format}'; use 'csv' or 'parquet'")
+        return {"summary": summary_path, "daily": series_path}
+
+
+def run_one(
+    scenario: Scenario,
+    seed: int | None = None,
+    days: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run one scenario with one seed and return its results. Pure: no global state."""
+    model = GovernmentResponseModel(scenario, seed=seed, days=days)
+    model.run(progress=progress)
+    return result_of(model)
+
+
+def result_of(model: GovernmentResponseModel) -> RunResult:
+    """Results of a model that has run (or is part way through)."""
+    provenance = model.provenance()
+    daily = model.metrics.daily_frame()
+    for key in reversed(PROVENANCE_KEYS):
+        daily.insert(0, key, provenance[key])
+    return RunResult(summary=model.summary(), daily=daily, provenance=provenance)

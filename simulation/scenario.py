@@ -1,0 +1,1002 @@
+"""Scenario files: the validated schema, TOML loading, `extends`, dotted overrides, errors.
+
+A scenario is data. Every field below has a default, a unit and a description; the
+README's scenario reference is generated from these definitions (`tests/test_docs.py`
+checks that it is current). Scenario files never execute code.
+
+Loading order: the file's TOML → merged over the file it `extends` (recursively) →
+dotted overrides (`staffing.operators=6`) → validation → mechanism preset resolved.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+NEED_KINDS = ("consultation", "request", "complaint", "suggestion")
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used, with where and why.
+
+    `source` is the file (or "--set" for command-line overrides), `field` the dotted
+    path inside the scenario, `message` what is wrong and what is allowed.
+    """
+
+    def __init__(self, source: str, field: str | None, message: str):
+        self.source = source
+        self.field = field
+        self.message = message
+        where = f"{source}: {field}" if field else source
+        super().__init__(f"{where}: {message}")
+
+
+class Section(BaseModel):
+    """Base for every scenario section: unknown keys are refused, assignment re-validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class RunSettings(Section):
+    """How long to simulate and with which root seed."""
+
+    days: int = Field(30, ge=1, le=3650, description="Length of the run [days]; one step is one hour.")
+    seed: int = Field(
+        1, ge=0, description="Root random seed; every random stream is derived from it [integer]."
+    )
+    start_weekday: Weekday = Field("monday", description="Weekday of day 0 of the run.")
+
+
+class CalendarSettings(Section):
+    """Working week, office hours and holidays (MODEL.md §3)."""
+
+    office_hours_start: int = Field(
+        9, ge=0, le=23, description="Hour offices open on working days [hour of day, 0-23]."
+    )
+    office_hours_end: int = Field(
+        17, ge=1, le=24, description="Hour offices close on working days [hour of day, 1-24]."
+    )
+    working_weekdays: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS[:5]),
+        description="Weekdays on which offices open [names].",
+    )
+    holidays: list[int] = Field(
+        default_factory=list,
+        description="Days of the run on which offices stay closed [day index from 0].",
+    )
+
+    @model_validator(mode="after")
+    def _office_hours_ordered(self) -> CalendarSettings:
+        if self.office_hours_end <= self.office_hours_start:
+            raise ValueError(
+                f"office_hours_end ({self.office_hours_end}) must be after "
+                f"office_hours_start ({self.office_hours_start})"
+            )
+        return self
+
+
+class PopulationSettings(Section):
+    """Citizens: how many, how active, how patient, how trusting (MODEL.md §2, §4.1)."""
+
+    citizens: int = Field(
+        10_000,
+        ge=10,
+        le=20_000_000,
+        description="Number of citizens [people]; ignored when network.kind = 'edge_list' "
+        "(the file's node count is used).",
+    )
+    need_rate_per_day: float = Field(
+        0.01,
+        ge=0.0,
+        le=10.0,
+        description="Mean new needs per citizen per day at average activity [needs/citizen/day].",
+    )
+    daily_rhythm: Literal["weibo", "flat"] | list[float] = Field(
+        "weibo",
+        description="Hour-of-day activity profile: 'weibo' (low at night, evening peak), "
+        "'flat', or 24 non-negative weights [relative].",
+    )
+    activity_pareto_shape: float = Field(
+        1.1,
+        gt=1.0,
+        le=10.0,
+        description="Shape of the Pareto distribution of citizen activity; near 1 means a few "
+        "per cent of users write most posts (Fu & Chau 2013) [dimensionless].",
+    )
+    kind_mix: dict[str, float] = Field(
+        default_factory=lambda: {
+            "consultation": 0.58,
+            "request": 0.20,
+            "complaint": 0.17,
+            "suggestion": 0.05,
+        },
+        description="Share of new needs by kind; 58% consultations, 42% demands "
+        "(Beijing 12345, 2019-21) [shares, normalised].",
+    )
+    topic_mix: dict[str, float] = Field(
+        default_factory=lambda: {
+            "pensions": 0.35,
+            "medical_insurance": 0.30,
+            "employment": 0.20,
+            "labour_inspection": 0.15,
+        },
+        description="Share of needs by topic; each topic is handled by the department of the "
+        "same name [shares, normalised].",
+    )
+    multi_department_share: Probability = Field(
+        0.2, description="Share of requests and complaints that need a second department [share]."
+    )
+    complexity_mean: float = Field(
+        0.45,
+        gt=0.0,
+        lt=1.0,
+        description="Mean complexity of a need (Beta distributed); an operator can answer a "
+        "consultation itself when its complexity is below the operator's skill [0-1].",
+    )
+    initial_trust_mean: float = Field(
+        0.55, gt=0.0, lt=1.0, description="Mean initial trust in government (Beta) [0-1]."
+    )
+    initial_trust_concentration: float = Field(
+        10.0,
+        gt=0.0,
+        description="Concentration a+b of the initial trust Beta distribution; larger means "
+        "less spread [dimensionless].",
+    )
+    follow_share: Probability = Field(
+        0.3, description="Share of citizens following the government account [share]."
+    )
+    patience_distribution: Literal["exponential", "lognormal", "none"] = Field(
+        "exponential",
+        description="Distribution of how long a citizen waits for a first reply before "
+        "escalating or giving up; 'none' means citizens wait for ever.",
+    )
+    patience_mean_hours: float = Field(
+        72.0, gt=0.0, description="Mean patience [hours]."
+    )
+    patience_cv: float = Field(
+        1.0, gt=0.0, le=5.0, description="Coefficient of variation of lognormal patience [ratio]."
+    )
+    release_informativeness: Probability = Field(
+        0.05,
+        description="Knowledge a release adds on its topic per unit of population reached "
+        "[knowledge/reach].",
+    )
+    release_consultation_reduction: Probability = Field(
+        0.5,
+        description="Cut in the consultation rate on a topic when knowledge of it is "
+        "complete [share].",
+    )
+    knowledge_half_life_days: float = Field(
+        3.0, gt=0.0, description="Half-life of what releases taught the public [days]."
+    )
+
+
+class ChannelSettings(Section):
+    """How a citizen with a need chooses where to post it (MODEL.md §4.2)."""
+
+    address_base: Probability = Field(
+        0.75,
+        description="Probability that a follower with trust 0.5 addresses the government "
+        "(@-mention or private message) [probability].",
+    )
+    address_trust_slope: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Change in that probability per unit of trust above 0.5 [probability/trust].",
+    )
+    non_follower_factor: Probability = Field(
+        0.4,
+        description="Multiplier on the probability for citizens who do not follow the account "
+        "[ratio].",
+    )
+    public_share: Probability = Field(
+        0.6,
+        description="Share of addressed needs posted as public @-mentions (micro-blog) rather "
+        "than private messages (WeChat) [share].",
+    )
+    vent_probability: dict[str, float] = Field(
+        default_factory=lambda: {
+            "consultation": 0.1,
+            "request": 0.3,
+            "complaint": 0.7,
+            "suggestion": 0.3,
+        },
+        description="Probability, by kind, that a citizen who does not address the government "
+        "vents in a public post instead of staying silent [probability].",
+    )
+
+
+class DiffusionSettings(Section):
+    """Independent-cascade spreading over the follower graph and its effect on trust (§4.3)."""
+
+    repost_probability: Probability = Field(
+        0.005,
+        description="Base probability that a follower exposed to a neutral post reposts it "
+        "[probability per exposure].",
+    )
+    negative_multiplier: float = Field(
+        2.5, ge=0.0, le=100.0, description="Repost multiplier for negative posts [ratio]."
+    )
+    unresolved_multiplier: float = Field(
+        1.5,
+        ge=0.0,
+        le=100.0,
+        description="Extra repost multiplier while a complaint is unresolved [ratio].",
+    )
+    influence_exponent: float = Field(
+        0.2,
+        ge=0.0,
+        le=2.0,
+        description="Repost probability scales with (reposter's followers / mean followers) "
+        "to this power: influential authors spread further [dimensionless].",
+    )
+    reply_repost_probability: Probability = Field(
+        0.02, description="Probability that an exposed follower reposts a government reply."
+    )
+    release_repost_probability: Probability = Field(
+        0.02,
+        description="Probability that an exposed follower reposts an information release.",
+    )
+    exposure_trust_loss: Probability = Field(
+        0.01,
+        description="Share of trust lost per exposure to a visible unresolved complaint, "
+        "escalation or rumour [fraction of current trust].",
+    )
+    exposure_trust_gain: Probability = Field(
+        0.005,
+        description="Share of the gap to full trust gained per exposure to a substantive "
+        "government reply or clarification [fraction of (1 - trust)].",
+    )
+    boilerplate_exposure_loss: Probability = Field(
+        0.003,
+        description="Share of trust lost per exposure to a public boilerplate reply "
+        "[fraction of current trust].",
+    )
+    clarification_repost_factor: Probability = Field(
+        0.2,
+        description="Multiplier on a rumour's repost probability once it is clarified [ratio].",
+    )
+    generations_per_hour: int = Field(
+        1, ge=1, le=50, description="Repost generations a cascade advances per hour [count]."
+    )
+
+
+class ReactionSettings(Section):
+    """How citizens judge replies, silence and escalate (MODEL.md §4.6)."""
+
+    expected_reply_hours: float = Field(
+        24.0, gt=0.0, description="Reply time citizens consider normal [hours]."
+    )
+    lateness_penalty: float = Field(
+        0.3,
+        ge=0.0,
+        le=5.0,
+        description="Satisfaction lost per multiple of the expected reply time beyond it "
+        "[satisfaction units].",
+    )
+    quality_satisfaction: dict[str, float] = Field(
+        default_factory=lambda: {"substantive": 1.0, "partial": 0.2, "boilerplate": -0.4},
+        description="Satisfaction of a timely reply by quality [-1 to 1].",
+    )
+    trust_gain: Probability = Field(
+        0.15,
+        description="Share of the gap to full trust gained per unit of positive satisfaction.",
+    )
+    trust_loss: Probability = Field(
+        0.30,
+        description="Share of trust lost per unit of negative satisfaction; larger than the "
+        "gain: losses move trust faster than gains [fraction].",
+    )
+    abandonment_satisfaction: float = Field(
+        -1.0, ge=-1.0, le=0.0, description="Satisfaction of a citizen who gives up unanswered."
+    )
+    escalation_probability: Probability = Field(
+        0.3,
+        description="Probability that a citizen whose patience runs out escalates (public "
+        "negative re-post, complaint upward) rather than gives up [probability].",
+    )
+    max_escalations: int = Field(
+        2, ge=0, le=10, description="Escalations before a citizen finally gives up [count]."
+    )
+    escalation_patience_factor: float = Field(
+        0.5,
+        gt=0.0,
+        le=10.0,
+        description="Patience after an escalation, as a multiple of a fresh patience draw.",
+    )
+    rating_probability: Probability = Field(
+        0.3, description="Probability that a citizen rates a reply (satisfaction survey)."
+    )
+
+
+class NetworkSettings(Section):
+    """The directed follower graph (MODEL.md §2)."""
+
+    kind: Literal["heavy_tailed", "small_world", "random", "barabasi_albert", "edge_list"] = Field(
+        "heavy_tailed",
+        description="Generator: 'heavy_tailed' (power-law follower counts, Chung-Lu), "
+        "'small_world' (Watts-Strogatz, mutual follows), 'random' (Erdős-Rényi), "
+        "'barabasi_albert' (networkx, mutual follows) or 'edge_list' (a file).",
+    )
+    mean_following: float = Field(
+        20.0,
+        gt=0.0,
+        le=1000.0,
+        description="Mean number of accounts each citizen follows (mean degree) [accounts].",
+    )
+    follower_exponent: float = Field(
+        2.3,
+        gt=2.0,
+        le=5.0,
+        description="Power-law exponent of follower counts for 'heavy_tailed' [dimensionless].",
+    )
+    rewiring_probability: Probability = Field(
+        0.1, description="Watts-Strogatz rewiring probability for 'small_world'."
+    )
+    reciprocal: bool = Field(
+        False,
+        description="For 'random': make every follow mutual (an undirected Erdős-Rényi graph).",
+    )
+    edge_list: str | None = Field(
+        None,
+        description="For 'edge_list': path to a CSV or whitespace file, one edge per line, "
+        "relative to the scenario file.",
+    )
+    edge_list_direction: Literal["follower_followee", "followee_follower", "undirected"] = Field(
+        "follower_followee",
+        description="Meaning of each line 'a b': a follows b; b follows a; or both.",
+    )
+    opinion_leader_share: Probability = Field(
+        0.01, description="Share of citizens with most followers flagged as opinion leaders."
+    )
+
+    @model_validator(mode="after")
+    def _edge_list_given(self) -> NetworkSettings:
+        if self.kind == "edge_list" and not self.edge_list:
+            raise ValueError("kind = 'edge_list' needs network.edge_list = 'path/to/file.csv'")
+        if self.edge_list and self.kind != "edge_list":
+            raise ValueError(
+                f"network.edge_list is set but kind = '{self.kind}'; set kind = 'edge_list'"
+            )
+        return self
+
+
+class MechanismSettings(Section):
+    """Response mechanism: a preset over composable settings (MODEL.md §5).
+
+    Every setting left out takes the preset's value; any may be overridden one by one.
+    """
+
+    preset: MechanismName = Field(
+        "release_only",
+        description="Response mechanism preset: 'release_only', 'reactive', 'closed_loop', "
+        "'joint' or 'proactive'.",
+    )
+    reply_propensity: float | None = Field(
+        None,
+        ge=-5.0,
+        le=5.0,
+        description="Operators' institutional inclination to engage with an item rather than "
+        "leave it; negative where broadcasting is the job [utility units].",
+    )
+    referral: bool | None = Field(
+        None, description="Operators refer items they cannot answer to departments."
+    )
+    coordination: Literal["silo", "joint"] | None = Field(
+        None,
+        description="Multi-department items: 'silo' (one department after another, may "
+        "bounce) or 'joint' (a lead department coordinates, parts in parallel).",
+    )
+    monitoring: bool | None = Field(
+        None,
+        description="Operators monitor public opinion: trending vents and rumours are pulled "
+        "into the inbox.",
+    )
+    monitoring_threshold_impressions: int | None = Field(
+        None, ge=1, description="Impressions at which a public post counts as trending [views]."
+    )
+    queue_discipline: Literal["fifo", "deadline", "visibility"] | None = Field(
+        None,
+        description="Order in which operators take items: arrival, earliest deadline, or "
+        "most visible (impressions, escalations) first.",
+    )
+    release_time_share: Probability | None = Field(
+        None,
+        description="Share of on-duty time operators spend on information releases [share].",
+    )
+    clarify_rumours: bool | None = Field(
+        None, description="Operators post clarifications against monitored rumours."
+    )
+    targeted_releases: bool | None = Field(
+        None,
+        description="Releases address the topic with most recent consultations (otherwise a "
+        "topic drawn from the topic mix).",
+    )
+
+    @model_validator(mode="after")
+    def _fill_from_preset(self) -> MechanismSettings:
+        preset = MECHANISM_PRESETS[self.preset]
+        for name, value in preset.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        return self
+
+
+class DepartmentSettings(Section):
+    """One back office (MODEL.md §2)."""
+
+    staff: int = Field(2, ge=0, le=10_000, description="Staff working on referred items [people].")
+    processing_hours: float = Field(
+        6.0,
+        gt=0.0,
+        description="Mean working time to process one referred item [working hours].",
+    )
+    processing_cv: float = Field(
+        1.0, gt=0.0, le=5.0, description="Coefficient of variation of processing time."
+    )
+    quality: Probability = Field(
+        0.85, description="Probability that a fully processed answer is substantive."
+    )
+    bounce_probability: Probability = Field(
+        0.15,
+        description="Silo coordination: probability the department returns an item as "
+        "'not ours', so the operator must refer it again [probability].",
+    )
+
+
+def _default_departments() -> dict[str, DepartmentSettings]:
+    return {
+        name: DepartmentSettings()
+        for name in ("pensions", "medical_insurance", "employment", "labour_inspection")
+    }
+
+
+class StaffingSettings(Section):
+    """Operators running the account, their skill and shifts; department handover costs."""
+
+    operators: int = Field(
+        2, ge=0, le=10_000, description="Operators on duty in every covered hour [people]."
+    )
+    shifts: Literal["office_hours", "extended", "24x7"] = Field(
+        "office_hours",
+        description="Covered hours: 'office_hours' (calendar office hours), 'extended' "
+        "(08-22 every day) or '24x7'.",
+    )
+    skill_mean: Probability = Field(
+        0.5, description="Mean operator skill / media literacy (Beta distributed) [0-1]."
+    )
+    skill_sd: float = Field(0.15, ge=0.0, le=0.5, description="Spread of operator skill [0-1].")
+    training: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Skill added by training, capped at 1 [skill units].",
+    )
+    handling_minutes: float = Field(
+        20.0, gt=0.0, description="Mean time to write a substantive reply [minutes]."
+    )
+    handling_distribution: Literal["exponential", "lognormal"] = Field(
+        "exponential", description="Distribution of handling time."
+    )
+    handling_cv: float = Field(
+        1.0, gt=0.0, le=5.0, description="Coefficient of variation of lognormal handling time."
+    )
+    partial_share: Probability = Field(
+        0.5, description="Time of a partial reply as a share of a substantive one [ratio]."
+    )
+    boilerplate_minutes: float = Field(
+        3.0, gt=0.0, description="Time to post a boilerplate reply [minutes]."
+    )
+    referral_minutes: float = Field(6.0, gt=0.0, description="Time to refer an item [minutes].")
+    triage_minutes: float = Field(
+        1.0, gt=0.0, description="Time to read an item and leave it [minutes]."
+    )
+    reply_post_minutes: float = Field(
+        5.0, gt=0.0, description="Time to post a department's answer as a reply [minutes]."
+    )
+    clarification_minutes: float = Field(
+        30.0, gt=0.0, description="Time to write a rumour clarification [minutes]."
+    )
+    release_minutes: float = Field(
+        60.0, gt=0.0, description="Time to prepare one information release [minutes]."
+    )
+    motivation: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Weight operators put on reply quality for its own sake [utility/quality].",
+    )
+    load_sensitivity: float = Field(
+        0.25,
+        ge=0.0,
+        le=10.0,
+        description="Price operators put on an hour of work per hour of backlog waiting per "
+        "operator [utility/hour²].",
+    )
+    choice_temperature: float = Field(
+        0.2,
+        gt=0.0,
+        le=10.0,
+        description="Randomness of operators' choice between actions (logit) [utility units].",
+    )
+    escalation_weight: float = Field(
+        0.5,
+        ge=0.0,
+        le=10.0,
+        description="Extra value operators see in replying to an item per escalation (public "
+        "re-posts, complaints upward) [utility/escalation].",
+    )
+    effort_gain: float = Field(
+        0.15,
+        ge=0.0,
+        le=2.0,
+        description="Work-speed increase per unit of appraisal pressure [ratio/pressure].",
+    )
+    department_coordination_hours: float = Field(
+        4.0,
+        ge=0.0,
+        description="Joint handling: lead department's coordination time after the slowest "
+        "part [working hours].",
+    )
+    silo_handoff_hours: float = Field(
+        24.0,
+        ge=0.0,
+        description="Silo handling: delay passing an item from one department to the next "
+        "[hours].",
+    )
+
+
+class AccountabilitySettings(Section):
+    """Appraisal rule, its strength, period and disclosure (MODEL.md §4.7, §5)."""
+
+    rule: Literal["none", "response_rate", "timeliness", "satisfaction"] = Field(
+        "none", description="What appraisal scores: nothing, replies counted, replies within "
+        "the deadline, or citizen satisfaction."
+    )
+    strength: float = Field(
+        1.0, ge=0.0, le=10.0, description="Weight of the appraisal in staff decisions [pressure]."
+    )
+    period_days: int = Field(7, ge=1, le=365, description="Appraisal period [days].")
+    target: Probability = Field(
+        0.8,
+        description="Score below which a unit is under extra pressure (share replied, share on "
+        "time, or satisfaction rescaled to 0-1) [score].",
+    )
+    shortfall_gain: float = Field(
+        2.0, ge=0.0, le=20.0, description="Extra pressure per unit of shortfall below target."
+    )
+    public_disclosure: bool = Field(
+        False, description="Rankings are published, which multiplies pressure."
+    )
+    disclosure_multiplier: float = Field(
+        1.5, ge=1.0, le=10.0, description="Pressure multiplier under public disclosure [ratio]."
+    )
+    deadline_hours: float | None = Field(
+        48.0,
+        gt=0.0,
+        description="Reply deadline in clock hours (State Council 2016 No. 61: 48 h) [hours]; "
+        "used by the timeliness rule and the within-deadline metric.",
+    )
+    deadline_working_days: int | None = Field(
+        None,
+        ge=1,
+        le=60,
+        description="Reply deadline in working days (Guangdong 12345: 2 for consultations); "
+        "replaces deadline_hours when set [working days].",
+    )
+    escalation_priority: bool = Field(
+        True,
+        description="Under a rule, escalated items (complaints upward) jump the queue.",
+    )
+
+
+class BurstEvent(Section):
+    """A scheduled burst of needs, e.g. after a pension-policy change."""
+
+    type: Literal["burst"] = "burst"
+    topic: str = Field(description="Topic whose needs are multiplied.")
+    kinds: list[str] = Field(
+        default_factory=lambda: ["consultation"], description="Kinds of need multiplied."
+    )
+    start_day: float = Field(ge=0.0, description="Start [day of run, may be fractional].")
+    duration_days: float = Field(gt=0.0, description="Duration [days].")
+    multiplier: float = Field(gt=0.0, le=1000.0, description="Rate multiplier [ratio].")
+
+
+class RumourEvent(Section):
+    """Rumour posts seeded at a given time, spreading with their own repost probability."""
+
+    type: Literal["rumour"] = "rumour"
+    topic: str = Field(description="Topic the rumour is about.")
+    day: float = Field(ge=0.0, description="When the rumour appears [day of run, fractional].")
+    posts: int = Field(1, ge=1, le=100_000, description="Number of independent rumour posts.")
+    repost_probability: Probability = Field(
+        0.08, description="Repost probability per exposure (exact: no multipliers apply)."
+    )
+    leaders_first: bool = Field(
+        True, description="Rumours start from opinion leaders (else random citizens)."
+    )
+
+
+Event = Annotated[BurstEvent | RumourEvent, Field(discriminator="type")]
+
+
+class Scenario(Section):
+    """A complete, validated scenario."""
+
+    name: str = Field("scenario", description="Short name, used in outputs.")
+    description: str = Field("", description="The question this scenario answers.")
+    run: RunSettings = Field(default_factory=RunSettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    population: PopulationSettings = Field(default_factory=PopulationSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
+    diffusion: DiffusionSettings = Field(default_factory=DiffusionSettings)
+    reactions: ReactionSettings = Field(default_factory=ReactionSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    mechanism: MechanismSettings = Field(default_factory=MechanismSettings)
+    staffing: StaffingSettings = Field(default_factory=StaffingSettings)
+    departments: dict[str, DepartmentSettings] = Field(default_factory=_default_departments)
+    accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
+    events: list[Event] = Field(default_factory=list)
+
+    @field_validator("departments")
+    @classmethod
+    def _some_department(cls, value: dict[str, DepartmentSettings]) -> dict:
+        if not value:
+            raise ValueError("at least one department is needed")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        pop = self.population
+        _check_mix(pop.kind_mix, NEED_KINDS, "population.kind_mix")
+        _check_mix(pop.topic_mix, tuple(self.departments), "population.topic_mix")
+        for kind in NEED_KINDS:
+            if kind not in self.channels.vent_probability:
+                raise ValueError(f"channels.vent_probability needs a value for '{kind}'")
+        for kind, value in self.channels.vent_probability.items():
+            _check_known(kind, NEED_KINDS, "channels.vent_probability")
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"channels.vent_probability.{kind} = {value} is not in [0, 1]")
+        for quality in ("substantive", "partial", "boilerplate"):
+            value = self.reactions.quality_satisfaction.get(quality)
+            if value is None or not -1.0 <= value <= 1.0:
+                raise ValueError(
+                    f"reactions.quality_satisfaction.{quality} must be given, in [-1, 1]"
+                )
+        _check_known_keys(
+            self.reactions.quality_satisfaction,
+            ("substantive", "partial", "boilerplate"),
+            "reactions.quality_satisfaction",
+        )
+        if isinstance(pop.daily_rhythm, list) and (
+            len(pop.daily_rhythm) != 24
+            or min(pop.daily_rhythm) < 0
+            or sum(pop.daily_rhythm) <= 0
+        ):
+            raise ValueError(
+                "population.daily_rhythm must be 'weibo', 'flat' or 24 non-negative weights "
+                "with a positive sum"
+            )
+        for i, event in enumerate(self.events):
+            _check_known(event.topic, tuple(self.departments), f"events[{i}].topic")
+            if isinstance(event, BurstEvent):
+                for kind in event.kinds:
+                    _check_known(kind, NEED_KINDS, f"events[{i}].kinds")
+        for day in self.calendar.holidays:
+            if day < 0:
+                raise ValueError(f"calendar.holidays: day {day} is negative")
+        return self
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self.departments)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of every resolved field (TOML- and JSON-safe: no None values)."""
+        return _drop_none(self.model_dump(mode="json"))
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def content_hash(self) -> str:
+        """Hash of what determines the outcome: every field except name and description."""
+        data = self.to_dict()
+        data.pop("name", None)
+        data.pop("description", None)
+        data.get("run", {}).pop("seed", None)
+        if self.network.edge_list:
+            data["network"]["edge_list"] = _file_digest(Path(self.network.edge_list))
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+    def with_overrides(self, overrides: dict[str, Any] | list[str]) -> Scenario:
+        """A new scenario with dotted overrides applied (`{"staffing.operators": 6}`)."""
+        raw = self.to_dict()
+        items = _parse_set_items(overrides)
+        for key, value in items:
+            _set_dotted(raw, key, value, "--set")
+        return _validate(raw, "--set")
+
+
+def _check_mix(mix: dict[str, float], allowed: tuple[str, ...], where: str) -> None:
+    for key, value in mix.items():
+        _check_known(key, allowed, where)
+        if value < 0 or not math.isfinite(value):
+            raise ValueError(f"{where}.{key} = {value} must be a non-negative number")
+    if sum(mix.values()) <= 0:
+        raise ValueError(f"{where} must have a positive total")
+
+
+def _check_known(key: str, allowed: tuple[str, ...], where: str) -> None:
+    if key not in allowed:
+        hint = _did_you_mean(key, allowed)
+        raise ValueError(f"{where}: unknown '{key}'{hint}; allowed: {', '.join(allowed)}")
+
+
+def _check_known_keys(mapping: dict, allowed: tuple[str, ...], where: str) -> None:
+    for key in mapping:
+        _check_known(key, allowed, where)
+
+
+def _did_you_mean(key: str, allowed) -> str:
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def bundled_scenario_dir() -> Path:
+    """Folder of the bundled scenario files (the repository's `scenarios/`)."""
+    env = os.environ.get("MICROGOV_SCENARIOS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def resolve_scenario_path(name_or_path: str | os.PathLike) -> Path:
+    """A path as given, or the bundled scenario of that name (`baseline` → scenarios/…)."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists() or os.sep in str(name_or_path):
+        return path
+    return bundled_scenario_dir() / f"{path.name}.toml"
+
+
+def load_scenario(
+    name_or_path: str | os.PathLike, overrides: dict[str, Any] | list[str] | None = None
+) -> Scenario:
+    """Load, merge (`extends`), override and validate a scenario file.
+
+    Raises ScenarioError naming the file, the field path and what is allowed.
+    """
+    path = resolve_scenario_path(name_or_path)
+    raw = _load_raw(path, stack=())
+    raw.setdefault("name", path.stem)
+    for key, value in _parse_set_items(overrides or {}):
+        _set_dotted(raw, key, value, "--set")
+    return _validate(raw, str(path))
+
+
+def _load_raw(path: Path, stack: tuple[Path, ...]) -> dict[str, Any]:
+    source = str(path)
+    if not path.exists():
+        bundled = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
+        hint = _did_you_mean(path.stem, bundled)
+        raise ScenarioError(
+            source, None, f"file not found{hint}; bundled scenarios: {', '.join(bundled)}"
+        )
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(p.name for p in (*stack, resolved))
+        raise ScenarioError(source, "extends", f"circular 'extends': {chain}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, None, f"invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, None, f"cannot read file: {exc}") from None
+    _resolve_relative_paths(raw, path.parent, source)
+    parent_ref = raw.pop("extends", None)
+    if parent_ref is None:
+        return raw
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(source, "extends", "must be a file name such as 'baseline.toml'")
+    parent_path = path.parent / parent_ref
+    if not parent_path.exists():
+        name = parent_ref if parent_ref.endswith(".toml") else f"{parent_ref}.toml"
+        parent_path = bundled_scenario_dir() / Path(name).name
+    if not parent_path.exists():
+        raise ScenarioError(
+            source, "extends", f"'{parent_ref}' not found next to {path.name} or bundled"
+        )
+    try:
+        parent = _load_raw(parent_path, (*stack, resolved))
+    except ScenarioError as exc:
+        if exc.field == "extends" and "circular" in exc.message:
+            raise
+        raise ScenarioError(
+            exc.source, exc.field, exc.message + f" (extended by {path.name})"
+        ) from None
+    parent.pop("name", None)
+    parent.pop("description", None)
+    return _deep_merge(parent, raw)
+
+
+def _resolve_relative_paths(raw: dict, base: Path, source: str) -> None:
+    network = raw.get("network")
+    if isinstance(network, dict) and isinstance(network.get("edge_list"), str):
+        edge_path = Path(network["edge_list"])
+        if not edge_path.is_absolute():
+            edge_path = base / edge_path
+        if not edge_path.exists():
+            raise ScenarioError(source, "network.edge_list", f"file not found: {edge_path}")
+        network["edge_list"] = str(edge_path.resolve())
+
+
+def _deep_merge(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "kind_mix":
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _parse_set_items(overrides: dict[str, Any] | list[str]) -> list[tuple[str, Any]]:
+    if isinstance(overrides, dict):
+        return list(overrides.items())
+    items = []
+    for text in overrides:
+        if "=" not in text:
+            raise ScenarioError("--set", text, "expected key=value, e.g. staffing.operators=6")
+        key, _, value_text = text.partition("=")
+        items.append((key.strip(), _parse_value(value_text.strip())))
+    return items
+
+
+def _parse_value(text: str) -> Any:
+    """A TOML value (`6`, `true`, `[1,2]`, `"x"`), or the bare text as a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _set_dotted(raw: dict, key: str, value: Any, source: str) -> None:
+    parts = key.split(".")
+    node = raw
+    for depth, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise ScenarioError(source, ".".join(parts[: depth + 1]), "is not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def _validate(raw: dict[str, Any], source: str) -> Scenario:
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise _scenario_error(exc, source) from None
+
+
+def _scenario_error(exc: ValidationError, source: str) -> ScenarioError:
+    messages = []
+    first_field = None
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
+        field = _dotted([p for p in loc if p not in ("burst", "rumour")])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_fields(loc[:-1])
+            hint = _did_you_mean(loc[-1], allowed)
+            msg = f"unknown key{hint}; allowed here: {', '.join(allowed)}"
+        elif "input" in err and err["type"] not in ("missing",) and not isinstance(
+            err["input"], dict
+        ):
+            msg = f"{msg} (got {err['input']!r})"
+        first_field = first_field or field
+        messages.append(f"{field}: {msg}" if field else msg)
+    if len(messages) == 1:
+        only = messages[0]
+        if first_field:
+            return ScenarioError(source, first_field, only.split(": ", 1)[1])
+        match = re.match(r"^([\w.\[\]]+): (.*)$", only)
+        if match and "." in match.group(1):
+            return ScenarioError(source, match.group(1), match.group(2))
+        return ScenarioError(source, None, only)
+    return ScenarioError(source, None, "; ".join(messages))
+
+
+def _is_union_tag(part: Any) -> bool:
+    return str(part).startswith("function-")
+
+
+def _dotted(loc: list[str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
+
+
+_DEPARTMENT_MAP = "departments"
+_EVENT_LIST = "events"
+
+
+def _allowed_fields(loc: list[str]) -> list[str]:
+    """Field names allowed at a location, for 'did you mean' hints."""
+    model: Any = Scenario
+    for part in loc:
+        if model == _DEPARTMENT_MAP:
+            model = DepartmentSettings  # any key names a department
+            continue
+        if model == _EVENT_LIST:
+            if part.isdigit():
+                continue
+            model = RumourEvent if part == "rumour" else BurstEvent
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        if model is Scenario and part in (_DEPARTMENT_MAP, _EVENT_LIST):
+            model = part
+            continue
+        annotation = field.annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    if isinstance(model, str):
+        return []
+    return sorted(model.model_fields)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    return scenario.content_hash()
