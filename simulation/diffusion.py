@@ -51,6 +51,27 @@ class Cascade:
         self.visited = self.frontier.copy()
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique for the small arrays of one generation, without its per-call overhead."""
+    if len(values) < 2:
+        return values
+    ordered = np.sort(values)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and how often each occurs (sort based, fast for small arrays)."""
+    if len(values) == 0:
+        return values, values
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, len(ordered)))
+    return ordered[starts], counts
+
+
 class DiffusionEngine:
     """Holds the cascades in flight and expands them generation by generation."""
 
@@ -100,7 +121,7 @@ class DiffusionEngine:
         p_edge = np.repeat(np.minimum(probability_of_sources, 1.0), counts)
         reposted = exposed[self.rng.random(total) < p_edge]
         if len(reposted):
-            reposted = np.unique(reposted)
+            reposted = sorted_unique(reposted)
             reposted = reposted[~self._visited(cascade, reposted)]
             self._mark(cascade, reposted)
             cascade.size += len(reposted)

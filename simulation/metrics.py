@@ -106,7 +106,9 @@ class MetricsRecorder:
             frame[name] = self.counts[name]
         replies = frame.get("replies", pd.Series(np.zeros(self.days)))
         frame["response_rate_of_day"] = np.divide(
-            replies, frame.get("received", replies), out=np.full(self.days, np.nan),
+            replies,
+            frame.get("received", replies),
+            out=np.full(self.days, np.nan),
             where=frame.get("received", replies).to_numpy() > 0,
         )
         frame["median_response_hours"] = [
@@ -130,7 +132,9 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     answered = requests & (status == ANSWERED)
     quality = items.view("quality")
     reply_hours = items.view("reply_time")[answered]
-    on_time = answered & (items.view("created") + items.view("reply_time") <= items.view("deadline"))
+    on_time = answered & (
+        items.view("created") + items.view("reply_time") <= items.view("deadline")
+    )
     n_answered = int(answered.sum())
     counts = model.metrics.counts
     population = model.population
@@ -182,10 +186,16 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         summary[f"received_{name}"] = float(((status != NOT_RECEIVED) & (kind == code)).sum())
     channel = items.view("channel")
     for code, name in enumerate(CHANNEL_NAMES):
-        summary[f"received_via_{name}"] = float(((status != NOT_RECEIVED) & (channel == code)).sum())
+        summary[f"received_via_{name}"] = float(
+            ((status != NOT_RECEIVED) & (channel == code)).sum()
+        )
     summary["received_via_monitoring"] = float(
         ((status != NOT_RECEIVED) & items.view("via_monitoring")).sum()
     )
-    for code, name in ((SUBSTANTIVE, "substantive"), (PARTIAL, "partial"), (BOILERPLATE, "boilerplate")):
+    for code, name in (
+        (SUBSTANTIVE, "substantive"),
+        (PARTIAL, "partial"),
+        (BOILERPLATE, "boilerplate"),
+    ):
         summary[f"replies_{name}"] = float((answered & (quality == code)).sum())
     return summary

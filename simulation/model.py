@@ -47,6 +47,7 @@ from simulation.diffusion import (
     RUMOUR,
     Cascade,
     DiffusionEngine,
+    sorted_unique,
 )
 from simulation.metrics import MetricsRecorder, summarise
 from simulation.network import build_graph
@@ -54,6 +55,7 @@ from simulation.posts import (
     ABANDONED,
     ANSWERED,
     BOILERPLATE,
+    CHANNEL_NAMES,
     COMPLAINT,
     CONSULTATION,
     KIND_NAMES,
@@ -66,7 +68,6 @@ from simulation.posts import (
     SUBSTANTIVE,
     VENT,
     ItemStore,
-    CHANNEL_NAMES,
 )
 from simulation.posts import RUMOUR as RUMOUR_KIND
 from simulation.scenario import NEED_KINDS, BurstEvent, RumourEvent, Scenario
@@ -383,7 +384,7 @@ class GovernmentResponseModel(mesa.Model):
             store.reposts[item] += len(reposted)
             self._maybe_monitor(item, t)
         if post_type == RELEASE and len(exposed):
-            reach = min(1.0, len(np.unique(exposed)) / population.n)
+            reach = min(1.0, len(sorted_unique(exposed)) / population.n)
             informativeness = self.scenario.population.release_informativeness
             k = self.knowledge[cascade.topic]
             self.knowledge[cascade.topic] = k + (1.0 - k) * informativeness * reach
@@ -743,4 +744,3 @@ def _beta_with_mean_sd(mean: float, sd: float, size: int, rng: np.random.Generat
     var = min(sd**2, mean * (1.0 - mean) * 0.99)
     common = mean * (1.0 - mean) / var - 1.0
     return rng.beta(mean * common, (1.0 - mean) * common, size=size)
-

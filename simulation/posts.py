@@ -98,7 +98,9 @@ class ItemStore:
     def status_counts(self) -> dict[str, int]:
         """Received rows by status (the conservation check)."""
         status = self.view("status")
-        return {label: int(np.count_nonzero(status == code)) for code, label in STATUS_NAMES.items()}
+        return {
+            label: int(np.count_nonzero(status == code)) for code, label in STATUS_NAMES.items()
+        }
 
     def received_count(self) -> int:
         return int(np.count_nonzero(self.view("status") != NOT_RECEIVED))

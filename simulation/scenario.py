@@ -66,7 +66,9 @@ class Section(BaseModel):
 class RunSettings(Section):
     """How long to simulate and with which root seed."""
 
-    days: int = Field(30, ge=1, le=3650, description="Length of the run [days]; one step is one hour.")
+    days: int = Field(
+        30, ge=1, le=3650, description="Length of the run [days]; one step is one hour."
+    )
     seed: int = Field(
         1, ge=0, description="Root random seed; every random stream is derived from it [integer]."
     )
@@ -176,9 +178,7 @@ class PopulationSettings(Section):
         description="Distribution of how long a citizen waits for a first reply before "
         "escalating or giving up; 'none' means citizens wait for ever.",
     )
-    patience_mean_hours: float = Field(
-        72.0, gt=0.0, description="Mean patience [hours]."
-    )
+    patience_mean_hours: float = Field(72.0, gt=0.0, description="Mean patience [hours].")
     patience_cv: float = Field(
         1.0, gt=0.0, le=5.0, description="Coefficient of variation of lognormal patience [ratio]."
     )
@@ -568,8 +568,7 @@ class StaffingSettings(Section):
     silo_handoff_hours: float = Field(
         24.0,
         ge=0.0,
-        description="Silo handling: delay passing an item from one department to the next "
-        "[hours].",
+        description="Silo handling: delay passing an item from one department to the next [hours].",
     )
 
 
@@ -577,8 +576,9 @@ class AccountabilitySettings(Section):
     """Appraisal rule, its strength, period and disclosure (MODEL.md §4.7, §5)."""
 
     rule: Literal["none", "response_rate", "timeliness", "satisfaction"] = Field(
-        "none", description="What appraisal scores: nothing, replies counted, replies within "
-        "the deadline, or citizen satisfaction."
+        "none",
+        description="What appraisal scores: nothing, replies counted, replies within "
+        "the deadline, or citizen satisfaction.",
     )
     strength: float = Field(
         1.0, ge=0.0, le=10.0, description="Weight of the appraisal in staff decisions [pressure]."
@@ -697,9 +697,7 @@ class Scenario(Section):
             "reactions.quality_satisfaction",
         )
         if isinstance(pop.daily_rhythm, list) and (
-            len(pop.daily_rhythm) != 24
-            or min(pop.daily_rhythm) < 0
-            or sum(pop.daily_rhythm) <= 0
+            len(pop.daily_rhythm) != 24 or min(pop.daily_rhythm) < 0 or sum(pop.daily_rhythm) <= 0
         ):
             raise ValueError(
                 "population.daily_rhythm must be 'weibo', 'flat' or 24 non-negative weights "
@@ -939,8 +937,10 @@ def _scenario_error(exc: ValidationError, source: str) -> ScenarioError:
             allowed = _allowed_fields(loc[:-1])
             hint = _did_you_mean(loc[-1], allowed)
             msg = f"unknown key{hint}; allowed here: {', '.join(allowed)}"
-        elif "input" in err and err["type"] not in ("missing",) and not isinstance(
-            err["input"], dict
+        elif (
+            "input" in err
+            and err["type"] not in ("missing",)
+            and not isinstance(err["input"], dict)
         ):
             msg = f"{msg} (got {err['input']!r})"
         first_field = first_field or field

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulation.diffusion import unique_counts
 from simulation.posts import (
     BOILERPLATE,
     COMPLAINT,
@@ -97,9 +98,7 @@ class NeedBatch:
 class Population:
     """State arrays of all citizens and their vectorised behaviour."""
 
-    def __init__(
-        self, scenario: Scenario, n: int, follows: np.ndarray, leaders: np.ndarray, rng
-    ):
+    def __init__(self, scenario: Scenario, n: int, follows: np.ndarray, leaders: np.ndarray, rng):
         pop = scenario.population
         self.n = n
         self.settings = pop
@@ -221,11 +220,10 @@ class Population:
         """Trust change of citizens who saw a post, once per exposure."""
         if not len(targets) or (loss == 0.0 and gain == 0.0):
             return
-        nodes, times = np.unique(targets, return_counts=True)
+        nodes, times = unique_counts(targets)
         nodes_mask = nodes < self.n  # the government account has no trust
         nodes, times = nodes[nodes_mask], times[nodes_mask]
         if loss:
             self.trust[nodes] *= (1.0 - loss) ** times
         if gain:
             self.trust[nodes] = 1.0 - (1.0 - self.trust[nodes]) * (1.0 - gain) ** times
-

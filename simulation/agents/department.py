@@ -54,8 +54,14 @@ class Department(mesa.Agent):
         self.record = UnitRecord()
         self.last_score: float | None = None
         # Clock hours from referral to this department's part being done (running mean).
-        self.turnaround_hours = settings.processing_hours * 24.0 / max(
-            1, model.scenario.calendar.office_hours_end - model.scenario.calendar.office_hours_start
+        self.turnaround_hours = (
+            settings.processing_hours
+            * 24.0
+            / max(
+                1,
+                model.scenario.calendar.office_hours_end
+                - model.scenario.calendar.office_hours_start,
+            )
         )
         self.desk = ServiceDesk(
             servers=[Server(on_duty=on_duty) for _ in range(settings.staff)],
@@ -116,9 +122,10 @@ class Department(mesa.Agent):
         to_deadline = items.deadline[item] - now
         full_hours = self.settings.processing_hours / self.effort
         hours = np.array([full_hours, full_hours * QUICK_SHARE])
-        full_sat = self.settings.quality * population.quality_satisfaction[SUBSTANTIVE] + (
-            1.0 - self.settings.quality
-        ) * population.quality_satisfaction[PARTIAL]
+        full_sat = (
+            self.settings.quality * population.quality_satisfaction[SUBSTANTIVE]
+            + (1.0 - self.settings.quality) * population.quality_satisfaction[PARTIAL]
+        )
         outlooks = (
             Outlook(True, full_hours, to_deadline, full_sat - model.lateness_satisfaction(elapsed)),
             Outlook(
@@ -135,8 +142,8 @@ class Department(mesa.Agent):
         backlog_hours = waiting * self.settings.processing_hours / max(1, len(self.desk.servers))
         time_price = staffing.load_sensitivity * backlog_hours / 8.0
         if self.pressure > 0.0:
-            time_price += self.pressure * max(float(np.max(scores / hours)), 0.0) * min(
-                1.0, backlog_hours
+            time_price += (
+                self.pressure * max(float(np.max(scores / hours)), 0.0) * min(1.0, backlog_hours)
             )
         return choose_action(
             values, hours, time_price, staffing.choice_temperature, model.streams["departments"]
