@@ -740,6 +740,9 @@ class Scenario(Section):
     def with_overrides(self, overrides: dict[str, Any] | list[str]) -> Scenario:
         """A new scenario with dotted overrides applied (`{"staffing.operators": 6}`)."""
         raw = self.to_dict()
+        # Mechanism settings the preset filled in stay unset, so a new preset fills them.
+        explicit = self.mechanism.model_fields_set | {"preset"}
+        raw["mechanism"] = {k: v for k, v in raw["mechanism"].items() if k in explicit}
         items = _parse_set_items(overrides)
         for key, value in items:
             _set_dotted(raw, key, value, "--set")
