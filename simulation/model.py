@@ -400,7 +400,8 @@ class GovernmentResponseModel(mesa.Model):
         is_rumour = store.kind[item] == RUMOUR_KIND
         if is_rumour and not mechanism.clarify_rumours:
             return
-        now = float(t)
+        # Seen when it trends, but not before it was posted (posts appear within the hour).
+        now = max(float(t), float(store.created[item]))
         store.status[item] = OPEN
         store.received_at[item] = now
         store.via_monitoring[item] = True
