@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from simulation import Scenario
+from simulation.posts import (
+    ABANDONED,
+    ANSWERED,
+    MENTION,
+    NOT_RECEIVED,
+    OPEN,
+    PRIVATE,
+    REFERRED,
+)
 
 
 def small_scenario(**overrides) -> Scenario:
@@ -17,3 +27,80 @@ def small_scenario(**overrides) -> Scenario:
 @pytest.fixture
 def small() -> Scenario:
     return small_scenario()
+
+
+# --------------------------------------------------------------------------- statistics
+# Helpers for the tests that compare the model with theory or with itself
+# (test_theory, test_invariants, test_directional, test_reproducibility).
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow: long statistical test (still part of `make test`; skip with -m 'not slow')",
+    )
+
+
+def mean_and_se(values) -> tuple[float, float]:
+    """Mean of independent replications and its standard error (sample sd / sqrt(n))."""
+    x = np.asarray(values, dtype=float)
+    if len(x) < 2:
+        raise ValueError("a standard error needs at least two replications")
+    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))
+
+
+# --------------------------------------------------------------------------- item invariants
+
+_RECEIVED_STATUSES = (OPEN, REFERRED, ANSWERED, ABANDONED)
+
+
+def item_problems(model, before: np.ndarray | None = None) -> list[str]:
+    """Violations of the item conservation laws at this moment (empty when all hold).
+
+    - every received row is exactly one of open, referred, answered, abandoned, and the
+      count of received rows equals the `received` counter summed over the days so far;
+    - rows the government never saw are public vents or rumours, nothing addressed to it;
+    - answered and abandoned are final: a row in `before` (statuses at an earlier
+      step) that was answered or abandoned still is;
+    - a reply time exists exactly for answered rows and is >= 0; an end time exists
+      exactly for answered and abandoned rows.
+    """
+    store = model.items
+    status = store.view("status")
+    problems: list[str] = []
+    received = status != NOT_RECEIVED
+    unknown = received & ~np.isin(status, _RECEIVED_STATUSES)
+    if unknown.any():
+        problems.append(f"rows {np.flatnonzero(unknown)[:5]} have unknown statuses")
+    by_status = {code: int(np.count_nonzero(status == code)) for code in _RECEIVED_STATUSES}
+    counted = float(np.sum(model.metrics.counts["received"]))
+    if sum(by_status.values()) != int(received.sum()) or int(received.sum()) != counted:
+        problems.append(
+            f"open+referred+answered+abandoned = {sum(by_status.values())}, received rows = "
+            f"{int(received.sum())}, received counter = {counted:.0f}; all three must agree"
+        )
+    channel = store.view("channel")
+    unseen_addressed = ~received & np.isin(channel, (MENTION, PRIVATE))
+    if unseen_addressed.any():
+        problems.append(f"addressed rows {np.flatnonzero(unseen_addressed)[:5]} never received")
+    if before is not None:
+        old = before[: len(status)]
+        final = np.isin(old, (ANSWERED, ABANDONED))
+        changed = final & (status[: len(old)] != old)
+        if changed.any():
+            problems.append(f"final rows {np.flatnonzero(changed)[:5]} changed status")
+    reply_time = store.view("reply_time")
+    answered = status == ANSWERED
+    has_reply = ~np.isnan(reply_time)
+    if (has_reply != answered).any():
+        problems.append(
+            f"rows {np.flatnonzero(has_reply != answered)[:5]}: reply time without answer "
+            "or answer without reply time"
+        )
+    if (reply_time[has_reply] < 0).any():
+        problems.append(f"negative reply times: {reply_time[has_reply & (reply_time < 0)][:5]}")
+    ended = ~np.isnan(store.view("ended_at"))
+    finished = answered | (status == ABANDONED)
+    if (ended != finished).any():
+        problems.append(f"rows {np.flatnonzero(ended != finished)[:5]}: end time mismatch")
+    return problems
