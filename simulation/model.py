@@ -290,7 +290,8 @@ class GovernmentResponseModel(mesa.Model):
 
     def _receive(self, item: int, day: int) -> None:
         store = self.items
-        self.metrics.add(day, "received")
+        if store.kind[item] != RUMOUR_KIND:  # rumours are not requests (as in the summary)
+            self.metrics.add(day, "received")
         self.metrics.add(day, f"received_{KIND_NAMES[store.kind[item]]}")
         self.metrics.add(day, f"received_via_{CHANNEL_NAMES[store.channel[item]]}")
 
