@@ -816,11 +816,31 @@ def load_scenario(
     Raises ScenarioError naming the file, the field path and what is allowed.
     """
     path = resolve_scenario_path(name_or_path)
+    if not path.exists() and path != Path(name_or_path):
+        bundled = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
+        raise ScenarioError(
+            str(name_or_path),
+            None,
+            f"neither a file nor a bundled scenario{_did_you_mean(path.stem, bundled)}; "
+            f"bundled scenarios: {', '.join(bundled)}",
+        )
     raw = _load_raw(path, stack=())
     raw.setdefault("name", path.stem)
-    for key, value in _parse_set_items(overrides or {}):
+    items = _parse_set_items(overrides or {})
+    for key, value in items:
         _set_dotted(raw, key, value, "--set")
-    return _validate(raw, str(path))
+    try:
+        return _validate(raw, str(path))
+    except ScenarioError as exc:
+        raise _blame_override(exc, items, path) from None
+
+
+def _blame_override(exc: ScenarioError, items: list[tuple[str, Any]], path: Path) -> ScenarioError:
+    """An error in a field set on the command line names the override, not the file."""
+    for key, _ in items:
+        if exc.field and (exc.field == key or exc.field.startswith(key + ".")):
+            return ScenarioError("--set", exc.field, f"{exc.message} (overriding {path})")
+    return exc
 
 
 def _load_raw(path: Path, stack: tuple[Path, ...]) -> dict[str, Any]:
@@ -894,9 +914,9 @@ def _parse_set_items(overrides: dict[str, Any] | list[str]) -> list[tuple[str, A
         return list(overrides.items())
     items = []
     for text in overrides:
-        if "=" not in text:
-            raise ScenarioError("--set", text, "expected key=value, e.g. staffing.operators=6")
         key, _, value_text = text.partition("=")
+        if "=" not in text or not key.strip():
+            raise ScenarioError("--set", text, "expected key=value, e.g. staffing.operators=6")
         items.append((key.strip(), _parse_value(value_text.strip())))
     return items
 
