@@ -62,14 +62,19 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values and how often each occurs (sort based, fast for small arrays)."""
-    if len(values) == 0:
-        return values, values
-    ordered = np.sort(values)
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    counts = np.diff(np.append(starts, len(ordered)))
-    return ordered[starts], counts
+@dataclass(slots=True)
+class Generation:
+    """What one generation of the active cascades did."""
+
+    exposed: np.ndarray  # follower ids exposed, one entry per exposure
+    owner: np.ndarray  # index (into the active list) of the cascade behind each exposure
+    impressions: np.ndarray  # exposures per cascade
+    reposts: np.ndarray  # new reposting nodes per cascade
+
+    @staticmethod
+    def empty() -> Generation:
+        nothing = np.empty(0, dtype=np.int64)
+        return Generation(nothing, nothing, nothing, nothing)
 
 
 class DiffusionEngine:
@@ -96,37 +101,79 @@ class DiffusionEngine:
             return np.ones(len(nodes))
         return self._relative_reach[nodes] ** exponent
 
+    def advance(self, base: np.ndarray, exact: np.ndarray, exponent: float) -> Generation:
+        """Advance every active cascade by one generation, all in one vectorised pass.
+
+        `base[i]` is cascade i's repost probability per exposure; unless `exact[i]`, it is
+        scaled for each reposting node by (followers / mean)^exponent (influence).
+        """
+        cascades = self.active
+        if not cascades:
+            return Generation.empty()
+        sizes = np.fromiter(
+            (len(c.frontier) for c in cascades), dtype=np.int64, count=len(cascades)
+        )
+        owner = np.repeat(np.arange(len(cascades)), sizes)
+        frontier = np.concatenate([c.frontier for c in cascades])
+        p_source = base[owner]
+        if exponent != 0.0 and len(frontier):
+            scaled = p_source * self._relative_reach[frontier] ** exponent
+            p_source = np.where(exact[owner], p_source, scaled)
+        return self._spread(cascades, frontier, owner, p_source)
+
     def expand(
         self, cascade: Cascade, probability_of_sources: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One generation: returns (exposed follower ids, newly activated ids).
+        """One generation of one cascade: (exposed follower ids, newly activated ids).
 
-        `probability_of_sources` is the repost probability for followers of each
+        `probability_of_sources` is the repost probability for the followers of each
         frontier node.
         """
+        owner = np.zeros(len(cascade.frontier), dtype=np.int64)
+        generation = self._spread(
+            [cascade], cascade.frontier, owner, np.asarray(probability_of_sources, dtype=float)
+        )
+        return generation.exposed, cascade.frontier
+
+    def _spread(
+        self, cascades: list[Cascade], frontier: np.ndarray, owner: np.ndarray, p_source
+    ) -> Generation:
         graph = self.graph
-        frontier = cascade.frontier
         starts = graph.indptr[frontier]
         counts = graph.indptr[frontier + 1] - starts
         total = int(counts.sum())
-        if total == 0:
-            cascade.frontier = frontier[:0]
-            return frontier[:0], frontier[:0]
-        # Gather the followers of the whole frontier in one go.
+        n = len(cascades)
+        impressions = (
+            np.bincount(np.repeat(owner, counts), minlength=n)
+            if total
+            else np.zeros(n, dtype=np.int64)
+        )
+        # Gather the followers of every frontier node in one go.
         offsets = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
         exposed = graph.followers[offsets].astype(np.int64)
+        exposure_owner = np.repeat(owner, counts)
         if self.record_exposures:
             self.exposure_log.append((np.repeat(frontier, counts), exposed.copy()))
-        cascade.impressions += total
-        p_edge = np.repeat(np.minimum(probability_of_sources, 1.0), counts)
-        reposted = exposed[self.rng.random(total) < p_edge]
-        if len(reposted):
-            reposted = sorted_unique(reposted)
-            reposted = reposted[~self._visited(cascade, reposted)]
-            self._mark(cascade, reposted)
-            cascade.size += len(reposted)
-        cascade.frontier = reposted
-        return exposed, reposted
+        hit = self.rng.random(total) < np.repeat(np.minimum(p_source, 1.0), counts)
+        empty = frontier[:0]
+        new_counts = np.zeros(n, dtype=np.int64)
+        for cascade, shown in zip(cascades, impressions.tolist(), strict=True):
+            cascade.impressions += shown
+            cascade.frontier = empty
+        if hit.any():
+            n_nodes = graph.n_nodes
+            key = sorted_unique(exposure_owner[hit] * n_nodes + exposed[hit])
+            hit_owner, hit_node = np.divmod(key, n_nodes)
+            bounds = np.searchsorted(hit_owner, np.arange(n + 1))
+            for index in np.flatnonzero(np.diff(bounds)).tolist():
+                cascade = cascades[index]
+                nodes = hit_node[bounds[index] : bounds[index + 1]]
+                nodes = nodes[~self._visited(cascade, nodes)]
+                self._mark(cascade, nodes)
+                cascade.size += len(nodes)
+                cascade.frontier = nodes
+                new_counts[index] = len(nodes)
+        return Generation(exposed, exposure_owner, impressions, new_counts)
 
     @staticmethod
     def _visited(cascade: Cascade, nodes: np.ndarray) -> np.ndarray:

@@ -336,59 +336,71 @@ class GovernmentResponseModel(mesa.Model):
         """Phase 3: every cascade in flight advances; exposures move trust."""
         settings = self.scenario.diffusion
         for _ in range(settings.generations_per_hour):
-            for cascade in self.diffusion.active:
-                if len(cascade.frontier):
-                    self._expand(cascade, t)
+            active = self.diffusion.active
+            if not active:
+                break
+            n = len(active)
+            base, exact = np.empty(n), np.zeros(n, dtype=bool)
+            loss, gain = np.zeros(n), np.zeros(n)
+            for i, cascade in enumerate(active):
+                base[i], exact[i], loss[i], gain[i] = self._cascade_parameters(cascade)
+            generation = self.diffusion.advance(base, exact, settings.influence_exponent)
+            self.population.expose_batch(generation.exposed, generation.owner, loss, gain)
+            self._account_generation(active, generation, loss, t)
             self.diffusion.prune()
         live = {id(c) for c in self.diffusion.active}
         self._cascade_day = {k: v for k, v in self._cascade_day.items() if k in live}
 
-    def _expand(self, cascade: Cascade, t: int) -> None:
+    def _cascade_parameters(self, cascade: Cascade) -> tuple[float, bool, float, float]:
+        """(repost probability, exact?, trust loss, trust gain per exposure) of a post now."""
         settings = self.scenario.diffusion
-        population = self.population
-        store = self.items
         item = cascade.item
-        unresolved = item < 0 or not store.resolved[item]
+        unresolved = item < 0 or not self.items.resolved[item]
         post_type = cascade.post_type
-        loss = gain = 0.0
         if post_type == RUMOUR:
-            p = cascade.probability * cascade.damped
-            probabilities = np.full(len(cascade.frontier), p)
             loss = settings.exposure_trust_loss if unresolved else 0.0
-        else:
-            base = cascade.probability
-            if post_type == NEGATIVE:
-                base *= settings.negative_multiplier
-                if unresolved:
-                    base *= settings.unresolved_multiplier
-                    loss = settings.exposure_trust_loss
-            elif post_type == REPLY:
-                if cascade.quality == SUBSTANTIVE:
-                    gain = settings.exposure_trust_gain
-                elif cascade.quality == BOILERPLATE:
-                    loss = settings.boilerplate_exposure_loss
-            elif post_type == CLARIFICATION:
+            return cascade.probability * cascade.damped, True, loss, 0.0
+        base, loss, gain = cascade.probability, 0.0, 0.0
+        if post_type == NEGATIVE:
+            base *= settings.negative_multiplier
+            if unresolved:
+                base *= settings.unresolved_multiplier
+                loss = settings.exposure_trust_loss
+        elif post_type == REPLY:
+            if cascade.quality == SUBSTANTIVE:
                 gain = settings.exposure_trust_gain
-            probabilities = base * self.diffusion.influence(
-                cascade.frontier, settings.influence_exponent
-            )
-        exposed, reposted = self.diffusion.expand(cascade, probabilities)
-        population.expose(exposed, loss=loss, gain=gain)
+            elif cascade.quality == BOILERPLATE:
+                loss = settings.boilerplate_exposure_loss
+        elif post_type == CLARIFICATION:
+            gain = settings.exposure_trust_gain
+        return base, False, loss, gain
+
+    def _account_generation(self, active: list[Cascade], generation, loss, t: int) -> None:
+        """Impressions, monitoring, largest cascade and release reach after a generation."""
         day = t // HOURS_PER_DAY
-        self.metrics.add(day, "impressions", len(exposed))
-        if loss and post_type != REPLY:
-            self.metrics.add(day, "negative_impressions", len(exposed))
-        start_day = self._cascade_day.get(id(cascade), day)
-        self.metrics.maximum(start_day, "largest_cascade", cascade.size)
-        if item >= 0:
-            store.impressions[item] += len(exposed)
-            store.reposts[item] += len(reposted)
-            self._maybe_monitor(item, t)
-        if post_type == RELEASE and len(exposed):
-            reach = min(1.0, len(sorted_unique(exposed)) / population.n)
-            informativeness = self.scenario.population.release_informativeness
-            k = self.knowledge[cascade.topic]
-            self.knowledge[cascade.topic] = k + (1.0 - k) * informativeness * reach
+        store = self.items
+        impressions = generation.impressions
+        self.metrics.add(day, "impressions", int(impressions.sum()))
+        for i, cascade in enumerate(active):
+            shown = int(impressions[i])
+            if not shown:
+                continue
+            if loss[i] and cascade.post_type != REPLY:
+                self.metrics.add(day, "negative_impressions", shown)
+            self.metrics.maximum(
+                self._cascade_day.get(id(cascade), day), "largest_cascade", cascade.size
+            )
+            item = cascade.item
+            if item >= 0:
+                store.impressions[item] += shown
+                store.reposts[item] += int(generation.reposts[i])
+                self._maybe_monitor(item, t)
+            elif cascade.post_type == RELEASE:
+                reached = sorted_unique(generation.exposed[generation.owner == i])
+                reach = min(1.0, len(reached) / self.population.n)
+                informativeness = self.scenario.population.release_informativeness
+                k = self.knowledge[cascade.topic]
+                self.knowledge[cascade.topic] = k + (1.0 - k) * informativeness * reach
 
     def _maybe_monitor(self, item: int, t: int) -> None:
         """Monitoring: a trending vent or rumour the government has not seen is pulled in."""
@@ -633,20 +645,18 @@ class GovernmentResponseModel(mesa.Model):
             if store.in_service[item]:
                 continue  # an operator is on it; patience is judged again if it is left
             day = int(when // HOURS_PER_DAY)
-            author = np.array([store.author[item]])
+            author = int(store.author[item])
             if (
                 store.escalations[item] < reactions.max_escalations
                 and rng.random() < reactions.escalation_probability
             ):
                 self._escalate(item, when, day)
-                self.population.update_trust(
-                    author, np.array([reactions.abandonment_satisfaction * 0.5])
-                )
+                self.population.update_trust_one(author, reactions.abandonment_satisfaction * 0.5)
             else:
                 store.status[item] = ABANDONED
                 store.ended_at[item] = when
                 self.metrics.add(day, "abandonments")
-                self.population.update_trust(author, np.array([reactions.abandonment_satisfaction]))
+                self.population.update_trust_one(author, reactions.abandonment_satisfaction)
 
     def _escalate(self, item: int, when: float, day: int) -> None:
         """Public negative re-post, complaint upward; patience starts again."""

@@ -116,7 +116,9 @@ def build_graph(
 def to_csr(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR arrays of unique edges src → dst (self-loops dropped)."""
     keep = src != dst
-    key = np.unique(src[keep].astype(np.int64) * n_nodes + dst[keep])
+    key = np.sort(src[keep].astype(np.int64) * n_nodes + dst[keep])
+    if len(key) > 1:  # drop duplicates (np.unique's hashing is slow on millions of edges)
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     src_u, dst_u = np.divmod(key, n_nodes)
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(src_u, minlength=n_nodes), out=indptr[1:])

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.diffusion import unique_counts
 from simulation.posts import (
     BOILERPLATE,
     COMPLAINT,
@@ -216,14 +215,37 @@ class Population:
         np.add.at(self.trust, citizens, gain - loss)
         self.trust[citizens] = np.clip(self.trust[citizens], 0.0, 1.0)
 
-    def expose(self, targets: np.ndarray, loss: float = 0.0, gain: float = 0.0) -> None:
-        """Trust change of citizens who saw a post, once per exposure."""
-        if not len(targets) or (loss == 0.0 and gain == 0.0):
+    def update_trust_one(self, citizen: int, satisfaction: float) -> None:
+        """`update_trust` for a single judgement (the common case when patience runs out)."""
+        r = self.reactions
+        trust = float(self.trust[citizen])
+        if satisfaction >= 0.0:
+            trust += r.trust_gain * satisfaction * (1.0 - trust)
+        else:
+            trust += r.trust_loss * satisfaction * trust
+        self.trust[citizen] = min(1.0, max(0.0, trust))
+
+    def expose_batch(
+        self, exposed: np.ndarray, owner: np.ndarray, loss: np.ndarray, gain: np.ndarray
+    ) -> None:
+        """Trust change of everyone who saw a post this generation, once per exposure.
+
+        `owner[j]` is the post behind exposure j; `loss`/`gain` are per post: a loss
+        takes that share of current trust, a gain that share of the gap to full trust.
+        """
+        if not len(exposed):
             return
-        nodes, times = unique_counts(targets)
-        nodes_mask = nodes < self.n  # the government account has no trust
-        nodes, times = nodes[nodes_mask], times[nodes_mask]
-        if loss:
-            self.trust[nodes] *= (1.0 - loss) ** times
-        if gain:
-            self.trust[nodes] = 1.0 - (1.0 - self.trust[nodes]) * (1.0 - gain) ** times
+        citizen = exposed < self.n  # the government account has no trust
+        loss_e, gain_e = loss[owner], gain[owner]
+        hurt = citizen & (loss_e > 0.0)
+        if hurt.any():
+            np.multiply.at(self.trust, exposed[hurt], 1.0 - loss_e[hurt])
+        helped = citizen & (gain_e > 0.0)
+        if helped.any():
+            order = np.argsort(exposed[helped], kind="stable")
+            targets = exposed[helped][order]
+            factors = (1.0 - gain_e[helped])[order]
+            starts = np.flatnonzero(np.concatenate(([True], targets[1:] != targets[:-1])))
+            keep = np.multiply.reduceat(factors, starts)
+            nodes = targets[starts]
+            self.trust[nodes] = 1.0 - (1.0 - self.trust[nodes]) * keep
