@@ -27,6 +27,7 @@ from rich.table import Table
 
 from simulation import __version__
 from simulation.metrics import METRICS
+from simulation.runner import run_one
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -249,8 +250,6 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     except OSError as exc:
         raise ScenarioError("--out", None, f"cannot create folder {out_dir}: {exc}") from None
 
-    from simulation.runner import run_one  # the model is imported only when it runs
-
     started = time.perf_counter()
     show_progress = (
         not args.quiet
@@ -258,7 +257,7 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
         and estimate_seconds(scenario, days) > PROGRESS_THRESHOLD_SECONDS
     )
     if show_progress:
-        result = _run_with_progress(run_one, scenario, seed, days, out)
+        result = _run_with_progress(scenario, seed, days, out)
     else:
         result = run_one(scenario, seed=seed)
     elapsed = time.perf_counter() - started
@@ -291,7 +290,7 @@ def estimate_seconds(scenario: Scenario, days: int) -> float:
     return citizens * days * SECONDS_PER_CITIZEN_DAY
 
 
-def _run_with_progress(run_one, scenario: Scenario, seed: int, days: int, console: Console):
+def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Console):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     total_hours = days * 24
