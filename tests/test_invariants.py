@@ -153,7 +153,7 @@ def series_summary_mismatches(model) -> list[str]:
 
 
 @settings(
-    max_examples=20,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -271,8 +271,11 @@ def test_impatient_citizens_make_it_an_erlang_a_queue():
 # --------------------------------------------------------------------------- percolation
 
 
-def rumour_scenario(citizens: int, mean_degree: float, transmissibility: float, posts: int):
-    """Only rumours: an undirected Erdős–Rényi graph, rumours from random citizens,
+def rumour_scenario(
+    citizens: int, mean_degree: float, transmissibility: float, posts: int, mutual: bool = True
+):
+    """Only rumours: an Erdős–Rényi graph (undirected: every follow mutual; or directed,
+    each ordered pair an edge with probability k/(N-1)), rumours from random citizens,
     no needs, no releases, nobody following the government account, and enough repost
     generations per hour that every cascade finishes within the day."""
     return Scenario().with_overrides(
@@ -283,7 +286,7 @@ def rumour_scenario(citizens: int, mean_degree: float, transmissibility: float, 
             "mechanism.preset": "reactive",
             "mechanism.release_time_share": 0.0,
             "network.kind": "random",
-            "network.reciprocal": True,
+            "network.reciprocal": mutual,
             "network.mean_following": mean_degree,
             "diffusion.generations_per_hour": 50,
             "events": [
@@ -312,14 +315,17 @@ def rumour_cascade_sizes(scenario: Scenario, seed: int) -> tuple[np.ndarray, int
     return sizes, model.graph.n_citizens
 
 
-def test_rumours_percolate_like_an_erdos_renyi_graph():
+@pytest.mark.parametrize("mutual", [True, False], ids=["undirected", "directed"])
+def test_rumours_percolate_like_an_erdos_renyi_graph(mutual: bool):
     """k = 4, T = 0.5: S = 0.7968 is both the chance that a rumour becomes large and the
-    share of the population a large one reaches."""
+    share of the population a large one reaches. On the directed graph (mean out- and
+    in-degree k) the giant in- and out-components both have that share, so the same S
+    holds for both."""
     k, T = 4.0, 0.5
     S = giant_component_share(k, T)
     large_share, large_size = [], []
     for seed in range(6):
-        sizes, n = rumour_cascade_sizes(rumour_scenario(3000, k, T, posts=150), seed)
+        sizes, n = rumour_cascade_sizes(rumour_scenario(3000, k, T, 150, mutual), seed)
         large = sizes > 0.1 * n
         # A phase transition: cascades are either a few accounts or most of the graph.
         assert ((sizes < 0.02 * n) | (sizes > 0.6 * n)).all(), f"mid-size cascades: {sizes}"
