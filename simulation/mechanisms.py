@@ -18,7 +18,7 @@ _RELEASE_ONLY = {
     "referral": False,
     "coordination": "silo",
     "monitoring": False,
-    "monitoring_threshold_impressions": 200,
+    "monitoring_threshold_impressions": 50,
     "queue_discipline": "fifo",
     "release_time_share": 0.5,
     "clarify_rumours": False,

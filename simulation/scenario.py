@@ -454,7 +454,7 @@ class DepartmentSettings(Section):
 
     staff: int = Field(2, ge=0, le=10_000, description="Staff working on referred items [people].")
     processing_hours: float = Field(
-        6.0,
+        2.5,
         gt=0.0,
         description="Mean working time to process one referred item [working hours].",
     )
@@ -638,7 +638,7 @@ class RumourEvent(Section):
     day: float = Field(ge=0.0, description="When the rumour appears [day of run, fractional].")
     posts: int = Field(1, ge=1, le=100_000, description="Number of independent rumour posts.")
     repost_probability: Probability = Field(
-        0.08, description="Repost probability per exposure (exact: no multipliers apply)."
+        0.05, description="Repost probability per exposure (exact: no multipliers apply)."
     )
     leaders_first: bool = Field(
         True, description="Rumours start from opinion leaders (else random citizens)."
