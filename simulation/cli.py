@@ -27,7 +27,6 @@ from rich.table import Table
 
 from simulation import __version__
 from simulation.metrics import METRICS
-from simulation.runner import run_one
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -250,6 +249,8 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     except OSError as exc:
         raise ScenarioError("--out", None, f"cannot create folder {out_dir}: {exc}") from None
 
+    from simulation.runner import run_one  # loads Mesa and the model: only when running
+
     started = time.perf_counter()
     show_progress = (
         not args.quiet
@@ -274,7 +275,7 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
         out.print(summary_table(result.summary))
         out.print(f"ran in {elapsed:.1f} s", style="dim")
     written = ", ".join(p.name for p in (paths["summary"], paths["daily"], scenario_path))
-    out.print(f"wrote {written} to {out_dir}", markup=False)
+    out.print(f"wrote {written} to {out_dir}", markup=False, soft_wrap=True)
     return EXIT_OK
 
 
@@ -292,6 +293,8 @@ def estimate_seconds(scenario: Scenario, days: int) -> float:
 
 def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Console):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from simulation.runner import run_one
 
     total_hours = days * 24
     with Progress(
