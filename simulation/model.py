@@ -494,9 +494,14 @@ class GovernmentResponseModel(mesa.Model):
         store.operator[item] = operator
         self.metrics.add(int(now // HOURS_PER_DAY), "referrals")
         self.referrals.refer(item, now)
+        self._rearm_patience(item, now)
 
     def leave(self, item: int, now: float) -> None:
         """An operator read an item and left it; the citizen keeps waiting."""
+        self._rearm_patience(item, now)
+
+    def _rearm_patience(self, item: int, now: float) -> None:
+        """Patience that ran out while an operator held the item is judged now."""
         store = self.items
         if store.expire_at[item] <= now and math.isfinite(store.expire_at[item]):
             store.expire_at[item] = now
@@ -509,9 +514,7 @@ class GovernmentResponseModel(mesa.Model):
         store.version[item] += 1
         self.metrics.add(int(now // HOURS_PER_DAY), "bounces")
         self.operator_desk.submit(item, TASK_NEW, now)
-        if store.expire_at[item] <= now:
-            store.expire_at[item] = now
-            heapq.heappush(self._expiry, (now, item))
+        self._rearm_patience(item, now)
 
     def answer_ready(self, item: int, quality: int, departments: list[int], when: float) -> None:
         """Departments finished; the answer goes to the operators' inbox to be posted."""

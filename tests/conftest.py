@@ -64,7 +64,8 @@ def item_problems(model, before: np.ndarray | None = None) -> list[str]:
     - answered and abandoned are final: a row in `before` (statuses at an earlier
       step) that was answered or abandoned still is;
     - a reply time exists exactly for answered rows and is >= 0; an end time exists
-      exactly for answered and abandoned rows.
+      exactly for answered and abandoned rows;
+    - nobody waits past their patience unless an operator is on their item.
     """
     store = model.items
     status = store.view("status")
@@ -108,4 +109,10 @@ def item_problems(model, before: np.ndarray | None = None) -> list[str]:
     finished = answered | (status == ABANDONED)
     if (ended != finished).any():
         problems.append(f"rows {np.flatnonzero(ended != finished)[:5]}: end time mismatch")
+    # Patience is honoured: after a whole step, nobody still waits past their patience
+    # unless an operator is working on their item at that moment.
+    waiting = np.isin(status, (OPEN, REFERRED)) & ~store.view("in_service")
+    overdue = waiting & (store.view("expire_at") < model.hour)
+    if overdue.any():
+        problems.append(f"rows {np.flatnonzero(overdue)[:5]} wait past their patience")
     return problems
