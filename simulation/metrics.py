@@ -101,16 +101,23 @@ class MetricsRecorder:
             self.snapshots[name][day] = value
 
     def daily_frame(self) -> pd.DataFrame:
+        """One row per day: event counts, ratios of the day, and end-of-day stocks."""
         frame = pd.DataFrame({"day": np.arange(self.days)})
         for name in sorted(self.counts):
             frame[name] = self.counts[name]
-        replies = frame.get("replies", pd.Series(np.zeros(self.days)))
-        frame["response_rate_of_day"] = np.divide(
-            replies,
-            frame.get("received", replies),
-            out=np.full(self.days, np.nan),
-            where=frame.get("received", replies).to_numpy() > 0,
+        column = self.counts.__getitem__  # missing counters read as zeros
+        frame["replies_per_received"] = _ratio(column("replies"), column("received"))
+        frame["one_sided_share"] = _ratio(
+            column("replies_boilerplate") + column("replies_partial"), column("replies")
         )
+        frame["satisfaction"] = _ratio(column("rating_sum"), column("ratings"))
+        frame["operator_utilisation"] = _ratio(
+            column("operator_busy_hours"), column("operator_duty_hours")
+        )
+        frame["department_utilisation"] = _ratio(
+            column("department_busy_hours"), column("department_duty_hours")
+        )
+        frame["staff_hours"] = column("operator_duty_hours") + column("department_duty_hours")
         frame["median_response_hours"] = [
             float(np.median(h)) if h else np.nan for h in self.reply_hours
         ]
@@ -120,6 +127,13 @@ class MetricsRecorder:
         for name in sorted(self.snapshots):
             frame[name] = self.snapshots[name]
         return frame
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Element-wise ratio, NaN where the denominator is 0."""
+    out = np.full(len(numerator), np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out
 
 
 def summarise(model: GovernmentResponseModel) -> dict[str, float]:
