@@ -131,8 +131,8 @@ def test_scenario_changes_only_what_it_says(name):
 
 @pytest.mark.parametrize("name", BUNDLED)
 def test_mechanism_remedies_use_their_presets_reply_propensity(name):
-    """baseline pins a calibrated reply_propensity; a scenario switching preset must not
-    silently inherit it."""
+    """A scenario that switches preset gets that preset's reply_propensity, not the
+    baseline's calibrated release_only value."""
     mechanism = load_scenario(name).mechanism
     if mechanism.preset == "release_only":
         return
