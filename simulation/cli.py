@@ -138,9 +138,8 @@ Exit codes: 0 success, 2 a scenario or argument that cannot be used.
         "summary.json (provenance + summary metrics), daily.csv or daily.parquet (one row "
         "per day) and scenario.toml (the fully resolved scenario) to the output folder.",
         epilog="Note: --set mechanism.preset=… changes only the settings the scenario "
-        "leaves to its preset; a value the file sets itself (baseline's calibrated "
-        "mechanism.reply_propensity) is kept unless you --set it too. The bundled remedy "
-        "scenarios (closed_loop, joint, proactive) do this for you.",
+        "leaves to its preset; a mechanism setting the file writes itself is kept unless "
+        "you --set it too.",
     )
     run.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
     run.add_argument(
