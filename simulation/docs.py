@@ -1,0 +1,462 @@
+"""Reference documentation generated from the code, so it cannot drift from it.
+
+Two sections of README.md are rendered here: the scenario-file reference (from the
+pydantic schema in `simulation.scenario` and the presets in `simulation.mechanisms`)
+and the metrics glossary (from `simulation.metrics.METRICS`). In the README each sits
+between marker comments, `<!-- BEGIN name -->` and `<!-- END name -->`.
+
+    python -m simulation.docs            # print both sections
+    python -m simulation.docs --write    # rewrite them in README.md
+    python -m simulation.docs --check    # exit 1 if README.md is out of date
+
+`tests/test_docs.py` fails when the README differs from what is rendered here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from simulation.mechanisms import MECHANISM_PRESETS
+from simulation.metrics import METRICS
+from simulation.posts import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
+from simulation.scenario import MechanismSettings, Scenario
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+REGENERATE = "python -m simulation.docs --write"
+
+# --------------------------------------------------------------------------- the schema
+
+
+@dataclass
+class Row:
+    """One key of a scenario section."""
+
+    key: str
+    type: str
+    default: str
+    allowed: str
+    unit: str
+    description: str
+
+
+@dataclass
+class Section:
+    """One table of a scenario file, e.g. `[population]` or `[[events]]` of one type."""
+
+    heading: str
+    intro: str
+    rows: list[Row] = field(default_factory=list)
+
+
+def schema_sections(model: type[BaseModel] = Scenario) -> list[Section]:
+    """Every section of a scenario file, walking the schema recursively."""
+    return list(_walk(model, ""))
+
+
+def _walk(model: type[BaseModel], path: str) -> Iterator[Section]:
+    heading = f"[{path}]" if path else "top level"
+    section = Section(heading, _docstring(model))
+    children: list[Iterator[Section]] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        child_path = f"{path}.{name}" if path else name
+        if _is_model(annotation):
+            children.append(_walk(annotation, child_path))
+        elif _dict_of_models(annotation):
+            children.append(_walk_table_of_models(name, info, child_path))
+        elif _list_of_models(annotation):
+            children.append(_walk_array_of_models(info, child_path))
+        else:
+            section.rows.append(_row(model, name, info))
+    if section.rows:
+        yield section
+    for child in children:
+        yield from child
+
+
+def _walk_table_of_models(name: str, info: FieldInfo, path: str) -> Iterator[Section]:
+    """A table of named sub-tables, e.g. `[departments.<name>]`."""
+    model = _dict_of_models(info.annotation)
+    default = info.get_default(call_default_factory=True) or {}
+    for section in _walk(model, f"{path}.<name>"):
+        extra = ""
+        if default and section.heading == f"[{path}.<name>]":
+            names = ", ".join(f"`{key}`" for key in default)
+            extra = (
+                f" One table per {name[:-1] if name.endswith('s') else name}, named by the "
+                f"key. Default: {names}, each with the defaults below. A scenario file that "
+                f"sets any `[{path}.…]` table replaces the whole default set."
+            )
+        section.intro = (section.intro + extra).strip()
+        yield section
+
+
+def _walk_array_of_models(info: FieldInfo, path: str) -> Iterator[Section]:
+    """An array of tables whose members differ by a `type` key, e.g. `[[events]]`."""
+    for model in _list_of_models(info.annotation):
+        for section in _walk(model, path):
+            if section.heading == f"[{path}]":
+                tag = model.model_fields.get("type")
+                kind = f' with type = "{tag.default}"' if tag is not None else ""
+                section.heading = f"[[{path}]]{kind}"
+            yield section
+
+
+def _row(model: type[BaseModel], name: str, info: FieldInfo) -> Row:
+    description, unit = split_unit(info.description or "")
+    type_text, allowed = _type_and_allowed(info.annotation, info.metadata)
+    return Row(
+        key=name,
+        type=type_text,
+        default=_default_text(model, info),
+        allowed=allowed,
+        unit=unit,
+        description=description,
+    )
+
+
+def split_unit(description: str) -> tuple[str, str]:
+    """('text without the unit', 'unit') from a description ending its unit in [brackets]."""
+    matches = list(re.finditer(r"\s*\[([^\[\]]+)\]", description))
+    if not matches:
+        return description.strip(), ""
+    last = matches[-1]
+    text = description[: last.start()] + description[last.end() :]
+    text = re.sub(r"\s+([.;,])", r"\1", text).strip()
+    return text, last.group(1).strip()
+
+
+def _docstring(model: type[BaseModel]) -> str:
+    doc = model.__doc__ or ""
+    return " ".join(doc.split())
+
+
+# --------------------------------------------------------------------------- types
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _dict_of_models(annotation: Any) -> type[BaseModel] | None:
+    if typing.get_origin(annotation) is dict:
+        _, value = typing.get_args(annotation)
+        if _is_model(value):
+            return value
+    return None
+
+
+def _list_of_models(annotation: Any) -> list[type[BaseModel]]:
+    if typing.get_origin(annotation) is not list:
+        return []
+    (item,) = typing.get_args(annotation)
+    members = [m for m in _union_members(_strip_annotated(item)[0]) if _is_model(m)]
+    return members
+
+
+def _strip_annotated(annotation: Any) -> tuple[Any, list]:
+    """(the bare type, the constraints attached to it by Annotated[...])."""
+    if typing.get_origin(annotation) is Annotated:
+        bare, *extras = typing.get_args(annotation)
+        metadata = []
+        for extra in extras:
+            metadata.extend(extra.metadata if isinstance(extra, FieldInfo) else [extra])
+        return bare, metadata
+    return annotation, []
+
+
+def _union_members(annotation: Any) -> list[Any]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return list(typing.get_args(annotation))
+    return [annotation]
+
+
+_SCALAR_NAMES = {int: "integer", float: "number", bool: "boolean", str: "string"}
+
+
+def _type_and_allowed(annotation: Any, metadata: Sequence[Any]) -> tuple[str, str]:
+    """A field's type in TOML words, and its allowed values or range."""
+    constraints = list(metadata)
+    names: list[str] = []
+    choices: list[str] = []
+    for member in _union_members(annotation):
+        if member is type(None):
+            continue
+        member, extra = _strip_annotated(member)
+        constraints.extend(extra)
+        origin = typing.get_origin(member)
+        if origin is Literal:
+            names.append("string")
+            choices.extend(f'`"{value}"`' for value in typing.get_args(member))
+        elif origin is list:
+            (item,) = typing.get_args(member)
+            item_type, item_choices = _type_and_allowed(item, ())
+            names.append(f"list of {_plural(item_type)}")
+            if item_choices:
+                choices.append(f"each one of {item_choices}")
+        elif origin is dict:
+            _, value = typing.get_args(member)
+            names.append(f"table of {_plural(_type_and_allowed(value, ())[0])}")
+        else:
+            names.append(_SCALAR_NAMES.get(member, getattr(member, "__name__", str(member))))
+    unique = list(dict.fromkeys(names))
+    type_text = " or ".join(unique)
+    allowed = _range_text(constraints)
+    if choices:
+        allowed = ", ".join(choices) if not allowed else f"{', '.join(choices)}; {allowed}"
+    return type_text, allowed
+
+
+def _plural(type_text: str) -> str:
+    return {"number": "numbers", "integer": "integers", "string": "strings"}.get(
+        type_text, type_text
+    )
+
+
+def _range_text(constraints: Sequence[Any]) -> str:
+    low = high = None
+    low_open = high_open = False
+    for c in constraints:  # annotated_types' Ge, Gt, Le, Lt, as pydantic records them
+        if getattr(c, "ge", None) is not None:
+            low, low_open = c.ge, False
+        elif getattr(c, "gt", None) is not None:
+            low, low_open = c.gt, True
+        elif getattr(c, "le", None) is not None:
+            high, high_open = c.le, False
+        elif getattr(c, "lt", None) is not None:
+            high, high_open = c.lt, True
+    if low is not None and high is not None:
+        return (
+            f"{'(' if low_open else '['}{_number(low)}, {_number(high)}{')' if high_open else ']'}"
+        )
+    if low is not None:
+        return f"{'>' if low_open else '≥'} {_number(low)}"
+    if high is not None:
+        return f"{'<' if high_open else '≤'} {_number(high)}"
+    return ""
+
+
+def _number(value: float) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:_}" if abs(value) >= 10_000 else str(value)
+    return repr(float(value))
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+def _default_text(model: type[BaseModel], info: FieldInfo) -> str:
+    if info.default is PydanticUndefined and info.default_factory is None:
+        return "required"
+    value = info.get_default(call_default_factory=True)
+    if value is None:
+        return "preset" if model is MechanismSettings else "not set"
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    return f"`{toml_value(value)}`"
+
+
+def toml_value(value: Any) -> str:
+    """A value as it is written in a scenario file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _number(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_presets() -> str:
+    """The mechanism presets: which value each preset gives each setting."""
+    presets = list(MECHANISM_PRESETS)
+    settings = list(dict.fromkeys(k for p in MECHANISM_PRESETS.values() for k in p))
+    rows = []
+    for setting in settings:
+        row = [f"`{setting}`"]
+        previous = None
+        for i, preset in enumerate(presets):
+            value = MECHANISM_PRESETS[preset].get(setting)
+            text = "—" if value is None else f"`{toml_value(value)}`"
+            row.append(f"**{text}**" if i and value != previous else text)
+            previous = value
+        rows.append(row)
+    intro = (
+        "Values each `mechanism.preset` gives the settings a scenario leaves out (in "
+        "bold: what changes from the preset to its left; each preset builds on the one "
+        "before it)."
+    )
+    return intro + "\n\n" + _table(["setting", *(f"`{p}`" for p in presets)], rows)
+
+
+def render_scenario_reference() -> str:
+    """Markdown reference of every section and key of a scenario file."""
+    parts = [
+        "Generated from `simulation/scenario.py`; every key is optional and takes the "
+        "default shown. Units are in the *unit* column; ranges are inclusive `[a, b]` or "
+        'exclusive `(a, b)`. A file may also name `extends = "other.toml"` (a file next '
+        "to it or a bundled scenario), whose values it inherits and overrides."
+    ]
+    header = ["key", "type", "default", "allowed", "unit", "description"]
+    for section in schema_sections():
+        parts.append(
+            f"#### `{section.heading}`" if section.heading != "top level" else "#### Top level"
+        )
+        if section.intro:
+            parts.append(section.intro)
+        rows = [
+            (f"`{r.key}`", r.type, r.default, r.allowed, r.unit, r.description)
+            for r in section.rows
+        ]
+        parts.append(_table(header, rows))
+        if section.heading == "[mechanism]":
+            parts.append(render_presets())
+    return "\n\n".join(parts)
+
+
+_FAMILY_MEANING = {
+    "received_consultation": "Received consultations (questions about policy or procedure).",
+    "received_request": "Received service requests.",
+    "received_complaint": "Received complaints.",
+    "received_suggestion": "Received suggestions.",
+    "received_rumour": "Rumours found by monitoring (items, but not requests: not in `received`).",
+    "received_via_mention": "Received items posted as public @-mentions of the account (micro-blog).",
+    "received_via_private": "Received items sent as private messages (WeChat).",
+    "received_via_vent": "Public vents (posts not addressed to the government) found by monitoring.",
+    "received_via_rumour": "Rumour posts found by monitoring.",
+    "received_via_monitoring": "Items found by monitoring public opinion (vents and rumours).",
+    "replies_substantive": "Substantive replies: an answer that settles the need.",
+    "replies_partial": "Partial replies: part of an answer.",
+    "replies_boilerplate": "Boilerplate replies: a stock reply that answers nothing.",
+}
+
+
+def metric_families() -> list[tuple[str, str, str]]:
+    """Summary counts by kind, channel and reply quality: (name, unit, meaning)."""
+    names = [f"received_{kind}" for kind in KIND_NAMES]
+    names += [f"received_via_{channel}" for channel in (*CHANNEL_NAMES, "monitoring")]
+    names += [f"replies_{quality}" for quality in QUALITY_NAMES.values()]
+    return [(name, "count", _FAMILY_MEANING.get(name, "")) for name in names]
+
+
+def render_metrics() -> str:
+    """The glossary of summary metrics: name, unit and meaning."""
+    rows = [(f"`{name}`", unit, meaning) for name, (unit, meaning) in METRICS.items()]
+    families = [(f"`{name}`", unit, meaning) for name, unit, meaning in metric_families()]
+    return "\n\n".join(
+        [
+            "Generated from `simulation/metrics.py` (`METRICS`). One value per run, in "
+            "`summary.json` and the table `microgov run` prints.",
+            _table(["metric", "unit", "meaning"], rows),
+            "Breakdowns of the counts, also in the summary:",
+            _table(["metric", "unit", "meaning"], families),
+        ]
+    )
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "scenario-reference": render_scenario_reference,
+    "metrics": render_metrics,
+}
+
+# --------------------------------------------------------------------------- the README
+
+
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
+
+
+def extract_section(text: str, name: str) -> str | None:
+    """What stands between a section's markers (without surrounding blank lines)."""
+    begin, end = markers(name)
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        return None
+    return text[start + len(begin) : stop].strip("\n")
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    begin, end = markers(name)
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        raise ValueError(f"markers {begin} … {end} not found (in that order)")
+    return text[: start + len(begin)] + "\n" + body + "\n" + text[stop:]
+
+
+def outdated_sections(text: str) -> list[str]:
+    """Names of the generated sections whose text differs from what the code renders."""
+    return [name for name, render in SECTIONS.items() if extract_section(text, name) != render()]
+
+
+def update_readme(path: Path = README) -> list[str]:
+    """Rewrite the generated sections of a README in place; returns those that changed."""
+    text = path.read_text(encoding="utf-8")
+    changed = outdated_sections(text)
+    for name in changed:
+        text = replace_section(text, name, SECTIONS[name]())
+    if changed:
+        path.write_text(text, encoding="utf-8")
+    return changed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulation.docs",
+        description="Print the README's generated sections (scenario reference, metrics), "
+        "or rewrite them in place between their marker comments.",
+    )
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--write", action="store_true", help="rewrite the sections in README")
+    action.add_argument("--check", action="store_true", help="exit 1 if README is out of date")
+    parser.add_argument("--readme", type=Path, default=README, help="default: %(default)s")
+    args = parser.parse_args(argv)
+    if args.write:
+        changed = update_readme(args.readme)
+        print(f"updated {', '.join(changed)} in {args.readme}" if changed else "up to date")
+        return 0
+    if args.check:
+        stale = outdated_sections(args.readme.read_text(encoding="utf-8"))
+        if stale:
+            print(f"{args.readme}: out of date: {', '.join(stale)}; run `{REGENERATE}`")
+            return 1
+        print(f"{args.readme}: up to date")
+        return 0
+    for name, render in SECTIONS.items():
+        begin, end = markers(name)
+        print(f"{begin}\n{render()}\n{end}\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
