@@ -1,0 +1,273 @@
+"""The documentation matches the code: README.md's generated sections, its scenario list,
+metrics, quick start and examples, and docs/ODD.md's process overview."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from simulation import docs
+from simulation.cli import build_parser
+from simulation.metrics import METRICS
+from simulation.scenario import bundled_scenario_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+ODD = ROOT / "docs" / "ODD.md"
+MAKEFILE = ROOT / "Makefile"
+MODEL = ROOT / "simulation" / "model.py"
+PHASES = (
+    "arise_needs",
+    "choose_channels",
+    "diffuse",
+    "operators_work",
+    "departments_work",
+    "citizens_react",
+    "appraise",
+    "collect",
+)
+
+
+def readme() -> str:
+    return README.read_text(encoding="utf-8")
+
+
+def section(text: str, heading: str) -> str:
+    """The body of a Markdown section, from its heading to the next heading of its level."""
+    match = re.search(rf"^(#+) {re.escape(heading)}\s*$", text, re.M)
+    assert match, f"no section headed '{heading}'"
+    level = len(match.group(1))
+    rest = text[match.end() :]
+    end = re.search(rf"^#{{1,{level}}} ", rest, re.M)
+    return rest[: end.start()] if end else rest
+
+
+def code_blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", text, re.M | re.S)
+
+
+# --------------------------------------------------------------------------- generated
+
+
+@pytest.mark.parametrize("name", list(docs.SECTIONS))
+def test_generated_sections_are_current(name):
+    text = readme()
+    begin, end = docs.markers(name)
+    assert begin in text and end in text, f"README.md lacks the markers {begin} … {end}"
+    current = docs.extract_section(text, name)
+    expected = docs.SECTIONS[name]()
+    if current != expected:
+        old, new = current.splitlines(), expected.splitlines()
+        first = next(
+            (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+            min(len(old), len(new)),
+        )
+        shown = old[first] if first < len(old) else "(end)"
+        wanted = new[first] if first < len(new) else "(end)"
+        pytest.fail(
+            f"README.md's '{name}' section is out of date with the code; regenerate it with "
+            f"`{docs.REGENERATE}`.\nFirst difference at line {first + 1} of the section:\n"
+            f"  README: {shown}\n  code:   {wanted}"
+        )
+
+
+def test_every_schema_field_is_in_the_reference():
+    reference = docs.render_scenario_reference()
+    for section in docs.schema_sections():
+        for row in section.rows:
+            assert f"| `{row.key}` |" in reference, f"{section.heading} {row.key} missing"
+    for heading in ("[population]", "[mechanism]", "[departments.<name>]", "[[events]]"):
+        assert heading in reference, f"no {heading} section in the reference"
+
+
+def test_units_are_split_from_descriptions():
+    assert docs.split_unit("Mean patience [hours].") == ("Mean patience.", "hours")
+    assert docs.split_unit("A [x] and [unit]; then more.") == ("A [x] and; then more.", "unit")
+    assert docs.split_unit("No unit.") == ("No unit.", "")
+
+
+def test_write_rewrites_only_between_markers(tmp_path):
+    path = tmp_path / "README.md"
+    names = list(docs.SECTIONS)
+    stale = "\n".join(
+        f"x\n{docs.markers(n)[0]}\nSTALE-TEXT\n{docs.markers(n)[1]}\ny" for n in names
+    )
+    path.write_text(stale, encoding="utf-8")
+    assert docs.update_readme(path) == names
+    text = path.read_text(encoding="utf-8")
+    assert not docs.outdated_sections(text)
+    assert text.startswith("x\n") and text.endswith("\ny") and "STALE-TEXT" not in text
+    assert docs.update_readme(path) == []
+    assert docs.main(["--check", "--readme", str(path)]) == 0
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def test_bundled_scenarios_table_lists_exactly_the_bundled_files():
+    table = section(readme(), "Bundled scenarios")
+    listed = re.findall(r"^\| `([\w-]+)` \|", table, re.M)
+    bundled = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
+    missing = sorted(set(bundled) - set(listed))
+    unknown = sorted(set(listed) - set(bundled))
+    assert not missing, f"bundled scenarios not in README's table: {missing}"
+    assert not unknown, f"README lists scenarios that are not in scenarios/: {unknown}"
+    assert len(listed) == len(set(listed)), f"listed twice: {listed}"
+
+
+def test_scenarios_the_readme_runs_exist():
+    """Every scenario name given to `microgov run|show|validate` in the README is bundled."""
+    bundled = {p.stem for p in bundled_scenario_dir().glob("*.toml")}
+    text = readme()
+    for match in re.finditer(r"microgov (?:run|show|validate) ([\w-]+)(?!\.toml)\b", text):
+        name = match.group(1)
+        if not name.startswith("-") and not name.startswith("my_"):
+            assert name in bundled, f"README runs '{name}', which is not a bundled scenario"
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def test_every_metric_appears_in_the_readme():
+    text = readme()
+    missing = [name for name in METRICS if f"`{name}`" not in text]
+    assert not missing, f"metrics not in README.md: {missing}; run `{docs.REGENERATE}`"
+
+
+def test_every_summary_key_is_documented(small):
+    from simulation import run_one
+
+    summary = run_one(small.with_overrides({"population.citizens": 300}), seed=1, days=1).summary
+    documented = set(METRICS) | {name for name, _, _ in docs.metric_families()}
+    undocumented = sorted(set(summary) - documented)
+    assert not undocumented, (
+        f"summary metrics without a glossary entry: {undocumented}; add them to METRICS in "
+        f"simulation/metrics.py (or docs.metric_families) and run `{docs.REGENERATE}`"
+    )
+
+
+# --------------------------------------------------------------------------- quick start
+
+
+def make_targets() -> set[str]:
+    text = MAKEFILE.read_text(encoding="utf-8")
+    return set(re.findall(r"^([\w.-]+):", text, re.M))
+
+
+def test_quick_start_is_make_run_and_make_test():
+    quick = section(readme(), "Quick start")
+    blocks = code_blocks(quick, "bash")
+    assert blocks, "the Quick start section has no bash block"
+    commands = [line.strip() for line in blocks[0].splitlines() if line.strip()]
+    assert commands == ["make run", "make test"], f"quick-start commands: {commands}"
+    targets = make_targets()
+    assert {"run", "test"} <= targets, f"Makefile targets: {sorted(targets)}"
+    assert "3.12" in quick, "the quick start should say Python 3.12 is needed"
+
+
+def test_make_targets_named_in_the_readme_exist():
+    named = set(re.findall(r"`make (\w+)`", readme()))
+    assert named - make_targets() == set(), f"README names missing targets: {named}"
+
+
+def test_microgov_examples_parse():
+    """Every `microgov …` line in the README's bash blocks is accepted by the CLI's parser."""
+    parser = build_parser()
+    lines = [
+        line.strip()
+        for block in code_blocks(readme(), "bash")
+        for line in block.splitlines()
+        if line.strip().startswith("microgov ")
+    ]
+    assert len(lines) >= 5, f"expected examples of every subcommand, found {lines}"
+    seen = set()
+    for line in lines:
+        words = shlex.split(line.split("#", 1)[0].split(">", 1)[0])
+        try:
+            args = parser.parse_args(words[1:])
+        except SystemExit:
+            pytest.fail(f"README example does not parse: {line}")
+        seen.add(args.command)
+    assert seen == {"run", "validate", "show", "list"}, f"subcommands shown: {sorted(seen)}"
+
+
+def test_python_examples_run(tmp_path, monkeypatch):
+    """The README's Python examples run as written (in a scratch folder)."""
+    monkeypatch.chdir(tmp_path)
+    blocks = code_blocks(readme(), "python")
+    assert blocks, "README has no Python example"
+    for number, block in enumerate(blocks, start=1):
+        code = compile(block, f"README.md python example {number}", "exec")
+        exec(code, {"__name__": f"readme_example_{number}"})
+
+
+# --------------------------------------------------------------------------- ODD
+
+
+def phases_in_docstring() -> list[str]:
+    module = ast.parse(MODEL.read_text(encoding="utf-8"))
+    docstring = ast.get_docstring(module) or ""
+    return re.findall(r"^\s*\d+\.\s+`(\w+)`", docstring, re.M)
+
+
+def phases_in_step() -> list[str]:
+    module = ast.parse(MODEL.read_text(encoding="utf-8"))
+    for node in ast.walk(module):
+        if isinstance(node, ast.ClassDef) and node.name == "GovernmentResponseModel":
+            step = next(f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "step")
+            calls = [
+                n.func.attr
+                for n in ast.walk(step)
+                if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and isinstance(n.func.value, ast.Name)
+                and n.func.value.id == "self"
+            ]
+            return sorted(calls, key=lambda name: _line_of_call(step, name))
+    raise AssertionError("GovernmentResponseModel.step not found in simulation/model.py")
+
+
+def _line_of_call(step: ast.FunctionDef, name: str) -> int:
+    return min(
+        n.lineno
+        for n in ast.walk(step)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == name
+    )
+
+
+def test_step_runs_the_phases_its_docstring_lists():
+    listed, called = phases_in_docstring(), phases_in_step()
+    assert listed == list(PHASES), f"model.py's docstring lists {listed}"
+    assert called == list(PHASES), f"GovernmentResponseModel.step calls {called}"
+
+
+def test_odd_describes_every_phase_in_order():
+    assert ODD.exists(), "docs/ODD.md is missing"
+    text = ODD.read_text(encoding="utf-8")
+    for heading in (
+        "Purpose and patterns",
+        "Entities, state variables and scales",
+        "Process overview and scheduling",
+        "Design concepts",
+        "Initialization",
+        "Input data",
+        "Submodels",
+    ):
+        assert re.search(rf"^#+ .*{heading}", text, re.M), f"ODD has no '{heading}' section"
+    overview = section(text, "3. Process overview and scheduling")
+    positions = []
+    for phase in phases_in_docstring():
+        where = overview.find(f"`{phase}`")
+        assert where >= 0, f"docs/ODD.md's process overview does not mention `{phase}`"
+        positions.append(where)
+    assert positions == sorted(positions), "docs/ODD.md lists the phases in another order"
+
+
+def test_odd_mentions_every_scenario_section():
+    text = ODD.read_text(encoding="utf-8")
+    for name in ("population", "channels", "diffusion", "reactions", "mechanism", "staffing"):
+        assert f"`{name}." in text or f"`{name}`" in text, f"ODD never names {name}.*"
