@@ -124,7 +124,6 @@ class GovernmentResponseModel(mesa.Model):
         self._expiry: list[tuple[float, int]] = []  # (when patience runs out, item)
         self._judgements: list[tuple[int, float]] = []  # (item, reply time) to be judged
         self._item_departments: dict[int, list[int]] = {}
-        self._cascade_day: dict[int, int] = {}
         self._needs = None
         self.hour = 0  # start of the hour being simulated (steps done so far)
 
@@ -329,7 +328,6 @@ class GovernmentResponseModel(mesa.Model):
         cascade = Cascade(post_type, source, when, probability, **extra)
         if post_type == RUMOUR:
             cascade.exact = True
-        self._cascade_day[id(cascade)] = int(when // HOURS_PER_DAY)
         return self.diffusion.start(cascade)
 
     def diffuse(self, t: int) -> None:
@@ -348,8 +346,6 @@ class GovernmentResponseModel(mesa.Model):
             self.population.expose_batch(generation.exposed, generation.owner, loss, gain)
             self._account_generation(active, generation, loss, t)
             self.diffusion.prune()
-        live = {id(c) for c in self.diffusion.active}
-        self._cascade_day = {k: v for k, v in self._cascade_day.items() if k in live}
 
     def _cascade_parameters(self, cascade: Cascade) -> tuple[float, bool, float, float]:
         """(repost probability, exact?, trust loss, trust gain per exposure) of a post now."""
@@ -388,7 +384,7 @@ class GovernmentResponseModel(mesa.Model):
             if loss[i] and cascade.post_type != REPLY:
                 self.metrics.add(day, "negative_impressions", shown)
             self.metrics.maximum(
-                self._cascade_day.get(id(cascade), day), "largest_cascade", cascade.size
+                int(cascade.started // HOURS_PER_DAY), "largest_cascade", cascade.size
             )
             item = cascade.item
             if item >= 0:
