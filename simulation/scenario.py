@@ -161,6 +161,13 @@ class PopulationSettings(Section):
         description="Mean complexity of a need (Beta distributed); an operator can answer a "
         "consultation itself when its complexity is below the operator's skill [0-1].",
     )
+    complexity_concentration: float = Field(
+        4.0,
+        gt=0.0,
+        le=1000.0,
+        description="Concentration a+b of the complexity Beta distribution; larger means "
+        "items more alike [dimensionless].",
+    )
     initial_trust_mean: float = Field(
         0.55, gt=0.0, lt=1.0, description="Mean initial trust in government (Beta) [0-1]."
     )
@@ -258,11 +265,14 @@ class DiffusionSettings(Section):
         "to this power: influential authors spread further [dimensionless].",
     )
     reply_repost_probability: Probability = Field(
-        0.02, description="Probability that an exposed follower reposts a government reply."
+        0.02,
+        description="Probability that an exposed follower reposts a government reply "
+        "[probability per exposure].",
     )
     release_repost_probability: Probability = Field(
         0.02,
-        description="Probability that an exposed follower reposts an information release.",
+        description="Probability that an exposed follower reposts an information release "
+        "[probability per exposure].",
     )
     exposure_trust_loss: Probability = Field(
         0.01,
@@ -307,7 +317,8 @@ class ReactionSettings(Section):
     )
     trust_gain: Probability = Field(
         0.15,
-        description="Share of the gap to full trust gained per unit of positive satisfaction.",
+        description="Share of the gap to full trust gained per unit of positive satisfaction "
+        "[fraction of (1 - trust)].",
     )
     trust_loss: Probability = Field(
         0.30,
@@ -315,7 +326,17 @@ class ReactionSettings(Section):
         "gain: losses move trust faster than gains [fraction].",
     )
     abandonment_satisfaction: float = Field(
-        -1.0, ge=-1.0, le=0.0, description="Satisfaction of a citizen who gives up unanswered."
+        -1.0,
+        ge=-1.0,
+        le=0.0,
+        description="Satisfaction of a citizen who gives up unanswered [-1 to 0].",
+    )
+    escalation_satisfaction: float = Field(
+        -0.5,
+        ge=-1.0,
+        le=0.0,
+        description="Satisfaction of a citizen who escalates after waiting in vain; moves "
+        "their trust as a judgement would [-1 to 0].",
     )
     escalation_probability: Probability = Field(
         0.3,
@@ -329,10 +350,11 @@ class ReactionSettings(Section):
         0.5,
         gt=0.0,
         le=10.0,
-        description="Patience after an escalation, as a multiple of a fresh patience draw.",
+        description="Patience after an escalation, as a multiple of a fresh patience draw [ratio].",
     )
     rating_probability: Probability = Field(
-        0.3, description="Probability that a citizen rates a reply (satisfaction survey)."
+        0.3,
+        description="Probability that a citizen rates a reply (satisfaction survey) [probability].",
     )
 
 
@@ -358,7 +380,8 @@ class NetworkSettings(Section):
         description="Power-law exponent of follower counts for 'heavy_tailed' [dimensionless].",
     )
     rewiring_probability: Probability = Field(
-        0.1, description="Watts-Strogatz rewiring probability for 'small_world'."
+        0.1,
+        description="Watts-Strogatz rewiring probability for 'small_world' [probability per edge].",
     )
     reciprocal: bool = Field(
         False,
@@ -374,7 +397,8 @@ class NetworkSettings(Section):
         description="Meaning of each line 'a b': a follows b; b follows a; or both.",
     )
     opinion_leader_share: Probability = Field(
-        0.01, description="Share of citizens with most followers flagged as opinion leaders."
+        0.01,
+        description="Share of citizens with most followers flagged as opinion leaders [share].",
     )
 
     @model_validator(mode="after")
@@ -459,10 +483,23 @@ class DepartmentSettings(Section):
         description="Mean working time to process one referred item [working hours].",
     )
     processing_cv: float = Field(
-        1.0, gt=0.0, le=5.0, description="Coefficient of variation of processing time."
+        1.0,
+        gt=0.0,
+        le=5.0,
+        description="Coefficient of variation of (lognormal) processing time [ratio].",
     )
     quality: Probability = Field(
-        0.85, description="Probability that a fully processed answer is substantive."
+        0.85,
+        description="Probability that a fully processed answer is substantive [probability].",
+    )
+    quick_share: Probability = Field(
+        0.3,
+        description="Time of a quick partial answer as a share of full processing [ratio].",
+    )
+    bounce_hours: float = Field(
+        0.25,
+        gt=0.0,
+        description="Silo coordination: time to look at an item and send it back [working hours].",
     )
     bounce_probability: Probability = Field(
         0.15,
@@ -487,7 +524,13 @@ class StaffingSettings(Section):
     shifts: Literal["office_hours", "extended", "24x7"] = Field(
         "office_hours",
         description="Covered hours: 'office_hours' (calendar office hours), 'extended' "
-        "(08-22 every day) or '24x7'.",
+        "(extended_hours_start to extended_hours_end every day) or '24x7'.",
+    )
+    extended_hours_start: int = Field(
+        8, ge=0, le=23, description="Start of 'extended' shifts [hour of day, 0-23]."
+    )
+    extended_hours_end: int = Field(
+        22, ge=1, le=24, description="End of 'extended' shifts [hour of day, 1-24]."
     )
     skill_mean: Probability = Field(
         0.5, description="Mean operator skill / media literacy (Beta distributed) [0-1]."
@@ -506,7 +549,10 @@ class StaffingSettings(Section):
         "exponential", description="Distribution of handling time."
     )
     handling_cv: float = Field(
-        1.0, gt=0.0, le=5.0, description="Coefficient of variation of lognormal handling time."
+        1.0,
+        gt=0.0,
+        le=5.0,
+        description="Coefficient of variation of lognormal handling time [ratio].",
     )
     partial_share: Probability = Field(
         0.5, description="Time of a partial reply as a share of a substantive one [ratio]."
@@ -525,26 +571,32 @@ class StaffingSettings(Section):
         30.0, gt=0.0, description="Time to write a rumour clarification [minutes]."
     )
     release_minutes: float = Field(
-        60.0, gt=0.0, description="Time to prepare one information release [minutes]."
+        240.0,
+        gt=0.0,
+        description="Time to prepare one information release; with half of two office-hours "
+        "operators' time on releases this gives about 500 releases a year, near the ~454 "
+        "posts per account per year of certified government micro-blogs in 2016 [minutes].",
     )
     motivation: float = Field(
         1.0,
         ge=0.0,
         le=10.0,
-        description="Weight operators put on reply quality for its own sake [utility/quality].",
+        description="Weight operators and department staff put on the quality of what they "
+        "deliver for its own sake [utility/quality].",
     )
     load_sensitivity: float = Field(
         0.25,
         ge=0.0,
         le=10.0,
-        description="Price operators put on an hour of work per hour of backlog waiting per "
-        "operator [utility/hour²].",
+        description="Price staff put on an hour of work per hour of backlog waiting per "
+        "member of staff (departments count it per working day) [utility/hour²].",
     )
     choice_temperature: float = Field(
         0.2,
         gt=0.0,
         le=10.0,
-        description="Randomness of operators' choice between actions (logit) [utility units].",
+        description="Randomness of staff's choice between actions (logit), operators and "
+        "departments alike [utility units].",
     )
     escalation_weight: float = Field(
         0.5,
@@ -557,7 +609,19 @@ class StaffingSettings(Section):
         0.15,
         ge=0.0,
         le=2.0,
-        description="Work-speed increase per unit of appraisal pressure [ratio/pressure].",
+        description="Work-speed increase of operators and department staff per unit of "
+        "appraisal pressure [ratio/pressure].",
+    )
+    max_effort: float = Field(
+        2.0,
+        ge=1.0,
+        le=10.0,
+        description="Cap on the work-speed multiplier appraisal pressure can bring [ratio].",
+    )
+    demand_self_service: Probability = Field(
+        0.3,
+        description="An operator settles a request or complaint alone only if its complexity "
+        "is below skill times this (consultations: below skill) [ratio].",
     )
     department_coordination_hours: float = Field(
         4.0,
@@ -590,7 +654,10 @@ class AccountabilitySettings(Section):
         "time, or satisfaction rescaled to 0-1) [score].",
     )
     shortfall_gain: float = Field(
-        2.0, ge=0.0, le=20.0, description="Extra pressure per unit of shortfall below target."
+        2.0,
+        ge=0.0,
+        le=20.0,
+        description="Extra pressure per unit of shortfall below target [pressure/score].",
     )
     public_disclosure: bool = Field(
         False, description="Rankings are published, which multiplies pressure."
@@ -620,7 +687,7 @@ class AccountabilitySettings(Section):
 class BurstEvent(Section):
     """A scheduled burst of needs, e.g. after a pension-policy change."""
 
-    type: Literal["burst"] = "burst"
+    type: Literal["burst"] = Field("burst", description="Event type: a burst of needs.")
     topic: str = Field(description="Topic whose needs are multiplied.")
     kinds: list[str] = Field(
         default_factory=lambda: ["consultation"], description="Kinds of need multiplied."
@@ -633,12 +700,16 @@ class BurstEvent(Section):
 class RumourEvent(Section):
     """Rumour posts seeded at a given time, spreading with their own repost probability."""
 
-    type: Literal["rumour"] = "rumour"
+    type: Literal["rumour"] = Field("rumour", description="Event type: rumour posts.")
     topic: str = Field(description="Topic the rumour is about.")
     day: float = Field(ge=0.0, description="When the rumour appears [day of run, fractional].")
-    posts: int = Field(1, ge=1, le=100_000, description="Number of independent rumour posts.")
+    posts: int = Field(
+        1, ge=1, le=100_000, description="Number of independent rumour posts [posts]."
+    )
     repost_probability: Probability = Field(
-        0.05, description="Repost probability per exposure (exact: no multipliers apply)."
+        0.05,
+        description="Repost probability per exposure, used exactly (no multipliers); 0.05 "
+        "with 20 accounts followed is near the epidemic threshold [probability].",
     )
     leaders_first: bool = Field(
         True, description="Rumours start from opinion leaders (else random citizens)."
@@ -826,6 +897,10 @@ def load_scenario(
         )
     raw = _load_raw(path, stack=())
     raw.setdefault("name", path.stem)
+    # A [departments.<name>] table or a --set departments.<name>.… adjusts that department
+    # and keeps the others; an unknown name adds a department.
+    default_departments = {name: {} for name in _default_departments()}
+    raw["departments"] = _deep_merge(default_departments, raw.get("departments") or {})
     items = _parse_set_items(overrides or {})
     for key, value in items:
         _set_dotted(raw, key, value, "--set")
@@ -899,10 +974,18 @@ def _resolve_relative_paths(raw: dict, base: Path, source: str) -> None:
         network["edge_list"] = str(edge_path.resolve())
 
 
+# Mixes are wholes: a file that gives one replaces the inherited one.
+_REPLACED_WHOLE = ("kind_mix", "topic_mix")
+
+
 def _deep_merge(base: dict, top: dict) -> dict:
     out = dict(base)
     for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "kind_mix":
+        if (
+            isinstance(value, dict)
+            and isinstance(out.get(key), dict)
+            and key not in _REPLACED_WHOLE
+        ):
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = value
