@@ -70,14 +70,15 @@ class Calendar:
                 remaining -= 1
         return day * HOURS_PER_DAY + self.office_end
 
-    def shift_pattern(self, shifts: str) -> np.ndarray:
+    def shift_pattern(self, shifts: str, extended_hours: tuple[int, int] = (8, 22)) -> np.ndarray:
         """On-duty flag for every hour of the horizon under a shift pattern."""
         n = self.horizon_days * HOURS_PER_DAY
         if shifts == "24x7":
             return np.ones(n, dtype=bool)
         if shifts == "extended":
             hour = np.arange(n) % HOURS_PER_DAY
-            return (hour >= 8) & (hour < 22)
+            start, end = extended_hours
+            return (hour >= start) & (hour < end)
         if shifts == "office_hours":
             return self.office_open.copy()
         raise ValueError(f"unknown shift pattern '{shifts}'")

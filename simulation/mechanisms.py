@@ -15,7 +15,7 @@ MechanismName = Literal["release_only", "reactive", "closed_loop", "joint", "pro
 _RELEASE_ONLY = {
     # Broadcasting is the job: replying is something operators do now and then.
     # Calibrated: -0.75 gives the baseline scenario a response rate of about one third
-    # (0.345 over seeds 1-6, 10,000 citizens, 30 days), the share of online requests to
+    # (0.350 over seeds 1-6, 10,000 citizens, 30 days), the share of online requests to
     # Chinese county governments that got any reply (Chen, Pan & Xu 2016, AJPS).
     "reply_propensity": -0.75,
     "referral": False,

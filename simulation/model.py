@@ -146,7 +146,9 @@ class GovernmentResponseModel(mesa.Model):
         scenario = self.scenario
         staffing = scenario.staffing
         rng = self.streams["operators"]
-        on_duty = self.calendar.shift_pattern(staffing.shifts)
+        on_duty = self.calendar.shift_pattern(
+            staffing.shifts, (staffing.extended_hours_start, staffing.extended_hours_end)
+        )
         skills = _beta_with_mean_sd(staffing.skill_mean, staffing.skill_sd, staffing.operators, rng)
         skills = np.minimum(1.0, skills + staffing.training)
         pressure = initial_pressure(scenario.accountability)
@@ -225,9 +227,7 @@ class GovernmentResponseModel(mesa.Model):
         self._needs = self.population.arise_needs(t, rates, self.streams["needs"])
         day = t // HOURS_PER_DAY
         self.metrics.add(day, "needs", len(self._needs))
-        if len(self._needs):
-            consultations = self._needs.topic[self._needs.kind == CONSULTATION]
-            self._recent_consultations += np.bincount(consultations, minlength=topics)
+        # Operators know only the consultations they received (for targeted releases).
         self._recent_consultations *= 0.5 ** (1.0 / 24.0)
 
     # ------------------------------------------------------------------ 2. channels
@@ -289,6 +289,8 @@ class GovernmentResponseModel(mesa.Model):
 
     def _receive(self, item: int, day: int) -> None:
         store = self.items
+        if store.kind[item] == CONSULTATION:
+            self._recent_consultations[store.topic[item]] += 1.0
         if store.kind[item] != RUMOUR_KIND:  # rumours are not requests (as in the summary)
             self.metrics.add(day, "received")
         self.metrics.add(day, f"received_{KIND_NAMES[store.kind[item]]}")
@@ -650,7 +652,7 @@ class GovernmentResponseModel(mesa.Model):
                 and rng.random() < reactions.escalation_probability
             ):
                 self._escalate(item, when, day)
-                self.population.update_trust_one(author, reactions.abandonment_satisfaction * 0.5)
+                self.population.update_trust_one(author, reactions.escalation_satisfaction)
             else:
                 store.status[item] = ABANDONED
                 store.ended_at[item] = when

@@ -41,7 +41,6 @@ class Server:
     """One member of staff at a desk."""
 
     on_duty: np.ndarray  # bool per hour of the horizon
-    speed: float = 1.0  # work rate multiplier (effort)
     reserved_share: float = 0.0  # share of each on-duty hour reserved for other work
     free_at: float = 0.0
     current: Ticket | None = None

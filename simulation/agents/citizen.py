@@ -153,7 +153,8 @@ class Population:
         author = np.searchsorted(self._cumulative_activity, rng.random(total), side="right")
         author = np.minimum(author, self.n - 1)
         m = self.settings.complexity_mean
-        complexity = rng.beta(4.0 * m, 4.0 * (1.0 - m), size=total)
+        k = self.settings.complexity_concentration
+        complexity = rng.beta(k * m, k * (1.0 - m), size=total)
         second = np.full(total, -1)
         demands = (kind == REQUEST) | (kind == COMPLAINT)
         multi = demands & (rng.random(total) < self.settings.multi_department_share)
@@ -211,7 +212,8 @@ class Population:
         trust = self.trust[citizens]
         gain = r.trust_gain * np.maximum(satisfaction, 0.0) * (1.0 - trust)
         loss = r.trust_loss * np.maximum(-satisfaction, 0.0) * trust
-        # Several judgements of one citizen in the same hour apply one after another.
+        # Judgements of one citizen in the same hour are each computed from the trust at
+        # the start of the hour and then added up.
         np.add.at(self.trust, citizens, gain - loss)
         self.trust[citizens] = np.clip(self.trust[citizens], 0.0, 1.0)
 

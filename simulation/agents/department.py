@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from simulation.model import GovernmentResponseModel
 
 FULL, QUICK, BOUNCE = 0, 1, 2
-QUICK_SHARE = 0.3  # a quick partial answer takes this share of full processing time
-BOUNCE_HOURS = 0.25  # time to look at an item and send it back [working hours]
 
 
 class Department(mesa.Agent):
@@ -72,8 +70,9 @@ class Department(mesa.Agent):
 
     @property
     def effort(self) -> float:
-        gain = self.model.scenario.staffing.effort_gain
-        return min(2.0, 1.0 + gain * self.pressure)
+        """Work-speed multiplier from appraisal pressure (capped at staffing.max_effort)."""
+        staffing = self.model.scenario.staffing
+        return min(staffing.max_effort, 1.0 + staffing.effort_gain * self.pressure)
 
     def submit(self, item: int, arrival: float) -> None:
         self.desk.submit(Ticket(item=item, task=0, arrival=arrival, version=0, key=(1, arrival)))
@@ -85,8 +84,6 @@ class Department(mesa.Agent):
         )
 
     def work(self, t0: float, t1: float) -> None:
-        for server in self.desk.servers:
-            server.speed = self.effort
         self.desk.work(t0, t1)
 
     # -------------------------------------------------------------- callbacks
@@ -100,13 +97,13 @@ class Department(mesa.Agent):
         coordination = model.scenario.mechanism.coordination
         if coordination == "silo" and rng.random() < self.settings.bounce_probability:
             ticket.data = (BOUNCE, now)
-            return BOUNCE_HOURS
+            return self.settings.bounce_hours
         action = self._choose(ticket.item, now)
         mean = self.settings.processing_hours
         sigma2 = math.log1p(self.settings.processing_cv**2)
         hours = rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2))
         if action == QUICK:
-            hours *= QUICK_SHARE
+            hours *= self.settings.quick_share
         self.record.handled += 1
         ticket.data = (action, now)
         return hours / self.effort
@@ -121,7 +118,7 @@ class Department(mesa.Agent):
         elapsed = now - items.created[item]
         to_deadline = items.deadline[item] - now
         full_hours = self.settings.processing_hours / self.effort
-        hours = np.array([full_hours, full_hours * QUICK_SHARE])
+        hours = np.array([full_hours, full_hours * self.settings.quick_share])
         full_sat = (
             self.settings.quality * population.quality_satisfaction[SUBSTANTIVE]
             + (1.0 - self.settings.quality) * population.quality_satisfaction[PARTIAL]
@@ -130,7 +127,7 @@ class Department(mesa.Agent):
             Outlook(True, full_hours, to_deadline, full_sat - model.lateness_satisfaction(elapsed)),
             Outlook(
                 True,
-                full_hours * QUICK_SHARE,
+                full_hours * self.settings.quick_share,
                 to_deadline,
                 population.quality_satisfaction[PARTIAL] - model.lateness_satisfaction(elapsed),
             ),

@@ -9,8 +9,10 @@ takes an item it chooses what to do with it by weighing, for each action it can 
           + pressure × what the accountability rule scores for it
     cost  = time price × hours the action takes
 
-where the time price rises with the backlog waiting per operator and, under an
-appraisal rule, with the rule's score per hour that the fastest action could earn.
+where the time price is `load_sensitivity × backlog hours per operator` plus, under an
+appraisal rule, `pressure × (best rule score per hour over the available actions) ×
+min(1, backlog hours)`: when work is waiting, time spent on one item is score not
+earned on others. Effort (from pressure) shortens every action's time.
 The choice is a logit (some randomness between operators and moments). Substantive
 replies are only possible for items within the operator's skill.
 """
@@ -47,9 +49,6 @@ ACTION_NAMES = ("substantive", "partial", "boilerplate", "refer", "leave")
 _REPLY_QUALITY = {ACT_SUBSTANTIVE: SUBSTANTIVE, ACT_PARTIAL: PARTIAL, ACT_BOILERPLATE: BOILERPLATE}
 # Intrinsic worth of each outcome to a motivated operator [quality units].
 _QUALITY_VALUE = {ACT_SUBSTANTIVE: 1.0, ACT_PARTIAL: 0.4, ACT_BOILERPLATE: 0.1, ACT_LEAVE: 0.0}
-# Demands (requests, complaints) an operator can settle alone only when they are this
-# much simpler than the operator's skill.
-DEMAND_SELF_SERVICE = 0.3
 
 
 class Operator(mesa.Agent):
@@ -68,9 +67,9 @@ class Operator(mesa.Agent):
 
     @property
     def effort(self) -> float:
-        """Work-speed multiplier from appraisal pressure (capped at 2)."""
-        gain = self.model.scenario.staffing.effort_gain
-        return min(2.0, 1.0 + gain * self.pressure)
+        """Work-speed multiplier from appraisal pressure (capped at staffing.max_effort)."""
+        staffing = self.model.scenario.staffing
+        return min(staffing.max_effort, 1.0 + staffing.effort_gain * self.pressure)
 
     @property
     def on_duty_now(self) -> bool:
@@ -80,7 +79,7 @@ class Operator(mesa.Agent):
         """Whether this operator can settle the item without a department."""
         if kind in (CONSULTATION, SUGGESTION):
             return complexity < self.skill
-        return complexity < self.skill * DEMAND_SELF_SERVICE
+        return complexity < self.skill * self.model.scenario.staffing.demand_self_service
 
     def choose(self, item: int, now: float, backlog_hours: float) -> int:
         """Pick an action for a new item (see the module docstring)."""
@@ -211,8 +210,6 @@ class OperatorDesk:
         return waiting * staffing.handling_minutes / 60.0 / on_duty
 
     def work(self, t0: float, t1: float) -> None:
-        for op in self.operators:
-            op.server.speed = op.effort
         self.desk.work(t0, t1)
 
     # -------------------------------------------------------------- callbacks
