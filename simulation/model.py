@@ -454,12 +454,7 @@ class GovernmentResponseModel(mesa.Model):
         store = self.items
         if store.status[item] not in (OPEN, REFERRED):
             return
-        store.status[item] = ANSWERED
-        store.quality[item] = quality
-        store.resolved[item] = quality == SUBSTANTIVE
-        store.reply_time[item] = now - store.created[item]
-        store.ended_at[item] = now
-        store.operator[item] = operator
+        self._mark_answered(item, quality, operator, now)
         day = int(now // HOURS_PER_DAY)
         self.metrics.add(day, "replies")
         self.metrics.add(day, f"replies_{_QUALITY_LABEL[quality]}")
@@ -481,6 +476,15 @@ class GovernmentResponseModel(mesa.Model):
                 item=-1,
                 quality=quality,
             )
+
+    def _mark_answered(self, item: int, quality: int, operator: int, now: float) -> None:
+        store = self.items
+        store.status[item] = ANSWERED
+        store.quality[item] = quality
+        store.resolved[item] = quality == SUBSTANTIVE
+        store.reply_time[item] = now - store.created[item]
+        store.ended_at[item] = now
+        store.operator[item] = operator
 
     def refer(self, item: int, operator: int, now: float) -> None:
         store = self.items
@@ -522,12 +526,7 @@ class GovernmentResponseModel(mesa.Model):
     def clarify(self, item: int, operator: int, now: float) -> None:
         """An operator clarified a monitored rumour: it stops spreading, trust recovers."""
         store = self.items
-        store.status[item] = ANSWERED
-        store.quality[item] = SUBSTANTIVE
-        store.resolved[item] = True
-        store.reply_time[item] = now - store.created[item]
-        store.ended_at[item] = now
-        store.operator[item] = operator
+        self._mark_answered(item, SUBSTANTIVE, operator, now)
         factor = self.scenario.diffusion.clarification_repost_factor
         for cascade in self.diffusion.active:
             if cascade.item == item:
