@@ -21,12 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from scipy.linalg import expm
 from scipy.optimize import brentq
 
 from simulation import GovernmentResponseModel, Scenario
 from simulation.agents.operator import TASK_NEW
 from simulation.calendar import HOURS_PER_DAY
 from simulation.posts import ABANDONED, ANSWERED, OPEN, REFERRED, RUMOUR
+from simulation.scenario import WEEKDAYS
 from tests.conftest import item_problems, mean_and_se
 
 Z = 4.0  # allowed distance from theory, in standard errors of the replicated mean
@@ -395,3 +397,71 @@ def test_every_received_item_is_in_exactly_one_status_at_every_step():
     summary = model.summary()
     assert summary["received_via_monitoring"] > 0 and summary["escalation_rate"] > 0
     assert summary["rumours_clarified"] > 0
+
+
+def office_hours_backlog(
+    servers: int, arrivals_per_hour: float, service_rate: float, open_hours: tuple[int, int]
+) -> tuple[float, float]:
+    """Exact periodic mean backlog at opening and at closing time.
+
+    Arrivals all day, service only while open: a birth–death chain whose generator
+    switches at opening and closing. The distribution at closing time is the fixed
+    point of exp(Q_closed · night) · exp(Q_open · day); truncated far above any backlog
+    the chain reaches (its mass there is negligible).
+    """
+    opens, closes = open_hours
+    day, night, size = closes - opens, 24 - (closes - opens), 200
+
+    def generator(serving: bool) -> np.ndarray:
+        q = np.zeros((size + 1, size + 1))
+        n = np.arange(size + 1)
+        q[n[:-1], n[:-1] + 1] = arrivals_per_hour
+        if serving:
+            q[n[1:], n[1:] - 1] = np.minimum(n[1:], servers) * service_rate
+        q[n, n] = -q.sum(axis=1)
+        return q
+
+    overnight = expm(generator(False) * night)
+    one_day = overnight @ expm(generator(True) * day)
+    values, vectors = np.linalg.eig(one_day.T)
+    at_closing = np.real(vectors[:, np.argmin(np.abs(values - 1.0))])
+    at_closing /= at_closing.sum()
+    at_opening = at_closing @ overnight
+    n = np.arange(size + 1)
+    return float(at_opening @ n), float(at_closing @ n)
+
+
+def test_office_hours_backlog_follows_the_time_of_day_markov_chain():
+    """Operators who work 09-17 every day, arrivals around the clock (λ = 1/h, c = 2,
+    μ = 2/h): the backlog at opening and at closing time matches the periodic solution
+    of the time-inhomogeneous chain (17.31 and 1.31). This checks that work running
+    past closing time is suspended and resumed, not lost or finished off the clock.
+    Each replication's daily samples are averaged after two warm-up days; the test
+    compares the mean over replications with theory within Z standard errors.
+    """
+    opening, closing = office_hours_backlog(2, 1.0, 2.0, (9, 17))
+    assert opening == pytest.approx(17.31, abs=0.01)
+    assert closing == pytest.approx(1.31, abs=0.01)
+    scenario = queue_scenario(servers=2, arrivals_per_hour=1.0, service_rate=2.0).with_overrides(
+        {
+            "staffing.shifts": "office_hours",
+            "calendar.working_weekdays": list(WEEKDAYS),
+            "calendar.office_hours_start": 9,
+            "calendar.office_hours_end": 17,
+        }
+    )
+    days, warm_up = 60, 2
+    at_opening, at_closing = [], []
+    for seed in range(1, 7):
+        model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
+        samples = {9: [], 17: []}
+        while model.hour < days * HOURS_PER_DAY:
+            model.step()
+            hour = model.hour % HOURS_PER_DAY
+            if hour in samples and model.hour >= warm_up * HOURS_PER_DAY:
+                status = model.items.view("status")
+                samples[hour].append(int(np.count_nonzero(status == OPEN)))
+        at_opening.append(np.mean(samples[9]))
+        at_closing.append(np.mean(samples[17]))
+    assert_matches("backlog at 09:00", at_opening, opening, max_relative_se=0.05)
+    assert_matches("backlog at 17:00", at_closing, closing, max_relative_se=0.15)
