@@ -1,0 +1,541 @@
+"""Figures of experiment results, drawn from the tidy tables the engine writes.
+
+Each function takes a plain DataFrame (not an engine object), so it can be fed a table
+read back from CSV or Parquet, and returns a matplotlib Figure:
+
+    daily_series(results.daily, "mean_trust")       mean per day, 95 % band, by scenario
+    distribution(results.runs, "response_rate")     one box and the runs per scenario
+    forest(comparison.table)                        differences from the baseline, with CIs
+    heatmap(sweep.runs, "staffing.operators", "staffing.training", "p90_response_hours")
+    sensitivity(sobol_indices(sweep, "mean_trust")) Sobol S1 and ST with their intervals
+
+`path=` also saves the figure (PNG, or any format matplotlib knows by the suffix). The
+figures are not registered with pyplot, so a loop over many of them does not pile up
+open windows or memory; in Jupyter the returned Figure shows inline, in a script save it.
+Axis labels carry each metric's unit from `simulation.metrics.METRICS` and each swept
+parameter's unit from the scenario schema.
+
+This module is not imported by `import simulation`; it imports matplotlib and seaborn.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+# Headless by default: pick the non-interactive Agg backend only when nobody chose one
+# (no MPLBACKEND, no matplotlib.use(), pyplot not yet set up). Jupyter sets its inline
+# backend through MPLBACKEND, so notebooks keep theirs.
+if (
+    "MPLBACKEND" not in os.environ
+    and matplotlib.rcParams._get("backend") is matplotlib.rcsetup._auto_backend_sentinel
+):
+    matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from simulation.metrics import METRICS  # noqa: E402
+
+__all__ = [
+    "daily_series",
+    "distribution",
+    "forest",
+    "heatmap",
+    "metric_label",
+    "metric_unit",
+    "parameter_label",
+    "sensitivity",
+]
+
+DPI = 150
+PALETTE = "colorblind"
+SIGNIFICANT_COLOUR = "#c0392b"
+NOT_SIGNIFICANT_COLOUR = "#7f8c8d"
+MAX_ANNOTATED_CELLS = 150  # heatmaps with more cells than this show colours only
+MAX_HEATMAP_LEVELS = 12  # a parameter with more distinct values is binned (LHS, Sobol)
+HEATMAP_BINS = 8
+
+# Units of daily-series columns that are not summary metrics (see MetricsRecorder).
+_DAILY_UNITS = {
+    "replies_per_received": "ratio",
+    "open_items": "items",
+    "referred_items": "items",
+    "abandonments": "count",
+    "vents": "count",
+    "silent_needs": "count",
+    "replies": "count",
+    "ratings": "count",
+}
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def metric_unit(name: str) -> str:
+    """The unit of a summary metric or daily column (`"share"`, `"hours"`, …), or ""."""
+    if name in METRICS:
+        return METRICS[name][0]
+    if name in _DAILY_UNITS:
+        return _DAILY_UNITS[name]
+    if name.endswith(("_share", "_rate", "_utilisation")):
+        return "share"
+    if name.endswith("_hours"):
+        return "hours"
+    if name.startswith(("received", "replies_", "needs")):
+        return "count"
+    return ""
+
+
+def metric_label(name: str) -> str:
+    """An axis label: the metric's name in words and its unit (`response rate [share]`)."""
+    unit = metric_unit(name)
+    words = name.replace("_", " ")
+    return f"{words} [{unit}]" if unit else words
+
+
+def parameter_label(key: str) -> str:
+    """An axis label for a swept scenario field: its dotted key and its unit, if known."""
+    unit = _parameter_unit(key)
+    return f"{key} [{unit}]" if unit else key
+
+
+def _parameter_unit(key: str) -> str:
+    try:
+        from simulation.scenario import Scenario
+    except ImportError:  # pragma: no cover - the scenario module is part of the package
+        return ""
+    model = Scenario
+    field = None
+    for part in key.split("."):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return ""
+        field = fields[part]
+        model = field.annotation
+    units = re.findall(r"\[([^\]]+)\]", (field.description or "") if field else "")
+    return units[-1] if units else ""  # descriptions name the unit in brackets
+
+
+def _format_axis(axis, name: str) -> None:
+    """Per-cent ticks for shares."""
+    if metric_unit(name) == "share":
+        axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        have = ", ".join(map(str, frame.columns))
+        raise ValueError(f"{what}: the table has no column {', '.join(missing)} (it has: {have})")
+
+
+def _ok_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of runs that finished (an `error` column, if present, is empty)."""
+    if "error" in frame.columns:
+        return frame[frame["error"].isna() | (frame["error"] == "")]
+    return frame
+
+
+def _order(values: pd.Series, order: Sequence | None = None) -> list:
+    """Categories in a stable order: as given, else numbers ascending, else by name."""
+    present = list(pd.unique(values.dropna()))
+    if order is not None:
+        return [v for v in order if v in present] + [v for v in present if v not in order]
+    try:
+        return sorted(present)
+    except TypeError:
+        return sorted(present, key=str)
+
+
+def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
+    if path is not None:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(target, dpi=DPI)
+    return fig
+
+
+def _empty_note(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
+
+
+def _t_interval(sd: np.ndarray, n: np.ndarray, confidence: float) -> np.ndarray:
+    """Half-width of the t confidence interval of a mean (NaN where n < 2)."""
+    n = np.asarray(n, dtype=float)
+    half = np.full(n.shape, np.nan)
+    ok = n >= 2
+    quantile = stats.t.ppf(0.5 + confidence / 2, n[ok] - 1)
+    half[ok] = quantile * np.asarray(sd, dtype=float)[ok] / np.sqrt(n[ok])
+    return half
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def daily_series(
+    daily: pd.DataFrame,
+    metric: str,
+    by: str = "scenario",
+    *,
+    confidence: float = 0.95,
+    order: Sequence | None = None,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """Mean of a daily column per day, one line per `by` value, with a confidence band.
+
+    `daily` has one row per run-day (columns `day`, `by`, `metric`). The band is the
+    t interval of the mean across the runs (replications) of that day; days where a run
+    has no value (a ratio with nothing to divide) count only the runs that have one.
+    """
+    _require(daily, ["day", by, metric], "daily_series")
+    data = _ok_runs(daily)
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    groups = _order(data[by], order)
+    colours = sns.color_palette(PALETTE, max(len(groups), 1))
+    for colour, group in zip(colours, groups, strict=False):
+        part = data.loc[data[by] == group, ["day", metric]]
+        agg = part.groupby("day")[metric].agg(["mean", "std", "count"]).reset_index()
+        agg = agg[agg["count"] > 0]  # days on which no run has a value are gaps
+        if agg.empty:
+            continue
+        half = _t_interval(agg["std"].fillna(0).to_numpy(), agg["count"].to_numpy(), confidence)
+        ax.plot(agg["day"], agg["mean"], color=colour, lw=2, marker="o", ms=3, label=str(group))
+        ax.fill_between(
+            agg["day"], agg["mean"] - half, agg["mean"] + half, color=colour, alpha=0.2, lw=0
+        )
+    if not ax.lines:
+        _empty_note(ax, f"no values of {metric}")
+    ax.set_xlabel("day")
+    ax.set_ylabel(metric_label(metric))
+    _format_axis(ax.yaxis, metric)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    runs = _runs_per_group(data, by)
+    ax.set_title(
+        title
+        or f"{metric.replace('_', ' ').capitalize()} per day "
+        f"(mean and {confidence:.0%} CI over {runs})"
+    )
+    if ax.lines:
+        ax.legend(title=_legend_title(by), frameon=False, loc="best")
+    sns.despine(ax=ax)
+    return _finish(fig, path)
+
+
+def _runs_per_group(data: pd.DataFrame, by: str) -> str:
+    keys = [c for c in ("scenario", "scenario_hash", "seed", "replication") if c in data.columns]
+    if not keys:
+        return "runs"
+    counts = data.drop_duplicates([*keys, by]).groupby(by).size()
+    if counts.empty:
+        return "runs"
+    low, high = int(counts.min()), int(counts.max())
+    runs = f"{low}" if low == high else f"{low}-{high}"
+    return f"{runs} run{'s' if high != 1 else ''} each"
+
+
+def _legend_title(by: str) -> str:
+    return parameter_label(by) if "." in by else by
+
+
+def distribution(
+    runs: pd.DataFrame,
+    metric: str,
+    by: str = "scenario",
+    *,
+    order: Sequence | None = None,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """A metric across runs: a box (median, quartiles) and every run as a dot, per `by`.
+
+    `runs` has one row per run. Categories are listed top to bottom in `order`, or
+    sorted (numbers ascending, names alphabetically). Runs with an error are left out.
+    """
+    _require(runs, [by, metric], "distribution")
+    data = _ok_runs(runs)[[by, metric]].dropna()
+    data = data.assign(**{by: data[by].astype(str)}) if not data.empty else data
+    groups = [str(g) for g in _order(_ok_runs(runs)[by], order)]
+    height = max(2.8, 0.55 * len(groups) + 1.6)
+    fig = Figure(figsize=(8, height), layout="constrained")
+    ax = fig.add_subplot()
+    if data.empty:
+        _empty_note(ax, f"no values of {metric}")
+    else:
+        present = [g for g in groups if g in set(data[by])]
+        with warnings.catch_warnings():  # seaborn 0.13 passes vert= to matplotlib 3.11
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sns.boxplot(
+                data=data,
+                x=metric,
+                y=by,
+                order=present,
+                ax=ax,
+                hue=by,
+                hue_order=present,
+                palette=PALETTE,
+                legend=False,
+                width=0.6,
+                fliersize=0,
+                boxprops={"alpha": 0.45},
+            )
+        sns.stripplot(
+            data=data,
+            x=metric,
+            y=by,
+            order=present,
+            ax=ax,
+            color="0.2",
+            size=4,
+            alpha=0.7,
+            jitter=0.15,
+        )
+        means = data.groupby(by)[metric].mean()
+        ax.scatter(
+            [means[g] for g in present],
+            range(len(present)),
+            marker="D",
+            s=36,
+            color="white",
+            edgecolor="black",
+            zorder=5,
+            label="mean",
+        )
+        ax.legend(frameon=False, loc="best")
+    ax.set_xlabel(metric_label(metric))
+    ax.set_ylabel(_legend_title(by))
+    _format_axis(ax.xaxis, metric)
+    n = len(data)
+    ax.set_title(
+        title or f"{metric.replace('_', ' ').capitalize()} across runs ({n} run{'s' * (n != 1)})"
+    )
+    sns.despine(ax=ax)
+    return _finish(fig, path)
+
+
+def forest(
+    table: pd.DataFrame,
+    metric: str | Sequence[str] | None = None,
+    *,
+    baseline: str | None = None,
+    order: Sequence | None = None,
+    columns: int = 3,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """Differences from the baseline with their confidence intervals, one panel per metric.
+
+    `table` is a comparison table (columns scenario, metric, diff, diff_ci_low,
+    diff_ci_high and, if present, significant and p_adjusted). Rows without a
+    difference (the baseline itself) are left out. A filled red dot marks a difference
+    that is significant after adjustment for multiple comparisons; grey hollow ones are
+    not. `metric` picks one metric or a list of them (default: every metric, in table
+    order).
+    """
+    _require(table, ["scenario", "metric", "diff", "diff_ci_low", "diff_ci_high"], "forest")
+    data = table.copy()
+    if baseline is not None:
+        data = data[data["scenario"] != baseline]
+    data = data[data["diff"].notna()]
+    if metric is None:
+        metrics = list(pd.unique(data["metric"])) or list(pd.unique(table["metric"]))
+    else:
+        metrics = [metric] if isinstance(metric, str) else list(metric)
+        unknown = [m for m in metrics if m not in set(table["metric"])]
+        if unknown:
+            have = ", ".join(map(str, pd.unique(table["metric"])))
+            raise ValueError(f"forest: no rows for metric {', '.join(unknown)} (table has: {have})")
+    if "significant" not in data.columns:
+        data["significant"] = False
+    scenarios = _order(data["scenario"], order)
+    if not metrics:
+        metrics = ["(none)"]
+    columns = max(1, min(columns, len(metrics)))
+    rows = math.ceil(len(metrics) / columns)
+    panel_height = 0.45 * max(len(scenarios), 1) + 1.3
+    fig = Figure(figsize=(4.2 * columns, panel_height * rows + 0.8), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for ax in axes.flat[len(metrics) :]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, metrics, strict=False):
+        _forest_panel(ax, data[data["metric"] == name], name, scenarios)
+    handles = [
+        Line2D([], [], marker="o", ls="-", color=SIGNIFICANT_COLOUR, label="significant"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="-",
+            color=NOT_SIGNIFICANT_COLOUR,
+            markerfacecolor="white",
+            label="not significant",
+        ),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    against = f" '{baseline}'" if baseline else ""
+    fig.suptitle(title or f"Difference from the baseline{against} (mean and CI)")
+    return _finish(fig, path)
+
+
+def _forest_panel(ax, rows: pd.DataFrame, name: str, scenarios: list) -> None:
+    positions = {s: i for i, s in enumerate(scenarios)}
+    for _, row in rows.iterrows():
+        y = positions[row["scenario"]]
+        significant = bool(row.get("significant", False)) and not pd.isna(row["significant"])
+        colour = SIGNIFICANT_COLOUR if significant else NOT_SIGNIFICANT_COLOUR
+        low, high = row["diff_ci_low"], row["diff_ci_high"]
+        if pd.notna(low) and pd.notna(high):
+            ax.plot([low, high], [y, y], color=colour, lw=2, solid_capstyle="butt")
+        ax.plot(
+            [row["diff"]],
+            [y],
+            marker="o",
+            ms=7,
+            color=colour,
+            markerfacecolor=colour if significant else "white",
+            markeredgewidth=1.5,
+            zorder=3,
+        )
+    ax.axvline(0, color="0.15", lw=1.2, ls="--", zorder=1)
+    ax.set_yticks(range(len(scenarios)), [str(s) for s in scenarios])
+    ax.set_ylim(len(scenarios) - 0.5, -0.5)
+    ax.set_title(name.replace("_", " "), fontsize="medium")
+    unit = metric_unit(name)
+    ax.set_xlabel(f"difference [{unit}]" if unit else "difference")
+    _format_axis(ax.xaxis, name)
+    if rows.empty:
+        _empty_note(ax, "no differences")
+    ax.grid(axis="x", color="0.92")
+    sns.despine(ax=ax, left=True)
+
+
+def heatmap(
+    runs: pd.DataFrame,
+    x: str,
+    y: str,
+    metric: str,
+    *,
+    bins: int = HEATMAP_BINS,
+    cmap: str = "viridis",
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """Mean of a metric over two swept parameters (x across, y up).
+
+    `runs` has one row per run with a column for each parameter. A grid sweep's values
+    become the cells; a parameter with many distinct values (Latin hypercube, Sobol) is
+    cut into `bins` equal intervals labelled by their midpoints. Cells show the mean
+    over the runs in them.
+    """
+    _require(runs, [x, y, metric], "heatmap")
+    if x == y:
+        raise ValueError(f"heatmap: x and y are both '{x}'; choose two different parameters")
+    data = _ok_runs(runs)[[x, y, metric]].copy()
+    data[x] = _levels(data[x], bins)
+    data[y] = _levels(data[y], bins)
+    table = data.pivot_table(index=y, columns=x, values=metric, aggfunc="mean", observed=False)
+    table = table.sort_index(ascending=False).sort_index(axis=1)
+    cells = table.size
+    fig = Figure(
+        figsize=(max(5.5, 0.8 * table.shape[1] + 3.5), max(4.0, 0.55 * table.shape[0] + 2.2)),
+        layout="constrained",
+    )
+    ax = fig.add_subplot()
+    if table.empty or table.isna().all().all():
+        _empty_note(ax, f"no values of {metric}")
+    else:
+        share = metric_unit(metric) == "share"
+        sns.heatmap(
+            table,
+            ax=ax,
+            cmap=cmap,
+            annot=cells <= MAX_ANNOTATED_CELLS,
+            fmt=".0%" if share else ".3g",
+            linewidths=0.5,
+            linecolor="white",
+            cbar_kws={"label": metric_label(metric)},
+        )
+        if share:
+            ax.collections[0].colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, 0))
+    ax.set_xlabel(parameter_label(x))
+    ax.set_ylabel(parameter_label(y))
+    ax.tick_params(axis="x", labelrotation=0)
+    ax.tick_params(axis="y", labelrotation=0)
+    ax.set_title(
+        title or f"{metric.replace('_', ' ').capitalize()}: mean over the runs in each cell"
+    )
+    return _finish(fig, path)
+
+
+def _levels(values: pd.Series, bins: int) -> pd.Series:
+    """Grid values as they are; many distinct numbers cut into labelled intervals."""
+    if values.nunique() <= MAX_HEATMAP_LEVELS or not pd.api.types.is_numeric_dtype(values):
+        return values
+    cut = pd.cut(values, bins=bins)
+    midpoints = {interval: float(f"{interval.mid:.3g}") for interval in cut.cat.categories}
+    return cut.map(midpoints).astype(float)
+
+
+def sensitivity(
+    indices: pd.DataFrame,
+    *,
+    metric: str | None = None,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """Sobol first-order (S1) and total (ST) indices per parameter, with their intervals.
+
+    `indices` has the columns parameter, S1, S1_conf, ST, ST_conf (as from
+    `sobol_indices`). Parameters are sorted by ST, the most influential on top. ST − S1
+    is what a parameter does through interactions with the others.
+    """
+    _require(indices, ["parameter", "S1", "ST"], "sensitivity")
+    data = indices.sort_values("ST", ascending=True, na_position="first").reset_index(drop=True)
+    n = len(data)
+    fig = Figure(figsize=(7.5, max(3.0, 0.7 * n + 1.6)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(n)
+    height = 0.38
+    colours = sns.color_palette(PALETTE, 2)
+    for offset, column, colour, label in (
+        (height / 2, "S1", colours[0], "first order S1"),
+        (-height / 2, "ST", colours[1], "total ST"),
+    ):
+        conf = data.get(f"{column}_conf")
+        ax.barh(
+            y + offset,
+            data[column],
+            height=height,
+            color=colour,
+            label=label,
+            xerr=None if conf is None else conf.fillna(0).to_numpy(),
+            error_kw={"ecolor": "0.25", "capsize": 3, "lw": 1},
+        )
+    ax.set_yticks(y, [parameter_label(p) for p in data["parameter"]])
+    ax.axvline(0, color="0.3", lw=1)
+    ax.set_xlabel("Sobol index (share of output variance)")
+    upper = np.nanmax([1.0, *(data["ST"] + data.get("ST_conf", 0)).fillna(0)]) if n else 1.0
+    ax.set_xlim(min(0.0, np.nanmin([0.0, *data["S1"].fillna(0)]) - 0.05), upper * 1.05)
+    ax.legend(frameon=False, loc="lower right")
+    of = f" of {metric_label(metric)}" if metric else ""
+    ax.set_title(title or f"Sensitivity{of}")
+    if n == 0:
+        _empty_note(ax, "no parameters")
+    sns.despine(ax=ax)
+    return _finish(fig, path)
