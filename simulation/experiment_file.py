@@ -1,0 +1,571 @@
+"""Experiment files: a comparison or a parameter sweep declared in TOML.
+
+Like a NetLogo BehaviorSpace experiment, an experiment file says what to run, how
+often and what to keep, so that an experiment is data that can be reviewed, versioned
+and re-run (`microgov experiment FILE`). Two kinds:
+
+A **comparison** runs several scenarios on the same seeds and tests each against a
+baseline::
+
+    name = "remedies"
+    description = "Each remedy of the study against the status quo."
+    scenarios = ["baseline", "closed_loop", "joint", "proactive"]
+    baseline = "baseline"            # default: the first scenario
+    replications = 10                # seeds seed, seed+1, …
+    seed = 1
+    days = 30                        # default: each scenario's run.days
+    metrics = ["response_rate", "p90_response_hours", "mean_trust"]
+
+    [set]                            # overrides applied to every scenario
+    "population.citizens" = 5000
+
+    [outputs]
+    dir = "out/remedies"             # default: out/<name>, relative to where you run it
+    figures = true
+    format = "csv"                   # or "parquet"
+
+A **sweep** runs one scenario over a design of parameter values::
+
+    name = "staffing_grid"
+    scenario = "baseline"
+    replications = 3
+
+    [design]
+    type = "grid"                    # or "lhs" (Latin hypercube) or "sobol"
+    parameters = { "staffing.operators" = [1, 2, 4], "staffing.training" = [0.0, 0.2] }
+    # lhs / sobol: parameters = { "staffing.operators" = [1, 6] }  (low, high) and
+    # samples = 64
+
+`jobs = 2` runs on that many local processes; `scheduler = "tcp://host:8786"` on a Dask
+cluster. Scenario references are bundled names or files relative to the experiment
+file. Everything is checked before anything runs: unknown keys (with "did you mean"),
+metric names against the glossary, parameter keys and values against the scenario.
+Errors are `ExperimentFileError`, a `ScenarioError`, naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from simulation.metrics import METRICS
+from simulation.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # the engine loads pandas and the model: only when an experiment runs
+    from simulation.experiment import Grid, LatinHypercube, Sobol
+
+DESIGN_TYPES = ("grid", "lhs", "sobol")
+OUTPUT_FORMATS = ("csv", "parquet")
+LOCAL_EXECUTORS = ("serial", "processes", "dask")
+DEFAULT_REPLICATIONS = {"comparison": 10, "sweep": 1}
+
+
+class ExperimentFileError(ScenarioError):
+    """An experiment (file or command-line options) that cannot be used.
+
+    A `ScenarioError`, so whatever handles scenario errors handles these: `source` is
+    the file or the option (`--grid`), `field` the dotted path, `message` what is wrong
+    and what is allowed.
+    """
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Design(_Section):
+    """Which parameter values a sweep runs."""
+
+    type: Literal["grid", "lhs", "sobol"] = Field(
+        description="'grid' (every combination of listed values), 'lhs' (Latin hypercube "
+        "sample of ranges) or 'sobol' (Saltelli sample for Sobol sensitivity indices)."
+    )
+    parameters: dict[str, list[Any]] = Field(
+        description="Dotted scenario keys to vary: a list of values for 'grid', "
+        "[low, high] for 'lhs' and 'sobol'."
+    )
+    samples: int | None = Field(
+        None,
+        ge=1,
+        description="Points of an 'lhs' design; base sample size N of a 'sobol' design "
+        "(N × (2D + 2) runs for D parameters; a power of two is best).",
+    )
+    seed: int = Field(0, ge=0, description="Seed of the design's own sampling [integer].")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Design:
+        if not self.parameters:
+            raise ValueError("parameters: name at least one scenario key to vary")
+        for key, values in self.parameters.items():
+            if self.type == "grid":
+                if not values:
+                    raise ValueError(f"parameters.{key}: list at least one value")
+            else:
+                check_range(key, values)
+        if self.type == "grid" and self.samples is not None:
+            raise ValueError("samples: a grid runs every combination; 'samples' is for lhs/sobol")
+        if self.type != "grid" and self.samples is None:
+            raise ValueError(f"samples: a '{self.type}' design needs samples = N")
+        return self
+
+    def build(self) -> Grid | LatinHypercube | Sobol:
+        """The engine's design object."""
+        from simulation.experiment import Grid, LatinHypercube, Sobol
+
+        if self.type == "grid":
+            return Grid(dict(self.parameters))
+        ranges = {key: (values[0], values[1]) for key, values in self.parameters.items()}
+        maker = LatinHypercube if self.type == "lhs" else Sobol
+        return maker(ranges, samples=self.samples, seed=self.seed)
+
+
+class Outputs(_Section):
+    """Where and how results are written."""
+
+    dir: str | None = Field(
+        None,
+        description="Output folder, relative to the current directory (default out/<name>).",
+    )
+    figures: bool = Field(True, description="Also write figures (PNG).")
+    format: Literal["csv", "parquet"] = Field("csv", description="Format of the tables.")
+
+
+class Experiment(_Section):
+    """A comparison of scenarios or a sweep of one scenario's parameters."""
+
+    name: str = Field(description="Short name, used for the default output folder.")
+    description: str = Field("", description="The question the experiment answers.")
+    scenarios: list[str] | None = Field(
+        None, description="Scenarios to compare (bundled names or files): a comparison."
+    )
+    scenario: str | None = Field(None, description="The one scenario a sweep varies.")
+    baseline: str | None = Field(
+        None, description="Scenario the others are compared with (default: the first)."
+    )
+    replications: int | None = Field(
+        None,
+        ge=1,
+        description="Runs per scenario or design point, on seeds seed, seed+1, … "
+        "(default 10 for a comparison, 1 for a sweep).",
+    )
+    seed: int = Field(1, ge=0, description="First root seed [integer].")
+    days: int | None = Field(
+        None, ge=1, description="Days to simulate (default: each scenario's run.days)."
+    )
+    metrics: list[str] | None = Field(
+        None, description="Metrics to summarise, test and plot (default: key metrics)."
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        alias="set",
+        description="Dotted overrides applied to every scenario, as `--set` does.",
+    )
+    design: Design | None = Field(None, description="The design of a sweep.")
+    outputs: Outputs = Field(
+        default_factory=Outputs, description="Where results go and in which format."
+    )
+    jobs: int | None = Field(None, ge=1, description="Local worker processes.")
+    scheduler: str | None = Field(
+        None,
+        description="Dask scheduler address (tcp://host:8786), or 'serial', 'processes', "
+        "'dask' (a local Dask cluster).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_tables(cls, raw: Any) -> Any:
+        """`[set.population] citizens = 1` is `"population.citizens" = 1` (also in design)."""
+        if not isinstance(raw, dict):
+            return raw
+        raw = dict(raw)
+        for key in ("set", "overrides"):
+            if isinstance(raw.get(key), dict):
+                raw[key] = _flatten(raw[key])
+        design = raw.get("design")
+        if isinstance(design, dict) and isinstance(design.get("parameters"), dict):
+            raw["design"] = {**design, "parameters": _flatten(design["parameters"])}
+        return raw
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Experiment:
+        if self.scenarios is not None and self.scenario is not None:
+            raise ValueError(
+                "scenarios: give either 'scenarios' (a comparison) or 'scenario' with a "
+                "[design] (a sweep), not both"
+            )
+        if self.design is not None:
+            if self.scenario is None:
+                raise ValueError(
+                    "scenario: a sweep ([design]) varies one scenario; "
+                    'write scenario = "baseline" (or a file)'
+                )
+            if self.baseline is not None:
+                raise ValueError("baseline: a sweep has no baseline; it is for comparisons")
+        else:
+            if self.scenario is not None:
+                raise ValueError(
+                    "design: a single scenario needs a [design] to sweep; "
+                    "to compare scenarios, list them in 'scenarios'"
+                )
+            if self.scenarios is None:
+                raise ValueError(
+                    "scenarios: list the scenarios to compare, or give 'scenario' and a "
+                    "[design] for a sweep"
+                )
+            if len(self.scenarios) < 2:
+                raise ValueError("scenarios: a comparison needs at least two scenarios")
+            if len(set(self.scenarios)) != len(self.scenarios):
+                raise ValueError("scenarios: each scenario may be listed once")
+            if self.baseline is not None and self.baseline not in self.scenarios:
+                raise ValueError(
+                    f"baseline: '{self.baseline}' is not one of the scenarios"
+                    f"{_did_you_mean(self.baseline, self.scenarios)}; "
+                    f"scenarios: {', '.join(self.scenarios)}"
+                )
+        if self.metrics is not None:
+            self.metrics = check_metrics(self.metrics)
+        if self.jobs is not None and self.scheduler is not None:
+            raise ValueError("jobs: give 'jobs' (local processes) or 'scheduler', not both")
+        if self.scheduler is not None:
+            check_scheduler(self.scheduler)
+        return self
+
+    # ------------------------------------------------------------------ what it is
+
+    @property
+    def kind(self) -> Literal["comparison", "sweep"]:
+        return "sweep" if self.design is not None else "comparison"
+
+    @property
+    def n_replications(self) -> int:
+        return self.replications or DEFAULT_REPLICATIONS[self.kind]
+
+    @property
+    def baseline_ref(self) -> str | None:
+        """The baseline as listed in `scenarios` (the first unless one is named)."""
+        if self.kind != "comparison":
+            return None
+        return self.baseline or self.scenarios[0]
+
+    def scenario_refs(self) -> list[str]:
+        """The scenario references as written."""
+        return list(self.scenarios) if self.scenarios is not None else [self.scenario]
+
+    def executor(self) -> str | None:
+        """The engine's executor: a scheduler, local processes for jobs > 1, else serial."""
+        if self.scheduler is not None:
+            return self.scheduler
+        if self.jobs is not None and self.jobs > 1:
+            return "processes"
+        return None
+
+    # ------------------------------------------------------------------ writing
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file's content as a TOML-ready dict (unset fields left out)."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not data.get("set"):
+            data.pop("set", None)
+        return data
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_metrics(metrics: list[str] | str, source: str | None = None) -> list[str]:
+    """Metric names (a list or "a,b,c") checked against the glossary, with a hint."""
+    names = [m.strip() for m in metrics.split(",")] if isinstance(metrics, str) else metrics
+    names = [m for m in names if m]
+    if not names:
+        raise _error(source, "metrics", "name at least one metric")
+    for name in names:
+        if name not in METRICS:
+            message = (
+                f"unknown metric '{name}'{_did_you_mean(name, METRICS)}; "
+                f"metrics: {', '.join(METRICS)}"
+            )
+            raise _error(source, "metrics", message)
+    if len(set(names)) != len(names):
+        raise _error(source, "metrics", "each metric may be listed once")
+    return list(names)
+
+
+def _error(source: str | None, field: str, message: str) -> Exception:
+    """An ExperimentFileError for options; a ValueError inside pydantic validation."""
+    if source is None:
+        return ValueError(f"{field}: {message}")
+    return ExperimentFileError(source, None, message)
+
+
+def check_scheduler(address: str, source: str | None = None) -> str:
+    if address in LOCAL_EXECUTORS or "://" in address:
+        return address
+    raise _error(
+        source,
+        "scheduler",
+        f"'{address}' is neither a scheduler address such as tcp://10.0.0.5:8786 nor one "
+        f"of {', '.join(LOCAL_EXECUTORS)}",
+    )
+
+
+def check_range(key: str, values: Any, source: str | None = None) -> tuple[float, float]:
+    """A [low, high] pair of numbers with low < high."""
+    field = f"parameters.{key}"
+    if (
+        not isinstance(values, list | tuple)
+        or len(values) != 2
+        or not all(_is_number(v) for v in values)
+    ):
+        raise _error(source, field, f"give [low, high], two numbers (got {values!r})")
+    low, high = values
+    if not low < high:
+        raise _error(source, field, f"low must be below high (got {low} ≥ {high})")
+    return low, high
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
+
+
+def check_parameters(
+    scenario: Scenario, parameters: dict[str, list[Any]], source: str, field: str | None = None
+) -> None:
+    """Every swept key exists in the scenario and every value (or bound) is allowed there.
+
+    Each value is applied to the scenario as a dotted override and validated, so a
+    misspelt key gets the scenario's "did you mean" and a value out of range its limit.
+    """
+    for key, values in parameters.items():
+        where = f"{field}.{key}" if field else key
+        if key in ("name", "description") or key.startswith("run.seed"):
+            raise ExperimentFileError(
+                source, where, "cannot be swept (seeds come from 'seed' and 'replications')"
+            )
+        for value in values:
+            try:
+                scenario.with_overrides({key: value})
+            except ScenarioError as exc:
+                detail = exc.message
+                if exc.field and exc.field != key:
+                    detail = f"{exc.field}: {detail}"
+                raise ExperimentFileError(source, where, detail) from None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def resolve_scenario_ref(ref: str, base_dir: Path | None) -> str:
+    """A file next to the experiment file, else the reference as given (a bundled name)."""
+    if base_dir is None:
+        return ref
+    candidate = Path(ref)
+    if not candidate.is_absolute() and (base_dir / candidate).exists():
+        return str(base_dir / candidate)
+    return ref
+
+
+def load_experiment(path: str | os.PathLike) -> Experiment:
+    """Read, validate and check an experiment file, and the scenarios it names."""
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise ExperimentFileError(source, None, "file not found")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentFileError(source, None, f"invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExperimentFileError(source, None, f"cannot read file: {exc}") from None
+    raw.setdefault("name", path.stem)
+    experiment = parse_experiment(raw, source)
+    check_experiment(experiment, source, base_dir=path.parent)
+    return experiment
+
+
+def parse_experiment(raw: dict[str, Any], source: str) -> Experiment:
+    """Validate the file's content (no scenario is loaded)."""
+    try:
+        return Experiment.model_validate(raw)
+    except ValidationError as exc:
+        raise _experiment_error(exc, source) from None
+
+
+def check_experiment(
+    experiment: Experiment, source: str, base_dir: Path | None = None
+) -> list[Scenario]:
+    """Load the experiment's scenarios (with `set` and `days`) and check swept keys."""
+    scenarios = load_scenarios(experiment, source, base_dir)
+    names = [s.name for s in scenarios]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ExperimentFileError(
+            source,
+            "scenarios",
+            f"two scenarios are named '{duplicates[0]}'; results are told apart by name, "
+            "so give each file its own name",
+        )
+    if experiment.design is not None:
+        check_parameters(
+            scenarios[0], experiment.design.parameters, source, field="design.parameters"
+        )
+    return scenarios
+
+
+def load_scenarios(
+    experiment: Experiment, source: str, base_dir: Path | None = None
+) -> list[Scenario]:
+    """The experiment's scenarios, resolved, with `set` and `days` applied."""
+    overrides = dict(experiment.overrides)
+    if experiment.days is not None:
+        overrides["run.days"] = experiment.days  # in the hash, as `microgov run --days`
+    scenarios = []
+    for index, ref in enumerate(experiment.scenario_refs()):
+        field = "scenario" if experiment.scenario is not None else f"scenarios[{index}]"
+        try:
+            scenarios.append(load_scenario(resolve_scenario_ref(ref, base_dir), overrides))
+        except ScenarioError as exc:
+            if exc.source == "--set":  # an override in the file's [set] table
+                raise ExperimentFileError(
+                    source, f"set.{exc.field}" if exc.field else "set", exc.message
+                ) from None
+            where = f"{exc.source}: {exc.field}" if exc.field else exc.source
+            raise ExperimentFileError(source, field, f"{where}: {exc.message}") from None
+    return scenarios
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out
+
+
+# --------------------------------------------------------------------------- options
+
+
+def parse_grid_options(options: list[str], source: str = "--grid") -> dict[str, list[Any]]:
+    """`["staffing.operators=1,2,4", …]` → `{"staffing.operators": [1, 2, 4], …}`."""
+    from simulation.scenario import _parse_value
+
+    parameters: dict[str, list[Any]] = {}
+    for text in options:
+        key, values_text = _split_option(text, source, "staffing.operators=1,2,4")
+        values = [_parse_value(v.strip()) for v in values_text.split(",") if v.strip()]
+        if not values:
+            raise ExperimentFileError(source, key, "list at least one value: key=v1,v2,…")
+        if key in parameters:
+            raise ExperimentFileError(source, key, "given twice")
+        parameters[key] = values
+    return parameters
+
+
+def parse_range_options(options: list[str], source: str) -> dict[str, list[float]]:
+    """`["staffing.training=0:0.3", …]` → `{"staffing.training": [0.0, 0.3], …}`."""
+    from simulation.scenario import _parse_value
+
+    parameters: dict[str, list[float]] = {}
+    for text in options:
+        key, bounds = _split_option(text, source, "staffing.training=0:0.3")
+        parts = bounds.split(":")
+        values = [_parse_value(p.strip()) for p in parts]
+        if len(parts) != 2 or not all(_is_number(v) for v in values):
+            raise ExperimentFileError(
+                source, key, f"expected key=low:high with two numbers (got '{bounds}')"
+            )
+        if not values[0] < values[1]:
+            raise ExperimentFileError(
+                source, key, f"low must be below high (got {values[0]} ≥ {values[1]})"
+            )
+        if key in parameters:
+            raise ExperimentFileError(source, key, "given twice")
+        parameters[key] = values
+    return parameters
+
+
+def _split_option(text: str, source: str, example: str) -> tuple[str, str]:
+    key, sep, rest = text.partition("=")
+    if not sep or not key.strip() or not rest.strip():
+        raise ExperimentFileError(
+            source, None, f"expected key=values, e.g. {example} (got '{text}')"
+        )
+    return key.strip(), rest.strip()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _experiment_error(exc: ValidationError, source: str) -> ExperimentFileError:
+    messages = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        field = _dotted(loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_fields(loc[:-1])
+            msg = (
+                f"unknown key{_did_you_mean(loc[-1], allowed)}; allowed here: {', '.join(allowed)}"
+            )
+        elif err["type"] == "missing":
+            msg = "required"
+        elif "input" in err and not isinstance(err["input"], dict):
+            msg = f"{msg} (got {err['input']!r})"
+        named = _NAMED_FIELD.match(msg) if err["type"] == "value_error" else None
+        if named:  # a check across fields names the field it is about
+            field = f"{field}.{named.group(1)}" if field else named.group(1)
+            msg = named.group(2)
+        messages.append((field, msg))
+    if len(messages) == 1:
+        field, msg = messages[0]
+        return ExperimentFileError(source, field or None, msg)
+    joined = "; ".join(f"{f}: {m}" if f else m for f, m in messages)
+    return ExperimentFileError(source, None, joined)
+
+
+_NAMED_FIELD = re.compile(r"^([A-Za-z_][\w.\[\]-]*): (.*)$", re.DOTALL)
+
+
+def _dotted(loc: list[str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
+
+
+def _allowed_fields(loc: list[str]) -> list[str]:
+    model: Any = Experiment
+    for part in loc:
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            return []
+        annotation = field.annotation
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
+        else:
+            return []
+    return sorted(field.alias or name for name, field in model.model_fields.items())
+
+
+def _did_you_mean(key: str, allowed) -> str:
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
