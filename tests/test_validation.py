@@ -1,0 +1,233 @@
+"""The validation report (docs/validation.md) in smoke size, and the formulas it adds.
+
+The report's checks run once, small (`run_validation("smoke")`), and the tests assert
+that every check carries what the report promises — target, source, simulated value with
+its confidence interval, replications, tolerance rule, pass/fail — and that the report and
+its figures render. Whether a smoke-size check passes is not asserted: with three seeds
+and a few simulated days many of them cannot be decided, and the full-size report is
+where results are read. The strict, fast comparisons with theory are in
+`tests/test_theory.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulation import theory
+from simulation.scenario import bundled_scenario_dir
+from simulation.validation import (
+    REMEDIES,
+    SECTIONS,
+    Check,
+    Stats,
+    ValidationResults,
+    add_validate_model_command,
+    bound_check,
+    configuration_model_edges,
+    paired_check,
+    run_validation,
+    theory_check,
+    top_share,
+    write_report,
+)
+
+# --------------------------------------------------------------------------- formulas
+
+
+def test_configuration_model_giant_share_on_a_regular_graph():
+    """3-regular graph: G0 = u³, G1 = u², so u = 1 − T + T·u² gives u = (1 − T)/T and
+    S = 1 − ((1 − T)/T)³ above the threshold T_c = 1/(z − 1) = 1/2."""
+    degrees = np.full(1000, 3)
+    assert theory.percolation_threshold(degrees) == pytest.approx(0.5)
+    for T in (0.3, 0.5):
+        assert theory.configuration_model_giant_share(degrees, T) == 0.0
+    for T in (0.6, 0.8, 1.0):
+        expected = 1.0 - ((1.0 - T) / T) ** 3
+        assert theory.configuration_model_giant_share(degrees, T) == pytest.approx(expected)
+
+
+def test_configuration_model_giant_share_with_poisson_degrees_is_erdos_renyi():
+    degrees = np.random.default_rng(1).poisson(4.0, size=400_000)
+    for T in (0.2, 0.35, 0.5, 0.9):
+        er = theory.giant_component_share(4.0, T)
+        assert theory.configuration_model_giant_share(degrees, T) == pytest.approx(er, abs=2e-3)
+
+
+def test_borel_tail_and_branching_mean_size():
+    # P(size >= 2) is P(the root has at least one offspring) = 1 − e^(−m).
+    assert theory.borel_tail(0.5, 2) == pytest.approx(1.0 - math.exp(-0.5))
+    assert theory.borel_tail(1.0, 1) == 1.0
+    # At the threshold the tail falls like sqrt(2 / (π n)).
+    assert theory.borel_tail(1.0, 10_000) == pytest.approx(math.sqrt(2 / (math.pi * 1e4)), 0.01)
+    assert theory.branching_mean_size(0.6) == pytest.approx(2.5)
+    with pytest.raises(ValueError):
+        theory.branching_mean_size(1.0)
+
+
+def test_office_hours_chain_open_all_day_is_the_stationary_m_m_c_queue():
+    """Open around the clock the periodic chain is stationary: L = Lq + λ/μ (Erlang C)."""
+    curve = theory.office_hours_backlog_by_hour(2, 1.0, 2.0, (0, 24))
+    p_wait, mean_wait = theory.erlang_c(2, 1.0, 2.0)
+    assert curve == pytest.approx(np.full(24, 1.0 * mean_wait + 1.0 / 2.0), rel=1e-6)
+    opening, closing = theory.office_hours_backlog(2, 1.0, 2.0, (9, 17))
+    by_hour = theory.office_hours_backlog_by_hour(2, 1.0, 2.0, (9, 17))
+    assert (opening, closing) == (by_hour[9], by_hour[17])
+    # Closed, the backlog grows by λ per hour; open, it falls.
+    assert np.diff(by_hour[:10]) == pytest.approx(np.ones(9))
+    assert (np.diff(by_hour[9:18]) < 0).all()
+
+
+def test_erlang_c_refuses_an_unstable_queue():
+    with pytest.raises(ValueError, match="utilisation"):
+        theory.erlang_c(2, 4.0, 2.0)
+
+
+def test_configuration_model_edges_are_simple_and_heavy_tailed():
+    edges, degrees = configuration_model_edges(3000, 2.5, 2, np.random.default_rng(3))
+    assert (edges[:, 0] < edges[:, 1]).all(), "self-loops or unordered pairs"
+    assert len(np.unique(edges, axis=0)) == len(edges), "repeated edges"
+    assert degrees.sum() == 2 * len(edges)
+    assert degrees.max() <= 2 * math.isqrt(3000)  # the cutoff, plus at most one parity stub
+    assert degrees.max() > 10 * np.median(degrees)
+
+
+# --------------------------------------------------------------------------- check rules
+
+
+def test_check_rules():
+    inside = theory_check("a", SECTIONS[0], "t", [1.0, 1.1, 0.9, 1.0], 1.0, "src")
+    assert inside.passed and inside.ci_low < 1.0 < inside.ci_high
+    assert not theory_check("b", SECTIONS[0], "t", [2.0, 2.1, 1.9], 1.0, "src").passed
+    assert theory_check("c", SECTIONS[0], "t", [1.0], 1.0, "src").passed is None
+    assert bound_check(
+        "d", SECTIONS[3], "t", [0.33, 0.34, 0.32], low=0.28, high=0.4, source=""
+    ).passed
+    wide = bound_check("e", SECTIONS[3], "t", [0.3, 0.45, 0.2], low=0.28, high=0.4, source="")
+    assert wide.passed is False
+    up = paired_check("f", SECTIONS[4], "t", [1, 2, 3], [2, 3.1, 3.9], "up", "s")
+    assert up.passed and up.value == pytest.approx(1.0) and up.reference == pytest.approx(2.0)
+    assert not paired_check("g", SECTIONS[4], "t", [1, 2, 3], [2, 3.1, 3.9], "down", "s").passed
+    # Seeds where a metric has no value (NaN) are left out of the pairs.
+    gaps = paired_check("h", SECTIONS[4], "t", [1, np.nan, 3, 4], [2, 5, 4, 5.2], "up", "s")
+    assert gaps.n == 3 and "left out" in gaps.detail
+    assert Stats.of([]).n == 0
+    assert top_share(np.array([0] * 95 + [1] * 5)) == 1.0
+    assert top_share(np.ones(100)) == pytest.approx(0.05)
+
+
+# --------------------------------------------------------------------------- smoke report
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory) -> tuple[ValidationResults, Path]:
+    out = tmp_path_factory.mktemp("validation")
+    messages: list[str] = []
+    results = run_validation("smoke", out / "validation", progress=messages.append)
+    assert messages, "no progress was reported"
+    report = write_report(results, out / "validation.md")
+    return results, report
+
+
+def test_every_check_states_target_source_value_interval_rule_and_outcome(smoke):
+    results, _ = smoke
+    checks = results.checks
+    assert len({c.id for c in checks}) == len(checks), "check ids repeat"
+    assert {c.section for c in checks} == set(SECTIONS)
+    for c in checks:
+        assert isinstance(c, Check)
+        for name in ("title", "target_text", "source", "rule", "unit"):
+            assert getattr(c, name), f"{c.id}: empty {name}"
+        assert c.passed in (True, False, None), f"{c.id}: passed = {c.passed!r}"
+        assert c.n >= 2 or c.passed is None, f"{c.id}: decided on {c.n} replication(s)"
+        if c.id == "degroot" or c.id == "office_hours_backlog_curve":
+            continue
+        assert c.value is not None and math.isfinite(c.value), f"{c.id}: no simulated value"
+        if c.passed is not None:
+            assert c.ci_low is not None and c.ci_high is not None, f"{c.id}: no interval"
+            assert c.ci_low <= c.value <= c.ci_high, f"{c.id}: value outside its interval"
+            assert c.se is not None and c.se >= 0
+    json.dumps(results.to_dict(), allow_nan=False)  # the structured results are plain data
+
+
+def test_the_report_covers_the_requested_checks(smoke):
+    results, _ = smoke
+    ids = {c.id for c in results.checks}
+    for prefix in (
+        "erlang_c_pwait",
+        "erlang_c_wait",
+        "erlang_a_p_abandon",
+        "office_hours_backlog_09",
+        "office_hours_backlog_17",
+        "er_mean_size",
+        "er_threshold",
+        "er_large_share",
+        "cm_large_share",
+        "cm_large_size",
+        "reply_rate_baseline",
+        "reply_rate_up_appraisal_response_rate",
+        "posting_concentration_long_run",
+        "cascades_tiny",
+        "cascades_rare_large",
+    ):
+        assert any(i.startswith(prefix) for i in ids), f"no check {prefix}*"
+    for _, treatment, metric, *_ in REMEDIES:
+        assert f"directional_{treatment}_{metric}" in ids
+        assert (bundled_scenario_dir() / f"{treatment}.toml").exists()
+    degroot = next(c for c in results.checks if c.id == "degroot")
+    assert degroot.passed is None and degroot.value == 0.0, "trust moved with every shock off"
+    assert "no DeGroot limit" in results.notes["degroot"]
+
+
+def test_the_smoke_report_renders_with_its_figures(smoke):
+    results, report = smoke
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# Validation report")
+    assert "size **smoke**" in text
+    counts = results.counts()
+    assert f"**{counts['pass']} checks pass, {counts['fail']} fail" in text
+    for c in results.checks:
+        assert c.title.replace("|", "\\|") in text, f"{c.id} missing from the report"
+    for c in results.failures:
+        assert f"#{results.checks.index(c) + 1} " in text.split("## Failures")[1]
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(links) == len(results.figures) >= 7
+    for link in links:
+        figure = report.parent / link
+        assert figure.exists(), f"broken figure link {link}"
+        assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert figure.stat().st_size < 200_000, f"{link} is large"
+
+
+def test_validate_model_command_registers_and_runs(smoke, tmp_path, monkeypatch):
+    results, _ = smoke
+    parser = argparse.ArgumentParser(prog="microgov")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_validate_model_command(sub)
+    args = parser.parse_args(["validate-model", "--smoke", "--out", str(tmp_path)])
+    assert args.smoke and args.out == tmp_path
+
+    calls = []
+
+    def fake_run(size, out_dir, progress=None):
+        calls.append((size, Path(out_dir)))
+        return results
+
+    monkeypatch.setattr("simulation.validation.run_validation", fake_run)
+    printed: list[str] = []
+
+    class Console:
+        def print(self, message, **_):
+            printed.append(message)
+
+    assert args.handler(args, Console()) == 0
+    assert calls == [("smoke", tmp_path / "validation")]
+    assert (tmp_path / "validation.md").exists()
+    assert json.loads((tmp_path / "validation" / "results.json").read_text())["size"] == "smoke"
+    assert any("validation.md" in line for line in printed)
