@@ -1,0 +1,666 @@
+"""Experiments: replications, comparisons and parameter sweeps built from `run_one`.
+
+    from simulation import run, compare, sweep, Grid, LatinHypercube, Sobol, sobol_indices
+
+    results = run("closed_loop", replications=10, days=14)      # Results
+    results.summary(["response_rate"])                         # mean, sd, 95% CI
+    comparison = compare(["baseline", "closed_loop"], jobs=2)  # paired, common seeds
+    print(comparison)
+    swept = sweep("baseline", Grid({"staffing.operators": [1, 2, 4]}), replications=5,
+                  jobs=2)
+    indices = sobol_indices(sweep("baseline", Sobol({...}, samples=64)), "response_rate")
+
+How seeds map to runs: replication i (0, 1, …) of every scenario and of every design
+point runs with seed `seed + i`. Scenarios compared, and points of a sweep, therefore
+share their random draws wherever they behave alike (common random numbers), and
+`compare` pairs replication i of each scenario with replication i of the baseline.
+Every run is the pure `run_one(variant, seed=seed + i, days=days)`; results are put in
+order by (scenario or design point, replication), never by completion order, so every
+executor (see `simulation.executors`) gives identical tables.
+
+Results are tidy tables (`simulation.tables`): `Results.runs` has one row per run,
+`Results.daily` one row per run-day. A run that raises is kept as a row with its error
+text and no metrics; the others go on.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation import stats
+from simulation.designs import (
+    Design,
+    Grid,
+    LatinHypercube,
+    Sobol,
+    apply_points,
+)
+from simulation.executors import RunOutcome, RunTask, run_tasks
+from simulation.scenario import Scenario, load_scenario
+from simulation.tables import (
+    ERROR_COLUMN,
+    assemble_daily,
+    assemble_runs,
+    metric_columns,
+    run_tables,
+)
+
+__all__ = [
+    "HEADLINE_METRICS",
+    "Comparison",
+    "Grid",
+    "LatinHypercube",
+    "Results",
+    "Sobol",
+    "SweepResults",
+    "compare",
+    "run",
+    "sobol_indices",
+    "sweep",
+]
+
+# What `compare` tests when no metrics are named: the study's outcomes, one or two per
+# question. Every test added makes Holm's correction stricter (see `Comparison.notes`).
+HEADLINE_METRICS = (
+    "response_rate",
+    "answered_within_deadline",
+    "median_response_hours",
+    "p90_response_hours",
+    "resolution_rate",
+    "one_sided_share",
+    "abandonment_rate",
+    "escalation_rate",
+    "mean_trust",
+    "satisfaction",
+    "negative_impressions",
+    "staff_hours",
+)
+
+
+# --------------------------------------------------------------------------- results
+
+
+class Results:
+    """Runs of one or more scenarios: one row per run and one row per run-day.
+
+    Attributes:
+        runs: scenario, scenario_hash, seed, version, replication, [point and parameter
+            columns for sweeps], every summary metric, error (None if the run finished).
+        daily: scenario, scenario_hash, seed, version, replication, [point and
+            parameters], day, every daily column.
+        replications, seed, days: how the runs were made (None if unknown).
+    """
+
+    def __init__(
+        self,
+        runs: pd.DataFrame,
+        daily: pd.DataFrame,
+        replications: int | None = None,
+        seed: int | None = None,
+        days: int | None = None,
+    ):
+        self.runs = runs
+        self.daily = daily
+        self.replications = replications
+        self.seed = seed
+        self.days = days
+
+    @property
+    def parameters(self) -> list[str]:
+        """Parameter columns (dotted keys) of a sweep; empty otherwise."""
+        return []
+
+    @property
+    def labels(self) -> list[str]:
+        """Columns between `replication` and the metrics."""
+        return []
+
+    @property
+    def metrics(self) -> list[str]:
+        """Names of the summary metrics in `runs`."""
+        return metric_columns(self.runs, self.labels)
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenario names in run order."""
+        return list(dict.fromkeys(self.runs["scenario"]))
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """The rows of runs that raised, with their error."""
+        return self.runs[self.runs[ERROR_COLUMN].notna()]
+
+    def summary(self, metrics: list[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
+        """Per scenario (and design point) and metric: n, mean, median, sd, bootstrap CI.
+
+        Parameters:
+            metrics: metric names (default: every summary metric).
+            confidence: level of the bootstrap confidence interval of the mean
+                (`scipy.stats.bootstrap`, BCa, seeded).
+
+        n counts the runs that finished and gave a number (failed runs and NaN values,
+        e.g. a median response time when nothing was answered, are left out).
+        """
+        metrics = self._check_metrics(metrics)
+        group_columns = ["scenario", *self.labels]
+        rows = []
+        for _, group in self._groups():
+            ok = group[group[ERROR_COLUMN].isna()]
+            first = group.iloc[0]
+            for metric in metrics:
+                values = ok[metric].to_numpy(dtype=float) if metric in ok else []
+                rows.append(
+                    {
+                        **{c: first[c] for c in group_columns},
+                        "metric": metric,
+                        **stats.describe(values, confidence),
+                    }
+                )
+        columns = [*group_columns, "metric", "n", "mean", "median", "sd", "ci_low", "ci_high"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def _groups(self):
+        return self.runs.groupby("scenario", sort=False)
+
+    def _check_metrics(self, metrics: Sequence[str] | None) -> list[str]:
+        known = self.metrics
+        if metrics is None:
+            return known
+        if isinstance(metrics, str):
+            metrics = [metrics]
+        for name in metrics:
+            if name not in known:
+                raise ValueError(f"unknown metric '{name}'{_did_you_mean(name, known)}")
+        return list(metrics)
+
+    def __repr__(self) -> str:
+        failed = len(self.failed)
+        return (
+            f"{type(self).__name__}({len(self.scenarios)} scenario(s), {len(self.runs)} runs, "
+            f"{failed} failed)"
+        )
+
+
+class SweepResults(Results):
+    """Results of a sweep: `runs` and `daily` carry `point` and one column per parameter.
+
+    Attributes (besides those of Results):
+        design: the design swept.
+        parameters: the design's dotted keys (columns of runs and daily).
+        store: the store directory, if the sweep was stored.
+        expected_runs: runs the sweep has when complete.
+    """
+
+    def __init__(
+        self,
+        runs: pd.DataFrame,
+        daily: pd.DataFrame,
+        design: Design,
+        replications: int | None = None,
+        seed: int | None = None,
+        days: int | None = None,
+        store: Path | None = None,
+    ):
+        super().__init__(runs, daily, replications, seed, days)
+        self.design = design
+        self.store = store
+        self.expected_runs = len(design) * replications if replications else None
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.design.parameters)
+
+    @property
+    def labels(self) -> list[str]:
+        return ["point", *self.parameters]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every run of the sweep is there (finished or failed)."""
+        return self.expected_runs is None or len(self.runs) == self.expected_runs
+
+    def _groups(self):
+        return self.runs.groupby("point", sort=False)
+
+
+class Comparison:
+    """Scenarios compared with a baseline, replication by replication.
+
+    Attributes:
+        results: the runs (Results).
+        baseline: name of the baseline scenario.
+        table: one row per (metric, scenario): scenario, metric, n, mean, ci_low,
+            ci_high, diff, diff_ci_low, diff_ci_high, p_value, p_adjusted, significant,
+            n_pairs. diff is the mean paired difference scenario − baseline over
+            replications run with the same seed, its CI a bootstrap of those
+            differences; p_value is Wilcoxon's signed-rank test, p_adjusted Holm's over
+            every (scenario, metric) test in the table; significant means p_adjusted
+            < 1 − confidence. Baseline rows have diff 0 and no test (NaN).
+        confidence: level of every interval; 1 − confidence is the tests' α.
+        notes: warnings about the comparison (e.g. too few replications for any test
+            to reach significance after Holm's correction).
+    """
+
+    def __init__(
+        self,
+        results: Results,
+        baseline: str,
+        table: pd.DataFrame,
+        confidence: float = 0.95,
+        notes: list[str] | None = None,
+    ):
+        self.results = results
+        self.baseline = baseline
+        self.table = table
+        self.confidence = confidence
+        self.notes = list(notes or [])
+
+    def _header(self) -> str:
+        n_tests = int(self.table["p_value"].notna().sum())
+        reps = self.results.replications
+        seed = self.results.seed
+        seeds = f", seeds {seed}–{seed + reps - 1}" if reps and seed is not None else ""
+        return (
+            f"Compared with '{self.baseline}' over {reps} paired replications{seeds}: mean "
+            f"[{self.confidence:.0%} CI], paired difference [{self.confidence:.0%} CI], "
+            f"Wilcoxon p Holm-adjusted over {n_tests} tests, * = p_adj < "
+            f"{1 - self.confidence:.2g}"
+        )
+
+    def _cells(self) -> tuple[list[str], list[list[str]]]:
+        header = ["metric", "scenario", "n", "mean [CI]", "diff [CI]", "p_adj"]
+        rows = []
+        previous = None
+        for row in self.table.itertuples(index=False):
+            is_base = row.scenario == self.baseline
+            rows.append(
+                [
+                    row.metric if row.metric != previous else "",
+                    row.scenario,
+                    str(row.n),
+                    f"{_num(row.mean)} [{_num(row.ci_low)}, {_num(row.ci_high)}]",
+                    ""
+                    if is_base
+                    else f"{_num(row.diff, sign=True)} [{_num(row.diff_ci_low)}, "
+                    f"{_num(row.diff_ci_high)}]",
+                    "" if is_base else _num(row.p_adjusted) + (" *" if row.significant else ""),
+                ]
+            )
+            previous = row.metric
+        return header, rows
+
+    def __str__(self) -> str:
+        header, rows = self._cells()
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        lines = [self._header(), ""]
+        lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        lines.append("  ".join("-" * w for w in widths))
+        for r in rows:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        lines.extend(f"Note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """The comparison as a Markdown table, with its header line and notes."""
+        header, rows = self._cells()
+        lines = [self._header() + ".", ""]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join(["---", "---", "---:", "---:", "---:", "---:"]) + "|")
+        for r in rows:
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+        if self.notes:
+            lines.append("")
+            lines.extend(f"*Note:* {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparison(baseline={self.baseline!r}, scenarios={self.results.scenarios}, "
+            f"{self.table['metric'].nunique()} metrics)"
+        )
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run(
+    scenario: Scenario | str,
+    replications: int = 10,
+    seed: int = 1,
+    days: int | None = None,
+    executor: str | object | None = None,
+    jobs: int | None = None,
+    progress: bool = False,
+) -> Results:
+    """Replications of one scenario.
+
+    Parameters:
+        scenario: a Scenario, a bundled scenario's name or a TOML file.
+        replications: number of runs; replication i runs with seed `seed + i`.
+        seed: seed of replication 0.
+        days: length of each run (default: the scenario's run.days).
+        executor, jobs: where the runs happen (see `simulation.executors`).
+        progress: show a progress bar counting runs.
+    """
+    scenarios = [_as_scenario(scenario)]
+    return _run_scenarios(scenarios, replications, seed, days, executor, jobs, progress)
+
+
+def compare(
+    scenarios: list[Scenario | str],
+    baseline: str | None = None,
+    replications: int = 10,
+    seed: int = 1,
+    days: int | None = None,
+    executor: str | object | None = None,
+    jobs: int | None = None,
+    metrics: list[str] | None = None,
+    confidence: float = 0.95,
+    progress: bool = False,
+) -> Comparison:
+    """Run scenarios on common seeds and compare each with a baseline.
+
+    Parameters:
+        scenarios: Scenarios, bundled scenario names or TOML files; their names must
+            differ (rename a copy with `scenario.with_overrides({"name": "copy"})`).
+        baseline: name of the scenario the others are compared with (default: the
+            first).
+        replications, seed, days, executor, jobs, progress: as for `run`; replication i
+            of every scenario runs with seed `seed + i`.
+        metrics: metrics to compare (default: HEADLINE_METRICS that the runs report).
+            Holm's correction runs over every (scenario, metric) test, so more metrics
+            need more replications to show a difference.
+        confidence: level of the intervals; the tests' α is 1 − confidence.
+    """
+    loaded = [_as_scenario(s) for s in scenarios]
+    if not loaded:
+        raise ValueError("compare needs at least one scenario")
+    names = [s.name for s in loaded]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(
+            f"scenario names must differ to tell the scenarios apart; {duplicates} appear "
+            "more than once (rename one with scenario.with_overrides({'name': '…'}))"
+        )
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in names:
+        raise ValueError(
+            f"baseline '{baseline}' is not among the scenarios compared"
+            f"{_did_you_mean(baseline, names)}: {', '.join(names)}"
+        )
+    stats._check_confidence(confidence)
+    results = _run_scenarios(loaded, replications, seed, days, executor, jobs, progress)
+    if metrics is None:
+        metrics = [m for m in HEADLINE_METRICS if m in results.metrics]
+    metrics = results._check_metrics(metrics)
+    table, notes = _comparison_table(results, baseline, metrics, confidence)
+    return Comparison(results, baseline, table, confidence, notes)
+
+
+def _comparison_table(
+    results: Results, baseline: str, metrics: list[str], confidence: float
+) -> tuple[pd.DataFrame, list[str]]:
+    summary = results.summary(metrics, confidence).set_index(["scenario", "metric"])
+    runs = results.runs.copy()
+    for metric in metrics:
+        runs.loc[runs[ERROR_COLUMN].notna(), metric] = np.nan
+    by_replication = {
+        name: group.set_index("replication") for name, group in runs.groupby("scenario")
+    }
+    base = by_replication[baseline]
+    rows = []
+    for metric in metrics:
+        for name in results.scenarios:
+            described = summary.loc[(name, metric)]
+            row = {
+                "scenario": name,
+                "metric": metric,
+                **{k: described[k] for k in ("n", "mean", "ci_low", "ci_high")},
+            }
+            if name == baseline:
+                row.update(
+                    diff=0.0,
+                    diff_ci_low=math.nan,
+                    diff_ci_high=math.nan,
+                    p_value=math.nan,
+                    n_pairs=int(described["n"]),
+                )
+            else:
+                other = by_replication[name]
+                common = base.index.intersection(other.index)
+                row.update(
+                    stats.paired_difference(
+                        other.loc[common, metric].to_numpy(dtype=float),
+                        base.loc[common, metric].to_numpy(dtype=float),
+                        confidence,
+                    )
+                )
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    table["n"] = table["n"].astype(int)
+    table["n_pairs"] = table["n_pairs"].astype(int)
+    table["p_adjusted"] = stats.holm(table["p_value"].to_numpy())
+    alpha = 1.0 - confidence
+    table["significant"] = (table["p_adjusted"] < alpha).fillna(False).astype(bool)
+    columns = [
+        "scenario",
+        "metric",
+        "n",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "p_value",
+        "p_adjusted",
+        "significant",
+        "n_pairs",
+    ]
+    table = table[columns]
+    notes = []
+    tested = table[table["p_value"].notna()]
+    if len(tested):
+        most = int(tested["n_pairs"].max())
+        floor = stats.min_wilcoxon_p(most)
+        if len(tested) * floor >= alpha:
+            notes.append(
+                f"with at most {most} pairs per test the smallest Wilcoxon p-value is "
+                f"{floor:.2g}, so after Holm's correction over {len(tested)} tests no "
+                f"difference can be significant at {alpha:.2g}; use more replications or "
+                "fewer metrics"
+            )
+    return table, notes
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def sweep(
+    scenario: Scenario | str,
+    design: Design,
+    replications: int = 1,
+    seed: int = 1,
+    days: int | None = None,
+    executor: str | object | None = None,
+    jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+) -> SweepResults:
+    """Run a scenario at every point of a design.
+
+    Parameters:
+        scenario: the base scenario (Scenario, bundled name or TOML file).
+        design: a Grid, LatinHypercube or Sobol; its keys and every point's values are
+            checked against the scenario before any run starts (ScenarioError).
+        replications: runs per point; replication i of every point runs with seed
+            `seed + i` (common random numbers across points).
+        seed, days, executor, jobs, progress: as for `run`.
+        store: a directory to write results to as runs complete (not yet available).
+    """
+    base = _as_scenario(scenario)
+    if not isinstance(design, Design):
+        raise TypeError(
+            f"design must be a Grid, LatinHypercube or Sobol, got {type(design).__name__}"
+        )
+    _check_counts(replications, seed)
+    design.check(base)
+    points = design.points()
+    variants = apply_points(base, points)
+    labels = ["point", *design.parameters]
+    tasks = {
+        (i, r): RunTask((i, r), variants[i], seed + r, days)
+        for i in range(len(points))
+        for r in range(replications)
+    }
+
+    def tables_of(outcome: RunOutcome):
+        point, replication = outcome.key
+        task = tasks[outcome.key]
+        return run_tables(
+            outcome, task.scenario, task.seed, replication, {"point": point, **points[point]}
+        )
+
+    if store is not None:
+        raise NotImplementedError("stores are not available yet")
+    collected: dict = {}
+    run_tasks(
+        list(tasks.values()),
+        lambda outcome: collected.__setitem__(outcome.key, tables_of(outcome)),
+        executor,
+        jobs,
+        progress,
+        description=f"sweep {base.name}",
+    )
+    ordered = [collected[k] for k in sorted(collected)]
+    return SweepResults(
+        runs=assemble_runs([r for r, _ in ordered], labels),
+        daily=assemble_daily([d for _, d in ordered], labels),
+        design=design,
+        replications=replications,
+        seed=seed,
+        days=days,
+    )
+
+
+def sobol_indices(
+    results: SweepResults, metric: str, confidence: float = 0.95, num_resamples: int = 1000
+) -> pd.DataFrame:
+    """First-order and total Sobol' indices of a metric over a Sobol sweep (SALib).
+
+    Parameters:
+        results: results of `sweep(..., Sobol(...))`, complete.
+        metric: the summary metric to explain.
+        confidence: level of the bootstrap intervals of the indices.
+        num_resamples: bootstrap resamples for those intervals.
+
+    The metric is first averaged over the replications of each design point. Returns
+    one row per parameter: parameter, S1, S1_conf, ST, ST_conf (`*_conf` is the
+    half-width of the interval).
+    """
+    design = getattr(results, "design", None)
+    if not isinstance(design, Sobol):
+        raise TypeError("sobol_indices needs the results of a sweep over a Sobol design")
+    results._check_metrics([metric])
+    ok = results.runs[results.runs[ERROR_COLUMN].isna()]
+    means = ok.groupby("point")[metric].mean()
+    means = means.reindex(range(len(design)))
+    missing = means.index[means.isna()].tolist()
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+        raise ValueError(
+            f"{metric} is missing at {len(missing)} of {len(design)} design points ({shown}): "
+            "failed runs, unfinished runs or NaN values; Sobol indices need every point"
+        )
+    from SALib.analyze import sobol as sobol_analysis
+
+    indices = sobol_analysis.analyze(
+        design.problem,
+        means.to_numpy(dtype=float),
+        calc_second_order=False,
+        num_resamples=num_resamples,
+        conf_level=confidence,
+        seed=design.seed,
+    )
+    return pd.DataFrame(
+        {
+            "parameter": design.parameters,
+            "S1": indices["S1"],
+            "S1_conf": indices["S1_conf"],
+            "ST": indices["ST"],
+            "ST_conf": indices["ST_conf"],
+        }
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _run_scenarios(
+    scenarios: list[Scenario],
+    replications: int,
+    seed: int,
+    days: int | None,
+    executor: str | object | None,
+    jobs: int | None,
+    progress: bool,
+) -> Results:
+    _check_counts(replications, seed)
+    tasks = {
+        (i, r): RunTask((i, r), scenario, seed + r, days)
+        for i, scenario in enumerate(scenarios)
+        for r in range(replications)
+    }
+    collected: dict = {}
+
+    def keep(outcome: RunOutcome) -> None:
+        task = tasks[outcome.key]
+        collected[outcome.key] = run_tables(outcome, task.scenario, task.seed, outcome.key[1])
+
+    label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
+    run_tasks(list(tasks.values()), keep, executor, jobs, progress, description=label)
+    ordered = [collected[k] for k in sorted(collected)]
+    return Results(
+        runs=assemble_runs([r for r, _ in ordered]),
+        daily=assemble_daily([d for _, d in ordered]),
+        replications=replications,
+        seed=seed,
+        days=days,
+    )
+
+
+def _as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        return load_scenario(scenario)
+    raise TypeError(
+        f"expected a Scenario, a bundled scenario name or a TOML file, got {type(scenario).__name__}"
+    )
+
+
+def _check_counts(replications: int, seed: int) -> None:
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ValueError(f"replications must be a positive integer, got {replications!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+
+def _num(value: Any, sign: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:+.4g}" if sign else f"{value:.4g}"
+
+
+def _did_you_mean(name: str, known: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,240 @@
+"""Replications, comparisons and sweeps in this process (simulation/experiment.py)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulation.executors
+from simulation import (
+    Grid,
+    Scenario,
+    Sobol,
+    SweepResults,
+    compare,
+    run,
+    run_one,
+    sobol_indices,
+    sweep,
+)
+from simulation.metrics import METRICS
+from tests.experiment_support import edge_list_scenario, failing_design, tiny
+
+
+def test_run_makes_one_row_per_run_and_per_run_day_with_seeds_seed_plus_i():
+    scenario = tiny()
+    results = run(scenario, replications=3, seed=5)
+    runs = results.runs
+    assert list(runs.columns[:5]) == ["scenario", "scenario_hash", "seed", "version", "replication"]
+    assert runs.columns[-1] == "error"
+    assert runs["seed"].tolist() == [5, 6, 7]
+    assert runs["replication"].tolist() == [0, 1, 2]
+    assert runs["error"].tolist() == [None, None, None]
+    assert set(METRICS) <= set(results.metrics)
+    assert len(results.daily) == 3 * 2
+    assert list(results.daily.columns[:6]) == [
+        "scenario",
+        "scenario_hash",
+        "seed",
+        "version",
+        "replication",
+        "day",
+    ]
+    # Each run is exactly run_one with seed + replication.
+    direct = run_one(scenario, seed=6)
+    for metric, value in direct.summary.items():
+        got = runs.loc[1, metric]
+        assert got == value or (math.isnan(got) and math.isnan(value)), metric
+    daily = results.daily[results.daily["replication"] == 1].reset_index(drop=True)
+    for column in direct.daily.columns:
+        pd.testing.assert_series_equal(
+            daily[column], direct.daily[column], check_dtype=False, check_names=False
+        )
+
+
+def test_the_same_experiment_gives_identical_tables():
+    a = run(tiny(), replications=2, days=1)
+    b = run(tiny(), replications=2, days=1)
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+
+
+def test_summary_counts_only_finished_runs_with_numbers():
+    results = run(tiny(), replications=4)
+    table = results.summary(["mean_trust", "median_response_hours"])
+    assert list(table.columns) == [
+        "scenario",
+        "metric",
+        "n",
+        "mean",
+        "median",
+        "sd",
+        "ci_low",
+        "ci_high",
+    ]
+    trust = table.set_index("metric").loc["mean_trust"]
+    assert trust["n"] == 4
+    assert trust["ci_low"] <= trust["mean"] <= trust["ci_high"]
+    median = table.set_index("metric").loc["median_response_hours"]
+    assert median["n"] == results.runs["median_response_hours"].notna().sum()
+    with pytest.raises(ValueError, match="did you mean 'mean_trust'"):
+        results.summary(["mean_trusts"])
+
+
+def test_compare_finds_that_more_operators_shorten_the_90th_percentile_wait():
+    """Closed loop under load, 1 vs 4 operators (as in test_directional), 8 common seeds."""
+    one = Scenario().with_overrides(
+        {
+            "name": "one_operator",
+            "population.citizens": 2000,
+            "population.need_rate_per_day": 0.03,
+            "mechanism.preset": "closed_loop",
+            "staffing.operators": 1,
+        }
+    )
+    four = one.with_overrides({"name": "four_operators", "staffing.operators": 4})
+    comparison = compare(
+        [one, four], replications=8, days=5, metrics=["p90_response_hours", "response_rate"]
+    )
+    table = comparison.table.set_index(["scenario", "metric"])
+    print(comparison)
+    p90 = table.loc[("four_operators", "p90_response_hours")]
+    assert p90["diff"] < 0 and p90["diff_ci_high"] < 0, p90
+    assert p90["significant"], f"expected a significant shorter p90 wait, got {p90.to_dict()}"
+    rate = table.loc[("four_operators", "response_rate")]
+    assert rate["diff"] > 0 and rate["significant"], rate
+    base = table.loc[("one_operator", "p90_response_hours")]
+    assert base["diff"] == 0 and math.isnan(base["p_value"]) and not base["significant"]
+    assert list(comparison.table.columns[:12]) == [
+        "scenario",
+        "metric",
+        "n",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "p_value",
+        "p_adjusted",
+        "significant",
+    ]
+    assert "four_operators" in str(comparison) and "*" in str(comparison)
+    assert comparison.to_markdown().count("\n|") == 2 + 4  # header, rule, 4 rows
+
+
+def test_comparing_a_scenario_with_itself_gives_no_difference():
+    scenario = tiny()
+    comparison = compare([scenario, scenario.with_overrides({"name": "copy"})], replications=3)
+    others = comparison.table[comparison.table["scenario"] == "copy"]
+    tested = others[others["n_pairs"] > 0]
+    assert len(tested) > 0
+    assert (tested["diff"] == 0).all(), tested
+    assert (tested["p_value"] == 1).all() and not tested["significant"].any()
+    assert comparison.baseline == "tiny"
+
+
+def test_compare_refuses_duplicate_names_and_unknown_baselines():
+    with pytest.raises(ValueError, match="names must differ"):
+        compare([tiny(), tiny()], replications=1)
+    with pytest.raises(ValueError, match="did you mean 'tiny'"):
+        compare([tiny(), tiny(name="other")], baseline="tiyn", replications=1)
+
+
+def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path):
+    results = sweep(edge_list_scenario(), failing_design(tmp_path), replications=2)
+    runs = results.runs
+    assert len(runs) == 4
+    failed = runs[runs["point"] == 1]
+    assert failed["error"].str.contains("edge list has no edges").all(), failed["error"]
+    assert failed["response_rate"].isna().all()
+    ok = runs[runs["point"] == 0]
+    assert ok["error"].isna().all() and ok["received"].notna().all()
+    assert set(results.daily["point"]) == {0}
+    summary = results.summary(["mean_trust"]).set_index("point")
+    assert summary.loc[0, "n"] == 2 and summary.loc[1, "n"] == 0
+
+
+def test_a_run_that_raises_in_the_serial_path_does_not_stop_the_others(monkeypatch):
+    real = simulation.executors.run_one
+
+    def flaky(scenario, seed=None, days=None, progress=None):
+        if seed == 2:
+            raise RuntimeError("simulated failure")
+        return real(scenario, seed=seed, days=days)
+
+    monkeypatch.setattr(simulation.executors, "run_one", flaky)
+    results = run(tiny(), replications=3)
+    assert results.runs["error"].tolist() == [None, "RuntimeError: simulated failure", None]
+    assert len(results.failed) == 1
+    assert sorted(set(results.daily["seed"])) == [1, 3]
+
+
+def test_sweep_labels_runs_with_point_and_parameters():
+    design = Grid({"staffing.operators": [1, 3], "accountability.rule": ["none", "timeliness"]})
+    results = sweep(tiny(), design, replications=2, seed=10)
+    runs = results.runs
+    assert list(runs.columns[4:8]) == [
+        "replication",
+        "point",
+        "staffing.operators",
+        "accountability.rule",
+    ]
+    assert runs["point"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert runs["seed"].tolist() == [10, 11] * 4
+    assert runs["staffing.operators"].tolist() == [1, 1, 1, 1, 3, 3, 3, 3]
+    assert results.parameters == list(design.parameters) and results.complete
+    # Points that differ only in what the run never reaches share the same draws: the
+    # needs that arise do not depend on staffing or appraisal (common random numbers).
+    needs = runs.pivot(index="replication", columns="point", values="needs")
+    assert (needs.nunique(axis=1) == 1).all(), needs
+    summary = results.summary(["response_rate"])
+    assert list(summary.columns[:4]) == [
+        "scenario",
+        "point",
+        "staffing.operators",
+        "accountability.rule",
+    ]
+    assert len(summary) == 4
+
+
+def _ishigami(x: np.ndarray) -> np.ndarray:
+    return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_sobol_indices_of_the_ishigami_function():
+    """The wiring of sobol_indices on a function with known indices (Saltelli et al. 2008).
+
+    Analytic values for a = 7, b = 0.1 on [-π, π]³: S1 = 0.314, 0.442, 0; ST = 0.558,
+    0.442, 0.244. With N = 1024 the estimates are within about 0.05.
+    """
+    names = ["population.follow_share", "staffing.skill_mean", "staffing.training"]
+    design = Sobol({name: (-np.pi, np.pi) for name in names}, samples=1024, seed=7)
+    points = design.points()
+    x = np.array([[p[n] for n in names] for p in points])
+    runs = pd.DataFrame(
+        {
+            "scenario": "ishigami",
+            "scenario_hash": "-",
+            "seed": 1,
+            "version": "-",
+            "replication": 0,
+            "point": range(len(points)),
+            **{n: x[:, j] for j, n in enumerate(names)},
+            "y": _ishigami(x),
+            "error": None,
+        }
+    )
+    results = SweepResults(runs, pd.DataFrame(), design=design, replications=1, seed=1)
+    indices = sobol_indices(results, "y").set_index("parameter")
+    np.testing.assert_allclose(indices["S1"], [0.314, 0.442, 0.0], atol=0.05)
+    np.testing.assert_allclose(indices["ST"], [0.558, 0.442, 0.244], atol=0.05)
+    assert (indices[["S1_conf", "ST_conf"]] > 0).all().all()
+    with pytest.raises(ValueError, match="missing at 1 of"):
+        sobol_indices(
+            SweepResults(runs.drop(index=5), pd.DataFrame(), design=design, replications=1),
+            "y",
+        )
