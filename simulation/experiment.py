@@ -7,7 +7,7 @@
     comparison = compare(["baseline", "closed_loop"], jobs=2)  # paired, common seeds
     print(comparison)
     swept = sweep("baseline", Grid({"staffing.operators": [1, 2, 4]}), replications=5,
-                  jobs=2)
+                  store="out/operators")                       # resumable
     indices = sobol_indices(sweep("baseline", Sobol({...}, samples=64)), "response_rate")
 
 How seeds map to runs: replication i (0, 1, …) of every scenario and of every design
@@ -41,9 +41,11 @@ from simulation.designs import (
     LatinHypercube,
     Sobol,
     apply_points,
+    design_from_dict,
 )
 from simulation.executors import RunOutcome, RunTask, run_tasks
 from simulation.scenario import Scenario, load_scenario
+from simulation.store import RunStore
 from simulation.tables import (
     ERROR_COLUMN,
     assemble_daily,
@@ -228,6 +230,27 @@ class SweepResults(Results):
 
     def _groups(self):
         return self.runs.groupby("point", sort=False)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SweepResults:
+        """The results in a store directory written by `sweep(..., store=path)`.
+
+        A store of an interrupted sweep loads what it holds (`complete` is False).
+        """
+        store = RunStore(path)
+        manifest = store.manifest()
+        design = design_from_dict(manifest["design"])
+        labels = ["point", *design.parameters]
+        runs, daily = store.read()
+        return cls(
+            runs=assemble_runs([t for _, t in runs], labels),
+            daily=assemble_daily([t for _, t in daily], labels),
+            design=design,
+            replications=manifest["replications"],
+            seed=manifest["seed"],
+            days=manifest["days"],
+            store=Path(path),
+        )
 
 
 class Comparison:
@@ -503,7 +526,9 @@ def sweep(
         replications: runs per point; replication i of every point runs with seed
             `seed + i` (common random numbers across points).
         seed, days, executor, jobs, progress: as for `run`.
-        store: a directory to write results to as runs complete (not yet available).
+        store: a directory to write results to as runs complete (see
+            `simulation.store`). Re-running the same sweep with the same store skips
+            the runs already there and retries failed ones; another sweep is refused.
     """
     base = _as_scenario(scenario)
     if not isinstance(design, Design):
@@ -528,26 +553,48 @@ def sweep(
             outcome, task.scenario, task.seed, replication, {"point": point, **points[point]}
         )
 
-    if store is not None:
-        raise NotImplementedError("stores are not available yet")
-    collected: dict = {}
+    if store is None:
+        collected: dict = {}
+        run_tasks(
+            list(tasks.values()),
+            lambda outcome: collected.__setitem__(outcome.key, tables_of(outcome)),
+            executor,
+            jobs,
+            progress,
+            description=f"sweep {base.name}",
+        )
+        ordered = [collected[k] for k in sorted(collected)]
+        return SweepResults(
+            runs=assemble_runs([r for r, _ in ordered], labels),
+            daily=assemble_daily([d for _, d in ordered], labels),
+            design=design,
+            replications=replications,
+            seed=seed,
+            days=days,
+        )
+    manifest = {
+        "scenario": base.name,
+        "scenario_hash": base.content_hash(),
+        "design": design.to_dict(),
+        "parameters": design.parameters,
+        "points": points,
+        "replications": replications,
+        "seed": seed,
+        "days": days,
+        "runs": len(tasks),
+    }
+    run_store = RunStore.open(store, manifest, base.to_toml())
+    done = run_store.completed()
+    pending = [task for key, task in tasks.items() if key not in done]
     run_tasks(
-        list(tasks.values()),
-        lambda outcome: collected.__setitem__(outcome.key, tables_of(outcome)),
+        pending,
+        lambda outcome: run_store.write(outcome.key, *tables_of(outcome)),
         executor,
         jobs,
         progress,
-        description=f"sweep {base.name}",
+        description=f"sweep {base.name} ({len(done)} stored)" if done else f"sweep {base.name}",
     )
-    ordered = [collected[k] for k in sorted(collected)]
-    return SweepResults(
-        runs=assemble_runs([r for r, _ in ordered], labels),
-        daily=assemble_daily([d for _, d in ordered], labels),
-        design=design,
-        replications=replications,
-        seed=seed,
-        days=days,
-    )
+    return SweepResults.load(store)
 
 
 def sobol_indices(
