@@ -66,6 +66,7 @@ DESIGN_TYPES = ("grid", "lhs", "sobol")
 OUTPUT_FORMATS = ("csv", "parquet")
 LOCAL_EXECUTORS = ("serial", "processes", "dask")
 DEFAULT_REPLICATIONS = {"comparison": 10, "sweep": 1}
+DESIGN_OPTIONS = {"grid": "--grid", "lhs": "--lhs", "sobol": "--sobol"}  # the CLI's names
 
 
 class ExperimentFileError(ScenarioError):
@@ -96,7 +97,7 @@ class Design(_Section):
         None,
         ge=1,
         description="Points of an 'lhs' design; base sample size N of a 'sobol' design "
-        "(N × (2D + 2) runs for D parameters; a power of two is best).",
+        "(N × (D + 2) runs for D parameters; a power of two is best).",
     )
     seed: int = Field(0, ge=0, description="Seed of the design's own sampling [integer].")
 
@@ -224,12 +225,6 @@ class Experiment(_Section):
                 raise ValueError("scenarios: a comparison needs at least two scenarios")
             if len(set(self.scenarios)) != len(self.scenarios):
                 raise ValueError("scenarios: each scenario may be listed once")
-            if self.baseline is not None and self.baseline not in self.scenarios:
-                raise ValueError(
-                    f"baseline: '{self.baseline}' is not one of the scenarios"
-                    f"{_did_you_mean(self.baseline, self.scenarios)}; "
-                    f"scenarios: {', '.join(self.scenarios)}"
-                )
         if self.metrics is not None:
             self.metrics = check_metrics(self.metrics)
         if self.jobs is not None and self.scheduler is not None:
@@ -248,12 +243,22 @@ class Experiment(_Section):
     def n_replications(self) -> int:
         return self.replications or DEFAULT_REPLICATIONS[self.kind]
 
-    @property
-    def baseline_ref(self) -> str | None:
-        """The baseline as listed in `scenarios` (the first unless one is named)."""
+    def baseline_index(self, scenarios: list[Scenario] | None = None) -> int | None:
+        """Position of the baseline among the scenarios (the first unless one is named).
+
+        `baseline` may be a scenario as listed or, given the loaded `scenarios`, a
+        scenario's name (`baseline = "baseline"` for `"../scenarios/baseline.toml"`).
+        """
         if self.kind != "comparison":
             return None
-        return self.baseline or self.scenarios[0]
+        if self.baseline is None:
+            return 0
+        if self.baseline in self.scenarios:
+            return self.scenarios.index(self.baseline)
+        names = [s.name for s in scenarios or []]
+        if self.baseline in names:
+            return names.index(self.baseline)
+        return None
 
     def scenario_refs(self) -> list[str]:
         """The scenario references as written."""
@@ -406,30 +411,57 @@ def parse_experiment(raw: dict[str, Any], source: str) -> Experiment:
 
 
 def check_experiment(
-    experiment: Experiment, source: str, base_dir: Path | None = None
+    experiment: Experiment,
+    source: str,
+    base_dir: Path | None = None,
+    *,
+    from_options: bool = False,
 ) -> list[Scenario]:
-    """Load the experiment's scenarios (with `set` and `days`) and check swept keys."""
-    scenarios = load_scenarios(experiment, source, base_dir)
+    """Load the experiment's scenarios (with `set` and `days`) and check the rest.
+
+    Checks the baseline against the scenarios and every swept key and value against the
+    sweep's scenario. `from_options`: the experiment came from command-line options, so
+    errors name the option (`--baseline`, `--grid`) and a scenario's own error is
+    passed on as it is (as `microgov run` reports it).
+    """
+    scenarios = load_scenarios(experiment, source, base_dir, wrap=not from_options)
     names = [s.name for s in scenarios]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ExperimentFileError(
-            source,
-            "scenarios",
+            "SCENARIO" if from_options else source,
+            None if from_options else "scenarios",
             f"two scenarios are named '{duplicates[0]}'; results are told apart by name, "
             "so give each file its own name",
         )
-    if experiment.design is not None:
-        check_parameters(
-            scenarios[0], experiment.design.parameters, source, field="design.parameters"
+    if experiment.kind == "comparison" and experiment.baseline_index(scenarios) is None:
+        choices = list(dict.fromkeys([*experiment.scenarios, *names]))
+        raise ExperimentFileError(
+            "--baseline" if from_options else source,
+            None if from_options else "baseline",
+            f"'{experiment.baseline}' is not one of the scenarios"
+            f"{_did_you_mean(experiment.baseline, choices)}; scenarios: {', '.join(choices)}",
         )
+    if experiment.design is not None:
+        if from_options:
+            check_parameters(
+                scenarios[0], experiment.design.parameters, DESIGN_OPTIONS[experiment.design.type]
+            )
+        else:
+            check_parameters(
+                scenarios[0], experiment.design.parameters, source, field="design.parameters"
+            )
     return scenarios
 
 
 def load_scenarios(
-    experiment: Experiment, source: str, base_dir: Path | None = None
+    experiment: Experiment, source: str, base_dir: Path | None = None, *, wrap: bool = True
 ) -> list[Scenario]:
-    """The experiment's scenarios, resolved, with `set` and `days` applied."""
+    """The experiment's scenarios, resolved, with `set` and `days` applied.
+
+    `wrap`: a scenario's error is reported as the experiment file's (naming the entry
+    in `scenarios` or the `set` table); otherwise it is raised as it is.
+    """
     overrides = dict(experiment.overrides)
     if experiment.days is not None:
         overrides["run.days"] = experiment.days  # in the hash, as `microgov run --days`
@@ -439,6 +471,8 @@ def load_scenarios(
         try:
             scenarios.append(load_scenario(resolve_scenario_ref(ref, base_dir), overrides))
         except ScenarioError as exc:
+            if not wrap:
+                raise
             if exc.source == "--set":  # an override in the file's [set] table
                 raise ExperimentFileError(
                     source, f"set.{exc.field}" if exc.field else "set", exc.message

@@ -43,13 +43,14 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
+from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from simulation.metrics import METRICS  # noqa: E402
 
 __all__ = [
     "daily_series",
+    "bin_levels",
     "distribution",
     "forest",
     "heatmap",
@@ -131,7 +132,7 @@ def _parameter_unit(key: str) -> str:
 def _format_axis(axis, name: str) -> None:
     """Per-cent ticks for shares."""
     if metric_unit(name) == "share":
-        axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -217,9 +218,10 @@ def daily_series(
             continue
         half = _t_interval(agg["std"].fillna(0).to_numpy(), agg["count"].to_numpy(), confidence)
         ax.plot(agg["day"], agg["mean"], color=colour, lw=2, marker="o", ms=3, label=str(group))
-        ax.fill_between(
-            agg["day"], agg["mean"] - half, agg["mean"] + half, color=colour, alpha=0.2, lw=0
-        )
+        low, high = agg["mean"] - half, agg["mean"] + half
+        if (part[metric].dropna() >= 0).all():  # a t band of counts stops at zero
+            low = low.clip(lower=0)
+        ax.fill_between(agg["day"], low, high, color=colour, alpha=0.2, lw=0)
     if not ax.lines:
         _empty_note(ax, f"no values of {metric}")
     ax.set_xlabel("day")
@@ -388,8 +390,8 @@ def forest(
         ),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
-    against = f" '{baseline}'" if baseline else ""
-    fig.suptitle(title or f"Difference from the baseline{against} (mean and CI)")
+    against = f"'{baseline}'" if baseline else "the baseline"
+    fig.suptitle(title or f"Difference from {against}: mean and confidence interval")
     return _finish(fig, path)
 
 
@@ -421,6 +423,9 @@ def _forest_panel(ax, rows: pd.DataFrame, name: str, scenarios: list) -> None:
     _format_axis(ax.xaxis, name)
     if rows.empty:
         _empty_note(ax, "no differences")
+    if metric_unit(name) != "share":
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 5), useMathText=True)
     ax.grid(axis="x", color="0.92")
     sns.despine(ax=ax, left=True)
 
@@ -447,8 +452,8 @@ def heatmap(
     if x == y:
         raise ValueError(f"heatmap: x and y are both '{x}'; choose two different parameters")
     data = _ok_runs(runs)[[x, y, metric]].copy()
-    data[x] = _levels(data[x], bins)
-    data[y] = _levels(data[y], bins)
+    data[x] = bin_levels(data[x], bins)
+    data[y] = bin_levels(data[y], bins)
     table = data.pivot_table(index=y, columns=x, values=metric, aggfunc="mean", observed=False)
     table = table.sort_index(ascending=False).sort_index(axis=1)
     cells = table.size
@@ -483,7 +488,7 @@ def heatmap(
     return _finish(fig, path)
 
 
-def _levels(values: pd.Series, bins: int) -> pd.Series:
+def bin_levels(values: pd.Series, bins: int) -> pd.Series:
     """Grid values as they are; many distinct numbers cut into labelled intervals."""
     if values.nunique() <= MAX_HEATMAP_LEVELS or not pd.api.types.is_numeric_dtype(values):
         return values

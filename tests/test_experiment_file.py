@@ -77,7 +77,7 @@ def test_comparison_fields_and_defaults(tmp_path):
     _write(tmp_path, 'extends = "baseline.toml"\nname = "mine"\n', "mine.toml")
     experiment = load_experiment(_write(tmp_path, COMPARISON))
     assert experiment.kind == "comparison"
-    assert experiment.baseline_ref == "mine.toml"
+    assert experiment.baseline_index() == 1
     assert experiment.overrides == {"population.citizens": 300}, "tables flatten to dotted keys"
     assert experiment.outputs.format == "parquet" and experiment.outputs.figures is False
     assert experiment.executor() == "processes" and experiment.n_replications == 3
@@ -239,3 +239,13 @@ def test_schema_documents_every_field():
     for model in (Experiment, Design, Outputs):
         for name, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{name} has no description"
+
+
+def test_baseline_by_scenario_name(tmp_path):
+    from simulation.experiment_file import load_scenarios
+
+    _write(tmp_path, 'extends = "baseline.toml"\nname = "mine"\n', "mine.toml")
+    path = _write(tmp_path, 'scenarios = ["baseline", "mine.toml"]\nbaseline = "mine"\n')
+    experiment = load_experiment(path)
+    scenarios = load_scenarios(experiment, str(path), tmp_path)
+    assert experiment.baseline_index(scenarios) == 1, "a file's scenario named by its name"

@@ -159,7 +159,7 @@ def test_forest(table, tmp_path):
         labels = [t.get_text() for t in ax.get_yticklabels()]
         assert labels == ["closed_loop", "proactive"], "the baseline has no row"
     assert visible[1].get_xlabel() == "difference [hours]"
-    assert "baseline 'baseline'" in fig.get_suptitle()
+    assert "Difference from 'baseline'" in fig.get_suptitle()
     texts = _texts(fig)
     assert "significant" in texts and "not significant" in texts, "the legend explains marks"
     # Significant: filled red marker; not significant: hollow.
