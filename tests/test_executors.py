@@ -5,6 +5,7 @@ Kept small for a shared 2-core machine: two workers, four short runs, one of whi
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 
 import pandas as pd
@@ -70,6 +71,13 @@ def test_a_dask_client_and_a_scheduler_address_give_identical_results(serial, de
         )
         assert_same(by_address, serial)
     assert multiprocessing.active_children() == []
+
+
+def test_any_concurrent_futures_executor_gives_identical_results(serial, design):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = sweep(edge_list_scenario(), design, replications=2, executor=pool)
+        assert_same(results, serial)
+        assert pool.submit(int, "3").result() == 3, "an executor passed in is left open"
 
 
 def test_unknown_executors_and_bad_jobs_are_refused():
