@@ -1,9 +1,13 @@
-"""The `microgov` command: run, validate, show and list scenarios.
+"""The `microgov` command: run, validate, show and list scenarios; run experiments.
 
     microgov run baseline --seed 3 --days 60 --set staffing.operators=4
     microgov validate scenarios/*.toml
     microgov show closed_loop --set accountability.rule=timeliness
     microgov list
+    microgov compare baseline closed_loop --replications 10 --out out/cmp
+    microgov sweep baseline --grid staffing.operators=1,2,4 --out out/ops [--resume]
+    microgov analyze out/ops
+    microgov experiment experiments/remedies.toml
 
 A thin layer over the package: it loads scenarios (`load_scenario`), runs them
 (`run_one`) and prints with rich. A scenario that cannot be used ends the command
@@ -37,6 +41,7 @@ from simulation.scenario import (
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 # Seconds of run time per citizen-day, measured on a 2-core machine (10,000 citizens for
 # 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress.
@@ -118,6 +123,10 @@ examples:
   microgov run baseline --set staffing.operators=4 --out out/four-operators
   microgov show joint > my_joint.toml            a complete file to copy and edit
   microgov validate my_joint.toml
+  microgov compare baseline closed_loop proactive --replications 10 --out out/remedies
+  microgov sweep closed_loop --grid staffing.operators=1,2,4 --out out/ops
+  microgov analyze out/ops                       summary and figures of results
+  microgov experiment experiments/remedies.toml  a comparison or sweep declared in a file
 
 Exit codes: 0 success, 2 a scenario or argument that cannot be used.
 """,
@@ -207,6 +216,7 @@ Exit codes: 0 success, 2 a scenario or argument that cannot be used.
         "each asks, its mechanism, accountability rule and staffing.",
     )
     listing.set_defaults(handler=cmd_list)
+    add_experiment_parsers(sub, set_help)
     return parser
 
 
@@ -469,6 +479,1022 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
         table.add_row(scenario.name, escape(scenario.description), *setup)
     out.print(table)
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------- experiments
+# compare, sweep, analyze and experiment. Each builds (or reads) an Experiment
+# (simulation/experiment_file.py), checks it completely, runs it with the engine
+# (simulation/experiment.py) and writes tables and figures (simulation/plots.py). The
+# engine, matplotlib/seaborn and dask are imported inside the commands, so that
+# `microgov --version` and the quick commands stay fast.
+
+DISTRIBUTION_METRICS = ("response_rate", "median_response_hours", "one_sided_share", "mean_trust")
+MAX_DISTRIBUTION_FIGURES = 4
+MAX_POINT_COLUMNS = 6  # metrics shown in the table of a grid's points
+DAILY_FIGURE_COLUMNS = ("mean_trust", "backlog_operators")
+STORE_MANIFEST = "manifest.json"  # a sweep's output folder is its store (simulation/store.py)
+RECORD_FILE = "experiment.toml"  # what ran, as an experiment file (re-runnable)
+CLI_SOURCE = "command line"
+
+
+def add_experiment_parsers(sub, set_help: str) -> None:
+    """The parsers of compare, sweep, analyze and experiment."""
+    compare = sub.add_parser(
+        "compare",
+        help="compare scenarios over replications, against a baseline",
+        description="Run each scenario with the same seeds (common random numbers), test "
+        "each against the baseline (paired differences with confidence intervals, Holm-"
+        "adjusted p-values), print the comparison table and write runs, daily series, "
+        "the comparison table and figures (forest plot, distributions, daily trust and "
+        "backlog) to the output folder.",
+    )
+    compare.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more .toml files or names"
+    )
+    compare.add_argument(
+        "--baseline",
+        metavar="NAME",
+        default=None,
+        help="scenario the others are compared with (default: the first)",
+    )
+    _add_run_options(compare, set_help, replications=10)
+    compare.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: out/compare-<scenarios>)",
+    )
+    compare.set_defaults(handler=cmd_compare)
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run one scenario over a design of parameter values",
+        description="Run a scenario at every point of a design: a full grid (--grid), a "
+        "Latin hypercube (--lhs … --samples N) or a Sobol sample (--sobol … --samples N), "
+        "each point with --replications seeds. Results are stored in DIR as they finish, "
+        "so an interrupted sweep continues with --resume. At the end a summary is "
+        "printed and tables and figures written (see `microgov analyze`).",
+        epilog="Keys are the dotted scenario keys of --set. Integer bounds "
+        "(--lhs staffing.operators=1:6) give integer values.",
+    )
+    design = sweep.add_argument_group("design (one kind)")
+    design.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,…",
+        help="grid values of a key (repeatable): every combination runs",
+    )
+    design.add_argument(
+        "--lhs",
+        action="append",
+        default=[],
+        metavar="KEY=LO:HI",
+        help="range of a key for a Latin hypercube sample (repeatable)",
+    )
+    design.add_argument(
+        "--sobol",
+        action="append",
+        default=[],
+        metavar="KEY=LO:HI",
+        help="range of a key for Sobol sensitivity indices (repeatable); N × (D + 2) runs",
+    )
+    design.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="points of an --lhs design; base sample N of a --sobol design (a power of 2)",
+    )
+    design.add_argument(
+        "--design-seed", type=int, default=0, metavar="S", help="seed of the sample (default 0)"
+    )
+    sweep.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
+    _add_run_options(sweep, set_help, replications=1)
+    sweep.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="output folder; holds the store"
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep stored in DIR: only runs not yet done are run",
+    )
+    sweep.set_defaults(handler=cmd_sweep)
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="summarise and plot the results in a folder",
+        description="Load a finished sweep or comparison from DIR (written by compare, "
+        "sweep or experiment), print a summary and write figures: heatmaps over two swept "
+        "parameters, Sobol indices (table, sobol_indices.csv and a chart) for a Sobol "
+        "sweep, distributions otherwise; for a comparison the comparison table, forest "
+        "plot, distributions and daily series.",
+    )
+    analyze.add_argument("dir", type=Path, metavar="DIR", help="a folder of results")
+    analyze.add_argument(
+        "--metrics",
+        default=None,
+        metavar="M1,M2",
+        help="metrics to summarise and plot (default: those of the experiment)",
+    )
+    analyze.add_argument("--no-figures", action="store_true", help="print only")
+    analyze.set_defaults(handler=cmd_analyze)
+
+    experiment = sub.add_parser(
+        "experiment",
+        help="run an experiment file (a declared comparison or sweep)",
+        description="Run the comparison or sweep an experiment file declares and write "
+        "its outputs (tables, figures, and experiment.toml, the file as it ran). The file "
+        "is checked completely first. Bundled examples are in experiments/.",
+    )
+    experiment.add_argument("file", type=Path, metavar="FILE", help="an experiment .toml file")
+    experiment.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="output folder (overrides the file)"
+    )
+    experiment.add_argument(
+        "--jobs", type=int, default=None, metavar="J", help="local worker processes (overrides)"
+    )
+    experiment.add_argument(
+        "--resume", action="store_true", help="continue a sweep stored in the output folder"
+    )
+    experiment.add_argument(
+        "--check", action="store_true", help="check the file and print what would run; run nothing"
+    )
+    experiment.add_argument(
+        "--no-figures", action="store_true", help="write tables only (overrides the file)"
+    )
+    experiment.add_argument("--quiet", "-q", action="store_true", help="no progress, no tables")
+    experiment.set_defaults(handler=cmd_experiment)
+
+
+def _add_run_options(parser, set_help: str, replications: int) -> None:
+    parser.add_argument(
+        "--replications",
+        "-r",
+        type=int,
+        default=replications,
+        metavar="R",
+        help=f"runs per scenario or design point, on seeds S, S+1, … (default {replications})",
+    )
+    parser.add_argument("--seed", type=int, default=1, metavar="S", help="first seed (default 1)")
+    parser.add_argument(
+        "--days", type=int, default=None, help="days to simulate (default: the scenario's)"
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=set_help
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--jobs", "-j", type=int, default=None, metavar="J", help="local worker processes"
+    )
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="a Dask scheduler (tcp://host:8786), or 'dask' for a local Dask cluster",
+    )
+    parser.add_argument(
+        "--metrics",
+        default=None,
+        metavar="M1,M2",
+        help="metrics to summarise, test and plot, e.g. response_rate,mean_trust (default: "
+        "the headline metrics, simulation.experiment.HEADLINE_METRICS)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="format of the tables (default: csv)",
+    )
+    parser.add_argument("--no-figures", action="store_true", help="write tables only")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress, no tables")
+
+
+# --------------------------------------------------------------------------- compare, sweep
+
+
+def cmd_compare(args: argparse.Namespace, out: Console) -> int:
+    refs = [_ref_for_record(ref) for ref in args.scenarios]
+    name = "compare-" + "-".join(_safe(Path(ref).stem) for ref in args.scenarios)
+    raw = _raw_from_options(args, name=name[:80], scenarios=refs, baseline=args.baseline)
+    experiment = _experiment_from_options(raw)
+    out_dir = args.out or Path("out") / experiment.name
+    return run_experiment(experiment, out, out_dir=out_dir, quiet=args.quiet, from_options=True)
+
+
+def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
+    from simulation.experiment_file import parse_grid_options, parse_range_options
+
+    given = [kind for kind in ("grid", "lhs", "sobol") if getattr(args, kind)]
+    if not given:
+        raise ScenarioError(
+            "design",
+            None,
+            "missing; give --grid KEY=V1,V2,… (repeatable), or --lhs/--sobol KEY=LO:HI "
+            "(repeatable) with --samples N",
+        )
+    if len(given) > 1:
+        raise ScenarioError(
+            f"--{given[1]}", None, f"one kind of design at a time (also given: --{given[0]})"
+        )
+    kind = given[0]
+    options = getattr(args, kind)
+    if kind == "grid":
+        parameters = parse_grid_options(options)
+        if args.samples is not None:
+            raise ScenarioError("--samples", None, "a grid runs every combination; drop --samples")
+    else:
+        parameters = parse_range_options(options, f"--{kind}")
+        if args.samples is None:
+            raise ScenarioError(f"--{kind}", None, "needs --samples N (e.g. --samples 64)")
+        if args.samples < 1:
+            raise ScenarioError("--samples", None, f"must be at least 1 (got {args.samples})")
+    if args.design_seed < 0:
+        raise ScenarioError("--design-seed", None, f"must be 0 or more (got {args.design_seed})")
+    design = {"type": kind, "parameters": parameters, "seed": args.design_seed}
+    if args.samples is not None:
+        design["samples"] = args.samples
+    raw = _raw_from_options(
+        args,
+        name=f"sweep-{_safe(Path(args.scenario).stem)}",
+        scenario=_ref_for_record(args.scenario),
+        design=design,
+    )
+    experiment = _experiment_from_options(raw)
+    return run_experiment(
+        experiment,
+        out,
+        out_dir=args.out,
+        quiet=args.quiet,
+        resume=args.resume,
+        from_options=True,
+    )
+
+
+def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
+    from simulation.experiment_file import load_experiment
+
+    experiment = load_experiment(args.file)
+    if args.jobs is not None:
+        if args.jobs < 1:
+            raise ScenarioError("--jobs", None, f"must be at least 1 (got {args.jobs})")
+        experiment = experiment.model_copy(update={"jobs": args.jobs, "scheduler": None})
+    if args.no_figures:
+        outputs = experiment.outputs.model_copy(update={"figures": False})
+        experiment = experiment.model_copy(update={"outputs": outputs})
+    out_dir = args.out or Path(experiment.outputs.dir or Path("out") / _safe(experiment.name))
+    if args.check:
+        return _print_plan(experiment, args.file, out_dir, out)
+    return run_experiment(
+        experiment,
+        out,
+        out_dir=out_dir,
+        quiet=args.quiet,
+        resume=args.resume,
+        source=str(args.file),
+        base_dir=args.file.parent,
+    )
+
+
+def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
+    """An experiment's content from the common options (checked as `microgov run` does)."""
+    from simulation.experiment_file import check_metrics, check_scheduler
+    from simulation.scenario import _parse_set_items
+
+    for option, value, low in (
+        ("--replications", args.replications, 1),
+        ("--seed", args.seed, 0),
+        ("--days", args.days, 1),
+        ("--jobs", args.jobs, 1),
+    ):
+        if value is not None and value < low:
+            raise ScenarioError(option, None, f"must be at least {low} (got {value})")
+    raw = {
+        **fields,
+        "replications": args.replications,
+        "seed": args.seed,
+        "days": args.days,
+        "set": dict(_parse_set_items(list(args.overrides))),
+        "jobs": args.jobs,
+        "scheduler": check_scheduler(args.scheduler, "--scheduler") if args.scheduler else None,
+        "metrics": check_metrics(args.metrics, "--metrics") if args.metrics else None,
+        "outputs": {"figures": not args.no_figures, "format": args.format},
+    }
+    return {key: value for key, value in raw.items() if value is not None}
+
+
+def _experiment_from_options(raw: dict):
+    """The Experiment the options describe; an error names the option, not the field."""
+    from simulation.experiment_file import ExperimentFileError, parse_experiment
+
+    try:
+        return parse_experiment(raw, CLI_SOURCE)
+    except ExperimentFileError as exc:
+        field = exc.field or ""
+        head = field.split(".")[0].split("[")[0]
+        if head in ("scenarios", "scenario"):
+            option = "SCENARIO"
+        elif head == "design":
+            option = f"--{raw.get('design', {}).get('type', 'grid')}"
+        elif head:
+            option = "--" + head.replace("_", "-")
+        else:
+            option = CLI_SOURCE
+        raise ExperimentFileError(option, None, exc.message) from None
+
+
+def _ref_for_record(ref: str) -> str:
+    """A scenario file as an absolute path (so the record runs from anywhere); names as is."""
+    path = Path(ref)
+    if path.is_file():
+        return str(path.resolve())
+    return ref
+
+
+def _print_plan(experiment, source: Path, out_dir: Path, out: Console) -> int:
+    from simulation.experiment_file import check_experiment
+
+    scenarios = check_experiment(experiment, str(source), base_dir=source.parent)
+    runs, what = _plan(experiment, scenarios)
+    out.print(f"OK    {source}  {experiment.kind} '{experiment.name}'", markup=False)
+    out.print(f"      {what}", markup=False)
+    out.print(f"      {runs} runs; results would go to {out_dir}", markup=False)
+    return EXIT_OK
+
+
+def _plan(experiment, scenarios) -> tuple[int, str]:
+    reps = experiment.n_replications
+    if experiment.kind == "comparison":
+        names = ", ".join(s.name for s in scenarios)
+        return len(scenarios) * reps, f"{names} × {reps} replications"
+    points = len(experiment.design.build())
+    keys = ", ".join(experiment.design.parameters)
+    what = (
+        f"{scenarios[0].name}: {experiment.design.type} design over {keys}, "
+        f"{points} points × {reps} replication{'s' * (reps != 1)}"
+    )
+    return points * reps, what
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_experiment(
+    experiment,
+    out: Console,
+    *,
+    out_dir: Path,
+    quiet: bool = False,
+    resume: bool = False,
+    source: str = CLI_SOURCE,
+    base_dir: Path | None = None,
+    from_options: bool = False,
+    out_option: str = "--out",
+) -> int:
+    """Check an experiment completely, run it and write its outputs to `out_dir`.
+
+    A sweep's output folder is its store: runs are written there as they finish, so an
+    interrupted sweep continues with `resume`. `out_option` names the setting that chose
+    the folder, for messages.
+    """
+    from simulation.experiment_file import check_experiment
+
+    scenarios = check_experiment(experiment, source, base_dir, from_options=from_options)
+    out_dir = Path(out_dir)
+    if experiment.kind == "sweep":
+        _check_store(out_dir, resume, out_option)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(out_option, None, f"cannot create folder {out_dir}: {exc}") from None
+    from simulation.experiment import HEADLINE_METRICS, compare, sweep
+    from simulation.store import StoreMismatchError
+
+    if experiment.metrics is None and resume:  # keep the metrics the sweep was started with
+        experiment = experiment.model_copy(update={"metrics": _recorded_metrics(out_dir)})
+    metrics = list(experiment.metrics or HEADLINE_METRICS)
+    runs, what = _plan(experiment, scenarios)
+    stored = _stored_runs(out_dir) if experiment.kind == "sweep" else 0
+    executor, jobs = experiment.executor(), experiment.jobs
+    where = _where(executor, jobs)
+    if not quiet:
+        done = f" ({stored} already done)" if stored else ""
+        out.print(
+            f"{experiment.kind} '{experiment.name}': {what} = {runs} runs{done} {where}",
+            markup=False,
+            soft_wrap=True,
+        )
+    progress = not quiet and Console(stderr=True).is_terminal
+    record = _record(experiment, base_dir, out_dir)
+    started = time.perf_counter()
+    try:
+        if experiment.kind == "comparison":
+            baseline = scenarios[experiment.baseline_index(scenarios)]
+            order = [baseline, *(s for s in scenarios if s is not baseline)]
+            comparison = compare(
+                order,
+                baseline=baseline.name,
+                replications=experiment.n_replications,
+                seed=experiment.seed,
+                days=experiment.days,
+                executor=executor,
+                jobs=jobs,
+                metrics=metrics,
+                progress=progress,
+            )
+            tables = (comparison.results.runs, comparison.results.daily, comparison.table)
+            report = ComparisonReport(
+                *tables, baseline.name, [s.name for s in order], metrics, comparison.notes
+            )
+            report.markdown = comparison.to_markdown()
+        else:
+            results = sweep(
+                scenarios[0],
+                experiment.design.build(),
+                replications=experiment.n_replications,
+                seed=experiment.seed,
+                days=experiment.days,
+                executor=executor,
+                jobs=jobs,
+                store=out_dir,
+                progress=progress,
+            )
+            report = SweepReport(results, metrics)
+    except KeyboardInterrupt:
+        if experiment.kind == "sweep":
+            _write_text(out_dir / RECORD_FILE, record.to_toml())
+            out.print(
+                f"interrupted; finished runs are kept in {out_dir}: run the same command "
+                "with --resume to continue",
+                markup=False,
+            )
+        else:
+            out.print("interrupted", markup=False)
+        return EXIT_INTERRUPTED
+    except StoreMismatchError as exc:
+        raise ScenarioError(
+            out_option, None, f"{exc} (--resume continues only the same sweep)"
+        ) from None
+    except FileExistsError as exc:  # a folder with other files than a store
+        raise ScenarioError(out_option, None, f"{exc}") from None
+    except (OSError, TimeoutError) as exc:  # e.g. a scheduler that does not answer
+        raise ScenarioError(where.removeprefix("on "), None, f"cannot run there: {exc}") from None
+    elapsed = time.perf_counter() - started
+    _write_text(out_dir / RECORD_FILE, record.to_toml())
+    written = [RECORD_FILE]
+    written += report.write(out_dir, experiment.outputs.format, experiment.outputs.figures)
+    if not quiet:
+        report.print(out)
+        out.print(f"{runs - stored} runs in {elapsed:.1f} s", style="dim")
+    _print_written(out, out_dir, written)
+    if experiment.kind == "sweep":
+        out.print(f"summary and figures again: microgov analyze {out_dir}", markup=False)
+    return EXIT_OK
+
+
+def _where(executor, jobs) -> str:
+    if executor is None:
+        return "in this process"
+    if executor == "processes":
+        return f"on {jobs} local processes"
+    if executor == "dask":
+        return f"on a local Dask cluster{f' of {jobs} workers' if jobs else ''}"
+    return f"on {executor}"
+
+
+def _record(experiment, base_dir: Path | None, out_dir: Path):
+    """The experiment as it ran, re-runnable from anywhere: files absolute, folder set."""
+    from simulation.experiment_file import resolve_scenario_ref
+
+    def absolute(ref: str) -> str:
+        return _ref_for_record(resolve_scenario_ref(ref, base_dir))
+
+    outputs = experiment.outputs.model_copy(update={"dir": str(out_dir.resolve())})
+    update: dict = {"outputs": outputs}
+    if experiment.scenarios is not None:
+        update["scenarios"] = [absolute(ref) for ref in experiment.scenarios]
+        if experiment.baseline in experiment.scenarios:
+            update["baseline"] = update["scenarios"][
+                experiment.scenarios.index(experiment.baseline)
+            ]
+    else:
+        update["scenario"] = absolute(experiment.scenario)
+    return experiment.model_copy(update=update)
+
+
+def _stored_runs(out_dir: Path) -> int:
+    """Finished runs already in a sweep's store (0 for a new folder)."""
+    if not (out_dir / STORE_MANIFEST).is_file():
+        return 0
+    from simulation.store import RunStore
+
+    return len(RunStore(out_dir).completed())
+
+
+def _recorded_metrics(out_dir: Path) -> list[str] | None:
+    """The metrics in the record of an earlier run in this folder, if any."""
+    import tomllib
+
+    try:
+        metrics = tomllib.loads((out_dir / RECORD_FILE).read_text("utf-8")).get("metrics")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    if isinstance(metrics, list) and all(m in METRICS for m in metrics):
+        return metrics
+    return None
+
+
+def _check_store(out_dir: Path, resume: bool, out_option: str) -> None:
+    """A folder holding a sweep is continued only when asked (--resume); others are refused.
+
+    (The store itself also refuses a different sweep; this says so before any output.)
+    """
+    if not (out_dir / STORE_MANIFEST).is_file():
+        if out_dir.is_dir() and any(out_dir.iterdir()):
+            raise ScenarioError(
+                out_option,
+                None,
+                f"{out_dir} holds other files but no sweep ({STORE_MANIFEST}); a sweep "
+                "keeps its runs in its output folder: choose a new or empty folder",
+            )
+        return
+    if not resume:
+        raise ScenarioError(
+            out_option,
+            None,
+            f"{out_dir} already holds a sweep's results; add --resume to continue it (runs "
+            "already done are kept, the rest are run), or choose another output folder",
+        )
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
+
+
+def _print_written(out: Console, out_dir: Path, written: list[str]) -> None:
+    tables = [name for name in written if not name.endswith(".png")]
+    figures = [name for name in written if name.endswith(".png")]
+    if tables:
+        out.print(f"wrote {', '.join(tables)} to {out_dir}", markup=False, soft_wrap=True)
+    if figures:
+        where = "" if tables else f" in {out_dir}"
+        out.print(f"figures{where}: {', '.join(figures)}", markup=False, soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
+    from simulation.experiment_file import check_metrics, parse_experiment
+
+    folder: Path = args.dir
+    if not folder.is_dir():
+        raise ScenarioError(str(folder), None, "no such folder")
+    experiment = None
+    record = folder / RECORD_FILE
+    if record.is_file():
+        import tomllib
+
+        try:
+            experiment = parse_experiment(tomllib.loads(record.read_text("utf-8")), str(record))
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(str(record), None, f"invalid TOML: {exc}") from None
+    chosen = check_metrics(args.metrics, "--metrics") if args.metrics else None
+    if chosen is None and experiment is not None:
+        chosen = experiment.metrics
+    fmt = experiment.outputs.format if experiment else "csv"
+    if (folder / STORE_MANIFEST).is_file():
+        from simulation.experiment import HEADLINE_METRICS, SweepResults
+
+        try:
+            results = SweepResults.load(folder)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ScenarioError(
+                str(folder), None, f"cannot read the sweep's store: {exc}"
+            ) from None
+        if len(results.runs) == 0:
+            raise ScenarioError(str(folder), None, "the sweep has no finished runs yet")
+        report = SweepReport(results, list(chosen or HEADLINE_METRICS))
+    else:
+        runs = _read_table(folder, "runs")
+        table = _read_table(folder, "comparison")
+        daily = _read_table(folder, "daily", required=False)
+        baseline = _baseline_name(runs, table)
+        order = [baseline, *(s for s in dict.fromkeys(runs["scenario"]) if s != baseline)]
+        metrics = list(chosen or dict.fromkeys(table["metric"]))
+        missing = [m for m in metrics if m not in set(table["metric"])]
+        if missing:
+            raise ScenarioError(
+                "--metrics",
+                None,
+                f"the comparison in {folder} has no {', '.join(missing)}; it has: "
+                f"{', '.join(dict.fromkeys(table['metric']))}",
+            )
+        report = ComparisonReport(runs, daily, table, baseline, order, metrics)
+    report.print(out)
+    written = report.write(folder, fmt, figures=not args.no_figures, tables=False)
+    if written:
+        _print_written(out, folder, written)
+    return EXIT_OK
+
+
+def _read_table(folder: Path, stem: str, required: bool = True):
+    import pandas as pd
+
+    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        path = folder / f"{stem}{suffix}"
+        if path.is_file():
+            try:
+                return reader(path)
+            except (OSError, ValueError) as exc:
+                raise ScenarioError(str(path), None, f"cannot read: {exc}") from None
+    if not required:
+        return None
+    raise ScenarioError(
+        str(folder),
+        None,
+        f"no results found (neither a sweep's {STORE_MANIFEST} nor a comparison's {stem}.csv); "
+        "give a folder written by microgov compare, sweep or experiment",
+    )
+
+
+def _baseline_name(runs, table) -> str:
+    """The comparison's baseline: the scenario never tested (first in the runs if several)."""
+    untested = table.groupby("scenario")["p_value"].apply(lambda p: p.isna().all())
+    for name in dict.fromkeys(runs["scenario"]):
+        if untested.get(name, False):
+            return str(name)
+    return str(runs["scenario"].iloc[0])
+
+
+# --------------------------------------------------------------------------- reports
+
+
+class ComparisonReport:
+    """A comparison's tables, printed and written with its figures."""
+
+    def __init__(
+        self,
+        runs,
+        daily,
+        table,
+        baseline: str,
+        order: list[str],
+        metrics: list[str],
+        notes: list[str] | None = None,
+    ):
+        self.runs, self.daily, self.table = runs, daily, table
+        self.baseline, self.order = baseline, order
+        self.notes = list(notes or [])
+        self.markdown: str | None = None  # the engine's Markdown table, when just run
+        present = set(table["metric"]) if table is not None else set()
+        self.metrics = [m for m in metrics if m in present] or list(dict.fromkeys(table["metric"]))
+
+    def print(self, out: Console) -> None:
+        out.print(comparison_table(self.table, self.baseline, self.metrics, self.order))
+        n = (
+            int(self.runs["replication"].nunique())
+            if "replication" in self.runs
+            else len(self.runs)
+        )
+        out.print(
+            f"Mean over {n} replications per scenario with its bootstrap CI; difference: "
+            "scenario minus baseline, the mean of differences paired by seed, with its "
+            "bootstrap CI (pp: percentage points); p: Wilcoxon signed-rank test, "
+            "Holm-adjusted over every test in the table; * significant.",
+            style="dim",
+        )
+        for note in self.notes:
+            out.print(f"Note: {note}", style="yellow", markup=False)
+        failed = _failed_runs(self.runs)
+        if failed:
+            out.print(f"{failed} run(s) failed: see the 'error' column of runs", style="yellow")
+
+    def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
+        written = []
+        if tables:
+            for name, frame in (
+                ("runs", self.runs),
+                ("daily", self.daily),
+                ("comparison", self.table),
+            ):
+                written.append(_write_frame(frame, out_dir, name, fmt))
+            if self.markdown:
+                _write_text(out_dir / "comparison.md", self.markdown + "\n")
+                written.append("comparison.md")
+        if figures:
+            written += self.figures(out_dir)
+        return written
+
+    def figures(self, out_dir: Path) -> list[str]:
+        from simulation import plots
+
+        others = [s for s in self.order if s != self.baseline]
+        made = []
+        made.append(
+            _save(
+                plots.forest(self.table, self.metrics, baseline=self.baseline, order=others),
+                out_dir / "forest.png",
+            )
+        )
+        wanted = [m for m in DISTRIBUTION_METRICS if m in self.metrics] or self.metrics
+        for metric in wanted[:MAX_DISTRIBUTION_FIGURES]:
+            if metric in self.runs.columns:
+                fig = plots.distribution(self.runs, metric, order=self.order)
+                made.append(_save(fig, out_dir / f"distribution_{metric}.png"))
+        if self.daily is not None:
+            for column in DAILY_FIGURE_COLUMNS:
+                if column in self.daily.columns:
+                    fig = plots.daily_series(self.daily, column, order=self.order)
+                    made.append(_save(fig, out_dir / f"daily_{column}.png"))
+        return made
+
+
+class SweepReport:
+    """A sweep's results, summarised, written and plotted by its design."""
+
+    def __init__(self, results, metrics: list[str]):
+        self.results = results
+        self.runs = results.runs
+        self.daily = results.daily
+        self.design = results.design
+        self.parameters = [p for p in results.parameters if p in self.runs.columns]
+        self.metrics = [m for m in metrics if m in self.runs.columns]
+        self.kind = getattr(self.design, "kind", "")
+        self._indices = None
+        self._sobol_problems: list[str] = []
+
+    def sobol(self):
+        """Sobol indices of every metric (a table with a metric column), for Sobol designs."""
+        if self.kind != "sobol":
+            return None
+        if self._indices is None:
+            import pandas as pd
+
+            from simulation.experiment import sobol_indices
+
+            frames = []
+            ok = self.runs[self.runs["error"].isna()] if "error" in self.runs else self.runs
+            for metric in self.metrics:
+                values = ok[metric].dropna()
+                if len(values) and values.nunique() == 1:
+                    self._sobol_problems.append(
+                        f"{metric}: it is the same ({values.iloc[0]:g}) at every point, so "
+                        "there is no variance to apportion"
+                    )
+                    continue
+                try:
+                    frame = sobol_indices(self.results, metric)
+                except ValueError as exc:  # e.g. a metric without values, a sweep not finished
+                    self._sobol_problems.append(f"{metric}: {exc}")
+                    continue
+                frames.append(frame.assign(metric=metric))
+            self._indices = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return self._indices
+
+    def print(self, out: Console) -> None:
+        points = len(self.design) if self.design is not None else "?"
+        failed = _failed_runs(self.runs)
+        out.print(
+            f"{len(self.runs)} runs over {points} design points ({self.kind}: "
+            f"{', '.join(self.parameters)})" + (f"; {failed} failed" if failed else ""),
+            markup=False,
+        )
+        expected = getattr(self.results, "expected_runs", None)
+        if expected and len(self.runs) < expected:
+            out.print(
+                f"the sweep is not finished: {len(self.runs)} of {expected} runs; continue it "
+                "with the same command and --resume",
+                style="yellow",
+            )
+        out.print(sweep_table(self.runs, self.metrics))
+        if self.kind == "grid" and "point" in self.runs and self.runs["point"].nunique() <= 40:
+            out.print(points_table(self.runs, self.parameters, self.metrics))
+        indices = self.sobol()
+        if indices is not None and not indices.empty:
+            out.print(sobol_table(indices))
+        for problem in self._sobol_problems:
+            out.print(f"no Sobol indices for {problem}", style="yellow", markup=False)
+
+    def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
+        written = []
+        if tables:
+            written.append(_write_frame(self.runs, out_dir, "runs", fmt))
+            written.append(_write_frame(self.daily, out_dir, "daily", fmt))
+        indices = self.sobol()
+        if indices is not None and not indices.empty:
+            written.append(_write_frame(indices, out_dir, "sobol_indices", "csv"))
+        if figures:
+            written += self.figures(out_dir)
+        return written
+
+    def figures(self, out_dir: Path) -> list[str]:
+        from simulation import plots
+
+        made = []
+        indices = self.sobol()
+        if indices is not None:
+            for metric, frame in indices.groupby("metric", sort=False) if not indices.empty else ():
+                fig = plots.sensitivity(frame, metric=metric)
+                made.append(_save(fig, out_dir / f"sensitivity_{metric}.png"))
+            return made
+        if len(self.parameters) >= 2:
+            x, y = self.parameters[:2]
+            rest = self.parameters[2:]
+            note = f" (mean over {', '.join(rest)})" if rest else ""
+            for metric in self.metrics:
+                title = f"{metric.replace('_', ' ').capitalize()}: mean per cell{note}"
+                fig = plots.heatmap(self.runs, x, y, metric, title=title)
+                made.append(_save(fig, out_dir / f"heatmap_{metric}.png"))
+            return made
+        by = self.parameters[0] if self.parameters else "scenario"
+        runs = self.runs
+        if by != "scenario" and runs[by].nunique() > plots.MAX_HEATMAP_LEVELS:
+            runs = runs.assign(**{by: plots.bin_levels(runs[by], plots.HEATMAP_BINS)})
+        for metric in self.metrics[:MAX_DISTRIBUTION_FIGURES]:
+            fig = plots.distribution(runs, metric, by=by)
+            made.append(_save(fig, out_dir / f"distribution_{metric}.png"))
+        if self.kind == "grid" and by in self.daily.columns:
+            for column in DAILY_FIGURE_COLUMNS:
+                if column in self.daily.columns:
+                    fig = plots.daily_series(self.daily, column, by=by)
+                    made.append(_save(fig, out_dir / f"daily_{column}.png"))
+        return made
+
+
+def _failed_runs(runs) -> int:
+    if "error" not in runs.columns:
+        return 0
+    errors = runs["error"]
+    return int((errors.notna() & (errors.astype(str) != "")).sum())
+
+
+def _write_frame(frame, out_dir: Path, name: str, fmt: str) -> str:
+    path = out_dir / f"{name}.{fmt}"
+    try:
+        if fmt == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+    except OSError as exc:
+        raise ScenarioError(str(out_dir), None, f"cannot write {path.name}: {exc}") from None
+    return path.name
+
+
+def _save(fig, path: Path) -> str:
+    try:
+        fig.savefig(path, dpi=150)
+    except OSError as exc:
+        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
+    return path.name
+
+
+def comparison_table(table, baseline: str, metrics: list[str], order: list[str]) -> Table:
+    """Each metric: the baseline's mean, then each scenario's mean and its difference."""
+    result = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    result.add_column("metric", no_wrap=True)
+    result.add_column("scenario", no_wrap=True)
+    result.add_column("mean", justify="right")
+    result.add_column("95% CI", justify="right", style="dim")
+    result.add_column("difference", justify="right")
+    result.add_column("95% CI of difference", justify="right", style="dim")
+    result.add_column("p (Holm)", justify="right")
+    positions = {name: i for i, name in enumerate(order)}
+    for index, metric in enumerate(metrics):
+        rows = table[table["metric"] == metric]
+        rows = rows.assign(_pos=rows["scenario"].map(positions)).sort_values("_pos")
+        unit = metric_unit(metric)
+        if index:
+            result.add_row(*[""] * 7)
+        first = True
+        for _, row in rows.iterrows():
+            is_base = row["scenario"] == baseline
+            label = f"{metric} [dim]({unit})[/]" if first and unit else (metric if first else "")
+            first = False
+            mean = format_value(metric, row["mean"], unit)
+            ci = _interval(metric, row.get("ci_low"), row.get("ci_high"), unit)
+            if is_base:
+                result.add_row(
+                    label,
+                    f"{escape(str(row['scenario']))} [dim](baseline)[/]",
+                    mean,
+                    ci,
+                    "",
+                    "",
+                    "",
+                )
+                continue
+            significant = bool(row.get("significant")) and not _isnan(row.get("significant"))
+            diff = _difference(row["diff"], unit)
+            diff_ci = _difference_interval(row.get("diff_ci_low"), row.get("diff_ci_high"), unit)
+            p = row.get("p_adjusted")
+            p_text = "n/a" if _isnan(p) else (f"{p:.3f}" if p >= 0.001 else "<0.001")
+            if significant:
+                diff, p_text = f"[bold]{diff}[/]", f"[bold]{p_text} *[/]"
+            result.add_row(label, escape(str(row["scenario"])), mean, ci, diff, diff_ci, p_text)
+    return result
+
+
+def _isnan(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _interval(metric: str, low, high, unit: str) -> str:
+    if _isnan(low) or _isnan(high):
+        return ""
+    return f"{format_value(metric, low, unit)} – {format_value(metric, high, unit)}"
+
+
+def _difference(value, unit: str) -> str:
+    """A difference: shares in percentage points, other units with a sign."""
+    if _isnan(value):
+        return "n/a"
+    value = float(value)
+    if unit == "share":
+        return f"{100 * value:+.1f} pp"
+    if unit in ("count", "items", "views", "accounts", "hours"):
+        return f"{value:+,.1f}"
+    if unit in ("0-1", "-1 to 1"):
+        return f"{value:+.4f}"
+    return f"{value:+.3g}"
+
+
+def _difference_interval(low, high, unit: str) -> str:
+    if _isnan(low) or _isnan(high):
+        return ""
+    return f"{_difference(low, unit)} – {_difference(high, unit)}"
+
+
+def sweep_table(runs, metrics: list[str]) -> Table:
+    """Mean, minimum and maximum of each metric over the sweep's runs."""
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("metric")
+    table.add_column("unit", style="dim")
+    for column in ("mean", "min", "max"):
+        table.add_column(f"{column} over runs", justify="right")
+    for metric in metrics:
+        values = runs[metric].dropna() if metric in runs.columns else []
+        unit = metric_unit(metric)
+        if len(values) == 0:
+            table.add_row(metric, unit, "n/a", "n/a", "n/a")
+            continue
+        table.add_row(
+            metric,
+            unit,
+            *(format_value(metric, v, unit) for v in (values.mean(), values.min(), values.max())),
+        )
+    return table
+
+
+def points_table(runs, parameters: list[str], metrics: list[str]) -> Table:
+    """Mean of each metric at each design point (a grid's cells), in design order."""
+    shown = metrics[:MAX_POINT_COLUMNS]
+    ok = runs[runs["error"].isna()] if "error" in runs.columns else runs
+    means = ok.groupby("point", sort=True)[shown].mean()
+    first = runs.groupby("point", sort=True)[parameters].first()
+    table = Table(
+        title="Mean per design point", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    for name in parameters:
+        table.add_column(name, justify="right", style="cyan")
+    for metric in shown:
+        table.add_column(metric, justify="right")
+    for point, row in first.iterrows():
+        values = means.loc[point] if point in means.index else None
+        cells = [
+            "n/a" if values is None else format_value(m, values[m], metric_unit(m)) for m in shown
+        ]
+        table.add_row(
+            *(f"{row[p]:g}" if _is_number(row[p]) else str(row[p]) for p in parameters), *cells
+        )
+    return table
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def sobol_table(indices) -> Table:
+    table = Table(title="Sobol indices", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("metric", "parameter", "S1", "± conf", "ST", "± conf"):
+        table.add_column(column, justify="left" if column in ("metric", "parameter") else "right")
+    previous = None
+    for _, row in indices.iterrows():
+        metric = row["metric"] if row["metric"] != previous else ""
+        previous = row["metric"]
+        table.add_row(
+            metric,
+            str(row["parameter"]),
+            *(
+                f"{row[c]:.3f}" if not _isnan(row.get(c)) else "n/a"
+                for c in ("S1", "S1_conf", "ST", "ST_conf")
+            ),
+        )
+    return table
 
 
 if __name__ == "__main__":  # pragma: no cover
