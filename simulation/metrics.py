@@ -73,6 +73,49 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
+# Every daily counter and end-of-day snapshot, so every run's daily series has the same
+# columns whether or not an event happened.
+DAILY_COUNTERS = (
+    "needs",
+    "silent_needs",
+    "vents",
+    "received",
+    *(f"received_{kind}" for kind in KIND_NAMES),
+    *(f"received_via_{channel}" for channel in CHANNEL_NAMES),
+    "replies",
+    "replies_substantive",
+    "replies_partial",
+    "replies_boilerplate",
+    "replies_on_time",
+    "first_referrals",
+    "referrals",
+    "bounces",
+    "escalations",
+    "abandonments",
+    "ratings",
+    "rating_sum",
+    "releases",
+    "rumours",
+    "clarifications",
+    "impressions",
+    "negative_impressions",
+    "largest_cascade",
+    "operator_busy_hours",
+    "operator_duty_hours",
+    "department_busy_hours",
+    "department_duty_hours",
+)
+DAILY_SNAPSHOTS = (
+    "backlog_operators",
+    "backlog_departments",
+    "open_items",
+    "referred_items",
+    "mean_trust",
+    "trust_sd",
+    "appraisal_score",
+)
+
+
 class MetricsRecorder:
     """Daily counters and end-of-day snapshots for one run."""
 
@@ -80,6 +123,10 @@ class MetricsRecorder:
         self.days = days
         self.counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(days))
         self.snapshots: dict[str, np.ndarray] = defaultdict(lambda: np.full(days, np.nan))
+        for name in DAILY_COUNTERS:
+            self.counts[name]  # noqa: B018 - creates the zero column
+        for name in DAILY_SNAPSHOTS:
+            self.snapshots[name]  # noqa: B018 - creates the NaN column
         self.reply_hours: list[list[float]] = [[] for _ in range(days)]
         self.appraisal_scores: list[float] = []
 

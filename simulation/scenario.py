@@ -409,6 +409,8 @@ class NetworkSettings(Section):
             raise ValueError(
                 f"network.edge_list is set but kind = '{self.kind}'; set kind = 'edge_list'"
             )
+        if self.edge_list and not Path(self.edge_list).is_file():
+            raise ValueError(f"network.edge_list: file not found: {self.edge_list}")
         return self
 
 
@@ -1039,6 +1041,10 @@ def _scenario_error(exc: ValidationError, source: str) -> ScenarioError:
         loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
         field = _dotted([p for p in loc if p not in ("burst", "rumour")])
         msg = err["msg"].removeprefix("Value error, ")
+        # A section's own check may name a field inside it: "network.edge_list: …".
+        inner = re.match(r"^([\w.]+): (.*)$", msg)
+        if inner and field and inner.group(1).startswith(field + "."):
+            field, msg = inner.group(1), inner.group(2)
         if err["type"] == "extra_forbidden":
             allowed = _allowed_fields(loc[:-1])
             hint = _did_you_mean(loc[-1], allowed)
