@@ -8,7 +8,7 @@ fits three parameters, starting from the baseline's values, and reports the trut
 against what the fit found: a check that calibration recovers what it should, and a
 template for running it on real records.
 
-    python experiments/calibration_example.py              # about 2 minutes on 2 cores
+    python experiments/calibration_example.py              # 3-6 minutes on 2 cores
     python experiments/calibration_example.py --smoke      # tiny, seconds (for tests)
     python experiments/calibration_example.py --out DIR    # where outputs go
 
