@@ -1425,11 +1425,10 @@ def report_markdown(result: CalibrationResult, paths: Mapping[str, Path]) -> str
         "| term | difference | scale | contribution |",
         "|---|---|---|---|",
     ]
-    scales = {**DISTANCE_SCALES}
     for name, term in result.distance.terms.items():
         scale = 1 / math.sqrt(term.weight) if term.weight else math.inf
         lines.append(
-            f"| {TERM_LABELS[name]} | {term.difference:+.3f} | {scales.get(name, scale):.3g} | "
+            f"| {TERM_LABELS[name]} | {term.difference:+.3f} | {scale:.3g} | "
             f"{term.contribution:.3g} |"
         )
     lines.append(f"| **total** | | | **{result.distance.total:.4g}** |")
