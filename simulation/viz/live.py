@@ -1,0 +1,181 @@
+"""What the interactive page runs: levers, and a model built from them that an observer reads.
+
+`Levers` are the settings a teacher moves (scenario, mechanism, staffing, appraisal,
+population, network, run length, seed). `Levers.scenario_object()` loads the scenario
+file and applies only the levers that differ from it, with `Scenario.with_overrides`,
+so untouched levers leave the file exactly as it is.
+
+`LiveModel` is the Mesa model SolaraViz steps: it holds one `GovernmentResponseModel`
+(`live.simulation`), an `Observer`, and the network sample the page draws. One step is
+one simulated hour. It wraps the simulation rather than subclassing it because Mesa's
+page reads `model.scenario` as its own kind of scenario object, while the simulation's
+`scenario` is microgov's validated settings.
+
+Needs Mesa, not solara.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+import mesa
+
+from simulation.calendar import HOURS_PER_DAY
+from simulation.mechanisms import MECHANISM_PRESETS
+from simulation.model import GovernmentResponseModel
+from simulation.scenario import Scenario, bundled_scenario_dir, load_scenario
+from simulation.viz.network import DEFAULT_SAMPLE, NetworkSample
+from simulation.viz.observer import Observer
+
+# Lever → dotted scenario field it sets (days and seed are run settings, not fields).
+LEVER_FIELDS: dict[str, str] = {
+    "mechanism": "mechanism.preset",
+    "operators": "staffing.operators",
+    "skill_mean": "staffing.skill_mean",
+    "shifts": "staffing.shifts",
+    "rule": "accountability.rule",
+    "strength": "accountability.strength",
+    "deadline_hours": "accountability.deadline_hours",
+    "citizens": "population.citizens",
+    "network": "network.kind",
+}
+
+MECHANISMS = tuple(MECHANISM_PRESETS)
+SHIFTS = ("office_hours", "extended", "24x7")
+RULES = ("none", "response_rate", "timeliness", "satisfaction")
+NETWORKS = ("heavy_tailed", "small_world", "random", "barabasi_albert")
+
+# Levers kept when another scenario is chosen: the size and randomness of the run.
+RUN_LEVERS = ("citizens", "days", "seed")
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the bundled scenarios, baseline first."""
+    names = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
+    return sorted(names, key=lambda name: name != "baseline")
+
+
+def _get(scenario: Scenario, dotted: str) -> Any:
+    value: Any = scenario
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+@dataclass(frozen=True)
+class Levers:
+    """The settings the page's controls move; `Levers.of("baseline")` reads a scenario's."""
+
+    scenario: str = "baseline"
+    mechanism: str = "release_only"
+    operators: int = 2
+    skill_mean: float = 0.5
+    shifts: str = "office_hours"
+    rule: str = "none"
+    strength: float = 1.0
+    deadline_hours: float = 48.0
+    citizens: int = 10_000
+    network: str = "heavy_tailed"
+    days: int = 30
+    seed: int = 1
+
+    @classmethod
+    def of(cls, scenario: str = "baseline", **changes: Any) -> Levers:
+        """The levers of a scenario file (or bundled name), then `changes` on top."""
+        loaded = load_scenario(scenario)
+        values: dict[str, Any] = {name: _get(loaded, path) for name, path in LEVER_FIELDS.items()}
+        if values["deadline_hours"] is None:
+            values["deadline_hours"] = cls.deadline_hours
+        values.update(scenario=str(scenario), days=loaded.run.days, seed=loaded.run.seed)
+        unknown = set(changes) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown lever(s): {', '.join(sorted(unknown))}")
+        return replace(cls(**values), **changes)
+
+    def with_scenario(self, scenario: str) -> Levers:
+        """Switch to another scenario: its settings, but this run's size, days and seed."""
+        return Levers.of(scenario, **{name: getattr(self, name) for name in RUN_LEVERS})
+
+    def overrides(self, base: Scenario | None = None) -> dict[str, Any]:
+        """Dotted overrides of the levers that differ from the scenario file."""
+        base = load_scenario(self.scenario) if base is None else base
+        out: dict[str, Any] = {}
+        for name, path in LEVER_FIELDS.items():
+            value = getattr(self, name)
+            if value != _get(base, path):
+                out[path] = value
+        if "network.kind" in out and base.network.kind == "edge_list":
+            out["network.edge_list"] = None  # a generated graph instead of the file
+        if "accountability.deadline_hours" in out and base.accountability.deadline_working_days:
+            out["accountability.deadline_working_days"] = None  # hours replace working days
+        return out
+
+    def scenario_object(self) -> Scenario:
+        """The scenario file with the levers applied (`Scenario.with_overrides`)."""
+        base = load_scenario(self.scenario)
+        changes = self.overrides(base)
+        scenario = base.with_overrides(changes) if changes else base
+        return scenario
+
+    def changed(self, other: Levers) -> dict[str, tuple[Any, Any]]:
+        """Levers whose values differ from `other`: name → (other's, this one's)."""
+        mine, theirs = asdict(self), asdict(other)
+        return {k: (theirs[k], v) for k, v in mine.items() if theirs[k] != v}
+
+
+class LiveModel(mesa.Model):
+    """A GovernmentResponseModel built from levers, stepped hour by hour, with an observer.
+
+    - `simulation`: the GovernmentResponseModel (`simulation.hour`, `.population.trust`, …)
+    - `observer`: hourly and daily records for the charts (`simulation.viz.observer`)
+    - `network`: the drawn sample of the follower graph, laid out once (seeded)
+    - `levers`: what it was built from; `lock`: held while stepping (views read under it)
+
+    `levers` may also be anything with a `.value` holding Levers (a solara reactive
+    variable): Mesa's Reset button then rebuilds the model from the current controls.
+    """
+
+    def __init__(
+        self,
+        levers: Any = None,
+        sample_size: int = DEFAULT_SAMPLE,
+        create_citizen_agents: bool = True,
+    ):
+        levers = getattr(levers, "value", levers)
+        self.levers: Levers = Levers.of() if levers is None else levers
+        super().__init__(rng=self.levers.seed)
+        self.lock = threading.RLock()
+        self.simulation = GovernmentResponseModel(
+            self.levers.scenario_object(),
+            seed=self.levers.seed,
+            days=self.levers.days,
+            create_citizen_agents=create_citizen_agents,
+        )
+        self.observer = Observer(self.simulation)
+        self.sample_size = sample_size
+        self.network = NetworkSample.of(self.simulation, sample_size)
+        self.running = True
+
+    @property
+    def hours_total(self) -> int:
+        return self.simulation.days * HOURS_PER_DAY
+
+    def step(self) -> None:
+        """One simulated hour; stops (running = False) at the end of the run."""
+        if self.simulation.hour >= self.hours_total:
+            self.running = False
+            return
+        with self.lock:
+            self.simulation.step()
+            self.observer.observe()
+        if self.simulation.hour >= self.hours_total:
+            self.running = False
+
+    def run_hours(self, hours: int) -> None:
+        """Step `hours` hours (or until the end of the run)."""
+        for _ in range(hours):
+            if not self.running:
+                break
+            self.step()

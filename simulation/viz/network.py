@@ -1,0 +1,260 @@
+"""A drawable sample of the follower network, coloured by trust.
+
+Laying out a whole follower graph is slow (a spring layout takes seconds at 1,000 nodes
+and minutes at 10,000) and unreadable anyway, so the views draw a sample of a few
+hundred citizens: the government account, the most-followed opinion leaders, some of
+their followers (so one sees how posts travel), and citizens drawn by how much they
+post (so the sample holds the people who complain). The sample and its layout are
+computed once per model, seeded; each redraw only reads trust and who is waiting.
+
+Needs networkx and matplotlib (core dependencies), not solara.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+
+from simulation.posts import COMPLAINT
+from simulation.viz.observer import waiting_mask
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from simulation.model import GovernmentResponseModel
+    from simulation.network import FollowerGraph
+
+DEFAULT_SAMPLE = 300  # nodes drawn, government account included
+TRUST_CMAP = "RdYlGn"  # red: distrust, green: trust
+
+
+def sample_nodes(
+    graph: FollowerGraph,
+    activity: np.ndarray | None = None,
+    max_nodes: int = DEFAULT_SAMPLE,
+    seed: int = 0,
+) -> np.ndarray:
+    """Sorted node ids to draw: at most `max_nodes`, the government account always in.
+
+    With more nodes than that: up to max_nodes // 20 opinion leaders (most followed
+    first), up to half of the remaining room taken by followers of those leaders, the
+    rest citizens drawn without replacement with probability proportional to `activity`
+    (uniform without it).
+    """
+    n = graph.n_citizens
+    if max_nodes < 1:
+        raise ValueError("max_nodes must be at least 1 (the government account)")
+    if n + 1 <= max_nodes:
+        return np.arange(n + 1)
+    rng = np.random.default_rng(seed)
+    chosen = np.zeros(n, dtype=bool)
+    room = max_nodes - 1
+    leaders = np.flatnonzero(graph.is_leader)
+    counts = graph.follower_counts[:n]
+    leaders = leaders[np.argsort(-counts[leaders], kind="stable")][: max(1, max_nodes // 20)]
+    leaders = leaders[:room]
+    chosen[leaders] = True
+    room -= len(leaders)
+    if room > 0 and len(leaders):
+        pool = np.unique(np.concatenate([graph.followers_of(int(u)) for u in leaders]))
+        pool = pool[~chosen[pool]]
+        take = min(len(pool), room // 2)
+        if take:
+            chosen[rng.choice(pool, size=take, replace=False)] = True
+            room -= take
+    if room > 0:
+        weights = np.ones(n) if activity is None else np.asarray(activity, dtype=float)
+        weights = np.maximum(weights, 1e-12)
+        # Weighted sampling without replacement (Efraimidis-Spirakis): the largest keys.
+        keys = np.log(rng.random(n)) / weights
+        keys[chosen] = -np.inf
+        room = min(room, int(np.count_nonzero(~chosen)))
+        if room:
+            chosen[np.argpartition(-keys, room - 1)[:room]] = True
+    return np.concatenate([np.flatnonzero(chosen), [graph.government]])
+
+
+def induced_edges(graph: FollowerGraph, nodes: np.ndarray) -> np.ndarray:
+    """Edges (source, follower) of the graph between `nodes`, as an (m, 2) array.
+
+    Reads only the sampled nodes' follower lists, so it costs the sample's degrees, not
+    the whole graph's edges.
+    """
+    inside = np.zeros(graph.n_nodes, dtype=bool)
+    inside[nodes] = True
+    parts = []
+    for u in np.asarray(nodes).tolist():
+        followers = graph.followers_of(u)
+        followers = followers[inside[followers]]
+        if len(followers):
+            parts.append(np.column_stack([np.full(len(followers), u), followers]))
+    if not parts:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.concatenate(parts).astype(np.int64)
+
+
+def _layout(n: int, edges: np.ndarray, seed: int) -> np.ndarray:
+    """Spring layout of the connected nodes; nodes without an edge in the sample go on a
+    ring around them (otherwise the layout pushes them far out and squeezes the rest)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(edges.tolist())
+    positions = np.zeros((n, 2))
+    linked = np.array([graph.degree(i) > 0 for i in range(n)], dtype=bool)
+    if linked.any():
+        core = graph.subgraph(np.flatnonzero(linked).tolist())
+        pos = nx.spring_layout(core, seed=seed, k=2.0 / np.sqrt(core.number_of_nodes()))
+        positions[linked] = np.array([pos[i] for i in np.flatnonzero(linked).tolist()])
+    radius = 1.15 * max(1.0, float(np.abs(positions[linked]).max()) if linked.any() else 1.0)
+    lonely = np.flatnonzero(~linked)
+    angles = 2 * np.pi * np.arange(len(lonely)) / max(len(lonely), 1)
+    positions[lonely] = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    return positions
+
+
+@dataclass
+class NetworkSample:
+    """A sample of the follower graph with a fixed layout, and what to draw on it."""
+
+    nodes: np.ndarray  # node ids, government last
+    edges: np.ndarray  # (m, 2) positions into `nodes`: source, follower
+    positions: np.ndarray  # (len(nodes), 2)
+    n_citizens: int  # citizens in the whole population
+    is_government: np.ndarray  # bool per sampled node
+    is_leader: np.ndarray  # bool per sampled node
+    followers: np.ndarray  # follower counts (whole graph) per sampled node
+
+    @classmethod
+    def of(
+        cls,
+        model: GovernmentResponseModel,
+        max_nodes: int = DEFAULT_SAMPLE,
+        seed: int | None = None,
+    ) -> NetworkSample:
+        """Sample a model's follower graph and lay it out (seeded by the model's seed)."""
+        graph = model.graph
+        seed = model.seed if seed is None else seed
+        nodes = sample_nodes(graph, model.population.activity, max_nodes, seed)
+        edges = induced_edges(graph, nodes)
+        position_of = {int(u): i for i, u in enumerate(nodes.tolist())}
+        local = np.vectorize(position_of.__getitem__, otypes=[np.int64])
+        edges = local(edges) if len(edges) else edges
+        positions = _layout(len(nodes), edges, seed)
+        is_government = nodes == graph.government
+        is_leader = np.zeros(len(nodes), dtype=bool)
+        citizen = ~is_government
+        is_leader[citizen] = graph.is_leader[nodes[citizen]]
+        return cls(
+            nodes=nodes,
+            edges=edges,
+            positions=positions,
+            n_citizens=graph.n_citizens,
+            is_government=is_government,
+            is_leader=is_leader,
+            followers=graph.follower_counts[nodes],
+        )
+
+    @property
+    def citizen_nodes(self) -> np.ndarray:
+        return self.nodes[~self.is_government]
+
+    def state(self, model: GovernmentResponseModel) -> dict[str, np.ndarray]:
+        """Current trust and waiting complaints of the sampled citizens (citizen order)."""
+        citizens = self.citizen_nodes
+        waiting = np.zeros(model.graph.n_citizens, dtype=bool)
+        authors = model.items.view("author")[waiting_mask(model, COMPLAINT)]
+        waiting[authors[authors >= 0]] = True
+        return {"trust": model.population.trust[citizens].copy(), "waiting": waiting[citizens]}
+
+    def draw(self, ax: Axes, state: dict[str, np.ndarray], title: str | None = None) -> None:
+        """Draw the sample on `ax`: edges, citizens coloured by trust, marks and outlines."""
+        from matplotlib.collections import LineCollection
+
+        pos = self.positions
+        if len(self.edges):
+            segments = pos[self.edges]
+            gov_edge = self.is_government[self.edges[:, 0]]
+            ax.add_collection(
+                LineCollection(segments[~gov_edge], colors="0.6", linewidths=0.4, alpha=0.35)
+            )
+            ax.add_collection(
+                LineCollection(segments[gov_edge], colors="#3b6ea8", linewidths=0.4, alpha=0.25)
+            )
+        citizen = ~self.is_government
+        xy = pos[citizen]
+        leader = self.is_leader[citizen]
+        size = 8 + 5 * np.log1p(self.followers[citizen])
+        trust = state["trust"]
+        waiting = state["waiting"]
+        common = {"c": None, "cmap": TRUST_CMAP, "vmin": 0.0, "vmax": 1.0, "zorder": 3}
+        plain = ~leader
+        scatter = ax.scatter(
+            xy[plain, 0],
+            xy[plain, 1],
+            s=size[plain],
+            **{**common, "c": trust[plain]},
+            edgecolors="0.3",
+            linewidths=0.3,
+        )
+        ax.scatter(
+            xy[leader, 0],
+            xy[leader, 1],
+            s=size[leader] * 1.5,
+            marker="D",
+            **{**common, "c": trust[leader]},
+            edgecolors="black",
+            linewidths=1.0,
+            label="opinion leader",
+        )
+        ax.scatter(
+            xy[waiting, 0],
+            xy[waiting, 1],
+            s=size[waiting] * (1.0 + 0.5 * leader[waiting]) + 60,
+            facecolors="none",
+            edgecolors="crimson",
+            linewidths=1.8,
+            zorder=4,
+            label="complaint waiting for a reply",
+        )
+        gov = pos[self.is_government]
+        ax.scatter(
+            gov[:, 0],
+            gov[:, 1],
+            s=420,
+            marker="*",
+            color="#1f3b73",
+            edgecolors="white",
+            linewidths=1.0,
+            zorder=5,
+            label="government account",
+        )
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.legend(loc="lower left", fontsize=7, frameon=True, framealpha=0.8, markerscale=0.6)
+        if title is None:
+            shown = len(self.nodes) - 1
+            title = (
+                f"Follower network: {shown:,} of {self.n_citizens:,} citizens"
+                if shown < self.n_citizens
+                else f"Follower network: all {self.n_citizens:,} citizens"
+            )
+        ax.set_title(title, fontsize=10)
+        ax.figure.colorbar(scatter, ax=ax, shrink=0.6, pad=0.01, label="trust in government")
+
+    def figure(self, state: GovernmentResponseModel | dict, title: str | None = None) -> Figure:
+        """A new matplotlib Figure of the sample: pass the model (drawn as it stands now)
+        or a `state(model)` taken earlier."""
+        from matplotlib.figure import Figure
+
+        if not isinstance(state, dict):
+            state = self.state(state)
+        fig = Figure(figsize=(6.4, 5.6), layout="constrained")
+        self.draw(fig.add_subplot(), state, title)
+        return fig

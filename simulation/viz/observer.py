@@ -1,0 +1,179 @@
+"""An observer that reads a running model hour by hour, for live charts and tutorials.
+
+The model itself records daily counters (`model.metrics`); what it does not keep is how
+things looked at each hour (the operators' backlog rises and falls within a day) or
+running totals such as the response rate so far. `Observer` reads them after each
+`model.step()` — it only reads, so the model's own step is untouched — and
+`daily_frame()` joins them to the model's daily series for the days completed.
+
+Needs only numpy and pandas (no solara): usable in any notebook or script.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from simulation.calendar import HOURS_PER_DAY
+from simulation.posts import ANSWERED, COMPLAINT, NOT_RECEIVED, OPEN, REFERRED, RUMOUR
+
+if TYPE_CHECKING:
+    from simulation.model import GovernmentResponseModel
+
+# Columns of the hourly record, in order.
+HOURLY_COLUMNS = (
+    "hour",
+    "day",
+    "hour_of_day",
+    "operators_on_duty",
+    "backlog_operators",
+    "backlog_departments",
+    "waiting_items",
+    "waiting_complaints",
+    "response_rate_so_far",
+    "mean_trust",
+)
+
+# Daily columns the charts and the day table use (from the model's daily series, plus
+# the observer's end-of-day values).
+DAILY_COLUMNS = (
+    "day",
+    "received",
+    "replies",
+    "median_response_hours",
+    "p90_response_hours",
+    "replies_per_received",
+    "response_rate_so_far",
+    "one_sided_share",
+    "backlog_operators",
+    "backlog_departments",
+    "waiting_complaints",
+    "mean_trust",
+    "operator_utilisation",
+)
+
+
+def waiting_mask(model: GovernmentResponseModel, kind: int | None = None) -> np.ndarray:
+    """Items the government has received and not yet answered (open or referred)."""
+    items = model.items
+    status = items.view("status")
+    mask = (status == OPEN) | (status == REFERRED)
+    if kind is not None:
+        mask &= items.view("kind") == kind
+    return mask
+
+
+def response_rate_so_far(model: GovernmentResponseModel) -> float:
+    """Share of the requests received so far that got any reply (the summary's definition)."""
+    items = model.items
+    status = items.view("status")
+    requests = (status != NOT_RECEIVED) & (items.view("kind") != RUMOUR)
+    n = int(np.count_nonzero(requests))
+    if not n:
+        return float("nan")
+    return float(np.count_nonzero(requests & (status == ANSWERED))) / n
+
+
+class Observer:
+    """Records a model's state after each hour; call `observe()` after `model.step()`.
+
+    `hourly_frame()`: one row per observed hour (backlogs, items waiting, response rate so
+    far, mean trust). `daily_frame()`: the model's daily series for completed days, with
+    the observer's end-of-day values. Observing is cheap (a few array counts per hour).
+    """
+
+    def __init__(self, model: GovernmentResponseModel):
+        self.model = model
+        self._rows: list[tuple] = []
+        self._initial_trust = float(model.population.trust.mean())
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def observe(self) -> None:
+        """Record the model as it is now (once per hour; repeated calls are ignored)."""
+        model = self.model
+        hour = model.hour
+        if self._rows and self._rows[-1][0] == hour:
+            return
+        last = hour - 1  # the hour just simulated
+        on_duty = sum(
+            1
+            for op in model.operators
+            if 0 <= last < len(op.server.on_duty) and op.server.on_duty[last]
+        )
+        self._rows.append(
+            (
+                hour,
+                last // HOURS_PER_DAY,
+                last % HOURS_PER_DAY,
+                on_duty,
+                model.operator_desk.backlog(),
+                sum(d.backlog() for d in model.departments),
+                int(np.count_nonzero(waiting_mask(model))),
+                int(np.count_nonzero(waiting_mask(model, COMPLAINT))),
+                response_rate_so_far(model),
+                float(model.population.trust.mean()),
+            )
+        )
+
+    def hourly_frame(self) -> pd.DataFrame:
+        """One row per observed hour; `hour` is the number of hours simulated."""
+        return pd.DataFrame(self._rows, columns=list(HOURLY_COLUMNS))
+
+    def daily_frame(self) -> pd.DataFrame:
+        """One row per completed day: the model's daily series and the observer's values.
+
+        `response_rate_so_far` and `waiting_complaints` are as they stood at the end of the
+        day (NaN for days the observer did not see end).
+        """
+        model = self.model
+        days_done = min(model.hour // HOURS_PER_DAY, model.days)
+        frame = model.metrics.daily_frame().iloc[:days_done].copy()
+        hourly = self.hourly_frame()
+        ends = hourly[hourly["hour"] % HOURS_PER_DAY == 0].assign(
+            day=lambda h: h["hour"] // HOURS_PER_DAY - 1
+        )
+        ends = ends.set_index("day")[["response_rate_so_far", "waiting_complaints"]]
+        frame = frame.join(ends, on="day")
+        for column in DAILY_COLUMNS:
+            if column not in frame:
+                frame[column] = np.nan
+        return frame.reset_index(drop=True)
+
+    def today(self) -> dict[str, float]:
+        """The current day so far: counts of the day and the latest hourly values."""
+        model = self.model
+        day = max(0, (model.hour - 1) // HOURS_PER_DAY) if model.hour else 0
+        counts = model.metrics.counts
+        replies_today = model.metrics.reply_hours[day] if day < model.days else []
+        received = float(counts["received"][day]) if day < model.days else 0.0
+        replies = float(counts["replies"][day]) if day < model.days else 0.0
+        one_sided = (
+            float(counts["replies_boilerplate"][day] + counts["replies_partial"][day])
+            if day < model.days
+            else 0.0
+        )
+        latest = self._rows[-1] if self._rows else None
+        mean_trust = float(model.population.trust.mean())
+        return {
+            "day": float(day),
+            "hour_of_day": float(model.hour - day * HOURS_PER_DAY),
+            "received": received,
+            "replies": replies,
+            "median_response_hours": (
+                float(np.median(replies_today)) if replies_today else float("nan")
+            ),
+            "p90_response_hours": (
+                float(np.quantile(replies_today, 0.9)) if replies_today else float("nan")
+            ),
+            "one_sided_share": one_sided / replies if replies else float("nan"),
+            "backlog_operators": float(model.operator_desk.backlog()),
+            "waiting_complaints": float(np.count_nonzero(waiting_mask(model, COMPLAINT))),
+            "response_rate_so_far": response_rate_so_far(model),
+            "mean_trust": mean_trust,
+            "trust_change": mean_trust - self._initial_trust,
+            "operators_on_duty": float(latest[3]) if latest else 0.0,
+        }

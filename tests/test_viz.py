@@ -1,0 +1,532 @@
+"""The teaching views: levers, the observer, the network sample, the SolaraViz page.
+
+Tests of the page need the 'viz' extra (solara) and are skipped with a reason without
+it; the real-browser test also needs Chromium (`apt-get install chromium`) and Solara's
+browser assets (reachable CDN, or `python -m simulation.viz.offline`).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulation import load_scenario
+from simulation.calendar import HOURS_PER_DAY
+from simulation.viz.live import Levers, LiveModel
+from simulation.viz.network import NetworkSample, sample_nodes
+
+HAS_SOLARA = importlib.util.find_spec("solara") is not None
+needs_solara = pytest.mark.skipif(
+    not HAS_SOLARA, reason="solara is not installed (pip install -e '.[viz]')"
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def small_live(**levers) -> LiveModel:
+    return LiveModel(Levers.of("baseline", **{"citizens": 1000, "days": 3, **levers}))
+
+
+# --------------------------------------------------------------------------- no screen
+
+
+def test_the_core_and_the_viz_helpers_import_without_solara():
+    code = (
+        "import sys, simulation, simulation.viz, simulation.viz.live, simulation.viz.charts\n"
+        "from simulation.viz import Observer, NetworkSample\n"
+        "heavy = [m for m in ('solara', 'ipykernel', 'jupyter_client', 'nbclient') "
+        "if m in sys.modules]\n"
+        "assert not heavy, f'imported {heavy}'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_untouched_levers_leave_the_scenario_file_as_it_is():
+    for name in ("baseline", "closed_loop", "appraisal_timeliness_48h", "edge_list_example"):
+        levers = Levers.of(name)
+        assert levers.overrides() == {}, f"{name}: {levers.overrides()}"
+        expected = load_scenario(name).content_hash()
+        assert levers.scenario_object().content_hash() == expected, name
+
+
+def test_levers_become_dotted_overrides():
+    levers = Levers.of(
+        "baseline",
+        mechanism="closed_loop",
+        operators=5,
+        skill_mean=0.7,
+        shifts="24x7",
+        rule="timeliness",
+        strength=2.0,
+        deadline_hours=24.0,
+        citizens=3000,
+        network="small_world",
+    )
+    scenario = levers.scenario_object()
+    assert scenario.mechanism.preset == "closed_loop"
+    assert scenario.mechanism.referral is True, "the preset's settings come with it"
+    assert scenario.staffing.operators == 5
+    assert scenario.staffing.skill_mean == 0.7
+    assert scenario.staffing.shifts == "24x7"
+    assert scenario.accountability.rule == "timeliness"
+    assert scenario.accountability.strength == 2.0
+    assert scenario.accountability.deadline_hours == 24.0
+    assert scenario.population.citizens == 3000
+    assert scenario.network.kind == "small_world"
+    with pytest.raises(TypeError, match="unknown lever"):
+        Levers.of("baseline", operator=3)
+
+
+def test_another_network_replaces_an_edge_list_file():
+    scenario = Levers.of("edge_list_example", network="random", citizens=500).scenario_object()
+    assert scenario.network.kind == "random"
+    assert scenario.network.edge_list is None
+
+
+def test_choosing_another_scenario_keeps_the_size_of_the_run():
+    levers = Levers.of("baseline", citizens=1500, days=5, seed=7, operators=9)
+    switched = levers.with_scenario("understaffed")
+    assert (switched.citizens, switched.days, switched.seed) == (1500, 5, 7)
+    assert switched.operators == load_scenario("understaffed").staffing.operators
+    assert switched.changed(levers)["scenario"] == ("baseline", "understaffed")
+
+
+def test_observer_records_every_hour_and_agrees_with_the_model():
+    live = small_live()
+    live.run_hours(2 * HOURS_PER_DAY + 5)
+    model, observer = live.simulation, live.observer
+    hourly = observer.hourly_frame()
+    assert list(hourly["hour"]) == list(range(1, 2 * HOURS_PER_DAY + 6))
+    assert live.time == model.hour == 2 * HOURS_PER_DAY + 5, "one Mesa step is one hour"
+    daily = observer.daily_frame()
+    assert list(daily["day"]) == [0, 1], "only completed days"
+    metrics = model.metrics.daily_frame()
+    assert list(daily["received"]) == list(metrics["received"][:2])
+    assert list(daily["mean_trust"]) == list(metrics["mean_trust"][:2])
+    end_of_day_1 = hourly.loc[hourly["hour"] == 2 * HOURS_PER_DAY].iloc[0]
+    assert daily["response_rate_so_far"].iloc[1] == end_of_day_1["response_rate_so_far"]
+    last = hourly.iloc[-1]
+    assert last["response_rate_so_far"] == pytest.approx(model.summary()["response_rate"])
+    assert last["backlog_operators"] == model.operator_desk.backlog()
+    assert last["mean_trust"] == pytest.approx(model.population.trust.mean())
+    # office hours: nobody on duty at night, two operators at 10:00 on day 0 (a Monday)
+    on_duty = hourly.set_index("hour")["operators_on_duty"]
+    assert on_duty[3] == 0 and on_duty[11] == 2
+    today = observer.today()
+    assert today["day"] == 2 and today["hour_of_day"] == 5
+
+
+def test_live_model_stops_at_the_end_of_the_run():
+    live = small_live(days=1)
+    live.run_hours(30)
+    assert live.simulation.hour == HOURS_PER_DAY
+    assert live.running is False
+    live.step()  # harmless after the end
+    assert live.simulation.hour == HOURS_PER_DAY
+
+
+def test_network_view_draws_a_sample_of_at_most_n_nodes_of_a_large_population():
+    live = LiveModel(Levers.of("baseline", citizens=20_000, days=1), sample_size=150)
+    sample, graph = live.network, live.simulation.graph
+    assert len(sample.nodes) <= 150
+    assert sample.n_citizens == 20_000
+    assert graph.government in sample.nodes and sample.is_government.sum() == 1
+    assert sample.is_leader.any(), "the most-followed opinion leaders are in the sample"
+    assert len(np.unique(sample.nodes)) == len(sample.nodes)
+    assert sample.positions.shape == (len(sample.nodes), 2)
+    assert np.isfinite(sample.positions).all()
+    for source, follower in sample.edges[:200].tolist():
+        assert graph.has_edge(int(sample.nodes[source]), int(sample.nodes[follower]))
+    # the same model seed gives the same sample and layout
+    again = NetworkSample.of(live.simulation, 150)
+    assert np.array_equal(again.nodes, sample.nodes)
+    assert np.allclose(again.positions, sample.positions)
+    # a small population is drawn whole
+    small = LiveModel(Levers.of("baseline", citizens=200, days=1))
+    assert len(small.network.nodes) == small.simulation.graph.n_nodes == 201
+
+
+def test_network_state_marks_citizens_waiting_with_a_complaint():
+    from simulation import GovernmentResponseModel
+    from simulation.posts import COMPLAINT
+    from simulation.viz.observer import waiting_mask
+
+    scenario = load_scenario(
+        "baseline", {"population.citizens": 300, "population.need_rate_per_day": 0.3}
+    )
+    model = GovernmentResponseModel(scenario, seed=3, days=2)
+    for _ in range(HOURS_PER_DAY + 12):
+        model.step()
+    sample = NetworkSample.of(model, model.graph.n_nodes)  # everyone
+    state = sample.state(model)
+    authors = set(model.items.view("author")[waiting_mask(model, COMPLAINT)].tolist())
+    assert authors, "the test needs complaints waiting"
+    assert set(sample.citizen_nodes[state["waiting"]].tolist()) == authors
+    assert np.array_equal(state["trust"], model.population.trust)
+
+
+def test_sample_nodes_validates_its_size():
+    graph = small_live().simulation.graph
+    with pytest.raises(ValueError):
+        sample_nodes(graph, max_nodes=0)
+    assert list(sample_nodes(graph, max_nodes=1)) == [graph.government]
+
+
+def test_charts_and_day_table_draw_before_and_after_steps():
+    from simulation.viz.charts import PANELS, dashboard_figure, day_table
+
+    live = small_live()
+    assert len(dashboard_figure(live.observer).axes) == len(PANELS)
+    live.run_hours(30)
+    fig = dashboard_figure(live.observer)
+    assert len(fig.axes) == len(PANELS)
+    assert all(ax.lines for ax in fig.axes)
+    rows = dict(day_table(live.observer))
+    assert rows["day, hour"] == "day 1, up to 06:00"
+    network_figure = live.network.figure(live.simulation)
+    assert network_figure.axes
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _render(page):
+    import solara
+
+    return solara.render(solara.AppLayout(children=[page]), handle_error=False)
+
+
+def _widget(rc, kind, **match):
+    return rc.find(kind, **match).widget
+
+
+def _texts(widget) -> str:
+    """All text in a rendered widget tree (labels, children strings, Markdown templates)."""
+    import ipywidgets
+
+    parts = []
+    for name in ("template", "label", "v_model", "value"):
+        value = getattr(widget, name, None)
+        if isinstance(value, str):
+            parts.append(value)
+    for child in getattr(widget, "children", None) or []:
+        if isinstance(child, str):
+            parts.append(child)
+        elif isinstance(child, ipywidgets.Widget):
+            parts.append(_texts(child))
+    return "\n".join(parts)
+
+
+@needs_solara
+def test_page_builds_and_steps_a_day_per_click():
+    import ipyvuetify as v
+    import ipywidgets
+
+    from simulation.viz import make_page
+
+    page = make_page("baseline", citizens=1000, days=3)
+    box, rc = _render(page)
+    model = page.kwargs["model"]
+    assert "day 0, up to 00:00" in _texts(box)
+    labels = {w.label for w in rc.find(v.Slider).widgets}
+    assert {"Operators on duty: 2", "Citizens: 1,000", "Days: 3"} <= labels
+    selects = {w.label: w.v_model for w in rc.find(v.Select).widgets}
+    assert selects["Scenario to start from"] == "baseline"
+    assert selects["Response mechanism"] == "release_only"
+    images = rc.find(ipywidgets.Image).widgets
+    assert len(images) == 2, "network and charts are drawn"
+    before = [bytes(w.value) for w in images]
+    _widget(rc, v.Btn, children=["Step"]).click()
+    assert model.value.simulation.hour == HOURS_PER_DAY, "one Step is one day of hours"
+    assert len(model.value.observer) == HOURS_PER_DAY
+    after = [bytes(w.value) for w in rc.find(ipywidgets.Image).widgets]
+    assert after != before, "the views redraw after a step"
+    assert "day 0, up to 24:00" in _texts(box), "the day table shows the day just run"
+
+
+@needs_solara
+def test_changing_a_control_rebuilds_the_model_with_the_new_value():
+    import ipyvuetify as v
+
+    from simulation.viz import make_page
+
+    page = make_page("baseline", citizens=1000, days=3)
+    _, rc = _render(page)
+    model, levers = page.kwargs["model"], page.kwargs["levers"]
+    _widget(rc, v.Btn, children=["Step"]).click()
+    first = model.value
+
+    _widget(rc, v.Slider, label="Operators on duty: 2").v_model = 5
+    assert levers.value.operators == 5
+    assert model.value is first, "moving a lever alone does not rebuild"
+    _widget(rc, v.Btn, children=["Apply (rebuild the model)"]).click()
+    assert model.value is not first
+    assert model.value.simulation.scenario.staffing.operators == 5
+    assert model.value.simulation.hour == 0
+    assert len(model.value.simulation.operators) == 5
+
+    _widget(rc, v.Select, label="Response mechanism").v_model = "proactive"
+    _widget(rc, v.Select, label="Appraisal rule").v_model = "satisfaction"
+    _widget(rc, v.Btn, children=["Reset"]).click()  # Mesa's Reset applies the levers too
+    scenario = model.value.simulation.scenario
+    assert scenario.mechanism.preset == "proactive" and scenario.mechanism.monitoring
+    assert scenario.accountability.rule == "satisfaction"
+    assert scenario.staffing.operators == 5
+
+    _widget(rc, v.Select, label="Scenario to start from").v_model = "hotline_24x7"
+    assert levers.value.shifts == "24x7", "choosing a scenario loads its settings"
+    assert levers.value.citizens == 1000, "and keeps the size of the run"
+    _widget(rc, v.Btn, children=["Apply (rebuild the model)"]).click()
+    assert model.value.simulation.scenario.name == "hotline_24x7"
+    assert model.value.simulation.graph.n_citizens == 1000
+
+
+@needs_solara
+def test_page_network_view_uses_at_most_the_sample_size():
+    from simulation.viz import make_page
+
+    page = make_page("baseline", citizens=8000, days=1, sample_size=120)
+    _render(page)
+    sample = page.kwargs["model"].value.network
+    assert len(sample.nodes) <= 120 < sample.n_citizens
+
+
+@needs_solara
+def test_offline_asset_list_names_the_pinned_packages():
+    from simulation.viz.offline import required_packages
+
+    packages = required_packages()
+    assert any(p.startswith("requirejs@") for p in packages)
+    assert any("solara-vuetify" in p for p in packages)
+    assert all(re.search(r"@\d+\.\d+\.\d+", p) for p in packages)
+
+
+def test_viz_command_registers_on_a_parser():
+    import argparse
+
+    from simulation.viz.cli import HOST, add_viz_command, server_command, server_environment
+
+    parser = argparse.ArgumentParser(prog="microgov")
+    sub = parser.add_subparsers(dest="command")
+    add_viz_command(sub)
+    args = parser.parse_args(["viz", "closed_loop", "--port", "9001"])
+    assert (args.scenario, args.port, args.handler.__name__) == ("closed_loop", 9001, "cmd_viz")
+    assert parser.parse_args(["viz"]).scenario == "baseline"
+    command = server_command(9001)
+    assert HOST == "127.0.0.1" and command[command.index("--host") + 1] == HOST
+    env = server_environment("baseline", 2000)
+    assert env["MICROGOV_VIZ_SCENARIO"] == "baseline" and env["MICROGOV_VIZ_CITIZENS"] == "2000"
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+
+
+# --------------------------------------------------------------------------- standalone
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, timeout: float = 5.0) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except Exception:
+        return 0
+
+
+@contextlib.contextmanager
+def standalone_page(scenario: str = "baseline", citizens: int = 2000, startup: float = 90.0):
+    """`python -m simulation.viz` on a free port; stopped (by its pid) on exit."""
+    port = _free_port()
+    with tempfile.TemporaryFile() as log:
+        yield from _serve(scenario, citizens, startup, port, log)
+
+
+def _serve(scenario: str, citizens: int, startup: float, port: int, log):
+    server = subprocess.Popen(
+        [sys.executable, "-m", "simulation.viz", scenario, "--port", str(port)]
+        + ["--citizens", str(citizens)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + startup
+        while _get(url, 2.0) != 200:
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"server did not start: {log.read().decode(errors='replace')[-2000:]}")
+            time.sleep(0.5)
+        yield url, port
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+
+
+@needs_solara
+def test_standalone_page_is_served_on_localhost_only():
+    with standalone_page() as (url, port):
+        assert _get(url) == 200
+        try:
+            other = socket.gethostbyname(socket.gethostname())
+        except OSError:
+            other = None
+        if other and not other.startswith("127."):
+            with socket.socket() as s:
+                s.settimeout(2.0)
+                assert s.connect_ex((other, port)) != 0, f"also listening on {other}"
+
+
+class _Chromium:
+    """Headless Chromium driven over the DevTools protocol (to wait for the live page)."""
+
+    def __init__(self, size: tuple[int, int]):
+        self.profile = tempfile.mkdtemp(prefix="microgov-chromium-")
+        self.process = subprocess.Popen(
+            [
+                shutil.which("chromium"),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                f"--window-size={size[0]},{size[1]}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.ws = None
+        self._id = 0
+
+    @contextlib.contextmanager
+    def session(self, timeout: float = 30.0):
+        """Connect to the browser's page over the DevTools protocol; close it all after."""
+        from websockets.sync.client import connect
+
+        try:
+            with connect(self._page_endpoint(timeout), max_size=None, open_timeout=10) as ws:
+                self.ws = ws
+                yield self
+        finally:
+            self.ws = None
+            self.close()
+
+    def _page_endpoint(self, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        endpoint = None
+        while endpoint is None and time.monotonic() < deadline:
+            line = self.process.stderr.readline()
+            if not line and self.process.poll() is not None:
+                break
+            found = re.search(r"DevTools listening on ws://127\.0\.0\.1:(\d+)/", line)
+            endpoint = found and found.group(1)
+        assert endpoint, "chromium did not start its DevTools endpoint"
+        with urllib.request.urlopen(f"http://127.0.0.1:{endpoint}/json/list", timeout=10) as r:
+            targets = json.load(r)
+        return next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"]
+
+    def call(self, method: str, **params):
+        self._id += 1
+        self.ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv(timeout=60))
+            if message.get("id") == self._id:
+                assert "error" not in message, message["error"]
+                return message.get("result", {})
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.evaluate(expression):
+                return True
+            time.sleep(0.5)
+        return False
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@needs_solara
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("websockets") is None, reason="websockets is not installed"
+)
+def test_standalone_page_renders_in_headless_chromium(tmp_path):
+    size = (1600, 1000)
+    with standalone_page() as (url, _):
+        if _get(url + "_solara/cdn/requirejs@2.3.6/require.js", 30.0) != 200:
+            pytest.skip(
+                "Solara's browser assets are unavailable (no CDN access and an empty cache); "
+                "run `python -m simulation.viz.offline` to fetch them with npm"
+            )
+        with _Chromium(size).session() as browser:
+            browser.call("Page.navigate", url=url)
+            ready = (
+                "document.body && document.body.innerText.includes('Levers') && "
+                "document.querySelectorAll('img').length >= 2"
+            )
+            assert browser.wait_for(ready, 120), "the page did not render its views"
+            for _ in range(2):  # press Mesa's Step button: a simulated day each time
+                browser.evaluate(
+                    "[...document.querySelectorAll('button')]"
+                    ".find(b => b.innerText.trim().toUpperCase() === 'STEP').click()"
+                )
+                time.sleep(1.0)
+            assert browser.wait_for("document.body.innerText.includes('day 1, up to 24:00')", 60), (
+                "two Steps should show the end of day 1 in the table"
+            )
+            time.sleep(1.5)  # let the redrawn figures arrive
+            data = browser.call("Page.captureScreenshot", format="png")["data"]
+    path = tmp_path / "page.png"
+    path.write_bytes(base64.b64decode(data))
+    keep = os.environ.get("MICROGOV_SCREENSHOT")
+    if keep:
+        shutil.copy(path, keep)
+    from matplotlib.image import imread
+
+    image = imread(path)
+    assert image.shape[1] == size[0] and image.shape[0] >= 600
+    colours = np.unique((image[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert len(colours) > 500, f"the screenshot has only {len(colours)} colours"
+    assert path.stat().st_size > 50_000
