@@ -1162,9 +1162,9 @@ class ComparisonReport:
             else len(self.runs)
         )
         out.print(
-            f"Mean over {n} replications per scenario with its bootstrap CI; difference: "
-            "scenario minus baseline, the mean of differences paired by seed, with its "
-            "bootstrap CI (pp: percentage points); p: Wilcoxon signed-rank test, "
+            f"Mean over {n} replications per scenario (its CI is in comparison.csv); "
+            "difference: scenario minus baseline, the mean of differences paired by seed, "
+            "with its bootstrap CI (pp: percentage points); p: Wilcoxon signed-rank test, "
             "Holm-adjusted over every test in the table; * significant.",
             style="dim",
         )
@@ -1273,7 +1273,7 @@ class SweepReport:
             )
         out.print(sweep_table(self.runs, self.metrics))
         if self.kind == "grid" and "point" in self.runs and self.runs["point"].nunique() <= 40:
-            out.print(points_table(self.runs, self.parameters, self.metrics))
+            out.print(points_table(self.runs, self.parameters, self.metrics, out.width))
         indices = self.sobol()
         if indices is not None and not indices.empty:
             out.print(sobol_table(indices))
@@ -1354,39 +1354,32 @@ def _save(fig, path: Path) -> str:
 
 
 def comparison_table(table, baseline: str, metrics: list[str], order: list[str]) -> Table:
-    """Each metric: the baseline's mean, then each scenario's mean and its difference."""
+    """Each metric: the baseline's mean, then each scenario's mean and its difference.
+
+    The means' own intervals are in comparison.csv; the table keeps to what is compared.
+    """
     result = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     result.add_column("metric", no_wrap=True)
     result.add_column("scenario", no_wrap=True)
-    result.add_column("mean", justify="right")
-    result.add_column("95% CI", justify="right", style="dim")
-    result.add_column("difference", justify="right")
-    result.add_column("95% CI of difference", justify="right", style="dim")
-    result.add_column("p (Holm)", justify="right")
+    result.add_column("mean", justify="right", no_wrap=True)
+    result.add_column("difference", justify="right", no_wrap=True)
+    result.add_column("95% CI", justify="right", style="dim", no_wrap=True)
+    result.add_column("p (Holm)", justify="right", no_wrap=True)
     positions = {name: i for i, name in enumerate(order)}
     for index, metric in enumerate(metrics):
         rows = table[table["metric"] == metric]
         rows = rows.assign(_pos=rows["scenario"].map(positions)).sort_values("_pos")
         unit = metric_unit(metric)
         if index:
-            result.add_row(*[""] * 7)
+            result.add_row(*[""] * 6)
         first = True
         for _, row in rows.iterrows():
-            is_base = row["scenario"] == baseline
             label = f"{metric} [dim]({unit})[/]" if first and unit else (metric if first else "")
             first = False
             mean = format_value(metric, row["mean"], unit)
-            ci = _interval(metric, row.get("ci_low"), row.get("ci_high"), unit)
-            if is_base:
-                result.add_row(
-                    label,
-                    f"{escape(str(row['scenario']))} [dim](baseline)[/]",
-                    mean,
-                    ci,
-                    "",
-                    "",
-                    "",
-                )
+            if row["scenario"] == baseline:
+                name = f"{escape(str(row['scenario']))} [dim](baseline)[/]"
+                result.add_row(label, name, mean, "", "", "")
                 continue
             significant = bool(row.get("significant")) and not _isnan(row.get("significant"))
             diff = _difference(row["diff"], unit)
@@ -1395,18 +1388,12 @@ def comparison_table(table, baseline: str, metrics: list[str], order: list[str])
             p_text = "n/a" if _isnan(p) else (f"{p:.3f}" if p >= 0.001 else "<0.001")
             if significant:
                 diff, p_text = f"[bold]{diff}[/]", f"[bold]{p_text} *[/]"
-            result.add_row(label, escape(str(row["scenario"])), mean, ci, diff, diff_ci, p_text)
+            result.add_row(label, escape(str(row["scenario"])), mean, diff, diff_ci, p_text)
     return result
 
 
 def _isnan(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _interval(metric: str, low, high, unit: str) -> str:
-    if _isnan(low) or _isnan(high):
-        return ""
-    return f"{format_value(metric, low, unit)} – {format_value(metric, high, unit)}"
 
 
 def _difference(value, unit: str) -> str:
@@ -1416,7 +1403,9 @@ def _difference(value, unit: str) -> str:
     value = float(value)
     if unit == "share":
         return f"{100 * value:+.1f} pp"
-    if unit in ("count", "items", "views", "accounts", "hours"):
+    if unit in ("count", "items", "views", "accounts"):
+        return f"{value:+,.0f}"
+    if unit == "hours":
         return f"{value:+,.1f}"
     if unit in ("0-1", "-1 to 1"):
         return f"{value:+.4f}"
@@ -1426,7 +1415,7 @@ def _difference(value, unit: str) -> str:
 def _difference_interval(low, high, unit: str) -> str:
     if _isnan(low) or _isnan(high):
         return ""
-    return f"{_difference(low, unit)} – {_difference(high, unit)}"
+    return f"[{_difference(low, unit)}, {_difference(high, unit)}]"
 
 
 def sweep_table(runs, metrics: list[str]) -> Table:
@@ -1450,9 +1439,18 @@ def sweep_table(runs, metrics: list[str]) -> Table:
     return table
 
 
-def points_table(runs, parameters: list[str], metrics: list[str]) -> Table:
-    """Mean of each metric at each design point (a grid's cells), in design order."""
-    shown = metrics[:MAX_POINT_COLUMNS]
+def points_table(runs, parameters: list[str], metrics: list[str], width: int = 120) -> Table:
+    """Mean of each metric at each design point (a grid's cells), in design order.
+
+    As many metrics as fit in `width` columns with whole headers (the rest are in runs).
+    """
+    room = width - sum(len(p) + 4 for p in parameters)
+    shown = []
+    for metric in metrics[:MAX_POINT_COLUMNS]:
+        room -= max(len(metric), 9) + 4
+        if room < 0 and shown:
+            break
+        shown.append(metric)
     ok = runs[runs["error"].isna()] if "error" in runs.columns else runs
     means = ok.groupby("point", sort=True)[shown].mean()
     first = runs.groupby("point", sort=True)[parameters].first()
