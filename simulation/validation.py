@@ -2028,40 +2028,6 @@ def _run_command(out: Path | None, smoke: bool, echo: Callable[[str], None]) -> 
     return 0
 
 
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="write DIR/validation.md and its figures in DIR/validation/ "
-        "(default: docs, or out/validation-smoke with --smoke)",
-    )
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="a small, fast version of every check (seconds, not minutes; for tests)",
-    )
-
-
-def add_validate_model_command(subparsers) -> argparse.ArgumentParser:
-    """Register `microgov validate-model [--out DIR] [--smoke]` on the CLI's subparsers.
-
-    The handler follows `simulation.cli`'s convention: `handler(args, out)` with a rich
-    Console (or anything with `print`) as `out`, returning the exit code.
-    """
-    parser = subparsers.add_parser(
-        "validate-model",
-        help="check the model against theory and published figures; write a report",
-        description="Run the validation checks (queueing and percolation limits, stylised "
-        "facts, directional checks of the remedies) and write a Markdown report with "
-        "figures. The full report takes a few minutes.",
-    )
-    _add_arguments(parser)
-    parser.set_defaults(handler=cmd_validate_model)
-    return parser
-
-
 def cmd_validate_model(args: argparse.Namespace, out=None) -> int:
     """Handler of `microgov validate-model`."""
 
@@ -2075,11 +2041,13 @@ def cmd_validate_model(args: argparse.Namespace, out=None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from simulation.cli import add_validate_model_arguments
+
     parser = argparse.ArgumentParser(
         prog="python -m simulation.validation",
         description="Regenerate the validation report (docs/validation.md).",
     )
-    _add_arguments(parser)
+    add_validate_model_arguments(parser)
     args = parser.parse_args(argv)
     return _run_command(args.out, args.smoke, lambda m: print(m, flush=True))
 

@@ -192,7 +192,8 @@ def test_microgov_examples_parse():
         except SystemExit:
             pytest.fail(f"README example does not parse: {line}")
         seen.add(args.command)
-    assert seen == {"run", "validate", "show", "list"}, f"subcommands shown: {sorted(seen)}"
+    basics = {"run", "validate", "show", "list"}
+    assert basics <= seen, f"subcommands shown: {sorted(seen)}, missing {sorted(basics - seen)}"
 
 
 def test_python_examples_run(tmp_path, monkeypatch):

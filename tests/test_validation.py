@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from simulation import theory
+from simulation.cli import add_validate_model_command
 from simulation.scenario import bundled_scenario_dir
 from simulation.validation import (
     REMEDIES,
@@ -28,7 +29,6 @@ from simulation.validation import (
     Check,
     Stats,
     ValidationResults,
-    add_validate_model_command,
     bound_check,
     configuration_model_edges,
     paired_check,
