@@ -39,6 +39,7 @@ from simulation.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
+from simulation.viz.cli import add_viz_command
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -220,6 +221,7 @@ Exit codes: 0 success, 2 a scenario or argument that cannot be used.
     add_experiment_parsers(sub, set_help)
     add_calibrate_command(sub)
     add_validate_model_command(sub)
+    add_viz_command(sub)
     return parser
 
 
