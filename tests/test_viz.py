@@ -530,3 +530,46 @@ def test_standalone_page_renders_in_headless_chromium(tmp_path):
     colours = np.unique((image[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert len(colours) > 500, f"the screenshot has only {len(colours)} colours"
     assert path.stat().st_size > 50_000
+
+
+# --------------------------------------------------------------------------- tutorial helpers
+
+
+def test_teaching_helpers_on_a_small_run():
+    from simulation.viz import teaching
+
+    scenario = teaching.small_scenario(
+        "baseline", citizens=500, days=3, overrides=["staffing.operators=3"]
+    )
+    assert (scenario.population.citizens, scenario.run.days) == (500, 3)
+    assert scenario.staffing.operators == 3
+    model, observer = teaching.run_observed(scenario, seed=2)
+    assert model.hour == 3 * HOURS_PER_DAY and len(observer) == 3 * HOURS_PER_DAY
+    items = teaching.items_table(model)
+    assert len(items) == len(model.items)
+    assert set(items["status"]) <= {"open", "referred", "answered", "abandoned", "not received"}
+    assert items["received"].sum() == model.summary()["received"] + model.summary()["rumours"]
+    explained = teaching.explain(model.summary())
+    assert list(explained.index) == list(teaching.HEADLINE)
+    assert explained["meaning"].str.len().min() > 0
+    table = teaching.run_variants({"a": scenario, "b": scenario}, seeds=(1, 2), days=1)
+    assert len(table) == 4
+    assert table.groupby("seed")["response_rate"].nunique().max() == 1, "same seed, same run"
+    assert len(teaching.plot_variants(table, ["response_rate", "mean_trust"]).axes) == 3
+    outcomes = teaching.trust_by_outcome(model, observer.initial_trust)
+    assert outcomes["citizens"].sum() <= model.population.n
+    assert outcomes["outcome"].iloc[-1] == "everyone else"
+    assert len(teaching.reach_table(model)) > 0
+
+
+def test_queue_scenario_has_the_asked_utilisation_and_rule_scores_show_the_trap():
+    from simulation.viz import teaching
+
+    scenario = teaching.queue_scenario(2, 0.75, handling_minutes=30.0, citizens=100)
+    arrivals_per_hour = scenario.population.need_rate_per_day * 100 / HOURS_PER_DAY
+    assert arrivals_per_hour == pytest.approx(0.75 * 2 * 2.0)
+    scores = teaching.rule_scores()
+    brush_off = "boilerplate brush-off (reply now)"
+    proper = "answer it properly (reply in 6 h)"
+    assert scores.loc[brush_off, "response_rate"] == scores.loc[proper, "response_rate"]
+    assert scores.loc[brush_off, "satisfaction"] < scores.loc[proper, "satisfaction"]

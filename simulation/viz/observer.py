@@ -87,7 +87,8 @@ class Observer:
     def __init__(self, model: GovernmentResponseModel):
         self.model = model
         self._rows: list[tuple] = []
-        self._initial_trust = float(model.population.trust.mean())
+        self.initial_trust = model.population.trust.copy()  # each citizen's, at the start
+        self._initial_trust = float(self.initial_trust.mean())
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -1,0 +1,346 @@
+"""Helpers for the tutorial notebooks (experiments/notebooks): small runs, readable tables.
+
+The notebooks stay thin: each step of a lesson is one call here or in the package. These
+need only the core dependencies (numpy, pandas, matplotlib), not solara.
+
+- `small_scenario`: a bundled scenario shrunk to run in a second, with dotted overrides
+- `run_observed`: run a model hour by hour with an `Observer` (hourly records)
+- `items_table`: the posts with needs, with names instead of codes
+- `explain`: summary metrics with their unit and meaning from the glossary
+- `run_variants`, `plot_variants`: the same seeds through several variants, and a chart
+- `reach_table`, `trust_by_outcome`: how far posts travel; what replies do to trust
+- `queue_scenario`, `queue_wait`: the operators' desk alone, to compare with Erlang C
+- `rule_scores`: what each appraisal rule makes an operator's options worth
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.accountability import Outlook, make_rule
+from simulation.calendar import HOURS_PER_DAY
+from simulation.metrics import METRICS
+from simulation.model import GovernmentResponseModel
+from simulation.posts import (
+    ABANDONED,
+    ANSWERED,
+    CHANNEL_NAMES,
+    KIND_NAMES,
+    NOT_RECEIVED,
+    QUALITY_NAMES,
+    RUMOUR,
+    STATUS_NAMES,
+)
+from simulation.runner import run_one
+from simulation.scenario import AccountabilitySettings, Scenario, load_scenario
+from simulation.viz.observer import Observer
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# The outcomes a lesson usually looks at first.
+HEADLINE = (
+    "response_rate",
+    "median_response_hours",
+    "p90_response_hours",
+    "resolution_rate",
+    "one_sided_share",
+    "mean_trust",
+)
+
+
+def small_scenario(
+    name: str = "baseline",
+    citizens: int = 2000,
+    days: int = 14,
+    overrides: Mapping[str, Any] | Iterable[str] | None = None,
+) -> Scenario:
+    """A bundled scenario (or .toml file) at a teaching size, with overrides on top.
+
+    `overrides` are dotted keys as for `microgov run --set`: a dict
+    (`{"staffing.operators": 4}`) or strings (`["staffing.operators=4"]`).
+    """
+    size = {"population.citizens": citizens, "run.days": days}
+    if overrides is None:
+        extra: dict[str, Any] | list[str] = {}
+    elif isinstance(overrides, Mapping):
+        extra = dict(overrides)
+    else:
+        extra = list(overrides)
+    scenario = load_scenario(name, overrides=size)
+    return scenario.with_overrides(extra) if extra else scenario
+
+
+def run_observed(
+    scenario: Scenario, seed: int | None = None, hours: int | None = None
+) -> tuple[GovernmentResponseModel, Observer]:
+    """Build a model and step it `hours` hours (default: the whole run), observing each."""
+    model = GovernmentResponseModel(scenario, seed=seed)
+    observer = Observer(model)
+    total = model.days * HOURS_PER_DAY if hours is None else min(hours, model.days * HOURS_PER_DAY)
+    for _ in range(total - model.hour):
+        model.step()
+        observer.observe()
+    return model, observer
+
+
+def items_table(model: GovernmentResponseModel, day: int | None = None) -> pd.DataFrame:
+    """Every post with a need (and every rumour) so far, one row each, codes as names.
+
+    Columns: created (hours), day, author, kind, topic, channel, status, received,
+    reply_hours, quality, escalations, impressions, reposts. `day` keeps one day's posts.
+    """
+    items = model.items
+    status = items.view("status")
+    quality = items.view("quality")
+    topics = model.scenario.topics
+    table = pd.DataFrame(
+        {
+            "created": items.view("created").round(2),
+            "day": (items.view("created") // HOURS_PER_DAY).astype(int),
+            "author": items.view("author"),
+            "kind": [KIND_NAMES[k] for k in items.view("kind")],
+            "topic": [topics[t] for t in items.view("topic")],
+            "channel": [CHANNEL_NAMES[c] for c in items.view("channel")],
+            "status": [STATUS_NAMES.get(int(s), "not received") for s in status],
+            "received": status != NOT_RECEIVED,
+            "reply_hours": items.view("reply_time").round(2),
+            "quality": [QUALITY_NAMES.get(int(q), "") for q in quality],
+            "escalations": items.view("escalations"),
+            "impressions": items.view("impressions"),
+            "reposts": items.view("reposts"),
+        }
+    )
+    if day is not None:
+        table = table[table["day"] == day].reset_index(drop=True)
+    return table
+
+
+def explain(summary: Mapping[str, float], metrics: Iterable[str] = HEADLINE) -> pd.DataFrame:
+    """Metrics with their value, unit and meaning (from `simulation.metrics.METRICS`)."""
+    rows = []
+    for name in metrics:
+        unit, meaning = METRICS.get(name, ("", ""))
+        rows.append({"metric": name, "value": summary[name], "unit": unit, "meaning": meaning})
+    return pd.DataFrame(rows).set_index("metric")
+
+
+def run_variants(
+    variants: Mapping[str, Scenario],
+    seeds: Iterable[int] = (1, 2, 3),
+    days: int | None = None,
+    metrics: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Run every variant with every seed (the same seeds: common random numbers).
+
+    Returns one row per (variant, seed) with the summary metrics (all, or `metrics`).
+    """
+    rows = []
+    seeds = list(seeds)
+    for label, scenario in variants.items():
+        for seed in seeds:
+            summary = run_one(scenario, seed=seed, days=days).summary
+            if metrics is not None:
+                summary = {m: summary[m] for m in metrics}
+            rows.append({"variant": label, "seed": seed, **summary})
+    return pd.DataFrame(rows)
+
+
+def plot_variants(
+    table: pd.DataFrame,
+    metrics: Iterable[str] = HEADLINE,
+    columns: int = 3,
+    title: str | None = None,
+) -> Figure:
+    """One panel per metric: each variant's mean as a bar, each seed as a dot."""
+    from matplotlib.figure import Figure
+
+    metrics = list(metrics)
+    rows = -(-len(metrics) // columns)
+    fig = Figure(figsize=(3.3 * columns, 2.6 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
+    order = list(dict.fromkeys(table["variant"]))
+    x = np.arange(len(order))
+    for ax, metric in zip(axes, metrics, strict=False):
+        means = table.groupby("variant", sort=False)[metric].mean().reindex(order)
+        ax.bar(x, means.to_numpy(), color="#9ab7d3", edgecolor="#1f3b73")
+        for i, label in enumerate(order):
+            values = table.loc[table["variant"] == label, metric].to_numpy(dtype=float)
+            ax.plot(np.full(len(values), i), values, "o", color="#1f3b73", ms=3)
+        unit = METRICS.get(metric, ("", ""))[0]
+        ax.set_title(f"{metric} [{unit}]" if unit else metric, fontsize=9)
+        ax.set_xticks(x, order, rotation=30, ha="right", fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes[len(metrics) :]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def reach_table(model: GovernmentResponseModel) -> pd.DataFrame:
+    """Public posts with needs (@-mentions and vents): who wrote them and how far they went.
+
+    Columns: kind, channel, author_followers, opinion_leader, impressions, reposts,
+    escalations, answered.
+    """
+    items = model.items
+    channel = items.view("channel")
+    public = (channel == CHANNEL_NAMES.index("mention")) | (channel == CHANNEL_NAMES.index("vent"))
+    public &= items.view("kind") != RUMOUR
+    author = items.view("author")[public]
+    return pd.DataFrame(
+        {
+            "kind": [KIND_NAMES[k] for k in items.view("kind")[public]],
+            "channel": [CHANNEL_NAMES[c] for c in channel[public]],
+            "author_followers": model.graph.follower_counts[author],
+            "opinion_leader": model.population.is_leader[author],
+            "impressions": items.view("impressions")[public],
+            "reposts": items.view("reposts")[public],
+            "escalations": items.view("escalations")[public],
+            "answered": items.view("status")[public] == ANSWERED,
+        }
+    )
+
+
+def trust_by_outcome(model: GovernmentResponseModel, initial_trust: np.ndarray) -> pd.DataFrame:
+    """Change in trust of citizens by what happened to the one request they made.
+
+    Only citizens with exactly one received request count (so one outcome explains their
+    change). Outcomes: substantive, partial, boilerplate (replies), gave up, still waiting;
+    `everyone else` is the citizens without a received request, for comparison.
+    Returns outcome, citizens, mean_change.
+    """
+    items = model.items
+    status = items.view("status")
+    received = (status != NOT_RECEIVED) & (items.view("kind") != RUMOUR)
+    authors = items.view("author")[received]
+    ids, counts = np.unique(authors, return_counts=True)
+    single = set(ids[counts == 1].tolist())
+    rows: dict[str, list[int]] = {}
+    for item in np.flatnonzero(received).tolist():
+        author = int(items.author[item])
+        if author not in single:
+            continue
+        if status[item] == ANSWERED:
+            outcome = QUALITY_NAMES[int(items.quality[item])]
+        elif status[item] == ABANDONED:
+            outcome = "gave up"
+        else:
+            outcome = "still waiting"
+        rows.setdefault(outcome, []).append(author)
+    change = model.population.trust - initial_trust
+    others = np.ones(model.population.n, dtype=bool)
+    others[np.unique(authors)] = False
+    order = ["substantive", "partial", "boilerplate", "still waiting", "gave up"]
+    table = [
+        {"outcome": o, "citizens": len(rows[o]), "mean_change": float(change[rows[o]].mean())}
+        for o in order
+        if o in rows
+    ]
+    table.append(
+        {
+            "outcome": "everyone else",
+            "citizens": int(others.sum()),
+            "mean_change": float(change[others].mean()),
+        }
+    )
+    return pd.DataFrame(table)
+
+
+def queue_scenario(
+    servers: int, utilisation: float, handling_minutes: float = 20.0, citizens: int = 200
+) -> Scenario:
+    """The operators' desk as an M/M/c queue at a given utilisation (ρ = λ / (c μ)).
+
+    Everything else is switched off: needs arrive around the clock as a Poisson process,
+    all reach the inbox privately (no cascades), all are easy consultations that skilled,
+    motivated operators answer substantively, first come first served, 24x7, with
+    exponential handling of mean `handling_minutes`; nobody gives up.
+    """
+    service_rate = 60.0 / handling_minutes  # per hour
+    arrivals_per_hour = utilisation * servers * service_rate
+    overrides = {
+        "population.citizens": citizens,
+        "population.need_rate_per_day": arrivals_per_hour * HOURS_PER_DAY / citizens,
+        "population.daily_rhythm": "flat",
+        "population.kind_mix": {
+            "consultation": 1.0,
+            "request": 0.0,
+            "complaint": 0.0,
+            "suggestion": 0.0,
+        },
+        "population.complexity_mean": 1e-3,
+        "population.patience_distribution": "none",
+        "channels.address_base": 1.0,
+        "channels.address_trust_slope": 0.0,
+        "channels.non_follower_factor": 1.0,
+        "channels.public_share": 0.0,
+        "mechanism.preset": "reactive",
+        "mechanism.reply_propensity": 5.0,
+        "mechanism.release_time_share": 0.0,
+        "mechanism.queue_discipline": "fifo",
+        "staffing.operators": servers,
+        "staffing.shifts": "24x7",
+        "staffing.skill_mean": 1.0,
+        "staffing.skill_sd": 0.0,
+        "staffing.motivation": 10.0,
+        "staffing.load_sensitivity": 0.0,
+        "staffing.handling_minutes": handling_minutes,
+        "staffing.handling_distribution": "exponential",
+        "accountability.rule": "none",
+        "network.kind": "random",
+        "network.mean_following": 2.0,
+        "name": f"queue_c{servers}_rho{utilisation:g}",
+    }
+    return Scenario().with_overrides(overrides)
+
+
+def queue_wait(scenario: Scenario, seed: int = 1, days: int = 14, warm_up_days: int = 1) -> float:
+    """Mean wait in the queue [hours] of the items that arrived after warm-up.
+
+    A reply time is wait + handling, so the mean wait is the mean reply time minus the
+    mean handling time (`staffing.handling_minutes`).
+    """
+    model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
+    model.run()
+    created = model.items.view("created")
+    answered = model.items.view("status") == ANSWERED
+    cohort = answered & (created >= warm_up_days * HOURS_PER_DAY)
+    cohort &= created < (days - 1) * HOURS_PER_DAY
+    reply_hours = model.items.view("reply_time")[cohort]
+    return float(reply_hours.mean() - scenario.staffing.handling_minutes / 60.0)
+
+
+# An operator's options on one complaint, 20 hours before a 48-hour deadline: what the
+# citizen would get, how soon, and how satisfied they would be (the reactions' defaults:
+# substantive 1.0, partial 0.2, boilerplate -0.4, giving up -1.0).
+OPTIONS = {
+    "answer it properly (reply in 6 h)": Outlook(True, 6.0, 20.0, 1.0),
+    "partial answer (reply in 3 h)": Outlook(True, 3.0, 20.0, 0.2),
+    "boilerplate brush-off (reply now)": Outlook(True, 0.0, 20.0, -0.4),
+    "refer to a department (reply in 40 h)": Outlook(True, 40.0, 20.0, 0.8),
+    "leave it (citizen may give up)": Outlook(False, float("inf"), 20.0, -1.0),
+}
+
+
+def rule_scores(options: Mapping[str, Outlook] | None = None) -> pd.DataFrame:
+    """What each appraisal rule scores for each option (rows) — before the time it costs.
+
+    Operators weigh these scores, times their appraisal pressure, against the quality of
+    the outcome and the time each option takes (`simulation/agents/operator.py`).
+    """
+    options = OPTIONS if options is None else options
+    rules = ("none", "response_rate", "timeliness", "satisfaction")
+    table = {
+        rule: [
+            make_rule(AccountabilitySettings(rule=rule)).action_score(o) for o in options.values()
+        ]
+        for rule in rules
+    }
+    return pd.DataFrame(table, index=list(options)).round(2)
