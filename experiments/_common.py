@@ -202,9 +202,9 @@ class Experiment:
         )
         lines = [
             f"Mode: {mode}. Command: `{command}`.",
-            f"{args.replications} replications per scenario or design point on seeds "
-            f"{args.seed}–{args.seed + args.replications - 1} (replication i of every "
-            "variant runs with the same seed: common random numbers); "
+            f"{_replications(args.replications, args.seed)} per scenario or design point "
+            "(replication i of every variant runs with the same seed: common random "
+            "numbers); "
             f"{_days(args.days)}; {_citizens(args.citizens)}.",
             f"{self.runs} runs ({where}) in {seconds:.0f} s; microgov {__version__}, "
             f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
@@ -219,6 +219,12 @@ class Experiment:
         path.write_text(self.report.markdown(), encoding="utf-8")
         print(f"{self.name}: {self.runs} runs in {seconds:.1f} s; report: {path}")
         return path
+
+
+def _replications(replications: int, seed: int) -> str:
+    if replications == 1:
+        return f"1 replication (seed {seed})"
+    return f"{replications} replications (seeds {seed}–{seed + replications - 1})"
 
 
 def _days(days: int | None) -> str:
@@ -301,6 +307,8 @@ def fmt(metric: str, value: float) -> str:
     u = unit(metric)
     if u == "share":
         return f"{100 * value:.1f}%"
+    if metric.endswith("_days"):
+        return f"{value:.1f} d"
     if u == "hours":
         return f"{value:.1f} h"
     if u in ("count", "views", "items", "accounts"):
@@ -315,6 +323,8 @@ def fmt_diff(metric: str, value: float) -> str:
     u = unit(metric)
     if u == "share":
         return f"{100 * value:+.1f} pp"
+    if metric.endswith("_days"):
+        return f"{value:+.1f} d"
     if u == "hours":
         return f"{value:+.1f} h"
     if u in ("count", "views", "items", "accounts"):
@@ -376,7 +386,8 @@ def direction_sentence(
     if groups["unclear"]:
         parts.append("no significant difference with " + "; ".join(groups["unclear"]))
     name = label or metric.replace("_", " ")
-    return f"**{name}**{base_text}: " + ". ".join(parts) + "."
+    text = ". ".join(parts[:1] + [p[0].upper() + p[1:] for p in parts[1:]])
+    return f"**{name}**{base_text}: {text}."
 
 
 def claim_sentence(

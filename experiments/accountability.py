@@ -237,8 +237,8 @@ def rule_sentence(rule: str, strengths, lookup, first: str, second: str) -> str:
         ):
             if by_verdict[key]:
                 words.append(f"{phrase} {', '.join(by_verdict[key])}")
-        parts.append(f"{metric.replace('_', ' ')} {'; '.join(words)}")
-    return f"Appraisal on {RULE_WORDS[rule]}: " + ". ".join(parts) + "."
+        parts.append(f"{metric.replace('_', ' ').capitalize()} {'; '.join(words)}")
+    return f"Appraisal on {RULE_WORDS[rule]}. " + ". ".join(parts) + "."
 
 
 def answer(strengths, lookup) -> str:

@@ -1,9 +1,11 @@
 """Speed and memory of microgov, against Mesa's own VirusOnNetwork in the same run.
 
 Usage:
-    python experiments/benchmark.py                 # the full table (several minutes)
+    python experiments/benchmark.py                 # every section (several minutes)
     python experiments/benchmark.py --quick         # small sizes, for a smoke check
     python experiments/benchmark.py --sizes 10000 100000 --scenarios baseline
+    python experiments/benchmark.py --section sweeps           # sweep throughput only
+    python experiments/benchmark.py --section sweeps --sweep-runs 32
 
 Every case runs in a fresh subprocess, so wall time includes building the world
 (network, Mesa agents) and peak memory is that process's own maximum resident set.
@@ -16,16 +18,38 @@ citizen-hours per second over its agent-steps per second at the same population.
 
 Targets on a 2-core machine: 10k citizens × 90 days under 5 s; 100k × 30 days under
 30 s; 1M × 30 days under 8 GB peak memory; ratio ≥ 20× at 100k citizens.
+
+Sections (`--section`, default all): `runs` is the table above and the VirusOnNetwork
+reference; `sweeps` is experiment throughput. The sweeps section runs one sweep
+(`simulation.experiment.sweep`, a grid over staffing.operators × replications; by
+default the baseline scenario at 10,000 citizens for 30 days, 16 runs) on each
+executor in this process — serial, local processes (`--sweep-workers`, default 2) and
+a Dask LocalCluster with as many single-threaded workers — and prints runs per minute
+and the ratio to serial. Each parallel executor's sweep includes starting and stopping
+its pool or cluster, as a user's sweep does; that start-up is also timed on its own
+(a sweep of two 1-day runs of 10 citizens). Before that, the same tiny sweep runs once
+more and is shown apart as "first use": the first time in a Python process also starts
+the fork server the process pool forks from, or imports distributed.
+The three runs tables must be identical. A capacity check follows: one run in a fresh
+process alone, then as many at once as there are workers; on a shared machine it says
+how much parallel speed was there to be had. Then the store's overhead: the same small
+sweep (`--store-citizens`, `--store-days`, `--store-runs`) run serially with and without
+`store=`, in alternating order, `--store-repeats` times; the median of the repeats'
+differences, per run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 MEAN_DEGREE_DEFAULT = 20.0
 
@@ -107,9 +131,155 @@ def median_of(runs: list[dict]) -> dict:
     return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
+# --------------------------------------------------------------------------- sweeps
+
+
+def _sweep_case(citizens: int, days: int, runs: int, scenario: str):
+    """The scenario and design of a sweep of `runs` runs (2 operator levels x runs/2 seeds)."""
+    from simulation import load_scenario
+    from simulation.designs import Grid
+
+    loaded = load_scenario(scenario, overrides={"population.citizens": citizens})
+    design = Grid({"staffing.operators": [1, 2]})
+    replications = max(1, runs // len(design))
+    return loaded, design, replications, days
+
+
+def _timed_sweep(case, executor, jobs, store=None):
+    from simulation.experiment import sweep
+
+    scenario, design, replications, days = case
+    start = time.perf_counter()
+    results = sweep(
+        scenario,
+        design,
+        replications=replications,
+        days=days,
+        executor=executor,
+        jobs=jobs,
+        store=store,
+    )
+    return time.perf_counter() - start, results
+
+
+def parallel_capacity(scenario: str, citizens: int, days: int, workers: int) -> float:
+    """What `workers` simultaneous processes get: one run alone, then `workers` at once.
+
+    Returns workers x (time alone) / (mean time when run together): `workers` on an idle
+    machine with as many free cores, less when the cores are shared or contended.
+    """
+    case = ["microgov", scenario, str(citizens), str(days), "1"]
+    alone = run_child(case, 3600)["wall_s"]
+    command = [sys.executable, __file__, "--child", *case]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+    together = [json.loads(p.communicate()[0].strip().splitlines()[-1])["wall_s"] for p in procs]
+    return workers * alone / statistics.mean(together)
+
+
+def sweep_section(args: argparse.Namespace) -> None:
+    """Sweep throughput per executor, and the store's overhead per run."""
+    workers = args.sweep_workers
+    case = _sweep_case(args.sweep_citizens, args.sweep_days, args.sweep_runs, args.sweep_scenario)
+    runs = len(case[1]) * case[2]
+    try:
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        load = "unknown"
+    print(
+        f"\nSweep throughput: '{args.sweep_scenario}', {args.sweep_citizens:,} citizens, "
+        f"{args.sweep_days} days, {runs} runs (staffing.operators 1, 2 x {case[2]} seeds); "
+        f"{os.cpu_count()} CPUs, load average before: {load}"
+    )
+    tiny = _sweep_case(10, 1, 2, args.sweep_scenario)
+    executors = [("serial", "serial", 1), ("processes", "processes", workers)]
+    executors.append(("dask", "dask", workers))
+    rows, tables = [], {}
+    for label, executor, jobs in executors:
+        first = startup = 0.0
+        if executor != "serial":
+            # The first use in a process starts the fork server (processes) or imports
+            # distributed (Dask): timed, shown, not counted in the sweep below.
+            first, _ = _timed_sweep(tiny, executor, jobs)
+            startup, _ = _timed_sweep(tiny, executor, jobs)  # pool or cluster start and stop
+        wall, results = _timed_sweep(case, executor, jobs)
+        tables[label] = results.runs
+        rows.append((label, jobs, wall, startup, first))
+    serial_wall = rows[0][2]
+    print(
+        f"{'executor':<11}{'workers':>8}{'runs':>6}{'wall s':>9}{'runs/min':>10}"
+        f"{'vs serial':>11}{'start-up s':>12}{'runs/min w/o start-up':>23}{'first use s':>13}"
+    )
+    for label, jobs, wall, startup, first in rows:
+        steady = runs / (wall - startup) * 60 if wall > startup else float("nan")
+        print(
+            f"{label:<11}{jobs:>8}{runs:>6}{wall:>9.1f}{runs / wall * 60:>10.1f}"
+            f"{serial_wall / wall:>10.2f}x{startup:>12.1f}{steady:>23.1f}{first:>13.1f}"
+        )
+    print(
+        "wall: the whole sweep() call, starting and stopping its pool or cluster; start-up: "
+        "the same executor on a sweep of two 1-day runs of 10 citizens; first use: that "
+        "tiny sweep the first time in this process (fork server start, importing "
+        "distributed), not included in wall"
+    )
+    metrics = [c for c in tables["serial"].columns if c not in ("version",)]
+    same = all(tables["serial"][metrics].equals(t[metrics]) for t in tables.values())
+    print(f"identical runs tables on every executor: {'yes' if same else 'NO'}")
+    capacity = parallel_capacity(args.sweep_scenario, args.sweep_citizens, args.sweep_days, workers)
+    print(
+        f"capacity check: {workers} separate processes each doing one run at the same time "
+        f"got {capacity:.2f}x the throughput of one alone (the most any {workers}-worker "
+        "executor could get on this machine just now)"
+    )
+
+    store_case = _sweep_case(
+        args.store_citizens, args.store_days, args.store_runs, args.sweep_scenario
+    )
+    store_runs = len(store_case[1]) * store_case[2]
+    without, with_store = [], []
+    scratch = Path(tempfile.mkdtemp(prefix="microgov-bench-store-"))
+    try:
+        for repeat in range(args.store_repeats):
+            # Alternate which goes first, so a drift in machine load favours neither.
+            order = (False, True) if repeat % 2 == 0 else (True, False)
+            for stored in order:
+                target = scratch / f"s{repeat}" if stored else None
+                wall, _ = _timed_sweep(store_case, "serial", 1, store=target)
+                (with_store if stored else without).append(wall)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    per_run = [(w - p) / store_runs * 1000 for w, p in zip(with_store, without, strict=True)]
+    plain_ms = statistics.median(without) / store_runs * 1000
+    overhead = statistics.median(per_run)
+    print(
+        f"\nStore overhead: the same serial sweep ('{args.sweep_scenario}', "
+        f"{args.store_citizens:,} citizens, {args.store_days} days, {store_runs} runs) "
+        f"without and with store=, {args.store_repeats} repeats in alternating order:"
+    )
+    print(
+        f"a run takes {plain_ms:.0f} ms without a store; the store adds "
+        f"{overhead:+.1f} ms per run (median of the repeats' differences; range "
+        f"{min(per_run):+.1f} to {max(per_run):+.1f} ms), "
+        f"{overhead / (serial_wall / runs * 1000):+.1%} of a serial run of the throughput "
+        "sweep"
+    )
+    print(
+        "(writing each run as Parquet parts by atomic rename, the manifest, and reading "
+        "the store back into SweepResults at the end; short runs keep the timing noise "
+        "small, and the store's work per run hardly depends on the run's length: its "
+        "daily part has one row per day)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--section",
+        choices=["all", "runs", "sweeps"],
+        default="all",
+        help="runs: single-run speed and memory and the Mesa reference; sweeps: sweep "
+        "throughput per executor and the store's overhead (default: all)",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--scenarios", nargs="+", default=["baseline", "proactive"])
@@ -117,6 +287,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--virus-steps", type=int, default=100)
     parser.add_argument("--virus-sizes", type=int, nargs="+", default=None)
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
+    parser.add_argument("--sweep-scenario", default="baseline")
+    parser.add_argument("--sweep-citizens", type=int, default=10_000)
+    parser.add_argument("--sweep-days", type=int, default=30)
+    parser.add_argument("--sweep-runs", type=int, default=16, help="runs per sweep (even)")
+    parser.add_argument("--sweep-workers", type=int, default=2, help="processes and Dask workers")
+    parser.add_argument("--store-citizens", type=int, default=500)
+    parser.add_argument("--store-days", type=int, default=3)
+    parser.add_argument("--store-runs", type=int, default=40)
+    parser.add_argument("--store-repeats", type=int, default=5)
     args = parser.parse_args(argv)
 
     if args.child:
@@ -130,6 +309,17 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.quick:
         args.sizes, args.repeats, args.virus_steps = [2_000], 1, 20
+        args.sweep_citizens, args.sweep_days, args.sweep_runs = 2_000, 7, 4
+        args.store_runs, args.store_repeats = 10, 2
+    if args.section in ("all", "runs"):
+        runs_section(args)
+    if args.section in ("all", "sweeps"):
+        sweep_section(args)
+    return 0
+
+
+def runs_section(args: argparse.Namespace) -> None:
+    """Single runs in fresh processes, and Mesa's VirusOnNetwork for reference."""
     virus_sizes = args.virus_sizes or [s for s in args.sizes if s <= 100_000]
 
     print(f"python {sys.version.split()[0]}; repeats {args.repeats} (medians)\n")
@@ -174,7 +364,6 @@ def main(argv: list[str] | None = None) -> int:
         "\nratio = microgov citizen-hours/s (whole run, build included) "
         f"/ VirusOnNetwork agent-steps/s (stepping only), scenario '{reference_scenario}'"
     )
-    return 0
 
 
 if __name__ == "__main__":

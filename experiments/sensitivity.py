@@ -122,13 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"sensitivity_{metric}",
             f"Sobol S1 and ST of {metric}",
         )
-        spread = results.summary([metric])["mean"]
         report.subsection(metric.replace("_", " "))
-        report.paragraph(
-            f"Across the design points, {metric.replace('_', ' ')} (mean over the point's "
-            f"replications) ranges from {fmt(metric, spread.min())} to "
-            f"{fmt(metric, spread.max())}."
-        )
+        report.paragraph(spread_text(results, metric))
         ranked = indices.sort_values("ST", ascending=False)
         report.table(
             pd.DataFrame(
@@ -151,6 +146,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         exp.table(pd.concat(frames, ignore_index=True), "indices", "S1, ST and their intervals")
     exp.finish()
     return 0
+
+
+def spread_text(results, metric: str) -> str:
+    """How the point means spread, and which parameter values go with the lowest tenth."""
+    ok = results.runs[results.runs["error"].isna()]
+    points = ok.groupby("point")[[metric, *RANGES]].mean().dropna(subset=[metric])
+    values = points[metric]
+    q10, q50, q90 = values.quantile([0.1, 0.5, 0.9])
+    name = metric.replace("_", " ")
+    text = (
+        f"Across the {len(points)} design points, {name} (mean over each point's "
+        f"replications) ranges from {fmt(metric, values.min())} to "
+        f"{fmt(metric, values.max())}; 10th, 50th and 90th percentiles "
+        f"{fmt(metric, q10)}, {fmt(metric, q50)}, {fmt(metric, q90)}."
+    )
+    low = points[values <= q10]
+    if len(low) and len(low) < len(points):
+        rest = points.drop(low.index)
+        shifts = []
+        for key, (lo, hi) in RANGES.items():
+            shift = (low[key].mean() - rest[key].mean()) / (hi - lo)
+            shifts.append((abs(shift), key, low[key].mean(), rest[key].mean()))
+        shifts.sort(reverse=True)
+        described = "; ".join(f"`{key}` {a:.3g} against {b:.3g}" for _, key, a, b in shifts[:2])
+        text += (
+            f" The lowest tenth ({len(low)} points) differs most from the others in "
+            f"(mean value there against elsewhere): {described}."
+        )
+    return text
 
 
 def interpret(ranked: pd.DataFrame, metric: str) -> list[str]:

@@ -300,11 +300,6 @@ def report_shock(exp, shock, comparison, windows, events, onset, end) -> None:
 
 
 def _estimate(metric: str, row: dict, name: str) -> str:
-    if metric == "recovery_days":
-        mean, low, high = (row[f"{name}_{k}"] for k in ("mean", "ci_low", "ci_high"))
-        if pd.isna(mean):
-            return "–"
-        return f"{mean:.1f} [{low:.1f}, {high:.1f}]" if not pd.isna(low) else f"{mean:.1f}"
     return estimate(metric, row[f"{name}_mean"], row[f"{name}_ci_low"], row[f"{name}_ci_high"])
 
 

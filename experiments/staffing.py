@@ -151,6 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{', '.join(f'{s:g}' for s in args.skills)}."
         ),
     )
+    exp.method = (
+        "Intervals are 95 % bootstrap intervals (BCa) of the mean over replications — "
+        "rough with few replications; differences between operator counts are paired by "
+        "seed (common random numbers across the grid)."
+    )
     design = Grid({OPERATORS: args.operators, SKILL: args.skills})
     results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.run_options()))
     summary = results.summary(list(METRICS))
@@ -174,46 +179,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(same seeds) between the two counts with its 95 % bootstrap CI."
     )
     metric = "p90_response_hours"
+    p90 = summary[summary["metric"] == metric].set_index([OPERATORS, SKILL])
+
+    def p90_at(operators: int, skill: float) -> str:
+        r = p90.loc[(operators, skill)]
+        return estimate(metric, r["mean"], r["ci_low"], r["ci_high"])
+
     lines, cells = [], []
+    top = max(args.operators)
     for row in table.to_dict("records"):
         skill = row[SKILL]
         if "best_operators" not in row or pd.isna(row.get("best_operators")):
             lines.append(f"Skill {skill:g}: no replies, so no p90 response time.")
             continue
         enough, best = int(row["enough_operators"]), int(row["best_operators"])
+        fewest = int(row["fewest_operators"])
         diff = difference(metric, row["diff_vs_best"], row["diff_ci_low"], row["diff_ci_high"])
         cells.append(
             {
                 "mean skill": f"{skill:g}",
                 "best count": str(best),
-                "best p90": fmt(metric, row["best_p90"]),
+                "its p90 [CI]": p90_at(best, skill),
                 f"fewest within {args.within:g} %": str(enough),
-                "its p90": fmt(metric, row["enough_p90"]),
+                "their p90 [CI]": p90_at(enough, skill),
                 "difference [CI]": diff if enough != best else "–",
             }
         )
-        gain = row["fewest_p90"] - row["best_p90"]
-        top = max(args.operators)
         if enough == best:
             tail = (
-                "more operators kept shortening it up to the largest count tried"
+                "more operators kept shortening it up to the largest count tried "
+                f"({top}), so this grid does not show where it stops"
                 if best == top
-                else f"it is lowest at {best}"
+                else "the fewest tried: more operators did not shorten it"
+                if best == fewest
+                else f"no smaller count comes within {args.within:g} % of it"
             )
-            lines.append(f"Skill {skill:g}: p90 {fmt(metric, row['best_p90'])} at best; {tail}.")
+            lines.append(f"Skill {skill:g}: p90 is lowest with {_operators(best)}; {tail}.")
+            continue
+        if enough == fewest:
+            start_text = f"even {_operators(fewest)}, the fewest tried, come"
         else:
-            sure = (
-                "the data cannot tell the two counts apart"
-                if not (row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0)
-                else "the remaining difference is clear, but small"
+            start_text = (
+                f"going from {fewest} to {enough} operators shortens p90 by "
+                f"{fmt(metric, row['fewest_p90'] - row['enough_p90'])}; {enough} come"
             )
-            lines.append(
-                f"Skill {skill:g}: {enough} operators come within {args.within:g} % of the "
-                f"best p90 ({fmt(metric, row['enough_p90'])} against "
-                f"{fmt(metric, row['best_p90'])} at {best}); going from "
-                f"{int(row['fewest_operators'])} to {enough} operators shortens p90 by "
-                f"{fmt(metric, gain)}, beyond {enough} {sure} ({diff})."
-            )
+        excludes_zero = row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0
+        rest = (
+            f"the further gain up to {best} ({diff}, paired by seed) has a bootstrap "
+            "interval that excludes zero"
+            if excludes_zero
+            else f"the data cannot tell {enough} from {best} apart ({diff}, paired by seed)"
+        )
+        lines.append(
+            f"Skill {skill:g}: {start_text} within {args.within:g} % of the lowest p90 "
+            f"(at {best}); {rest}."
+        )
     if cells:
         report.table(pd.DataFrame(cells))
     report.bullets(lines)
@@ -235,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{estimate('mean_trust', top['mean'], top['ci_low'], top['ci_high'])} "
             f"({_operators(top[OPERATORS])}, skill {top[SKILL]:g})."
         )
-    p90 = summary[summary["metric"] == metric].set_index([OPERATORS, SKILL])["mean"]
+    p90 = p90["mean"]
     if p90.notna().sum() >= 4:
         spread_skill = np.nanmean(
             [
