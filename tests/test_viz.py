@@ -487,11 +487,11 @@ class _Chromium:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-@needs_solara
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 @pytest.mark.skipif(
     importlib.util.find_spec("websockets") is None, reason="websockets is not installed"
 )
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+@needs_solara
 def test_standalone_page_renders_in_headless_chromium(tmp_path):
     size = (1600, 1000)
     with standalone_page() as (url, _):
