@@ -114,7 +114,7 @@ def test_observer_records_every_hour_and_agrees_with_the_model():
     model, observer = live.simulation, live.observer
     hourly = observer.hourly_frame()
     assert list(hourly["hour"]) == list(range(1, 2 * HOURS_PER_DAY + 6))
-    assert live.time == model.hour == 2 * HOURS_PER_DAY + 5, "one Mesa step is one hour"
+    assert model.hour == 2 * HOURS_PER_DAY + 5
     daily = observer.daily_frame()
     assert list(daily["day"]) == [0, 1], "only completed days"
     metrics = model.metrics.daily_frame()
@@ -133,13 +133,21 @@ def test_observer_records_every_hour_and_agrees_with_the_model():
     assert today["day"] == 2 and today["hour_of_day"] == 5
 
 
-def test_live_model_stops_at_the_end_of_the_run():
-    live = small_live(days=1)
+def test_a_mesa_step_is_a_day_of_hourly_steps_and_the_run_stops_at_its_end():
+    live = small_live(days=2)
+    live.step()
+    assert (live.time, live.simulation.hour, len(live.observer)) == (1.0, HOURS_PER_DAY, 24)
+    assert live.running
     live.run_hours(30)
-    assert live.simulation.hour == HOURS_PER_DAY
+    assert live.simulation.hour == 2 * HOURS_PER_DAY
     assert live.running is False
     live.step()  # harmless after the end
-    assert live.simulation.hour == HOURS_PER_DAY
+    assert live.simulation.hour == 2 * HOURS_PER_DAY
+    hourly = LiveModel(Levers.of("baseline", citizens=300, days=1), hours_per_step=1)
+    hourly.step()
+    assert hourly.simulation.hour == 1
+    with pytest.raises(ValueError):
+        LiveModel(Levers.of("baseline", citizens=300, days=1), hours_per_step=0)
 
 
 def test_network_view_draws_a_sample_of_at_most_n_nodes_of_a_large_population():

@@ -6,8 +6,8 @@ file and applies only the levers that differ from it, with `Scenario.with_overri
 so untouched levers leave the file exactly as it is.
 
 `LiveModel` is the Mesa model SolaraViz steps: it holds one `GovernmentResponseModel`
-(`live.simulation`), an `Observer`, and the network sample the page draws. One step is
-one simulated hour. It wraps the simulation rather than subclassing it because Mesa's
+(`live.simulation`), an `Observer`, and the network sample the page draws. One step of it
+is `hours_per_step` hourly steps of the simulation (24: a day), each observed. It wraps the simulation rather than subclassing it because Mesa's
 page reads `model.scenario` as its own kind of scenario object, while the simulation's
 `scenario` is microgov's validated settings.
 
@@ -128,6 +128,9 @@ class Levers:
 class LiveModel(mesa.Model):
     """A GovernmentResponseModel built from levers, stepped hour by hour, with an observer.
 
+    `step()` (Mesa's, what the page's Step button calls) runs `hours_per_step` hours of the
+    simulation, observing each; `model.time` counts those steps. `run_hours(n)` runs n hours.
+
     - `simulation`: the GovernmentResponseModel (`simulation.hour`, `.population.trust`, …)
     - `observer`: hourly and daily records for the charts (`simulation.viz.observer`)
     - `network`: the drawn sample of the follower graph, laid out once (seeded)
@@ -141,8 +144,11 @@ class LiveModel(mesa.Model):
         self,
         levers: Any = None,
         sample_size: int = DEFAULT_SAMPLE,
+        hours_per_step: int = HOURS_PER_DAY,
         create_citizen_agents: bool = True,
     ):
+        if hours_per_step < 1:
+            raise ValueError(f"hours_per_step must be at least 1, got {hours_per_step}")
         levers = getattr(levers, "value", levers)
         self.levers: Levers = Levers.of() if levers is None else levers
         super().__init__(rng=self.levers.seed)
@@ -155,6 +161,7 @@ class LiveModel(mesa.Model):
         )
         self.observer = Observer(self.simulation)
         self.sample_size = sample_size
+        self.hours_per_step = int(hours_per_step)
         self.network = NetworkSample.of(self.simulation, sample_size)
         self.running = True
 
@@ -163,19 +170,15 @@ class LiveModel(mesa.Model):
         return self.simulation.days * HOURS_PER_DAY
 
     def step(self) -> None:
-        """One simulated hour; stops (running = False) at the end of the run."""
-        if self.simulation.hour >= self.hours_total:
-            self.running = False
-            return
-        with self.lock:
-            self.simulation.step()
-            self.observer.observe()
-        if self.simulation.hour >= self.hours_total:
-            self.running = False
+        """`hours_per_step` simulated hours; stops (running = False) at the end of the run."""
+        self.run_hours(self.hours_per_step)
 
     def run_hours(self, hours: int) -> None:
-        """Step `hours` hours (or until the end of the run)."""
+        """Simulate `hours` hours, observing each (fewer if the run ends first)."""
         for _ in range(hours):
-            if not self.running:
+            if self.simulation.hour >= self.hours_total:
                 break
-            self.step()
+            with self.lock:
+                self.simulation.step()
+                self.observer.observe()
+        self.running = self.simulation.hour < self.hours_total

@@ -9,7 +9,8 @@ In a notebook cell::
 Standalone: `python -m simulation.viz baseline` (or `microgov viz baseline`) serves it on
 http://127.0.0.1:8765. The sidebar holds Mesa's controls (Reset, ▶, Step; play and render
 intervals) and the levers; "Apply" (or Mesa's Reset) rebuilds the model from the levers.
-One Step is `render_interval` hours (24 by default: a day).
+One Step is `hours_per_step` simulated hours (24 by default: a day); Mesa's render
+interval (1) is how many Steps one click or one frame of play makes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import solara  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
+from simulation.calendar import HOURS_PER_DAY  # noqa: E402
 from simulation.scenario import ScenarioError, load_scenario  # noqa: E402
 from simulation.viz.charts import dashboard_figure, day_table_markdown  # noqa: E402
 from simulation.viz.live import (  # noqa: E402
@@ -39,6 +41,9 @@ from simulation.viz.live import (  # noqa: E402
 from simulation.viz.network import DEFAULT_SAMPLE  # noqa: E402
 
 TITLE = "microgov: how a government account copes"
+# Pause between frames while playing [ms]. Mesa's slider for it moves in steps of 10 from 1
+# (and a browser snaps a value off that grid), so the default is on it.
+PLAY_INTERVAL = 101
 
 
 # --------------------------------------------------------------------------- views
@@ -97,7 +102,9 @@ def DayTable(model: LiveModel):
 
 
 @solara.component
-def LeverPanel(model: solara.Reactive, levers: solara.Reactive, sample_size: int):
+def LeverPanel(
+    model: solara.Reactive, levers: solara.Reactive, sample_size: int, hours_per_step: int
+):
     """Controls for the main levers; Apply rebuilds the model with `Scenario.with_overrides`."""
     error = solara.use_reactive("")
     current: Levers = levers.value
@@ -117,7 +124,7 @@ def LeverPanel(model: solara.Reactive, levers: solara.Reactive, sample_size: int
 
     def apply() -> None:
         try:
-            model.set(LiveModel(levers.value, sample_size=sample_size))
+            model.set(LiveModel(levers.value, sample_size, hours_per_step))
             error.set("")
         except ScenarioError as exc:
             error.set(str(exc))
@@ -221,8 +228,8 @@ def Views(model: LiveModel):
     """The network and the charts side by side (stacked on narrow screens), then the table.
 
     Laid out with plain Solara columns rather than SolaraViz's draggable grid: the grid
-    loads a Vue 2 library from a CDN at run time, which fails with the Vue 3 widgets
-    that current ipyvuetify brings and on machines without access to that CDN.
+    loads its code from a public CDN at run time (so it stays blank without internet
+    access) and that code needs Vue 2 (so it stays blank with ipyvuetify 3).
     """
     with solara.ColumnsResponsive(12, large=6):
         NetworkView(model)
@@ -235,62 +242,76 @@ def TeachingPage(
     model: solara.Reactive,
     levers: solara.Reactive,
     sample_size: int = DEFAULT_SAMPLE,
-    render_interval: int = 24,
-    play_interval: int = 50,
+    hours_per_step: int = HOURS_PER_DAY,
+    play_interval: int = PLAY_INTERVAL,
 ):
     """SolaraViz (controls, stepping) with our views, and the lever panel in the sidebar."""
     SolaraViz(
         model,
         components=[],
-        model_params={"levers": levers, "sample_size": sample_size},
+        model_params={
+            "levers": levers,
+            "sample_size": sample_size,
+            "hours_per_step": hours_per_step,
+        },
         name=TITLE,
-        render_interval=render_interval,
+        render_interval=1,
         play_interval=play_interval,
     )
     Views(model.value)
     # Solara orders sidebar content by how deep in the page it is declared; the levers go
     # deeper than SolaraViz's own sidebar cards, so they come below Reset, ▶ and Step.
     # (Only the order depends on this; were it to change, the page would still work.)
-    _Deeper(model, levers, sample_size, depth=2)
+    _Deeper(model, levers, sample_size, hours_per_step, depth=2)
 
 
 @solara.component
-def _Deeper(model: solara.Reactive, levers: solara.Reactive, sample_size: int, depth: int):
+def _Deeper(
+    model: solara.Reactive, levers: solara.Reactive, sample_size: int, hours: int, depth: int
+):
     if depth > 0:
-        _Deeper(model, levers, sample_size, depth - 1)
+        _Deeper(model, levers, sample_size, hours, depth - 1)
     else:
-        LeverPanel(model, levers, sample_size)
+        LeverPanel(model, levers, sample_size, hours)
 
 
 def make_page(
     scenario: str = "baseline",
     *,
     sample_size: int = DEFAULT_SAMPLE,
-    render_interval: int = 24,
-    play_interval: int = 50,
+    hours_per_step: int = HOURS_PER_DAY,
+    play_interval: int = PLAY_INTERVAL,
     **levers,
 ):
     """The interactive page for a scenario; show it by leaving it last in a notebook cell.
 
     `levers` set starting values: `citizens=2000`, `operators=4`, `rule="timeliness"`, …
     (see `simulation.viz.live.Levers`). `sample_size` caps the nodes drawn in the network
-    view; `render_interval` is the hours one Step (and one frame while playing) advances.
-    The page's model is `page.kwargs["model"].value` (a LiveModel).
+    view; `hours_per_step` is the simulated hours one Step (and one frame of play)
+    advances; `play_interval` the pause between frames [ms]. The page's model is
+    `page.kwargs["model"].value` (a LiveModel).
     """
-    model, lever_state = start_state(scenario, sample_size=sample_size, **levers)
+    model, lever_state = start_state(
+        scenario, sample_size=sample_size, hours_per_step=hours_per_step, **levers
+    )
     return TeachingPage(
         model=model,
         levers=lever_state,
         sample_size=sample_size,
-        render_interval=render_interval,
+        hours_per_step=hours_per_step,
         play_interval=play_interval,
     )
 
 
 def start_state(
-    scenario: str = "baseline", *, sample_size: int = DEFAULT_SAMPLE, **levers
+    scenario: str = "baseline",
+    *,
+    sample_size: int = DEFAULT_SAMPLE,
+    hours_per_step: int = HOURS_PER_DAY,
+    **levers,
 ) -> tuple[solara.Reactive, solara.Reactive]:
     """Reactive model and levers for a page: the scenario's levers, `levers` on top."""
     load_scenario(scenario)  # a clear error now rather than in the page
     start = Levers.of(scenario, **levers)
-    return solara.reactive(LiveModel(start, sample_size=sample_size)), solara.reactive(start)
+    live = LiveModel(start, sample_size, hours_per_step)
+    return solara.reactive(live), solara.reactive(start)
