@@ -5,19 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-fast lint format bench golden lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "microgov needs Python >= 3.12 (found " + sys.version.split()[0] + ")"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installs take the exact versions in constraints.txt, so the golden outputs hold.
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,viz]'
+$(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,viz]'
 	touch $@ $(STAMP)
 
 run: $(STAMP)
@@ -27,6 +28,11 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check simulation tests experiments
 	$(BIN)/ruff format --check simulation tests experiments
 	$(BIN)/python -m pytest -n 2 -q
+
+# Everything but the tests marked slow (each over about 10 s).
+test-fast: $(TEST_STAMP)
+	$(BIN)/ruff check simulation tests experiments
+	$(BIN)/python -m pytest -n 2 -q -m 'not slow'
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check simulation tests experiments
@@ -38,6 +44,15 @@ format: $(TEST_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python experiments/benchmark.py
+
+# Record the golden outputs again and print what moved (for changes of behaviour).
+golden: $(TEST_STAMP)
+	$(BIN)/python -m tests.golden.regenerate
+
+# Pin the installed versions again (after changing dependencies in pyproject.toml).
+lock: $(TEST_STAMP)
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
