@@ -10,9 +10,8 @@ import math
 
 import numpy as np
 
-from simulation.scenario import WEEKDAYS, Scenario
-
-HOURS_PER_DAY = 24
+from simulation.codes import HOURS_PER_DAY, WEEKDAYS
+from simulation.scenario import Scenario
 
 
 class Calendar:

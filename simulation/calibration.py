@@ -94,8 +94,8 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
+from simulation.codes import HOURS_PER_DAY, NEED_KINDS
 from simulation.scenario import (
-    NEED_KINDS,
     Scenario,
     ScenarioError,
     bundled_scenario_dir,
@@ -127,7 +127,6 @@ __all__ = [
     "write_records",
 ]
 
-HOURS_PER_DAY = 24
 QUANTILES = (0.25, 0.5, 0.75, 0.9)
 REPLY_TYPES = ("substantive", "partial", "boilerplate")
 ONE_SIDED = ("partial", "boilerplate")
@@ -608,7 +607,7 @@ def record_statistics(
 
 def _model_records(model) -> pd.DataFrame:
     """The received requests of a model that has run, in the records' form (hours)."""
-    from simulation.posts import KIND_NAMES, NOT_RECEIVED, QUALITY_NAMES, RUMOUR
+    from simulation.codes import KIND_NAMES, NOT_RECEIVED, QUALITY_NAMES, RUMOUR
 
     store = model.items
     requests = (store.view("status") != NOT_RECEIVED) & (store.view("kind") != RUMOUR)

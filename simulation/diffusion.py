@@ -20,10 +20,6 @@ import numpy as np
 
 from simulation.network import FollowerGraph
 
-# What a post does to the people who see it.
-NEGATIVE, NEUTRAL, REPLY, RELEASE, CLARIFICATION, RUMOUR = range(6)
-POST_TYPE_NAMES = ("negative", "neutral", "reply", "release", "clarification", "rumour")
-
 _SMALL = 256  # below this many activated nodes a cascade tracks them in a sorted array
 
 

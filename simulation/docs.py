@@ -28,9 +28,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.mechanisms import MECHANISM_PRESETS
 from simulation.metrics import METRICS
-from simulation.posts import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.scenario import MechanismSettings, Scenario
 
 README = Path(__file__).resolve().parent.parent / "README.md"

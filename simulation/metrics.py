@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulation.posts import (
+from simulation.codes import (
     ABANDONED,
     ANSWERED,
     BOILERPLATE,

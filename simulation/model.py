@@ -37,40 +37,38 @@ from simulation.agents.operator import (
     Operator,
     OperatorDesk,
 )
-from simulation.calendar import HOURS_PER_DAY, Calendar
-from simulation.diffusion import (
-    CLARIFICATION,
-    NEGATIVE,
-    NEUTRAL,
-    RELEASE,
-    REPLY,
-    RUMOUR,
-    Cascade,
-    DiffusionEngine,
-    sorted_unique,
-)
-from simulation.metrics import MetricsRecorder, summarise
-from simulation.network import build_graph
-from simulation.posts import (
+from simulation.calendar import Calendar
+from simulation.codes import (
     ABANDONED,
     ANSWERED,
     BOILERPLATE,
     CHANNEL_NAMES,
     COMPLAINT,
     CONSULTATION,
+    HOURS_PER_DAY,
     KIND_NAMES,
     MENTION,
+    NEED_KINDS,
     NOT_RECEIVED,
     OPEN,
     PARTIAL,
+    POST_CLARIFICATION,
+    POST_NEGATIVE,
+    POST_NEUTRAL,
+    POST_RELEASE,
+    POST_REPLY,
+    POST_RUMOUR,
     REFERRED,
-    RUMOUR_POST,
+    RUMOUR,
+    RUMOUR_CHANNEL,
     SUBSTANTIVE,
     VENT,
-    ItemStore,
 )
-from simulation.posts import RUMOUR as RUMOUR_KIND
-from simulation.scenario import NEED_KINDS, BurstEvent, RumourEvent, Scenario
+from simulation.diffusion import Cascade, DiffusionEngine, sorted_unique
+from simulation.metrics import MetricsRecorder, summarise
+from simulation.network import build_graph
+from simulation.posts import ItemStore
+from simulation.scenario import BurstEvent, RumourEvent, Scenario
 from simulation.streams import Streams
 
 
@@ -280,7 +278,7 @@ class GovernmentResponseModel(mesa.Model):
             if channel[j] in (MENTION, VENT):
                 negative = channel[j] == VENT or needs.kind[j] == COMPLAINT
                 self._start_cascade(
-                    NEGATIVE if negative else NEUTRAL,
+                    POST_NEGATIVE if negative else POST_NEUTRAL,
                     int(needs.author[j]),
                     created,
                     diffusion.repost_probability,
@@ -291,7 +289,7 @@ class GovernmentResponseModel(mesa.Model):
         store = self.items
         if store.kind[item] == CONSULTATION:
             self._recent_consultations[store.topic[item]] += 1.0
-        if store.kind[item] != RUMOUR_KIND:  # rumours are not requests (as in the summary)
+        if store.kind[item] != RUMOUR:  # rumours are not requests (as in the summary)
             self.metrics.add(day, "received")
         self.metrics.add(day, f"received_{KIND_NAMES[store.kind[item]]}")
         self.metrics.add(day, f"received_via_{CHANNEL_NAMES[store.channel[item]]}")
@@ -306,14 +304,14 @@ class GovernmentResponseModel(mesa.Model):
         ids = self.items.add(
             created=created,
             author=authors,
-            kind=np.full(event.posts, RUMOUR_KIND),
+            kind=np.full(event.posts, RUMOUR),
             topic=np.full(event.posts, topic),
-            channel=np.full(event.posts, RUMOUR_POST),
+            channel=np.full(event.posts, RUMOUR_CHANNEL),
         )
         self.metrics.add(t // HOURS_PER_DAY, "rumours", event.posts)
         for j, item in enumerate(ids.tolist()):
             self._start_cascade(
-                RUMOUR, int(authors[j]), float(created[j]), event.repost_probability, item=item
+                POST_RUMOUR, int(authors[j]), float(created[j]), event.repost_probability, item=item
             )
 
     def deadline_for(self, created: float) -> float:
@@ -328,7 +326,7 @@ class GovernmentResponseModel(mesa.Model):
         self, post_type: int, source: int, when: float, probability: float, **extra
     ) -> Cascade:
         cascade = Cascade(post_type, source, when, probability, **extra)
-        if post_type == RUMOUR:
+        if post_type == POST_RUMOUR:
             cascade.exact = True
         return self.diffusion.start(cascade)
 
@@ -355,21 +353,21 @@ class GovernmentResponseModel(mesa.Model):
         item = cascade.item
         unresolved = item < 0 or not self.items.resolved[item]
         post_type = cascade.post_type
-        if post_type == RUMOUR:
+        if post_type == POST_RUMOUR:
             loss = settings.exposure_trust_loss if unresolved else 0.0
             return cascade.probability * cascade.damped, True, loss, 0.0
         base, loss, gain = cascade.probability, 0.0, 0.0
-        if post_type == NEGATIVE:
+        if post_type == POST_NEGATIVE:
             base *= settings.negative_multiplier
             if unresolved:
                 base *= settings.unresolved_multiplier
                 loss = settings.exposure_trust_loss
-        elif post_type == REPLY:
+        elif post_type == POST_REPLY:
             if cascade.quality == SUBSTANTIVE:
                 gain = settings.exposure_trust_gain
             elif cascade.quality == BOILERPLATE:
                 loss = settings.boilerplate_exposure_loss
-        elif post_type == CLARIFICATION:
+        elif post_type == POST_CLARIFICATION:
             gain = settings.exposure_trust_gain
         return base, False, loss, gain
 
@@ -383,7 +381,7 @@ class GovernmentResponseModel(mesa.Model):
             shown = int(impressions[i])
             if not shown:
                 continue
-            if loss[i] and cascade.post_type != REPLY:
+            if loss[i] and cascade.post_type != POST_REPLY:
                 self.metrics.add(day, "negative_impressions", shown)
             self.metrics.maximum(
                 int(cascade.started // HOURS_PER_DAY), "largest_cascade", cascade.size
@@ -393,7 +391,7 @@ class GovernmentResponseModel(mesa.Model):
                 store.impressions[item] += shown
                 store.reposts[item] += int(generation.reposts[i])
                 self._maybe_monitor(item, t)
-            elif cascade.post_type == RELEASE:
+            elif cascade.post_type == POST_RELEASE:
                 reached = sorted_unique(generation.exposed[generation.owner == i])
                 reach = min(1.0, len(reached) / self.population.n)
                 informativeness = self.scenario.population.release_informativeness
@@ -408,7 +406,7 @@ class GovernmentResponseModel(mesa.Model):
             return
         if store.impressions[item] < mechanism.monitoring_threshold_impressions:
             return
-        is_rumour = store.kind[item] == RUMOUR_KIND
+        is_rumour = store.kind[item] == RUMOUR
         if is_rumour and not mechanism.clarify_rumours:
             return
         # Seen when it trends, but not before it was posted (posts appear within the hour).
@@ -469,7 +467,7 @@ class GovernmentResponseModel(mesa.Model):
         self._judgements.append((item, now))
         if store.channel[item] in (MENTION, VENT):
             self._start_cascade(
-                REPLY,
+                POST_REPLY,
                 int(store.author[item]),
                 now,
                 self.scenario.diffusion.reply_repost_probability,
@@ -533,7 +531,7 @@ class GovernmentResponseModel(mesa.Model):
                 cascade.damped = factor
         self.metrics.add(int(now // HOURS_PER_DAY), "clarifications")
         self._start_cascade(
-            CLARIFICATION,
+            POST_CLARIFICATION,
             self.graph.government,
             now,
             self.scenario.diffusion.release_repost_probability,
@@ -551,7 +549,7 @@ class GovernmentResponseModel(mesa.Model):
         now = float(self.hour)
         self.metrics.add(int(now // HOURS_PER_DAY), "releases")
         self._start_cascade(
-            RELEASE,
+            POST_RELEASE,
             self.graph.government,
             now,
             self.scenario.diffusion.release_repost_probability,
@@ -609,7 +607,7 @@ class GovernmentResponseModel(mesa.Model):
         store = self.items
         rows = np.array([i for i, _ in self._judgements])
         self._judgements.clear()
-        needs = store.kind[rows] != RUMOUR_KIND
+        needs = store.kind[rows] != RUMOUR
         rows = rows[needs]
         if not len(rows):
             return
@@ -668,7 +666,7 @@ class GovernmentResponseModel(mesa.Model):
         store.expire_at[item] = when + patience * reactions.escalation_patience_factor
         heapq.heappush(self._expiry, (float(store.expire_at[item]), item))
         self._start_cascade(
-            NEGATIVE,
+            POST_NEGATIVE,
             int(store.author[item]),
             when,
             self.scenario.diffusion.repost_probability,

@@ -11,22 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# Status of a row. NOT_RECEIVED: a public post the government has not seen.
-NOT_RECEIVED, OPEN, REFERRED, ANSWERED, ABANDONED = -1, 0, 1, 2, 3
-STATUS_NAMES = {OPEN: "open", REFERRED: "referred", ANSWERED: "answered", ABANDONED: "abandoned"}
-
-# Reply quality.
-NO_REPLY, BOILERPLATE, PARTIAL, SUBSTANTIVE = 0, 1, 2, 3
-QUALITY_NAMES = {BOILERPLATE: "boilerplate", PARTIAL: "partial", SUBSTANTIVE: "substantive"}
-
-# Kinds: the four needs of MODEL.md §2, then rumours (not needs).
-CONSULTATION, REQUEST, COMPLAINT, SUGGESTION, RUMOUR = 0, 1, 2, 3, 4
-KIND_NAMES = ("consultation", "request", "complaint", "suggestion", "rumour")
-NEED_KIND_CODES = (CONSULTATION, REQUEST, COMPLAINT, SUGGESTION)
-
-# Channel the author used.
-MENTION, PRIVATE, VENT, RUMOUR_POST = 0, 1, 2, 3
-CHANNEL_NAMES = ("mention", "private", "vent", "rumour")
+from simulation.codes import NO_REPLY, NOT_RECEIVED, STATUS_NAMES
 
 _FIELDS: dict[str, tuple[type, object]] = {
     "created": (np.float64, np.nan),  # hours since start

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulation.codes import PROVENANCE_KEYS
 from simulation.model import GovernmentResponseModel
 from simulation.scenario import Scenario
-
-PROVENANCE_KEYS = ("scenario", "scenario_hash", "seed", "version")
 
 
 @dataclass

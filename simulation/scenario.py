@@ -30,11 +30,10 @@ from pydantic import (
     model_validator,
 )
 
+from simulation.codes import NEED_KINDS, WEEKDAYS
 from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-NEED_KINDS = ("consultation", "request", "complaint", "suggestion")
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 

@@ -49,11 +49,20 @@ from scipy import stats
 
 from simulation import __version__
 from simulation.agents.operator import TASK_NEW
-from simulation.calendar import HOURS_PER_DAY
-from simulation.diffusion import NEGATIVE, NEUTRAL
+from simulation.codes import (
+    ABANDONED,
+    ANSWERED,
+    HOURS_PER_DAY,
+    MENTION,
+    OPEN,
+    POST_NEGATIVE,
+    POST_NEUTRAL,
+    RUMOUR,
+    VENT,
+    WEEKDAYS,
+)
 from simulation.model import GovernmentResponseModel
-from simulation.posts import ABANDONED, ANSWERED, MENTION, OPEN, RUMOUR, VENT
-from simulation.scenario import WEEKDAYS, Scenario, load_scenario
+from simulation.scenario import Scenario, load_scenario
 from simulation.theory import (
     borel_tail,
     branching_mean_size,
@@ -1068,7 +1077,7 @@ def run_scenario(scenario: Scenario, seed: int, days: int, record: bool = False)
         start = model.diffusion.start
 
         def recording_start(cascade):
-            if cascade.post_type in (NEGATIVE, NEUTRAL):  # citizens' own posts
+            if cascade.post_type in (POST_NEGATIVE, POST_NEUTRAL):  # citizens' own posts
                 cascades.append(cascade)
             return start(cascade)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulation import Scenario
-from simulation.posts import (
+from simulation.codes import (
     ABANDONED,
     ANSWERED,
     MENTION,

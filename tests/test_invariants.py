@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from simulation import GovernmentResponseModel, Scenario
-from simulation.calendar import HOURS_PER_DAY
-from simulation.posts import CHANNEL_NAMES, KIND_NAMES
+from simulation.codes import CHANNEL_NAMES, HOURS_PER_DAY, KIND_NAMES
 from simulation.runner import result_of
 from tests.conftest import item_problems
 

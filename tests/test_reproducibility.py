@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from simulation import GovernmentResponseModel, Scenario, run_one
-from simulation.calendar import HOURS_PER_DAY
+from simulation.codes import HOURS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,8 +22,7 @@ import numpy as np
 import pytest
 
 from simulation import GovernmentResponseModel, Scenario
-from simulation.calendar import HOURS_PER_DAY
-from simulation.posts import ABANDONED, ANSWERED, OPEN, REFERRED
+from simulation.codes import ABANDONED, ANSWERED, HOURS_PER_DAY, OPEN, REFERRED
 from simulation.theory import (
     erlang_a,
     erlang_c,

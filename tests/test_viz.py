@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from simulation import load_scenario
-from simulation.calendar import HOURS_PER_DAY
+from simulation.codes import HOURS_PER_DAY
 from simulation.viz.live import Levers, LiveModel
 from simulation.viz.network import NetworkSample, sample_nodes
 
@@ -173,7 +173,7 @@ def test_network_view_draws_a_sample_of_at_most_n_nodes_of_a_large_population():
 
 def test_network_state_marks_citizens_waiting_with_a_complaint():
     from simulation import GovernmentResponseModel
-    from simulation.posts import COMPLAINT
+    from simulation.codes import COMPLAINT
     from simulation.viz.observer import waiting_mask
 
     scenario = load_scenario(

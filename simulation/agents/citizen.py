@@ -14,22 +14,22 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.posts import (
+from simulation.codes import (
     BOILERPLATE,
     COMPLAINT,
     MENTION,
+    NEED_KINDS,
     PARTIAL,
     PRIVATE,
     REQUEST,
+    SILENT,
     SUBSTANTIVE,
     VENT,
 )
-from simulation.scenario import NEED_KINDS, Scenario
+from simulation.scenario import Scenario
 
 if TYPE_CHECKING:
     from simulation.model import GovernmentResponseModel
-
-SILENT = -1  # a need the citizen keeps to themself
 
 # Hour-of-day activity of micro-blog users: quiet before dawn, evening peak.
 WEIBO_RHYTHM = np.array(

@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from simulation.accountability import Outlook, UnitRecord, choose_action
-from simulation.posts import PARTIAL, REFERRED, SUBSTANTIVE
+from simulation.codes import PARTIAL, REFERRED, SUBSTANTIVE
 from simulation.queueing import Server, ServiceDesk, Ticket
 from simulation.scenario import DepartmentSettings
 

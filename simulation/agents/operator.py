@@ -26,7 +26,7 @@ import mesa
 import numpy as np
 
 from simulation.accountability import Outlook, UnitRecord, choose_action
-from simulation.posts import (
+from simulation.codes import (
     BOILERPLATE,
     CONSULTATION,
     OPEN,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.calendar import HOURS_PER_DAY
+from simulation.codes import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

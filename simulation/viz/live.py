@@ -22,7 +22,7 @@ from typing import Any
 
 import mesa
 
-from simulation.calendar import HOURS_PER_DAY
+from simulation.codes import HOURS_PER_DAY
 from simulation.mechanisms import MECHANISM_PRESETS
 from simulation.model import GovernmentResponseModel
 from simulation.scenario import Scenario, bundled_scenario_dir, load_scenario

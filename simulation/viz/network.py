@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from simulation.posts import COMPLAINT
+from simulation.codes import COMPLAINT
 from simulation.viz.observer import waiting_mask
 
 if TYPE_CHECKING:

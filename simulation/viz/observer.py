@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulation.calendar import HOURS_PER_DAY
-from simulation.posts import ANSWERED, COMPLAINT, NOT_RECEIVED, OPEN, REFERRED, RUMOUR
+from simulation.codes import (
+    ANSWERED,
+    COMPLAINT,
+    HOURS_PER_DAY,
+    NOT_RECEIVED,
+    OPEN,
+    REFERRED,
+    RUMOUR,
+)
 
 if TYPE_CHECKING:
     from simulation.model import GovernmentResponseModel

@@ -26,7 +26,7 @@ import solara  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
-from simulation.calendar import HOURS_PER_DAY  # noqa: E402
+from simulation.codes import HOURS_PER_DAY  # noqa: E402
 from simulation.scenario import ScenarioError, load_scenario  # noqa: E402
 from simulation.viz.charts import dashboard_figure, day_table_markdown  # noqa: E402
 from simulation.viz.live import (  # noqa: E402

@@ -22,19 +22,19 @@ import numpy as np
 import pandas as pd
 
 from simulation.accountability import Outlook, make_rule
-from simulation.calendar import HOURS_PER_DAY
-from simulation.metrics import METRICS
-from simulation.model import GovernmentResponseModel
-from simulation.posts import (
+from simulation.codes import (
     ABANDONED,
     ANSWERED,
     CHANNEL_NAMES,
+    HOURS_PER_DAY,
     KIND_NAMES,
     NOT_RECEIVED,
     QUALITY_NAMES,
     RUMOUR,
     STATUS_NAMES,
 )
+from simulation.metrics import METRICS
+from simulation.model import GovernmentResponseModel
 from simulation.runner import run_one
 from simulation.scenario import AccountabilitySettings, Scenario, load_scenario
 from simulation.viz.observer import Observer
