@@ -10,16 +10,36 @@ Nothing here decides that a rule breeds boilerplate. A rule that counts replies 
 every reply worth the same, so under time pressure the fastest reply wins; a rule that
 scores satisfaction makes a brush-off worth less than nothing. Goodhart's law emerges
 from what is scored, or does not.
+
+Adding a rule: subclass `Rule` with a unique `name` and decorate it with `@register`;
+the scenario schema (`accountability.rule`), the command line, the page and the tests'
+strategies read `RULES`. `Appraisal` keeps each unit's record for the period from the
+run's events and sets each unit's pressure when a period ends.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+from simulation.codes import HOURS_PER_DAY, TASK_NEW
+from simulation.events import (
+    AnswerReady,
+    Appraised,
+    EventBus,
+    Judged,
+    PartDone,
+    PartStarted,
+    Replied,
+    ServiceStarted,
+)
 
-from simulation.scenario import AccountabilitySettings
+if TYPE_CHECKING:
+    from simulation.calendar import Calendar
+    from simulation.items import ItemStore
+    from simulation.scenario import AccountabilitySettings
 
 
 @dataclass(slots=True)
@@ -47,6 +67,16 @@ class UnitRecord:
         self.rating_sum = 0.0
 
 
+RULES: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    """Make a rule available under its `name`."""
+    RULES[cls.name] = cls
+    return cls
+
+
+@register
 class Rule:
     """No appraisal: nothing is scored."""
 
@@ -59,6 +89,7 @@ class Rule:
         return None
 
 
+@register
 class ResponseRateRule(Rule):
     """Counts replies: share of handled items that got a reply."""
 
@@ -71,6 +102,7 @@ class ResponseRateRule(Rule):
         return record.replied / record.handled if record.handled else None
 
 
+@register
 class TimelinessRule(Rule):
     """Counts replies within the deadline."""
 
@@ -88,6 +120,7 @@ class TimelinessRule(Rule):
         return record.on_time / record.handled if record.handled else None
 
 
+@register
 class SatisfactionRule(Rule):
     """Scores citizens' ratings of replies."""
 
@@ -102,12 +135,8 @@ class SatisfactionRule(Rule):
         return (record.rating_sum / record.ratings + 1.0) / 2.0  # [-1, 1] → [0, 1]
 
 
-RULES: dict[str, type[Rule]] = {
-    cls.name: cls for cls in (Rule, ResponseRateRule, TimelinessRule, SatisfactionRule)
-}
-
-
 def make_rule(settings: AccountabilitySettings) -> Rule:
+    """The rule a scenario's accountability settings name."""
     return RULES[settings.rule]()
 
 
@@ -131,16 +160,112 @@ def initial_pressure(settings: AccountabilitySettings) -> float:
     return pressure_after_appraisal(settings, None)
 
 
-def choose_action(
-    values: np.ndarray,
-    hours: np.ndarray,
-    time_price: float,
-    temperature: float,
-    rng: np.random.Generator,
-) -> int:
-    """Logit choice: utility = value − time_price · hours, noise scaled by temperature."""
-    utility = (values - time_price * hours) / temperature
-    utility -= utility.max()
-    weights = np.exp(utility)
-    cumulative = np.cumsum(weights)
-    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+def reply_deadline(
+    settings: AccountabilitySettings, calendar: Calendar
+) -> Callable[[float], float]:
+    """The reply deadline of an item received at a time: clock hours, or working days."""
+    if settings.deadline_working_days is not None:
+        days = settings.deadline_working_days
+        return lambda received: calendar.add_working_days(received, days)
+    if settings.deadline_hours is not None:
+        hours = settings.deadline_hours
+        return lambda received: received + hours
+    return lambda received: math.inf
+
+
+class AppraisedUnit(Protocol):
+    """A unit the appraisal scores: it carries its pressure and its last score."""
+
+    pressure: float
+    last_score: float | None
+
+
+class Appraisal:
+    """Each unit's record for the current period, kept from the run's events.
+
+    Operators are credited with the new items they handled, their replies (on time or
+    not) and the ratings of the replies they posted; departments with the parts they
+    handled and finished and the ratings of the answers they contributed to.
+    """
+
+    def __init__(
+        self,
+        settings: AccountabilitySettings,
+        rule: Rule,
+        operators: Sequence[AppraisedUnit],
+        departments: Sequence[AppraisedUnit],
+        items: ItemStore,
+        events: EventBus,
+    ):
+        self.settings = settings
+        self.rule = rule
+        self.operators = list(operators)
+        self.departments = list(departments)
+        self.items = items
+        self.events = events
+        self.operator_records = [UnitRecord() for _ in self.operators]
+        self.department_records = [UnitRecord() for _ in self.departments]
+        self._answered_by: dict[int, tuple[int, ...]] = {}  # item → departments behind it
+        pressure = initial_pressure(settings)
+        for unit in (*self.operators, *self.departments):
+            unit.pressure = pressure
+        events.subscribe(ServiceStarted, self._on_service_started)
+        events.subscribe(Replied, self._on_replied)
+        events.subscribe(PartStarted, self._on_part_started)
+        events.subscribe(PartDone, self._on_part_done)
+        events.subscribe(AnswerReady, self._on_answer_ready)
+        events.subscribe(Judged, self._on_judged)
+
+    def _on_service_started(self, event: ServiceStarted) -> None:
+        if event.task == TASK_NEW:
+            self.operator_records[event.operator].handled += 1
+
+    def _on_replied(self, event: Replied) -> None:
+        if 0 <= event.operator < len(self.operator_records):
+            record = self.operator_records[event.operator]
+            record.replied += 1
+            record.on_time += int(event.on_time)
+
+    def _on_part_started(self, event: PartStarted) -> None:
+        self.department_records[event.department].handled += 1
+
+    def _on_part_done(self, event: PartDone) -> None:
+        record = self.department_records[event.department]
+        record.replied += 1
+        record.on_time += int(event.on_time)
+
+    def _on_answer_ready(self, event: AnswerReady) -> None:
+        self._answered_by[event.item] = event.departments
+
+    def _on_judged(self, event: Judged) -> None:
+        operators = self.items.operator
+        for item, s, r in zip(
+            event.items.tolist(), event.satisfaction.tolist(), event.rated.tolist(), strict=True
+        ):
+            if not r:
+                continue
+            operator = int(operators[item])
+            if 0 <= operator < len(self.operator_records):
+                self.operator_records[operator].rating_sum += s
+                self.operator_records[operator].ratings += 1
+            for department in self._answered_by.pop(item, ()):
+                record = self.department_records[department]
+                record.rating_sum += s
+                record.ratings += 1
+
+    def appraise(self, t: int) -> None:
+        """Phase 7: at the end of a period, score every unit and set its pressure."""
+        settings = self.settings
+        if settings.rule == "none" or (t + 1) % (settings.period_days * HOURS_PER_DAY):
+            return
+        scores: list[list[float | None]] = [[], []]
+        for group, (units, records) in enumerate(
+            ((self.operators, self.operator_records), (self.departments, self.department_records))
+        ):
+            for unit, record in zip(units, records, strict=True):
+                score = self.rule.period_score(record)
+                unit.last_score = score
+                unit.pressure = pressure_after_appraisal(settings, score)
+                record.reset()
+                scores[group].append(score)
+        self.events.publish(Appraised(t, tuple(scores[0]), tuple(scores[1])))

@@ -35,5 +35,9 @@ QUALITY_NAMES = {BOILERPLATE: "boilerplate", PARTIAL: "partial", SUBSTANTIVE: "s
 POST_NEGATIVE, POST_NEUTRAL, POST_REPLY, POST_RELEASE, POST_CLARIFICATION, POST_RUMOUR = range(6)
 POST_TYPE_NAMES = ("negative", "neutral", "reply", "release", "clarification", "rumour")
 
+# Tasks on the operators' desk: a new item to handle, a departments' answer to post,
+# a monitored rumour to clarify.
+TASK_NEW, TASK_POST_ANSWER, TASK_CLARIFY = 0, 1, 2
+
 # What identifies a run's outputs: written into every result, table and store.
 PROVENANCE_KEYS = ("scenario", "scenario_hash", "seed", "version")

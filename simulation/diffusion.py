@@ -15,10 +15,24 @@ the CSR arrays: cost grows with exposures, not with the population.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.codes import (
+    BOILERPLATE,
+    POST_CLARIFICATION,
+    POST_NEGATIVE,
+    POST_REPLY,
+    POST_RUMOUR,
+    SUBSTANTIVE,
+)
+from simulation.events import EventBus, ExposureBatch, PostStarted
 from simulation.network import FollowerGraph
+
+if TYPE_CHECKING:
+    from simulation.items import ItemLifecycle
+    from simulation.scenario import DiffusionSettings
 
 _SMALL = 256  # below this many activated nodes a cascade tracks them in a sorted array
 
@@ -191,3 +205,95 @@ class DiffusionEngine:
     def prune(self) -> None:
         """Drop cascades that have stopped spreading."""
         self.active = [c for c in self.active if len(c.frontier)]
+
+
+class Spreading:
+    """The diffusion phase: every post in flight spreads, and what it does to viewers.
+
+    A post's repost probability and its trust effect per exposure depend on what it is
+    (`post_effect`); after each generation the items behind the posts count their
+    impressions and reposts, and one `ExposureBatch` event tells the citizens (trust),
+    the metrics and monitoring what was seen.
+    """
+
+    def __init__(
+        self,
+        engine: DiffusionEngine,
+        settings: DiffusionSettings,
+        lifecycle: ItemLifecycle,
+        events: EventBus,
+    ):
+        self.engine = engine
+        self.settings = settings
+        self.lifecycle = lifecycle
+        self.items = lifecycle.store
+        self.events = events
+
+    def start(
+        self, post_type: int, source: int, when: float, probability: float, **extra
+    ) -> Cascade:
+        """A new post starts spreading from `source` (rumours use their probability as is)."""
+        cascade = Cascade(post_type, source, when, probability, **extra)
+        if post_type == POST_RUMOUR:
+            cascade.exact = True
+        self.engine.start(cascade)
+        if self.events.wants(PostStarted):
+            self.events.publish(PostStarted(cascade))
+        return cascade
+
+    def damp(self, item: int, factor: float) -> None:
+        """Scale the repost probability of every post of `item` still spreading."""
+        for cascade in self.engine.active:
+            if cascade.item == item:
+                cascade.damped = factor
+
+    def advance_hour(self, t: int) -> None:
+        """Phase 3: `generations_per_hour` generations of every cascade in flight."""
+        settings = self.settings
+        engine = self.engine
+        for _ in range(settings.generations_per_hour):
+            active = engine.active
+            if not active:
+                break
+            n = len(active)
+            base, exact = np.empty(n), np.zeros(n, dtype=bool)
+            loss, gain = np.zeros(n), np.zeros(n)
+            for i, cascade in enumerate(active):
+                base[i], exact[i], loss[i], gain[i] = self.post_effect(cascade)
+            generation = engine.advance(base, exact, settings.influence_exponent)
+            impressions, reposts = generation.impressions, generation.reposts
+            for i, cascade in enumerate(active):
+                if cascade.item >= 0 and impressions[i]:
+                    self.lifecycle.record_spread(cascade.item, int(impressions[i]), int(reposts[i]))
+            self.events.publish(ExposureBatch(t, active, generation, loss, gain))
+            engine.prune()
+
+    def post_effect(self, cascade: Cascade) -> tuple[float, bool, float, float]:
+        """(repost probability, exact?, trust loss, trust gain per exposure) of a post now.
+
+        Negative posts spread more, and more still while their item is unresolved, and
+        cost viewers trust; substantive replies and clarifications raise it, boilerplate
+        replies cost a little; rumours spread at their own probability (damped once
+        clarified) and cost trust until resolved.
+        """
+        settings = self.settings
+        item = cascade.item
+        unresolved = item < 0 or not self.items.resolved[item]
+        post_type = cascade.post_type
+        if post_type == POST_RUMOUR:
+            loss = settings.exposure_trust_loss if unresolved else 0.0
+            return cascade.probability * cascade.damped, True, loss, 0.0
+        base, loss, gain = cascade.probability, 0.0, 0.0
+        if post_type == POST_NEGATIVE:
+            base *= settings.negative_multiplier
+            if unresolved:
+                base *= settings.unresolved_multiplier
+                loss = settings.exposure_trust_loss
+        elif post_type == POST_REPLY:
+            if cascade.quality == SUBSTANTIVE:
+                gain = settings.exposure_trust_gain
+            elif cascade.quality == BOILERPLATE:
+                loss = settings.boilerplate_exposure_loss
+        elif post_type == POST_CLARIFICATION:
+            gain = settings.exposure_trust_gain
+        return base, False, loss, gain

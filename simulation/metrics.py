@@ -20,16 +20,39 @@ from simulation.codes import (
     ANSWERED,
     BOILERPLATE,
     CHANNEL_NAMES,
+    HOURS_PER_DAY,
     KIND_NAMES,
     NOT_RECEIVED,
     OPEN,
     PARTIAL,
+    POST_REPLY,
+    QUALITY_NAMES,
     REFERRED,
     RUMOUR,
     SUBSTANTIVE,
 )
+from simulation.events import (
+    Abandoned,
+    Appraised,
+    Clarified,
+    DayEnded,
+    Escalated,
+    EventBus,
+    ExposureBatch,
+    ItemReceived,
+    Judged,
+    NeedsArose,
+    NeedsKeptSilent,
+    Referred,
+    ReleasePublished,
+    Replied,
+    Returned,
+    RumoursSeeded,
+    Vented,
+)
 
 if TYPE_CHECKING:
+    from simulation.items import ItemStore
     from simulation.model import GovernmentResponseModel
 
 # Glossary: metric name → (unit, meaning). The README's metrics table is checked
@@ -116,10 +139,15 @@ DAILY_SNAPSHOTS = (
 )
 
 
-class MetricsRecorder:
-    """Daily counters and end-of-day snapshots for one run."""
+_RECEIVED_KIND = [f"received_{kind}" for kind in KIND_NAMES]
+_RECEIVED_VIA = [f"received_via_{channel}" for channel in CHANNEL_NAMES]
+_REPLIES_OF_QUALITY = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
 
-    def __init__(self, days: int):
+
+class MetricsRecorder:
+    """Daily counters and end-of-day snapshots for one run, kept from the run's events."""
+
+    def __init__(self, days: int, items: ItemStore | None = None, events: EventBus | None = None):
         self.days = days
         self.counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(days))
         self.snapshots: dict[str, np.ndarray] = defaultdict(lambda: np.full(days, np.nan))
@@ -129,6 +157,122 @@ class MetricsRecorder:
             self.snapshots[name]  # noqa: B018 - creates the NaN column
         self.reply_hours: list[list[float]] = [[] for _ in range(days)]
         self.appraisal_scores: list[float] = []
+        self.items = items
+        if events is not None:
+            self.listen(events)
+
+    def listen(self, events: EventBus) -> None:
+        """Subscribe to every event the daily series counts."""
+        for event_type, handler in (
+            (NeedsArose, self._on_needs),
+            (NeedsKeptSilent, self._on_silent),
+            (Vented, self._on_vented),
+            (ItemReceived, self._on_received),
+            (RumoursSeeded, self._on_rumours),
+            (Replied, self._on_replied),
+            (Referred, self._on_referred),
+            (Returned, self._on_returned),
+            (Escalated, self._on_escalated),
+            (Abandoned, self._on_abandoned),
+            (Judged, self._on_judged),
+            (ReleasePublished, self._on_release),
+            (Clarified, self._on_clarified),
+            (ExposureBatch, self._on_exposures),
+            (Appraised, self._on_appraised),
+            (DayEnded, self._on_day_ended),
+        ):
+            events.subscribe(event_type, handler)
+
+    # -------------------------------------------------------------- event handlers
+
+    def _on_needs(self, event: NeedsArose) -> None:
+        self.add(event.hour // HOURS_PER_DAY, "needs", event.count)
+
+    def _on_silent(self, event: NeedsKeptSilent) -> None:
+        self.add(event.hour // HOURS_PER_DAY, "silent_needs", event.count)
+
+    def _on_vented(self, event: Vented) -> None:
+        self.add(event.hour // HOURS_PER_DAY, "vents")
+
+    def _on_received(self, event: ItemReceived) -> None:
+        day = event.hour // HOURS_PER_DAY
+        if event.kind != RUMOUR:  # rumours are not requests (as in the summary)
+            self.add(day, "received")
+        self.add(day, _RECEIVED_KIND[event.kind])
+        self.add(day, _RECEIVED_VIA[event.channel])
+
+    def _on_rumours(self, event: RumoursSeeded) -> None:
+        self.add(event.hour // HOURS_PER_DAY, "rumours", len(event.items))
+
+    def _on_replied(self, event: Replied) -> None:
+        day = int(event.time // HOURS_PER_DAY)
+        self.add(day, "replies")
+        self.add(day, _REPLIES_OF_QUALITY[event.quality])
+        self.reply(day, event.reply_hours)
+        if event.on_time:
+            self.add(day, "replies_on_time")
+
+    def _on_referred(self, event: Referred) -> None:
+        day = int(event.time // HOURS_PER_DAY)
+        if event.first:
+            self.add(day, "first_referrals")
+        self.add(day, "referrals")
+
+    def _on_returned(self, event: Returned) -> None:
+        self.add(int(event.time // HOURS_PER_DAY), "bounces")
+
+    def _on_escalated(self, event: Escalated) -> None:
+        self.add(int(event.time // HOURS_PER_DAY), "escalations")
+
+    def _on_abandoned(self, event: Abandoned) -> None:
+        self.add(int(event.time // HOURS_PER_DAY), "abandonments")
+
+    def _on_judged(self, event: Judged) -> None:
+        assert self.items is not None
+        ended = self.items.ended_at
+        for item, s, r in zip(
+            event.items.tolist(), event.satisfaction.tolist(), event.rated.tolist(), strict=True
+        ):
+            if r:
+                day = int(ended[item] // HOURS_PER_DAY)
+                self.add(day, "ratings")
+                self.add(day, "rating_sum", s)
+
+    def _on_release(self, event: ReleasePublished) -> None:
+        self.add(int(event.time // HOURS_PER_DAY), "releases")
+
+    def _on_clarified(self, event: Clarified) -> None:
+        self.add(int(event.time // HOURS_PER_DAY), "clarifications")
+
+    def _on_exposures(self, event: ExposureBatch) -> None:
+        day = event.hour // HOURS_PER_DAY
+        impressions = event.generation.impressions
+        self.add(day, "impressions", int(impressions.sum()))
+        loss = event.loss
+        for i, cascade in enumerate(event.cascades):
+            shown = int(impressions[i])
+            if not shown:
+                continue
+            if loss[i] and cascade.post_type != POST_REPLY:
+                self.add(day, "negative_impressions", shown)
+            self.maximum(int(cascade.started // HOURS_PER_DAY), "largest_cascade", cascade.size)
+
+    def _on_appraised(self, event: Appraised) -> None:
+        scores = [s for s in event.operator_scores if s is not None]
+        if scores:
+            mean = float(np.mean(scores))
+            self.appraisal_scores.append(mean)
+            self.snapshot(event.hour // HOURS_PER_DAY, {"appraisal_score": mean})
+
+    def _on_day_ended(self, event: DayEnded) -> None:
+        day = event.day
+        self.add(day, "operator_busy_hours", event.operator_busy_hours)
+        self.add(day, "operator_duty_hours", event.operator_duty_hours)
+        self.add(day, "department_busy_hours", event.department_busy_hours)
+        self.add(day, "department_duty_hours", event.department_duty_hours)
+        self.snapshot(day, event.stocks)
+
+    # -------------------------------------------------------------- recording
 
     def add(self, day: int, name: str, amount: float = 1.0) -> None:
         if 0 <= day < self.days:
@@ -199,6 +343,7 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     n_answered = int(answered.sum())
     counts = model.metrics.counts
     population = model.population
+    now = float(model.hour)
 
     def share(mask: np.ndarray, of: int = n) -> float:
         return float(mask.sum()) / of if of else float("nan")
@@ -221,8 +366,8 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         "escalation_rate": share(requests & (items.view("escalations") > 0)),
         "abandonment_rate": share(requests & (status == ABANDONED)),
         "referral_rate": float(sum(counts["first_referrals"])) / n if n else float("nan"),
-        "backlog_operators": float(model.operator_desk.backlog()),
-        "backlog_departments": float(sum(d.backlog() for d in model.departments)),
+        "backlog_operators": float(model.operator_desk.backlog(now)),
+        "backlog_departments": float(sum(d.backlog(now) for d in model.departments)),
         "open_at_end": float((requests & np.isin(status, (OPEN, REFERRED))).sum()),
         "mean_trust": float(population.trust.mean()),
         "trust_sd": float(population.trust.std()),

@@ -48,7 +48,6 @@ import numpy as np
 from scipy import stats
 
 from simulation import __version__
-from simulation.agents.operator import TASK_NEW
 from simulation.codes import (
     ABANDONED,
     ANSWERED,
@@ -61,6 +60,7 @@ from simulation.codes import (
     VENT,
     WEEKDAYS,
 )
+from simulation.events import PostStarted, Referred
 from simulation.model import GovernmentResponseModel
 from simulation.scenario import Scenario, load_scenario
 from simulation.theory import (
@@ -156,22 +156,12 @@ class QueueRun:
 def run_queue(scenario: Scenario, seed: int, days: int, warm_up_days: int = 1) -> QueueRun:
     """Run the model and measure the cohort that arrives after warm-up.
 
-    The wait is read from the operators' desk: its `start_job` callback is wrapped to
-    record, for each item's first service, start time − arrival time. (The item's
-    `reply_time` is wait + handling time; it is checked separately against W + 1/μ.)
+    The wait is the item's first service start minus its arrival in the inbox, from the
+    item store. (The item's `reply_time` is wait + handling time; it is checked
+    separately against W + 1/μ.)
     Items arriving in the last day are left out so the cohort has time to finish.
     """
     model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
-    started: dict[int, float] = {}
-    desk = model.operator_desk.desk
-    start_job = desk.start_job
-
-    def recording_start(ticket, server, now):
-        if ticket.task == TASK_NEW and ticket.item not in started:
-            started[ticket.item] = now - ticket.arrival
-        return start_job(ticket, server, now)
-
-    desk.start_job = recording_start
     model.run()
 
     store = model.items
@@ -182,8 +172,9 @@ def run_queue(scenario: Scenario, seed: int, days: int, warm_up_days: int = 1) -
     status = store.view("status")[cohort]
     if not np.isin(status, (ANSWERED, ABANDONED)).all():
         raise LimitCaseError("cohort items still waiting at the end")
-    served = np.array([item in started for item in cohort.tolist()], dtype=bool)
-    waits = np.array([started.get(item, np.nan) for item in cohort.tolist()], dtype=float)
+    # Time in queue: from arrival in the inbox to the first service (NaN: never served).
+    waits = store.view("service_started_at")[cohort] - store.view("received_at")[cohort]
+    served = ~np.isnan(waits)
     abandoned = status == ABANDONED
     # Those who gave up waited until their patience ran out.
     waits[abandoned] = store.view("ended_at")[cohort][abandoned] - created[cohort][abandoned]
@@ -1065,23 +1056,15 @@ def run_scenario(scenario: Scenario, seed: int, days: int, record: bool = False)
     """Run a scenario; with `record`, keep posts per author and citizens' cascade sizes."""
     model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
     referred: set[int] = set()
-    refer = model.refer
-
-    def recording_refer(item: int, operator: int, now: float) -> None:
-        referred.add(item)
-        refer(item, operator, now)
-
-    model.refer = recording_refer
+    model.events.subscribe(Referred, lambda event: referred.add(event.item))
     cascades = []
     if record:
-        start = model.diffusion.start
 
-        def recording_start(cascade):
-            if cascade.post_type in (POST_NEGATIVE, POST_NEUTRAL):  # citizens' own posts
-                cascades.append(cascade)
-            return start(cascade)
+        def citizens_posts(event: PostStarted) -> None:
+            if event.cascade.post_type in (POST_NEGATIVE, POST_NEUTRAL):
+                cascades.append(event.cascade)
 
-        model.diffusion.start = recording_start
+        model.events.subscribe(PostStarted, citizens_posts)
     model.run()
 
     store = model.items

@@ -139,7 +139,7 @@ def needs_by_hour(scenario: Scenario, seed: int, days: int) -> tuple[list, np.nd
     hours = []
     while model.hour < days * HOURS_PER_DAY:
         model.step()
-        needs = model._needs
+        needs = model.public.needs
         hours.append(
             tuple(
                 np.asarray(getattr(needs, f)).copy()

@@ -124,7 +124,7 @@ def test_observer_records_every_hour_and_agrees_with_the_model():
     assert daily["response_rate_so_far"].iloc[1] == end_of_day_1["response_rate_so_far"]
     last = hourly.iloc[-1]
     assert last["response_rate_so_far"] == pytest.approx(model.summary()["response_rate"])
-    assert last["backlog_operators"] == model.operator_desk.backlog()
+    assert last["backlog_operators"] == model.operator_desk.backlog(float(model.hour))
     assert last["mean_trust"] == pytest.approx(model.population.trust.mean())
     # office hours: nobody on duty at night, two operators at 10:00 on day 0 (a Monday)
     on_duty = hourly.set_index("hour")["operators_on_duty"]

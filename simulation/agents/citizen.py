@@ -1,13 +1,22 @@
 """Citizens: needs arising, channel choice, patience, judging replies, trust.
 
-Citizens are real Mesa agents, but their hot state lives in the model-owned numpy
-arrays of `Population` and the `Citizen` agent exposes it as attributes, so teaching
-code can write `citizen.trust` while the hourly processes touch only the few citizens
-who do something that hour (ARCHITECTURE.md principle 1).
+Citizens are real Mesa agents, but their hot state lives in the numpy arrays of
+`Population` and the `Citizen` agent exposes it as attributes, so teaching code can
+write `citizen.trust` while the hourly processes touch only the few citizens who do
+something that hour (ARCHITECTURE.md principle 1).
+
+- `Population`: the citizens' state arrays and their vectorised behaviour (needs,
+  channel choice, patience draws, satisfaction, trust updates, exposures);
+- `PatienceClock`: when each waiting author's patience runs out;
+- `Public`: what citizens do in a step — post their needs, judge replies, escalate or
+  give up, learn from releases and from what they see spread.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,19 +26,41 @@ import numpy as np
 from simulation.codes import (
     BOILERPLATE,
     COMPLAINT,
+    CONSULTATION,
+    HOURS_PER_DAY,
     MENTION,
     NEED_KINDS,
+    OPEN,
     PARTIAL,
+    POST_NEGATIVE,
+    POST_NEUTRAL,
+    POST_RELEASE,
     PRIVATE,
+    REFERRED,
     REQUEST,
+    RUMOUR,
     SILENT,
     SUBSTANTIVE,
     VENT,
 )
-from simulation.scenario import Scenario
+from simulation.diffusion import sorted_unique
+from simulation.events import (
+    EventBus,
+    ExposureBatch,
+    Left,
+    NeedsArose,
+    NeedsKeptSilent,
+    Referred,
+    Replied,
+    Returned,
+)
 
 if TYPE_CHECKING:
-    from simulation.model import GovernmentResponseModel
+    from simulation.diffusion import Spreading
+    from simulation.items import ItemLifecycle, ItemStore
+    from simulation.network import FollowerGraph
+    from simulation.scenario import Scenario
+    from simulation.schedule import Schedule
 
 # Hour-of-day activity of micro-blog users: quiet before dawn, evening peak.
 WEIBO_RHYTHM = np.array(
@@ -41,39 +72,49 @@ WEIBO_RHYTHM = np.array(
 class Citizen(mesa.Agent):
     """A member of the public. Attributes read and write the population arrays."""
 
-    def __init__(self, model: GovernmentResponseModel, index: int):
+    def __init__(
+        self,
+        model: mesa.Model,
+        index: int,
+        population: Population,
+        graph: FollowerGraph,
+        items: ItemStore,
+    ):
         super().__init__(model)
         self.index = index
+        self._population = population
+        self._graph = graph
+        self._items = items
 
     @property
     def trust(self) -> float:
         """Trust in government [0-1]."""
-        return float(self.model.population.trust[self.index])
+        return float(self._population.trust[self.index])
 
     @trust.setter
     def trust(self, value: float) -> None:
-        self.model.population.trust[self.index] = min(1.0, max(0.0, value))
+        self._population.trust[self.index] = min(1.0, max(0.0, value))
 
     @property
     def activity(self) -> float:
         """Relative posting activity (population mean 1)."""
-        return float(self.model.population.activity[self.index])
+        return float(self._population.activity[self.index])
 
     @property
     def follows_government(self) -> bool:
-        return bool(self.model.population.follows_government[self.index])
+        return bool(self._population.follows_government[self.index])
 
     @property
     def is_opinion_leader(self) -> bool:
-        return bool(self.model.population.is_leader[self.index])
+        return bool(self._population.is_leader[self.index])
 
     @property
     def followers(self) -> int:
-        return int(self.model.graph.follower_counts[self.index])
+        return int(self._graph.follower_counts[self.index])
 
     def items(self) -> np.ndarray:
         """Ids of the items this citizen has posted."""
-        return np.flatnonzero(self.model.items.view("author") == self.index)
+        return np.flatnonzero(self._items.view("author") == self.index)
 
 
 @dataclass
@@ -251,3 +292,210 @@ class Population:
             keep = np.multiply.reduceat(factors, starts)
             nodes = targets[starts]
             self.trust[nodes] = 1.0 - (1.0 - self.trust[nodes]) * keep
+
+
+class PatienceClock:
+    """When each waiting author's patience runs out: a heap of (time, item).
+
+    An entry is stale once the item's `expire_at` moved on; stale entries are skipped
+    when they come up. Patience that runs out while an operator holds the item is
+    judged again as soon as the operator lets go of it (refers, leaves or bounces it).
+    """
+
+    def __init__(self, lifecycle: ItemLifecycle, population: Population, rng, events: EventBus):
+        self.lifecycle = lifecycle
+        self.items = lifecycle.store
+        self.population = population
+        self.rng = rng  # the channels stream: patience drawn when an item is received
+        self.heap: list[tuple[float, int]] = []
+        events.subscribe(Referred, self._on_let_go)
+        events.subscribe(Left, self._on_let_go)
+        events.subscribe(Returned, self._on_let_go)
+
+    def push(self, when: float, item: int) -> None:
+        heapq.heappush(self.heap, (when, item))
+
+    def start(self, item: int, now: float) -> None:
+        """The author of an item just received starts waiting."""
+        patience = self.population.draw_patience(1, self.rng)[0]
+        self.lifecycle.set_patience(item, now + patience)
+        expire = self.items.expire_at[item]
+        if math.isfinite(expire):
+            self.push(float(expire), item)
+
+    def _on_let_go(self, event: Referred | Left | Returned) -> None:
+        item, now = event.item, event.time
+        expire = self.items.expire_at[item]
+        if expire <= now and math.isfinite(expire):
+            self.lifecycle.set_patience(item, now)
+            self.push(now, item)
+
+    def due_before(self, until: float):
+        """Items whose patience ran out before `until`, still waiting, not in service."""
+        heap, items = self.heap, self.items
+        while heap and heap[0][0] < until:
+            when, item = heapq.heappop(heap)
+            if items.expire_at[item] != when or items.status[item] not in (OPEN, REFERRED):
+                continue
+            if items.in_service[item]:
+                continue  # an operator is on it; patience is judged again if it is left
+            yield when, item
+
+
+class Public:
+    """What citizens do in a step, as the model's phases ask for it."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        population: Population,
+        lifecycle: ItemLifecycle,
+        events: EventBus,
+        spreading: Spreading,
+        schedule: Schedule,
+        deadline_for: Callable[[float], float],
+        streams,
+    ):
+        self.population = population
+        self.lifecycle = lifecycle
+        self.items = lifecycle.store
+        self.events = events
+        self.spreading = spreading
+        self.schedule = schedule
+        self.deadline_for = deadline_for
+        self.settings = scenario.population
+        self.reactions = scenario.reactions
+        self.diffusion = scenario.diffusion
+        self.n_topics = len(scenario.topics)
+        self.needs_rng = streams["needs"]
+        self.channels_rng = streams["channels"]
+        self.reactions_rng = streams["reactions"]
+        self.patience = PatienceClock(lifecycle, population, self.channels_rng, events)
+        # What releases taught, per topic [0-1]; it fades with a half-life.
+        self.knowledge = np.zeros(self.n_topics)
+        self._knowledge_decay = 0.5 ** (1.0 / (24.0 * self.settings.knowledge_half_life_days))
+        self.needs: NeedBatch | None = None  # the needs that arose this hour
+        self._judgements: list[int] = []  # items replied to this hour, to be judged
+        events.subscribe(Replied, self._on_replied)
+        events.subscribe(ExposureBatch, self._on_exposures)
+
+    # -------------------------------------------------------------- needs and posts
+
+    def arise_needs(self, t: int) -> None:
+        """This hour's needs by kind and topic: rhythm, scheduled bursts, what releases taught."""
+        multiplier = self.schedule.need_multiplier(t, len(NEED_KINDS), self.n_topics)
+        reduction = self.settings.release_consultation_reduction
+        multiplier[CONSULTATION] *= 1.0 - reduction * self.knowledge
+        rates = self.population.need_rates(t % HOURS_PER_DAY, multiplier)
+        self.needs = self.population.arise_needs(t, rates, self.needs_rng)
+        self.events.publish(NeedsArose(t, len(self.needs)))
+
+    def post_needs(self, t: int) -> None:
+        """Each need is @-mentioned, sent privately, vented in public or kept silent."""
+        needs = self.needs
+        if needs is None or not len(needs):
+            return
+        channel = self.population.choose_channels(needs, self.channels_rng)
+        self.events.publish(NeedsKeptSilent(t, int((channel == SILENT).sum())))
+        posted = channel != SILENT
+        needs, channel = needs.select(posted), channel[posted]
+        if not len(needs):
+            return
+        addressed = channel != VENT
+        patience = self.population.draw_patience(len(needs), self.channels_rng)
+        expire = np.where(addressed, needs.created + patience, np.inf)
+        deadline = np.array(
+            [
+                self.deadline_for(float(created)) if a else math.inf
+                for created, a in zip(needs.created.tolist(), addressed.tolist(), strict=True)
+            ]
+        )
+        ids = self.lifecycle.post_needs(t, needs, channel, expire, deadline)
+        for j, item in enumerate(ids.tolist()):
+            if addressed[j] and math.isfinite(expire[j]):
+                self.patience.push(float(expire[j]), item)
+        probability = self.diffusion.repost_probability
+        for j, item in enumerate(ids.tolist()):
+            if channel[j] in (MENTION, VENT):
+                negative = channel[j] == VENT or needs.kind[j] == COMPLAINT
+                self.spreading.start(
+                    POST_NEGATIVE if negative else POST_NEUTRAL,
+                    int(needs.author[j]),
+                    float(needs.created[j]),
+                    probability,
+                    item=item,
+                )
+
+    # -------------------------------------------------------------- reactions
+
+    def react(self, t: int) -> None:
+        """Judge this hour's replies; escalate or give up past patience; releases fade."""
+        self._judge_replies()
+        self._patience_runs_out(float(t + 1))
+        self.knowledge *= self._knowledge_decay
+
+    def _on_replied(self, event: Replied) -> None:
+        self._judgements.append(event.item)
+
+    def _judge_replies(self) -> None:
+        """Satisfaction from quality and lateness moves trust; some authors rate the reply."""
+        if not self._judgements:
+            return
+        store = self.items
+        rows = np.array(self._judgements)
+        self._judgements.clear()
+        rows = rows[store.kind[rows] != RUMOUR]
+        if not len(rows):
+            return
+        satisfaction = self.population.satisfaction(store.quality[rows], store.reply_time[rows])
+        self.population.update_trust(store.author[rows], satisfaction)
+        rated = self.reactions_rng.random(len(rows)) < self.reactions.rating_probability
+        self.lifecycle.judge(rows, satisfaction, rated)
+
+    def _patience_runs_out(self, until: float) -> None:
+        reactions = self.reactions
+        rng = self.reactions_rng
+        store = self.items
+        for when, item in self.patience.due_before(until):
+            author = int(store.author[item])
+            if (
+                store.escalations[item] < reactions.max_escalations
+                and rng.random() < reactions.escalation_probability
+            ):
+                self._escalate(item, when)
+                self.population.update_trust_one(author, reactions.escalation_satisfaction)
+            else:
+                self.lifecycle.abandon(item, when)
+                self.population.update_trust_one(author, reactions.abandonment_satisfaction)
+
+    def _escalate(self, item: int, when: float) -> None:
+        """Public negative re-post, complaint upward; patience starts again."""
+        self.lifecycle.escalate(item, when)
+        patience = self.population.draw_patience(1, self.reactions_rng)[0]
+        expire = when + patience * self.reactions.escalation_patience_factor
+        self.lifecycle.set_patience(item, expire)
+        self.patience.push(float(self.items.expire_at[item]), item)
+        self.spreading.start(
+            POST_NEGATIVE,
+            int(self.items.author[item]),
+            when,
+            self.diffusion.repost_probability,
+            item=item,
+        )
+
+    # -------------------------------------------------------------- what people see
+
+    def _on_exposures(self, event: ExposureBatch) -> None:
+        """Exposures move trust; releases that reach people teach them."""
+        generation = event.generation
+        self.population.expose_batch(generation.exposed, generation.owner, event.loss, event.gain)
+        informativeness = self.settings.release_informativeness
+        for i, cascade in enumerate(event.cascades):
+            if cascade.item >= 0 or cascade.post_type != POST_RELEASE:
+                continue
+            if not generation.impressions[i]:
+                continue
+            reached = sorted_unique(generation.exposed[generation.owner == i])
+            reach = min(1.0, len(reached) / self.population.n)
+            k = self.knowledge[cascade.topic]
+            self.knowledge[cascade.topic] = k + (1.0 - k) * informativeness * reach

@@ -1,12 +1,10 @@
 """Departments: back offices that process referred items (MODEL.md §2, §4.5).
 
 Each department is a service desk whose staff work office hours. A referred item
-needs its topic's department and sometimes a second one. In *silo* coordination the
-parts go one department after another (with a hand-off delay) and a department may
-bounce an item back to the operators as "not ours"; in *joint* coordination a lead
-department coordinates, all parts run in parallel and the answer is ready when the
-slowest part is done plus a coordination time. The answer goes back to the operators'
-inbox, who post it as the public reply.
+needs its topic's department and sometimes a second one; how the parts are shared
+(one after another, or jointly under a lead department) is the mechanism's
+coordination (`simulation.mechanisms.coordination`). The answer goes back to the
+operators' inbox, who post it as the public reply.
 
 Staff choose between full processing and a quick partial answer by the same
 value-versus-time trade-off as operators, so an appraisal rule that counts answers
@@ -16,19 +14,21 @@ can push departments towards quick partial answers too.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from simulation.accountability import Outlook, UnitRecord, choose_action
+from simulation.accountability import Outlook, Rule
+from simulation.agents.choice import Foresight, choose_action
 from simulation.codes import PARTIAL, REFERRED, SUBSTANTIVE
+from simulation.events import AnswerReady, EventBus, PartDone, PartStarted
+from simulation.mechanisms.coordination import Coordination, Referral
 from simulation.queueing import Server, ServiceDesk, Ticket
-from simulation.scenario import DepartmentSettings
 
 if TYPE_CHECKING:
-    from simulation.model import GovernmentResponseModel
+    from simulation.items import ItemLifecycle
+    from simulation.scenario import DepartmentSettings, StaffingSettings
 
 FULL, QUICK, BOUNCE = 0, 1, 2
 
@@ -38,29 +38,38 @@ class Department(mesa.Agent):
 
     def __init__(
         self,
-        model: GovernmentResponseModel,
+        model: mesa.Model,
         topic: int,
         name: str,
         settings: DepartmentSettings,
         on_duty: np.ndarray,
+        office_hours_per_day: int,
+        staffing: StaffingSettings,
+        coordination: Coordination,
+        lifecycle: ItemLifecycle,
+        events: EventBus,
+        rule: Rule,
+        rng: np.random.Generator,
     ):
         super().__init__(model)
         self.topic = topic
         self.name = name
         self.settings = settings
-        self.pressure = 0.0
-        self.record = UnitRecord()
+        self.pressure = 0.0  # appraisal pressure [pressure units]
         self.last_score: float | None = None
+        self.staffing = staffing
+        self.coordination = coordination
+        self.lifecycle = lifecycle
+        self.items = lifecycle.store
+        self.events = events
+        self.rule = rule
+        self.stream = rng
+        self.foresight: Foresight | None = None  # set once every department exists
+        self.referrals: ReferralBook | None = None
+        # Staff hours in a working day: a backlog is priced in working days of it.
+        self.office_hours_per_day = max(1, office_hours_per_day)
         # Clock hours from referral to this department's part being done (running mean).
-        self.turnaround_hours = (
-            settings.processing_hours
-            * 24.0
-            / max(
-                1,
-                model.scenario.calendar.office_hours_end
-                - model.scenario.calendar.office_hours_start,
-            )
-        )
+        self.turnaround_hours = settings.processing_hours * 24.0 / self.office_hours_per_day
         self.desk = ServiceDesk(
             servers=[Server(on_duty=on_duty) for _ in range(settings.staff)],
             start_job=self._start,
@@ -71,31 +80,28 @@ class Department(mesa.Agent):
     @property
     def effort(self) -> float:
         """Work-speed multiplier from appraisal pressure (capped at staffing.max_effort)."""
-        staffing = self.model.scenario.staffing
+        staffing = self.staffing
         return min(staffing.max_effort, 1.0 + staffing.effort_gain * self.pressure)
 
     def submit(self, item: int, arrival: float) -> None:
         self.desk.submit(Ticket(item=item, task=0, arrival=arrival, version=0, key=(1, arrival)))
 
-    def backlog(self) -> int:
-        now = float(self.model.hour)
-        return sum(1 for t in self.desk.waiting_tickets() if self._is_valid(t, now)) + len(
-            self.desk.in_service()
-        )
+    def backlog(self, now: float) -> int:
+        """Items waiting or in service here."""
+        waiting = sum(1 for t in self.desk.waiting_tickets() if self._is_valid(t, now))
+        return waiting + len(self.desk.in_service())
 
     def work(self, t0: float, t1: float) -> None:
         self.desk.work(t0, t1)
 
-    # -------------------------------------------------------------- callbacks
+    # -------------------------------------------------------------- the desk's callbacks
 
     def _is_valid(self, ticket: Ticket, now: float) -> bool:
-        return self.model.items.status[ticket.item] == REFERRED
+        return self.items.status[ticket.item] == REFERRED
 
     def _start(self, ticket: Ticket, server: int, now: float) -> float | None:
-        model = self.model
-        rng = model.streams["departments"]
-        coordination = model.scenario.mechanism.coordination
-        if coordination == "silo" and rng.random() < self.settings.bounce_probability:
+        rng = self.stream
+        if self.coordination.bounces and rng.random() < self.settings.bounce_probability:
             ticket.data = (BOUNCE, now)
             return self.settings.bounce_hours
         action = self._choose(ticket.item, now)
@@ -104,130 +110,110 @@ class Department(mesa.Agent):
         hours = rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2))
         if action == QUICK:
             hours *= self.settings.quick_share
-        self.record.handled += 1
+        self.events.publish(PartStarted(ticket.item, self.topic, now))
         ticket.data = (action, now)
         return hours / self.effort
 
     def _choose(self, item: int, now: float) -> int:
-        model = self.model
-        staffing = model.scenario.staffing
+        staffing = self.staffing
         if self.pressure == 0.0 and staffing.load_sensitivity == 0.0:
             return FULL
-        items = model.items
-        population = model.population
+        assert self.foresight is not None
+        foresight = self.foresight
+        items = self.items
         elapsed = now - items.created[item]
         to_deadline = items.deadline[item] - now
         full_hours = self.settings.processing_hours / self.effort
         hours = np.array([full_hours, full_hours * self.settings.quick_share])
-        full_sat = (
-            self.settings.quality * population.quality_satisfaction[SUBSTANTIVE]
-            + (1.0 - self.settings.quality) * population.quality_satisfaction[PARTIAL]
-        )
+        full_satisfaction = foresight.department_satisfaction(self.topic)
+        quick_satisfaction = foresight.quality_satisfaction[PARTIAL]
+        late = foresight.lateness_satisfaction(elapsed)
         outlooks = (
-            Outlook(True, full_hours, to_deadline, full_sat - model.lateness_satisfaction(elapsed)),
+            Outlook(True, full_hours, to_deadline, full_satisfaction - late),
             Outlook(
-                True,
-                full_hours * self.settings.quick_share,
-                to_deadline,
-                population.quality_satisfaction[PARTIAL] - model.lateness_satisfaction(elapsed),
+                True, full_hours * self.settings.quick_share, to_deadline, quick_satisfaction - late
             ),
         )
-        scores = np.array([model.rule.action_score(o) for o in outlooks])
-        quality = np.array([self.settings.quality + (1 - self.settings.quality) * 0.4, 0.4])
+        scores = np.array([self.rule.action_score(o) for o in outlooks])
+        partial_value = foresight.partial_reply_value
+        quality = np.array([foresight.department_quality_value(self.topic), partial_value])
         values = staffing.motivation * quality + self.pressure * scores
         waiting = len(self.desk._waiting)
         backlog_hours = waiting * self.settings.processing_hours / max(1, len(self.desk.servers))
-        time_price = staffing.load_sensitivity * backlog_hours / 8.0
+        time_price = staffing.load_sensitivity * backlog_hours / self.office_hours_per_day
         if self.pressure > 0.0:
             time_price += (
                 self.pressure * max(float(np.max(scores / hours)), 0.0) * min(1.0, backlog_hours)
             )
-        return choose_action(
-            values, hours, time_price, staffing.choice_temperature, model.streams["departments"]
-        )
+        return choose_action(values, hours, time_price, staffing.choice_temperature, self.stream)
 
     def _finish(self, ticket: Ticket, server: int, now: float) -> None:
-        model = self.model
+        assert self.referrals is not None
         action, _started = ticket.data
         if action == BOUNCE:
-            model.referrals.bounced(ticket.item, now)
+            self.referrals.bounced(ticket.item, now)
             return
         if action == QUICK:
             quality = PARTIAL
         else:
-            ok = model.streams["departments"].random() < self.settings.quality
+            ok = self.stream.random() < self.settings.quality
             quality = SUBSTANTIVE if ok else PARTIAL
-        model.referrals.part_done(ticket.item, self, quality, now)
-
-
-@dataclass(slots=True)
-class Referral:
-    """An item at the departments: which parts remain and the answer so far."""
-
-    parts: list[int]  # topic (department) indices
-    referred_at: float
-    next_part: int = 0  # silo: index of the part in progress
-    pending: int = 0  # joint: parts not yet done
-    quality: int = SUBSTANTIVE  # worst quality of the parts so far
+        self.referrals.part_done(ticket.item, self, quality, now)
 
 
 class ReferralBook:
     """Routes referred items through departments and hands answers back to operators."""
 
-    def __init__(self, model: GovernmentResponseModel, departments: list[Department]):
-        self.model = model
+    def __init__(
+        self,
+        departments: list[Department],
+        coordination: Coordination,
+        lifecycle: ItemLifecycle,
+        events: EventBus,
+        learning_rate: float,
+    ):
         self.departments = departments
+        self.coordination = coordination
+        self.lifecycle = lifecycle
+        self.items = lifecycle.store
+        self.events = events
+        self.learning_rate = learning_rate  # weight of the newest turnaround in the mean
         self.open: dict[int, Referral] = {}
+        for department in departments:
+            department.referrals = self
+
+    def _submit(self, department: int, when: float, item: int) -> None:
+        self.departments[department].submit(item, when)
 
     def refer(self, item: int, now: float) -> None:
-        model = self.model
-        items = model.items
+        items = self.items
         parts = [int(items.topic[item])]
         if items.second_topic[item] >= 0:
             parts.append(int(items.second_topic[item]))
         referral = Referral(parts=parts, referred_at=now)
         self.open[item] = referral
-        if model.scenario.mechanism.coordination == "joint" or len(parts) == 1:
-            referral.pending = len(parts)
-            for topic in parts:
-                self.departments[topic].submit(item, now)
-        else:
-            self.departments[parts[0]].submit(item, now)
+        self.coordination.start(referral, now, lambda d, when: self._submit(d, when, item))
 
     def part_done(self, item: int, department: Department, quality: int, now: float) -> None:
         referral = self.open.get(item)
-        if referral is None or self.model.items.status[item] != REFERRED:
+        if referral is None or self.items.status[item] != REFERRED:
             self.open.pop(item, None)
             return
-        items = self.model.items
-        department.turnaround_hours += 0.1 * (
+        department.turnaround_hours += self.learning_rate * (
             now - referral.referred_at - department.turnaround_hours
         )
-        department.record.replied += 1
-        department.record.on_time += int(now <= items.deadline[item])
+        on_time = bool(now <= self.items.deadline[item])
+        self.events.publish(PartDone(item, department.topic, quality, now, on_time))
         referral.quality = min(referral.quality, quality)
-        staffing = self.model.scenario.staffing
-        joint = self.model.scenario.mechanism.coordination == "joint"
-        if joint or len(referral.parts) == 1:
-            referral.pending -= 1
-            if referral.pending > 0:
-                return
-            delay = staffing.department_coordination_hours if len(referral.parts) > 1 else 0.0
-            self._answer_ready(item, referral, now + delay)
-            return
-        referral.next_part += 1
-        if referral.next_part < len(referral.parts):
-            next_topic = referral.parts[referral.next_part]
-            self.departments[next_topic].submit(item, now + staffing.silo_handoff_hours)
-        else:
-            self._answer_ready(item, referral, now)
+        ready = self.coordination.part_done(
+            referral, now, lambda d, when: self._submit(d, when, item)
+        )
+        if ready is not None:
+            del self.open[item]
+            self.events.publish(AnswerReady(item, referral.quality, tuple(referral.parts), ready))
 
     def bounced(self, item: int, now: float) -> None:
         """A silo department sent the item back; the operators must refer it again."""
         self.open.pop(item, None)
-        if self.model.items.status[item] == REFERRED:
-            self.model.return_to_inbox(item, now)
-
-    def _answer_ready(self, item: int, referral: Referral, when: float) -> None:
-        del self.open[item]
-        self.model.answer_ready(item, referral.quality, referral.parts, when)
+        if self.items.status[item] == REFERRED:
+            self.lifecycle.bounce(item, now)

@@ -1,7 +1,8 @@
 """Operators: the staff who run the government account (MODEL.md §2, §4.4).
 
-Operators are servers of one service desk (the account's inbox). When an operator
-takes an item it chooses what to do with it by weighing, for each action it can take,
+Operators are servers of one service desk, the account's inbox (`OperatorDesk`). When
+an operator takes a new item it chooses what to do with it by weighing, for each
+action it can take,
 
     value = reply_propensity (if the action leads to a reply)
           + motivation × quality of the outcome
@@ -15,6 +16,10 @@ min(1, backlog hours)`: when work is waiting, time spent on one item is score no
 earned on others. Effort (from pressure) shortens every action's time.
 The choice is a logit (some randomness between operators and moments). Substantive
 replies are only possible for items within the operator's skill.
+
+The desk carries out what operators do: replies (and the public reply post),
+referrals, leaving an item, posting departments' answers, clarifying rumours,
+information releases, and monitoring public opinion for trending posts.
 """
 
 from __future__ import annotations
@@ -25,70 +30,114 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.accountability import Outlook, UnitRecord, choose_action
+from simulation.accountability import Outlook, Rule
+from simulation.agents.choice import Foresight, choose_action
 from simulation.codes import (
     BOILERPLATE,
     CONSULTATION,
+    MENTION,
+    NOT_RECEIVED,
     OPEN,
     PARTIAL,
+    POST_CLARIFICATION,
+    POST_RELEASE,
+    POST_REPLY,
     REFERRED,
+    RUMOUR,
     SUBSTANTIVE,
     SUGGESTION,
+    TASK_CLARIFY,
+    TASK_NEW,
+    TASK_POST_ANSWER,
+    VENT,
 )
+from simulation.events import (
+    AnswerReady,
+    Escalated,
+    EventBus,
+    ExposureBatch,
+    ItemReceived,
+    ReleasePublished,
+    Returned,
+)
+from simulation.mechanisms.disciplines import DISCIPLINES
 from simulation.queueing import Server, ServiceDesk, Ticket
 
 if TYPE_CHECKING:
-    from simulation.model import GovernmentResponseModel
-
-# Tasks on the operators' desk.
-TASK_NEW, TASK_POST_ANSWER, TASK_CLARIFY = 0, 1, 2
+    from simulation.agents.department import ReferralBook
+    from simulation.diffusion import Spreading
+    from simulation.items import ItemLifecycle
+    from simulation.scenario import (
+        AccountabilitySettings,
+        DiffusionSettings,
+        MechanismSettings,
+        StaffingSettings,
+    )
 
 # Actions on a new item.
 ACT_SUBSTANTIVE, ACT_PARTIAL, ACT_BOILERPLATE, ACT_REFER, ACT_LEAVE = range(5)
 ACTION_NAMES = ("substantive", "partial", "boilerplate", "refer", "leave")
 _REPLY_QUALITY = {ACT_SUBSTANTIVE: SUBSTANTIVE, ACT_PARTIAL: PARTIAL, ACT_BOILERPLATE: BOILERPLATE}
-# Intrinsic worth of each outcome to a motivated operator [quality units].
-_QUALITY_VALUE = {ACT_SUBSTANTIVE: 1.0, ACT_PARTIAL: 0.4, ACT_BOILERPLATE: 0.1, ACT_LEAVE: 0.0}
 
 
 class Operator(mesa.Agent):
-    """One member of staff on the account."""
+    """One member of staff on the account: skill, shifts, appraisal pressure, choices."""
 
-    def __init__(self, model: GovernmentResponseModel, index: int, skill: float, on_duty):
+    def __init__(
+        self,
+        model: mesa.Model,
+        index: int,
+        skill: float,
+        on_duty: np.ndarray,
+        staffing: StaffingSettings,
+        mechanism: MechanismSettings,
+        lifecycle: ItemLifecycle,
+        foresight: Foresight,
+        rule: Rule,
+        rng: np.random.Generator,
+    ):
         super().__init__(model)
         self.index = index
         self.skill = skill  # media literacy / competence [0-1]
         self.pressure = 0.0  # appraisal pressure [pressure units]
         self.server = Server(on_duty=on_duty)
-        self.record = UnitRecord()  # current appraisal period
-        self.last_score: float | None = None
+        self.last_score: float | None = None  # at the last appraisal (None: nothing scored)
         self.release_hours = 0.0  # release work not yet turned into a post [hours]
         self.actions = np.zeros(len(ACTION_NAMES), dtype=np.int64)  # run totals
+        self.staffing = staffing
+        self.mechanism = mechanism
+        self.items = lifecycle.store
+        self.foresight = foresight
+        self.rule = rule
+        self.stream = rng
+        # Intrinsic worth of each outcome to a motivated operator [quality units].
+        self.quality_value = {
+            ACT_SUBSTANTIVE: 1.0,
+            ACT_PARTIAL: foresight.partial_reply_value,
+            ACT_BOILERPLATE: foresight.boilerplate_reply_value,
+            ACT_LEAVE: 0.0,
+        }
 
     @property
     def effort(self) -> float:
         """Work-speed multiplier from appraisal pressure (capped at staffing.max_effort)."""
-        staffing = self.model.scenario.staffing
+        staffing = self.staffing
         return min(staffing.max_effort, 1.0 + staffing.effort_gain * self.pressure)
 
-    @property
-    def on_duty_now(self) -> bool:
-        return bool(self.server.on_duty[self.model.hour])
+    def on_duty_at(self, hour: int) -> bool:
+        return bool(self.server.on_duty[hour])
 
     def can_answer(self, kind: int, complexity: float) -> bool:
         """Whether this operator can settle the item without a department."""
         if kind in (CONSULTATION, SUGGESTION):
             return complexity < self.skill
-        return complexity < self.skill * self.model.scenario.staffing.demand_self_service
+        return complexity < self.skill * self.staffing.demand_self_service
 
     def choose(self, item: int, now: float, backlog_hours: float) -> int:
         """Pick an action for a new item (see the module docstring)."""
-        model = self.model
-        staffing = model.scenario.staffing
-        mechanism = model.scenario.mechanism
-        items = model.items
-        rule = model.rule
-        reactions = model.population
+        staffing = self.staffing
+        items = self.items
+        foresight = self.foresight
         elapsed = now - items.created[item]
         to_deadline = items.deadline[item] - now
         speed = self.effort
@@ -97,7 +146,7 @@ class Operator(mesa.Agent):
         actions = [ACT_PARTIAL, ACT_BOILERPLATE, ACT_LEAVE]
         if self.can_answer(int(items.kind[item]), float(items.complexity[item])):
             actions.insert(0, ACT_SUBSTANTIVE)
-        elif mechanism.referral:
+        elif self.mechanism.referral:
             actions.insert(0, ACT_REFER)
         hours = {
             ACT_SUBSTANTIVE: handling,
@@ -106,29 +155,29 @@ class Operator(mesa.Agent):
             ACT_REFER: staffing.referral_minutes / 60.0,
             ACT_LEAVE: staffing.triage_minutes / 60.0,
         }
-        lateness = model.lateness_satisfaction
+        lateness = foresight.lateness_satisfaction
+        reply_satisfaction = foresight.quality_satisfaction
         values = np.empty(len(actions))
         costs = np.empty(len(actions))
         scores = np.empty(len(actions))
-        engage = mechanism.reply_propensity + staffing.escalation_weight * items.escalations[item]
+        engage = (
+            self.mechanism.reply_propensity + staffing.escalation_weight * items.escalations[item]
+        )
         for j, action in enumerate(actions):
             if action == ACT_REFER:
-                delay = model.expected_referral_hours(item)
-                quality_value = model.expected_department_quality_value(item)
-                satisfaction = model.expected_department_satisfaction(item) - lateness(
-                    elapsed + delay
-                )
+                topic = int(items.topic[item])
+                delay = foresight.referral_hours(topic, int(items.second_topic[item]))
+                quality_value = foresight.department_quality_value(topic)
+                satisfaction = foresight.department_satisfaction(topic) - lateness(elapsed + delay)
                 outlook = Outlook(True, delay, to_deadline, satisfaction)
             elif action == ACT_LEAVE:
                 quality_value = 0.0
-                outlook = Outlook(False, math.inf, to_deadline, model.abandonment_satisfaction)
+                outlook = Outlook(False, math.inf, to_deadline, foresight.abandonment_satisfaction)
             else:
-                quality_value = _QUALITY_VALUE[action]
-                satisfaction = reactions.quality_satisfaction[_REPLY_QUALITY[action]] - lateness(
-                    elapsed
-                )
+                quality_value = self.quality_value[action]
+                satisfaction = reply_satisfaction[_REPLY_QUALITY[action]] - lateness(elapsed)
                 outlook = Outlook(True, 0.0, to_deadline, satisfaction)
-            scores[j] = rule.action_score(outlook)
+            scores[j] = self.rule.action_score(outlook)
             values[j] = (
                 (engage if outlook.replies else 0.0)
                 + staffing.motivation * quality_value
@@ -139,22 +188,19 @@ class Operator(mesa.Agent):
         if self.pressure > 0.0:
             best_rate = float(np.max(scores / costs))
             time_price += self.pressure * max(best_rate, 0.0) * min(1.0, backlog_hours)
-        pick = choose_action(
-            values, costs, time_price, staffing.choice_temperature, model.streams["operators"]
-        )
+        pick = choose_action(values, costs, time_price, staffing.choice_temperature, self.stream)
         return actions[pick]
 
     def work_hours(self, action: int) -> float:
         """Draw how long the chosen action takes this operator [hours]."""
-        staffing = self.model.scenario.staffing
-        rng = self.model.streams["operators"]
+        staffing = self.staffing
         if action in (ACT_SUBSTANTIVE, ACT_PARTIAL):
             mean = staffing.handling_minutes / 60.0
             if staffing.handling_distribution == "exponential":
-                hours = rng.exponential(mean)
+                hours = self.stream.exponential(mean)
             else:
                 sigma2 = math.log1p(staffing.handling_cv**2)
-                hours = rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2))
+                hours = self.stream.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2))
             if action == ACT_PARTIAL:
                 hours *= staffing.partial_share
         elif action == ACT_BOILERPLATE:
@@ -169,12 +215,42 @@ class Operator(mesa.Agent):
 class OperatorDesk:
     """The account's inbox: operators as servers of one desk, and what their work does."""
 
-    def __init__(self, model: GovernmentResponseModel, operators: list[Operator]):
-        self.model = model
+    def __init__(
+        self,
+        operators: list[Operator],
+        lifecycle: ItemLifecycle,
+        events: EventBus,
+        spreading: Spreading,
+        referrals: ReferralBook,
+        mechanism: MechanismSettings,
+        accountability: AccountabilitySettings,
+        staffing: StaffingSettings,
+        diffusion: DiffusionSettings,
+        topic_mix: np.ndarray,
+        government: int,
+        rng: np.random.Generator,
+    ):
         self.operators = operators
-        share = model.scenario.mechanism.release_time_share
+        self.lifecycle = lifecycle
+        self.items = lifecycle.store
+        self.events = events
+        self.spreading = spreading
+        self.referrals = referrals
+        self.mechanism = mechanism
+        self.staffing = staffing
+        self.diffusion = diffusion
+        self.topic_mix = topic_mix
+        self.government = government  # the account's node in the follower graph
+        self.stream = rng
+        self.discipline = DISCIPLINES[mechanism.queue_discipline]
+        self.escalated_first = accountability.rule != "none" and accountability.escalation_priority
+        self.hour = 0  # the hour being worked
+        # Consultations received per topic, decaying by half a day (for targeted releases):
+        # operators know only what they were asked.
+        self.recent_consultations = np.zeros(len(topic_mix))
+        self._consultation_decay = 0.5 ** (1.0 / 24.0)
         for op in operators:
-            op.server.reserved_share = share
+            op.server.reserved_share = mechanism.release_time_share
         self.desk = ServiceDesk(
             servers=[op.server for op in operators],
             start_job=self._start,
@@ -182,40 +258,64 @@ class OperatorDesk:
             is_valid=self._is_valid,
             on_reserved_work=self._release_work,
         )
+        events.subscribe(ItemReceived, self._on_received)
+        events.subscribe(Returned, self._on_returned)
+        events.subscribe(Escalated, self._on_escalated)
+        events.subscribe(AnswerReady, self._on_answer_ready)
 
     # -------------------------------------------------------------- queueing
 
+    def queue_key(self, item: int, arrival: float) -> tuple:
+        """Priority of an inbox ticket: escalated first (if the rule says), then discipline."""
+        escalated_first = self.escalated_first and self.items.escalations[item] > 0
+        return (0 if escalated_first else 1, *self.discipline(self.items, item, arrival))
+
     def submit(self, item: int, task: int, arrival: float, data: object = None) -> None:
-        model = self.model
         ticket = Ticket(
             item=item,
             task=task,
             arrival=arrival,
-            version=int(model.items.version[item]),
-            key=model.queue_key(item, task, arrival),
+            version=int(self.items.version[item]),
+            key=self.queue_key(item, arrival),
             data=data,
         )
         self.desk.submit(ticket)
 
-    def backlog(self) -> int:
-        """Tickets waiting for an operator (valid ones only)."""
-        now = float(self.model.hour)
+    def _on_received(self, event: ItemReceived) -> None:
+        if event.kind == CONSULTATION:
+            self.recent_consultations[event.topic] += 1.0
+        self.submit(event.item, TASK_CLARIFY if event.kind == RUMOUR else TASK_NEW, event.time)
+
+    def _on_returned(self, event: Returned) -> None:
+        self.submit(event.item, TASK_NEW, event.time)
+
+    def _on_escalated(self, event: Escalated) -> None:
+        if event.requeued:
+            self.submit(event.item, TASK_NEW, event.time)
+
+    def _on_answer_ready(self, event: AnswerReady) -> None:
+        self.submit(event.item, TASK_POST_ANSWER, event.time, data=event.quality)
+
+    def backlog(self, now: float) -> int:
+        """Tickets waiting for an operator at time `now` (valid ones only)."""
         return sum(1 for t in self.desk.waiting_tickets() if self._is_valid(t, now))
 
     def backlog_hours_per_operator(self) -> float:
         """Perceived work waiting per operator on duty [hours]."""
-        staffing = self.model.scenario.staffing
         waiting = len(self.desk._waiting)
-        on_duty = max(1, sum(op.on_duty_now for op in self.operators))
-        return waiting * staffing.handling_minutes / 60.0 / on_duty
+        on_duty = max(1, sum(op.on_duty_at(self.hour) for op in self.operators))
+        return waiting * self.staffing.handling_minutes / 60.0 / on_duty
 
     def work(self, t0: float, t1: float) -> None:
+        """Operators on shift work through the inbox during [t0, t1)."""
+        self.hour = int(t0)
         self.desk.work(t0, t1)
+        self.recent_consultations *= self._consultation_decay
 
-    # -------------------------------------------------------------- callbacks
+    # -------------------------------------------------------------- the desk's callbacks
 
     def _is_valid(self, ticket: Ticket, now: float) -> bool:
-        items = self.model.items
+        items = self.items
         i = ticket.item
         if ticket.task == TASK_POST_ANSWER:
             return items.status[i] == REFERRED
@@ -226,39 +326,128 @@ class OperatorDesk:
         return True
 
     def _start(self, ticket: Ticket, server: int, now: float) -> float | None:
-        model = self.model
         op = self.operators[server]
-        staffing = model.scenario.staffing
-        model.items.in_service[ticket.item] = True
+        staffing = self.staffing
+        self.lifecycle.start_service(ticket.item, ticket.task, server, now, ticket.arrival)
         if ticket.task == TASK_POST_ANSWER:
             return staffing.reply_post_minutes / 60.0 / op.effort
         if ticket.task == TASK_CLARIFY:
             return staffing.clarification_minutes / 60.0 / op.effort
         action = op.choose(ticket.item, now, self.backlog_hours_per_operator())
         ticket.data = action
-        op.record.handled += 1
         op.actions[action] += 1
         return op.work_hours(action)
 
     def _finish(self, ticket: Ticket, server: int, now: float) -> None:
-        model = self.model
         item = ticket.item
-        model.items.in_service[item] = False
+        self.lifecycle.end_service(item)
         if ticket.task == TASK_POST_ANSWER:
-            model.post_reply(item, int(ticket.data), int(model.items.operator[item]), now)
+            self.post_reply(item, int(ticket.data), int(self.items.operator[item]), now)
         elif ticket.task == TASK_CLARIFY:
-            model.clarify(item, server, now)
+            self.clarify(item, server, now)
         elif ticket.data == ACT_REFER:
-            model.refer(item, server, now)
+            if self.lifecycle.refer(item, server, now):
+                self.referrals.refer(item, now)
         elif ticket.data == ACT_LEAVE:
-            model.leave(item, now)
+            self.lifecycle.leave(item, server, now)
         else:
-            model.post_reply(item, _REPLY_QUALITY[int(ticket.data)], server, now)
+            self.post_reply(item, _REPLY_QUALITY[int(ticket.data)], server, now)
+
+    # -------------------------------------------------------------- what the work does
+
+    def post_reply(self, item: int, quality: int, operator: int, now: float) -> None:
+        """The first reply to an item; a reply to a public post is public and spreads."""
+        if not self.lifecycle.answer(item, quality, operator, now):
+            return
+        if self.items.channel[item] in (MENTION, VENT):
+            self.spreading.start(
+                POST_REPLY,
+                int(self.items.author[item]),
+                now,
+                self.diffusion.reply_repost_probability,
+                item=-1,
+                quality=quality,
+            )
+
+    def clarify(self, item: int, operator: int, now: float) -> None:
+        """Clarify a monitored rumour: it stops spreading, and a clarification goes out."""
+        self.lifecycle.clarify(item, operator, now)
+        self.spreading.damp(item, self.diffusion.clarification_repost_factor)
+        self.spreading.start(
+            POST_CLARIFICATION,
+            self.government,
+            now,
+            self.diffusion.release_repost_probability,
+            topic=int(self.items.topic[item]),
+        )
 
     def _release_work(self, server: int, hours: float) -> None:
         op = self.operators[server]
         op.release_hours += hours
-        per_release = self.model.scenario.staffing.release_minutes / 60.0
+        per_release = self.staffing.release_minutes / 60.0
         while op.release_hours >= per_release - 1e-9:
             op.release_hours -= per_release
-            self.model.publish_release(server)
+            self.publish_release(server)
+
+    def publish_release(self, operator: int) -> None:
+        """An information release on the topic most asked about (if targeted) or by mix."""
+        if self.mechanism.targeted_releases and self.recent_consultations.any():
+            topic = int(np.argmax(self.recent_consultations))
+        else:
+            topic = int(self.stream.choice(len(self.topic_mix), p=self.topic_mix))
+        now = float(self.hour)
+        self.events.publish(ReleasePublished(topic, operator, now))
+        self.spreading.start(
+            POST_RELEASE,
+            self.government,
+            now,
+            self.diffusion.release_repost_probability,
+            topic=topic,
+        )
+
+
+class Monitoring:
+    """Listening to public opinion: trending posts the government has not seen come in.
+
+    A public vent or a rumour whose impressions pass `monitoring_threshold_impressions`
+    is received; a need waits for a reply like any other (its author's patience starts
+    now), a rumour waits to be clarified.
+    """
+
+    def __init__(
+        self,
+        mechanism: MechanismSettings,
+        lifecycle: ItemLifecycle,
+        deadline_for,
+        patience,
+        events: EventBus,
+    ):
+        self.mechanism = mechanism
+        self.lifecycle = lifecycle
+        self.items = lifecycle.store
+        self.deadline_for = deadline_for
+        self.patience = patience
+        if mechanism.monitoring:
+            events.subscribe(ExposureBatch, self._on_exposures)
+
+    def _on_exposures(self, event: ExposureBatch) -> None:
+        impressions = event.generation.impressions
+        for i, cascade in enumerate(event.cascades):
+            if cascade.item >= 0 and impressions[i]:
+                self.consider(cascade.item, event.hour)
+
+    def consider(self, item: int, t: int) -> None:
+        mechanism = self.mechanism
+        store = self.items
+        if store.status[item] != NOT_RECEIVED:
+            return
+        if store.impressions[item] < mechanism.monitoring_threshold_impressions:
+            return
+        is_rumour = store.kind[item] == RUMOUR
+        if is_rumour and not mechanism.clarify_rumours:
+            return
+        # Seen when it trends, but not before it was posted (posts appear within the hour).
+        now = max(float(t), float(store.created[item]))
+        self.lifecycle.receive_by_monitoring(item, t, now, self.deadline_for(now))
+        if not is_rumour:
+            self.patience.start(item, now)

@@ -1,0 +1,302 @@
+"""What happens in a run, published to whoever listens.
+
+The model's parts publish an event when something happens to an item, a post or a
+period; subscribers (the daily metrics, appraisal records, the citizens' patience
+clock, the teaching observer, validation and calibration probes) react to it. Nothing
+outside the model has to patch a model object to see a run.
+
+Publishing is synchronous and in subscription order, so a run with more subscribers
+draws exactly the same random numbers as one without: subscribers must not draw from
+the model's streams. Where a phase produces many events at once (a generation of
+exposures), one event carries the whole batch as arrays.
+
+    bus = model.events
+    bus.subscribe(Replied, lambda e: print(e.item, e.quality, e.time))
+
+Times are hours since the start of the run; `day` fields are whole days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from simulation.diffusion import Cascade, Generation
+
+
+class Event:
+    """Base of every event (subscribe to it to hear them all)."""
+
+    __slots__ = ()
+
+
+# ---------------------------------------------------------------------------- needs
+
+
+@dataclass(slots=True, frozen=True)
+class NeedsArose(Event):
+    """Needs arose among citizens this hour (before any is posted)."""
+
+    hour: int
+    count: int
+
+
+@dataclass(slots=True, frozen=True)
+class NeedsKeptSilent(Event):
+    """Needs whose citizens neither addressed the government nor vented."""
+
+    hour: int
+    count: int
+
+
+@dataclass(slots=True, frozen=True)
+class Vented(Event):
+    """A need posted in public without addressing the government (not yet received)."""
+
+    item: int
+    hour: int  # the step it happened in
+    time: float
+
+
+@dataclass(slots=True, frozen=True)
+class RumoursSeeded(Event):
+    """Rumour posts a scheduled event put into the network."""
+
+    hour: int
+    items: np.ndarray
+
+
+# ---------------------------------------------------------------------------- items
+
+
+@dataclass(slots=True, frozen=True)
+class ItemReceived(Event):
+    """The government sees an item: addressed to it, or found by monitoring."""
+
+    item: int
+    hour: int  # the step it happened in
+    time: float
+    kind: int
+    topic: int
+    channel: int
+    via_monitoring: bool
+
+
+@dataclass(slots=True, frozen=True)
+class ServiceStarted(Event):
+    """An operator starts work on a ticket for an item (task codes: simulation.agents.operator)."""
+
+    item: int
+    task: int
+    operator: int
+    time: float
+    queued_at: float  # when the ticket joined the queue
+    first: bool  # the item's first service of any kind
+
+
+@dataclass(slots=True, frozen=True)
+class Replied(Event):
+    """The first reply to an item was posted."""
+
+    item: int
+    quality: int
+    operator: int  # who posted it (-1: none on record)
+    time: float
+    reply_hours: float  # from the post to this reply
+    on_time: bool  # within the reply deadline
+
+
+@dataclass(slots=True, frozen=True)
+class PartStarted(Event):
+    """A department started its part of a referred item."""
+
+    item: int
+    department: int
+    time: float
+
+
+@dataclass(slots=True, frozen=True)
+class Referred(Event):
+    """An operator referred an item to the departments."""
+
+    item: int
+    operator: int
+    time: float
+    first: bool  # the item's first referral
+
+
+@dataclass(slots=True, frozen=True)
+class Left(Event):
+    """An operator read an item and left it in the inbox."""
+
+    item: int
+    operator: int
+    time: float
+
+
+@dataclass(slots=True, frozen=True)
+class PartDone(Event):
+    """A department finished its part of a referred item."""
+
+    item: int
+    department: int
+    quality: int
+    time: float
+    on_time: bool
+
+
+@dataclass(slots=True, frozen=True)
+class AnswerReady(Event):
+    """Departments finished a referred item; operators are to post the answer."""
+
+    item: int
+    quality: int
+    departments: tuple[int, ...]
+    time: float
+
+
+@dataclass(slots=True, frozen=True)
+class Returned(Event):
+    """A department bounced a referred item back to the operators' inbox."""
+
+    item: int
+    time: float
+
+
+@dataclass(slots=True, frozen=True)
+class Escalated(Event):
+    """A citizen whose patience ran out escalated: public re-post, complaint upward."""
+
+    item: int
+    time: float
+    escalations: int  # the item's escalations so far, this one included
+    requeued: bool  # the item went back into the operators' queue
+
+
+@dataclass(slots=True, frozen=True)
+class Abandoned(Event):
+    """A citizen whose patience ran out gave up."""
+
+    item: int
+    time: float
+
+
+@dataclass(slots=True, frozen=True)
+class Judged(Event):
+    """Citizens judged this hour's replies (satisfaction; rated: they left a rating)."""
+
+    items: np.ndarray
+    satisfaction: np.ndarray
+    rated: np.ndarray
+
+
+@dataclass(slots=True, frozen=True)
+class Clarified(Event):
+    """Operators clarified a monitored rumour."""
+
+    item: int
+    operator: int
+    time: float
+
+
+# ---------------------------------------------------------------------------- posts
+
+
+@dataclass(slots=True, frozen=True)
+class PostStarted(Event):
+    """A post started spreading: a citizen's post or re-post, a reply, a release, a rumour."""
+
+    cascade: Cascade
+
+
+@dataclass(slots=True, frozen=True)
+class ReleasePublished(Event):
+    """An information release went out to the account's followers."""
+
+    topic: int
+    operator: int
+    time: float
+
+
+@dataclass(slots=True, frozen=True)
+class ExposureBatch(Event):
+    """One generation of every cascade in flight: who saw what, and what it did.
+
+    `generation.exposed[j]` saw cascade `cascades[generation.owner[j]]`; `loss[i]` and
+    `gain[i]` are the trust change per exposure of cascade i.
+    """
+
+    hour: int
+    cascades: list[Cascade]
+    generation: Generation
+    loss: np.ndarray
+    gain: np.ndarray
+
+
+# ---------------------------------------------------------------------------- periods
+
+
+@dataclass(slots=True, frozen=True)
+class Appraised(Event):
+    """An appraisal period ended: each unit's score (None: nothing to score)."""
+
+    hour: int
+    operator_scores: tuple[float | None, ...]
+    department_scores: tuple[float | None, ...]
+
+
+@dataclass(slots=True, frozen=True)
+class HourEnded(Event):
+    """Every phase of the hour [hour, hour + 1) has run."""
+
+    hour: int
+
+
+@dataclass(slots=True, frozen=True)
+class DayEnded(Event):
+    """The last hour of a day has run: the day's work counters and end-of-day stocks."""
+
+    day: int
+    operator_busy_hours: float
+    operator_duty_hours: float
+    department_busy_hours: float
+    department_duty_hours: float
+    stocks: dict[str, float]
+
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any], None]
+
+
+class EventBus:
+    """Subscribers by event type; `publish` calls them in subscription order."""
+
+    def __init__(self) -> None:
+        self._handlers: defaultdict[type, list[Handler]] = defaultdict(list)
+        self._everything: list[Handler] = []
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
+        """Call `handler(event)` for every event of `event_type` (`Event`: all of them)."""
+        if event_type is Event:
+            self._everything.append(handler)
+        else:
+            self._handlers[event_type].append(handler)
+
+    def unsubscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
+        handlers = self._everything if event_type is Event else self._handlers[event_type]
+        handlers.remove(handler)
+
+    def wants(self, event_type: type[Event]) -> bool:
+        """Whether anyone listens (to skip building events nobody hears)."""
+        return bool(self._everything) or bool(self._handlers.get(event_type))
+
+    def publish(self, event: Event) -> None:
+        for handler in self._handlers.get(type(event), ()):
+            handler(event)
+        for handler in self._everything:
+            handler(event)

@@ -1,0 +1,339 @@
+"""Items and their lifecycle: the typed item store, and the only code that changes an item.
+
+Every citizen post that carries a need (an @-mention, a private message or a public
+vent) and every rumour is a row of the `ItemStore`. A row is *received* once the
+government sees it (addressed to it, or pulled in by monitoring); from then on it is,
+at every moment, exactly one of OPEN, REFERRED, ANSWERED or ABANDONED (MODEL.md §8,
+conservation). Escalation and resolution are flags, not statuses.
+
+`ItemLifecycle` makes every change of an item's state — posted, received, service
+started, answered, referred, bounced back, left, escalated, abandoned, judged,
+clarified, re-queued — and publishes the matching event (`simulation.events`). The
+agents decide *what* happens; this module is where it happens, so the conservation
+law has one place to hold. Other code reads the store's columns and never writes them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.codes import (
+    ABANDONED,
+    ANSWERED,
+    NO_REPLY,
+    NOT_RECEIVED,
+    OPEN,
+    REFERRED,
+    RUMOUR,
+    RUMOUR_CHANNEL,
+    STATUS_NAMES,
+    SUBSTANTIVE,
+    VENT,
+)
+from simulation.events import (
+    Abandoned,
+    Clarified,
+    Escalated,
+    EventBus,
+    ItemReceived,
+    Judged,
+    Left,
+    Referred,
+    Replied,
+    Returned,
+    RumoursSeeded,
+    ServiceStarted,
+    Vented,
+)
+
+if TYPE_CHECKING:
+    from simulation.agents.citizen import NeedBatch
+
+# Column name → (dtype, fill value of a new row). Units: hours since the start of the run.
+COLUMNS: dict[str, tuple[type, object]] = {
+    "created": (np.float64, np.nan),
+    "author": (np.int32, -1),
+    "kind": (np.int8, -1),
+    "topic": (np.int8, -1),
+    "second_topic": (np.int8, -1),
+    "channel": (np.int8, -1),
+    "complexity": (np.float32, 0.0),
+    "status": (np.int8, NOT_RECEIVED),
+    "received_at": (np.float64, np.nan),
+    "via_monitoring": (np.bool_, False),
+    "service_started_at": (np.float64, np.nan),
+    "reply_time": (np.float64, np.nan),
+    "quality": (np.int8, NO_REPLY),
+    "resolved": (np.bool_, False),
+    "escalations": (np.int8, 0),
+    "ended_at": (np.float64, np.nan),
+    "expire_at": (np.float64, np.inf),
+    "deadline": (np.float64, np.inf),
+    "impressions": (np.int64, 0),
+    "reposts": (np.int32, 0),
+    "in_service": (np.bool_, False),
+    "operator": (np.int16, -1),
+    "satisfaction": (np.float32, np.nan),
+    "rated": (np.bool_, False),
+    "version": (np.int32, 0),
+}
+
+
+class ItemStore:
+    """Columnar store of items; grows by doubling. Read columns with `view(name)`."""
+
+    created: np.ndarray  # when the author posted [hours]
+    author: np.ndarray  # citizen index
+    kind: np.ndarray  # codes.KIND_NAMES
+    topic: np.ndarray  # department (topic) index
+    second_topic: np.ndarray  # a second department the item needs (-1: one suffices)
+    channel: np.ndarray  # codes.CHANNEL_NAMES
+    complexity: np.ndarray  # [0-1]: what skill settling it takes
+    status: np.ndarray  # codes.STATUS_NAMES, or NOT_RECEIVED
+    received_at: np.ndarray  # when the government saw it [hours]
+    via_monitoring: np.ndarray  # found by monitoring public opinion
+    service_started_at: np.ndarray  # first time an operator started work on it [hours]
+    reply_time: np.ndarray  # from the post to the first reply [hours]
+    quality: np.ndarray  # of the first reply (codes.QUALITY_NAMES; NO_REPLY)
+    resolved: np.ndarray  # the reply was substantive
+    escalations: np.ndarray  # times the author escalated
+    ended_at: np.ndarray  # answered or abandoned at [hours]
+    expire_at: np.ndarray  # when the author's patience runs out [hours]
+    deadline: np.ndarray  # reply deadline under the accountability rule [hours]
+    impressions: np.ndarray  # exposures of followers to the item's posts
+    reposts: np.ndarray  # reposts of the item's posts
+    in_service: np.ndarray  # an operator is working on it right now
+    operator: np.ndarray  # operator who replied or referred (-1: none)
+    satisfaction: np.ndarray  # the author's judgement of the reply [-1, 1]
+    rated: np.ndarray  # the author left a rating
+    version: np.ndarray  # bumped when the row re-enters a queue (stale tickets)
+
+    def __init__(self, capacity: int = 1024):
+        self.size = 0
+        self._capacity = max(16, capacity)
+        for name, (dtype, fill) in COLUMNS.items():
+            setattr(self, name, np.full(self._capacity, fill, dtype=dtype))
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _grow(self, needed: int) -> None:
+        capacity = self._capacity
+        while capacity < needed:
+            capacity *= 2
+        if capacity == self._capacity:
+            return
+        for name, (dtype, fill) in COLUMNS.items():
+            old = getattr(self, name)
+            new = np.full(capacity, fill, dtype=dtype)
+            new[: self.size] = old[: self.size]
+            setattr(self, name, new)
+        self._capacity = capacity
+
+    def add(self, **columns: np.ndarray) -> np.ndarray:
+        """Append rows; every keyword is a column of equal length. Returns the new ids."""
+        unknown = set(columns) - set(COLUMNS)
+        if unknown:
+            raise KeyError(f"unknown item columns {sorted(unknown)}; known: {', '.join(COLUMNS)}")
+        count = len(next(iter(columns.values())))
+        self._grow(self.size + count)
+        ids = np.arange(self.size, self.size + count)
+        for name, values in columns.items():
+            getattr(self, name)[ids] = values
+        self.size += count
+        return ids
+
+    def view(self, name: str) -> np.ndarray:
+        """The filled part of a column (a view: read it, do not write it)."""
+        return getattr(self, name)[: self.size]
+
+    def status_counts(self) -> dict[str, int]:
+        """Received rows by status (the conservation check)."""
+        status = self.view("status")
+        return {
+            label: int(np.count_nonzero(status == code)) for code, label in STATUS_NAMES.items()
+        }
+
+    def received_count(self) -> int:
+        return int(np.count_nonzero(self.view("status") != NOT_RECEIVED))
+
+
+class ItemLifecycle:
+    """Every change of an item's state, each published as an event."""
+
+    def __init__(self, store: ItemStore, events: EventBus):
+        self.store = store
+        self.events = events
+
+    # -------------------------------------------------------------- new items
+
+    def post_needs(
+        self,
+        hour: int,
+        needs: NeedBatch,
+        channel: np.ndarray,
+        expire_at: np.ndarray,
+        deadline: np.ndarray,
+    ) -> np.ndarray:
+        """Citizens' posts of this hour's needs; addressed ones are received at once.
+
+        `expire_at` is when each author's patience runs out (inf for vents), `deadline`
+        each item's reply deadline (inf for vents). Returns the new ids.
+        """
+        addressed = channel != VENT
+        ids = self.store.add(
+            created=needs.created,
+            author=needs.author,
+            kind=needs.kind,
+            topic=needs.topic,
+            second_topic=needs.second_topic,
+            channel=channel,
+            complexity=needs.complexity,
+            status=np.where(addressed, OPEN, NOT_RECEIVED),
+            received_at=np.where(addressed, needs.created, np.nan),
+            expire_at=expire_at,
+            deadline=deadline,
+        )
+        publish = self.events.publish
+        for j, item in enumerate(ids.tolist()):
+            created = float(needs.created[j])
+            if addressed[j]:
+                kind, topic = int(needs.kind[j]), int(needs.topic[j])
+                publish(ItemReceived(item, hour, created, kind, topic, int(channel[j]), False))
+            else:
+                publish(Vented(item, hour, created))
+        return ids
+
+    def seed_rumours(
+        self, hour: int, created: np.ndarray, authors: np.ndarray, topic: int
+    ) -> np.ndarray:
+        """Rumour posts of a scheduled event (not received: nobody addressed them)."""
+        posts = len(created)
+        ids = self.store.add(
+            created=created,
+            author=authors,
+            kind=np.full(posts, RUMOUR),
+            topic=np.full(posts, topic),
+            channel=np.full(posts, RUMOUR_CHANNEL),
+        )
+        self.events.publish(RumoursSeeded(hour, ids))
+        return ids
+
+    def receive_by_monitoring(self, item: int, hour: int, now: float, deadline: float) -> None:
+        """Monitoring found a public post the government had not seen."""
+        store = self.store
+        store.status[item] = OPEN
+        store.received_at[item] = now
+        store.via_monitoring[item] = True
+        store.deadline[item] = deadline
+        self.events.publish(
+            ItemReceived(
+                item,
+                hour,
+                now,
+                int(store.kind[item]),
+                int(store.topic[item]),
+                int(store.channel[item]),
+                True,
+            )
+        )
+
+    # -------------------------------------------------------------- service
+
+    def start_service(self, item: int, task: int, operator: int, now: float, queued: float) -> None:
+        store = self.store
+        store.in_service[item] = True
+        first = math.isnan(store.service_started_at[item])
+        if first:
+            store.service_started_at[item] = now
+        self.events.publish(ServiceStarted(item, task, operator, now, queued, first))
+
+    def end_service(self, item: int) -> None:
+        self.store.in_service[item] = False
+
+    def answer(self, item: int, quality: int, operator: int, now: float) -> bool:
+        """The first reply to an open or referred item; False if it was closed already."""
+        store = self.store
+        if store.status[item] not in (OPEN, REFERRED):
+            return False
+        self._mark_answered(item, quality, operator, now)
+        on_time = bool(now <= store.deadline[item])
+        self.events.publish(
+            Replied(item, quality, operator, now, float(store.reply_time[item]), on_time)
+        )
+        return True
+
+    def clarify(self, item: int, operator: int, now: float) -> None:
+        """A monitored rumour is clarified: answered substantively (not a reply to a need)."""
+        self._mark_answered(item, SUBSTANTIVE, operator, now)
+        self.events.publish(Clarified(item, operator, now))
+
+    def _mark_answered(self, item: int, quality: int, operator: int, now: float) -> None:
+        store = self.store
+        store.status[item] = ANSWERED
+        store.quality[item] = quality
+        store.resolved[item] = quality == SUBSTANTIVE
+        store.reply_time[item] = now - store.created[item]
+        store.ended_at[item] = now
+        store.operator[item] = operator
+
+    def refer(self, item: int, operator: int, now: float) -> bool:
+        """An open item goes to the departments; False if it was not open."""
+        store = self.store
+        if store.status[item] != OPEN:
+            return False
+        first = bool(store.operator[item] < 0)
+        store.status[item] = REFERRED
+        store.operator[item] = operator
+        self.events.publish(Referred(item, operator, now, first))
+        return True
+
+    def leave(self, item: int, operator: int, now: float) -> None:
+        """An operator read an item and left it; the citizen keeps waiting."""
+        self.events.publish(Left(item, operator, now))
+
+    def bounce(self, item: int, now: float) -> None:
+        """A department sent a referred item back to the operators' inbox."""
+        store = self.store
+        store.status[item] = OPEN
+        store.version[item] += 1
+        self.events.publish(Returned(item, now))
+
+    # -------------------------------------------------------------- citizens
+
+    def set_patience(self, item: int, expire_at: float) -> None:
+        """When the author's patience runs out (next)."""
+        self.store.expire_at[item] = expire_at
+
+    def escalate(self, item: int, now: float) -> bool:
+        """The author escalated; an open item re-enters the queue. Returns whether it did."""
+        store = self.store
+        store.escalations[item] += 1
+        requeued = bool(store.status[item] == OPEN)
+        if requeued:
+            store.version[item] += 1
+        self.events.publish(Escalated(item, now, int(store.escalations[item]), requeued))
+        return requeued
+
+    def abandon(self, item: int, now: float) -> None:
+        store = self.store
+        store.status[item] = ABANDONED
+        store.ended_at[item] = now
+        self.events.publish(Abandoned(item, now))
+
+    def judge(self, items: np.ndarray, satisfaction: np.ndarray, rated: np.ndarray) -> None:
+        """Authors judged the replies to `items`; `rated` ones left a rating."""
+        store = self.store
+        store.satisfaction[items] = satisfaction
+        store.rated[items] = rated
+        self.events.publish(Judged(items, satisfaction, rated))
+
+    # -------------------------------------------------------------- spreading
+
+    def record_spread(self, item: int, impressions: int, reposts: int) -> None:
+        store = self.store
+        store.impressions[item] += impressions
+        store.reposts[item] += reposts
