@@ -76,6 +76,7 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "reposts": (np.int32, 0),
     "in_service": (np.bool_, False),
     "operator": (np.int16, -1),
+    "answered_by_departments": (np.bool_, False),
     "satisfaction": (np.float32, np.nan),
     "rated": (np.bool_, False),
     "version": (np.int32, 0),
@@ -107,6 +108,7 @@ class ItemStore:
     reposts: np.ndarray  # reposts of the item's posts
     in_service: np.ndarray  # an operator is working on it right now
     operator: np.ndarray  # operator who replied or referred (-1: none)
+    answered_by_departments: np.ndarray  # the reply posted the departments' answer
     satisfaction: np.ndarray  # the author's judgement of the reply [-1, 1]
     rated: np.ndarray  # the author left a rating
     version: np.ndarray  # bumped when the row re-enters a queue (stale tickets)
@@ -257,8 +259,10 @@ class ItemLifecycle:
     def answer(self, item: int, quality: int, operator: int, now: float) -> bool:
         """The first reply to an open or referred item; False if it was closed already."""
         store = self.store
-        if store.status[item] not in (OPEN, REFERRED):
+        status = store.status[item]
+        if status not in (OPEN, REFERRED):
             return False
+        store.answered_by_departments[item] = status == REFERRED
         self._mark_answered(item, quality, operator, now)
         on_time = bool(now <= store.deadline[item])
         self.events.publish(

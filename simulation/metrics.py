@@ -27,6 +27,7 @@ from simulation.codes import (
     PARTIAL,
     POST_REPLY,
     QUALITY_NAMES,
+    STATUS_NAMES,
     REFERRED,
     RUMOUR,
     SUBSTANTIVE,
@@ -405,3 +406,88 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     ):
         summary[f"replies_{name}"] = float((answered & (quality == code)).sum())
     return summary
+
+
+# The item table: one row per item (MODEL.md §2 "Posts"), for analysis of individual
+# requests — queue waits, reply times, who answered — beside the daily series.
+ITEM_COLUMNS: dict[str, str] = {
+    "item": "Row number of the item in the run.",
+    "created": "When the author posted [hours since the start].",
+    "kind": "consultation, request, complaint, suggestion or rumour.",
+    "topic": "The department (topic) it needs.",
+    "second_topic": "A second department it needs (empty: one suffices).",
+    "channel": "mention (public @), private (message), vent (public, unaddressed) or rumour.",
+    "author": "Citizen index of the author.",
+    "received": "When the government saw it [hours]; empty if never.",
+    "via_monitoring": "Found by monitoring public opinion rather than addressed.",
+    "service_started": "First time an operator started work on it [hours].",
+    "queue_wait_hours": "service_started minus received [hours].",
+    "first_reply": "When the first reply was posted [hours]; empty if none.",
+    "reply_hours": "first_reply minus created [hours].",
+    "reply_quality": "substantive, partial or boilerplate; empty if no reply.",
+    "status": "At the end: open, referred, answered, abandoned or not_received.",
+    "deadline": "Reply deadline under the accountability rule [hours]; empty if none.",
+    "escalations": "Times the author escalated.",
+    "impressions": "Exposures of followers to the item's posts.",
+    "reposts": "Reposts of the item's posts.",
+    "responsible_unit": "Who answered: operator <i>, or the department that led the answer.",
+    "satisfaction": "The author's judgement of the reply [-1, 1].",
+    "rated": "The author left a rating.",
+}
+
+
+def item_table(items: ItemStore, topics: list[str]) -> pd.DataFrame:
+    """One row per item of the run (see ITEM_COLUMNS for meanings and units)."""
+    n = len(items)
+    column = items.view
+
+    def named(codes: np.ndarray, names: list[str] | tuple[str, ...]) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(names))
+
+    def finite(values: np.ndarray) -> np.ndarray:
+        return np.where(np.isfinite(values), values, np.nan)
+
+    status = column("status")
+    status_names = ["not_received", *(STATUS_NAMES[code] for code in sorted(STATUS_NAMES))]
+    quality = column("quality")
+    quality_names = ["", *(QUALITY_NAMES[code] for code in sorted(QUALITY_NAMES))]
+    created = column("created")
+    received = column("received_at")
+    started = column("service_started_at")
+    reply = column("reply_time")
+    operator = column("operator").astype(np.int64)
+    by_departments = column("answered_by_departments")
+    topic = column("topic").astype(np.int64)
+    answered = status == ANSWERED
+    unit = np.full(n, "", dtype=object)
+    by_operator = answered & ~by_departments & (operator >= 0)
+    unit[by_operator] = [f"operator {i}" for i in operator[by_operator].tolist()]
+    led = answered & by_departments
+    unit[led] = [f"department {topics[i]}" for i in topic[led].tolist()]
+    second = column("second_topic").astype(np.int64)
+    return pd.DataFrame(
+        {
+            "item": np.arange(n),
+            "created": created,
+            "kind": named(column("kind"), KIND_NAMES),
+            "topic": named(topic, topics),
+            "second_topic": pd.Categorical.from_codes(second, categories=topics),
+            "channel": named(column("channel"), CHANNEL_NAMES),
+            "author": column("author").astype(np.int64),
+            "received": received,
+            "via_monitoring": column("via_monitoring").copy(),
+            "service_started": started,
+            "queue_wait_hours": started - received,
+            "first_reply": created + reply,
+            "reply_hours": reply,
+            "reply_quality": named(quality, quality_names),
+            "status": named(status + 1, status_names),
+            "deadline": finite(column("deadline")),
+            "escalations": column("escalations").astype(np.int64),
+            "impressions": column("impressions").astype(np.int64),
+            "reposts": column("reposts").astype(np.int64),
+            "responsible_unit": pd.Categorical(unit),
+            "satisfaction": column("satisfaction").astype(np.float64),
+            "rated": column("rated").copy(),
+        }
+    )

@@ -14,39 +14,50 @@ from pathlib import Path
 import pandas as pd
 
 from simulation.codes import PROVENANCE_KEYS
+from simulation.metrics import item_table
 from simulation.model import GovernmentResponseModel
 from simulation.scenario import Scenario
 
 
 @dataclass
 class RunResult:
-    """Outputs of one run: summary metrics, daily series, provenance."""
+    """Outputs of one run: summary metrics, daily series, item table, provenance.
+
+    `items` has one row per item (`simulation.metrics.ITEM_COLUMNS`): when each was
+    posted, received, first served and replied to, how, and by whom.
+    """
 
     summary: dict[str, float]
     daily: pd.DataFrame
     provenance: dict[str, object] = field(default_factory=dict)
+    items: pd.DataFrame | None = None
 
     def summary_record(self) -> dict[str, object]:
         """Provenance and summary metrics in one flat record."""
         return {**self.provenance, **self.summary}
 
     def write(self, out_dir: str | Path, series_format: str = "csv") -> dict[str, Path]:
-        """Write summary.json and daily.csv (or daily.parquet) into `out_dir`."""
+        """Write summary.json, daily.csv and items.csv (or .parquet) into `out_dir`."""
+        if series_format not in ("csv", "parquet"):
+            raise ValueError(f"unknown series format '{series_format}'; use 'csv' or 'parquet'")
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         summary_path = out / "summary.json"
         summary_path.write_text(
             json.dumps(self.summary_record(), indent=2, allow_nan=True) + "\n", encoding="utf-8"
         )
-        if series_format == "parquet":
-            series_path = out / "daily.parquet"
-            self.daily.to_parquet(series_path, index=False)
-        elif series_format == "csv":
-            series_path = out / "daily.csv"
-            self.daily.to_csv(series_path, index=False)
-        else:
-            raise ValueError(f"unknown series format '{series_format}'; use 'csv' or 'parquet'")
-        return {"summary": summary_path, "daily": series_path}
+        written = {"summary": summary_path}
+        tables = {"daily": self.daily, "items": self.items}
+        for name, table in tables.items():
+            if table is None:
+                continue
+            path = out / f"{name}.{series_format}"
+            if series_format == "parquet":
+                table.to_parquet(path, index=False)
+            else:
+                table.to_csv(path, index=False)
+            written[name] = path
+        return written
 
 
 def run_one(
@@ -67,4 +78,9 @@ def result_of(model: GovernmentResponseModel) -> RunResult:
     daily = model.metrics.daily_frame()
     for key in reversed(PROVENANCE_KEYS):
         daily.insert(0, key, provenance[key])
-    return RunResult(summary=model.summary(), daily=daily, provenance=provenance)
+    return RunResult(
+        summary=model.summary(),
+        daily=daily,
+        provenance=provenance,
+        items=item_table(model.items, model.scenario.topics),
+    )
