@@ -6,6 +6,7 @@ Usage:
     python experiments/benchmark.py --sizes 10000 100000 --scenarios baseline
     python experiments/benchmark.py --section sweeps           # sweep throughput only
     python experiments/benchmark.py --section sweeps --sweep-runs 32
+    python experiments/benchmark.py --section against --against /tmp/old   # vs another checkout
 
 Every case runs in a fresh subprocess, so wall time includes building the world
 (network, Mesa agents) and peak memory is that process's own maximum resident set.
@@ -115,14 +116,21 @@ def child_virus(nodes: int, mean_degree: float, steps: int, seed: int) -> dict:
     }
 
 
-def run_child(args: list[str], timeout: float) -> dict:
-    """Run this script as a child process and parse its JSON line."""
+def run_child(args: list[str], timeout: float, package_root: str | None = None) -> dict:
+    """Run this script as a child process and parse its JSON line.
+
+    With `package_root`, the child imports `simulation` from that checkout instead.
+    """
+    env = None
+    if package_root is not None:
+        env = {**os.environ, "PYTHONPATH": str(Path(package_root).resolve())}
     out = subprocess.run(
         [sys.executable, __file__, "--child", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=True,
+        env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -275,10 +283,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument(
         "--section",
-        choices=["all", "runs", "sweeps"],
+        choices=["all", "runs", "sweeps", "against"],
         default="all",
         help="runs: single-run speed and memory and the Mesa reference; sweeps: sweep "
-        "throughput per executor and the store's overhead (default: all)",
+        "throughput per executor and the store's overhead; against: this checkout's "
+        "single runs against another's, alternating (--against; not part of all) "
+        "(default: all)",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="another checkout of the project (e.g. `git worktree add /tmp/old <rev>`): "
+        "with --section against, time the same runs with its package and print the ratio",
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--days", type=int, default=30)
@@ -315,7 +331,38 @@ def main(argv: list[str] | None = None) -> int:
         runs_section(args)
     if args.section in ("all", "sweeps"):
         sweep_section(args)
+    if args.section == "against":
+        if not args.against:
+            parser.error("--section against needs --against DIR")
+        against_section(args)
     return 0
+
+
+def against_section(args: argparse.Namespace) -> None:
+    """The same single runs with this checkout and another, alternating, in one session.
+
+    Alternating the two in turn spreads the machine's other load over both alike; the
+    ratio of the medians (this / other) is what to read, not either time alone.
+    """
+    other = str(Path(args.against).resolve())
+    print(f"this checkout against {other}; {args.repeats} runs each, alternating (medians)\n")
+    header = f"{'scenario':<12}{'citizens':>10}{'days':>6}{'this s':>9}{'other s':>9}{'ratio':>8}"
+    print(header + f"{'this MB':>9}{'other MB':>9}")
+    for scenario in args.scenarios:
+        for citizens in args.sizes:
+            case = ["microgov", scenario, str(citizens), str(args.days), "1"]
+            mine, theirs = [], []
+            for _ in range(args.repeats):
+                mine.append(run_child(case, 3600))
+                theirs.append(run_child(case, 3600, package_root=other))
+            a, b = median_of(mine), median_of(theirs)
+            if a["items"] != b["items"]:
+                print(f"  note: the two made {a['items']:.0f} and {b['items']:.0f} items")
+            print(
+                f"{scenario:<12}{citizens:>10,}{args.days:>6}{a['wall_s']:>9.2f}"
+                f"{b['wall_s']:>9.2f}{a['wall_s'] / b['wall_s']:>8.3f}"
+                f"{a['peak_mb']:>9.0f}{b['peak_mb']:>9.0f}"
+            )
 
 
 def runs_section(args: argparse.Namespace) -> None:

@@ -13,7 +13,9 @@ exposures), one event carries the whole batch as arrays.
     bus = model.events
     bus.subscribe(Replied, lambda e: print(e.item, e.quality, e.time))
 
-Times are hours since the start of the run; `day` fields are whole days.
+Times are hours since the start of the run; `day` fields are whole days. Events are
+plain slotted dataclasses (not frozen, which costs time on every one): read them, do
+not change them.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class Event:
 # ---------------------------------------------------------------------------- needs
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class NeedsArose(Event):
     """Needs arose among citizens this hour (before any is posted)."""
 
@@ -46,7 +48,7 @@ class NeedsArose(Event):
     count: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class NeedsKeptSilent(Event):
     """Needs whose citizens neither addressed the government nor vented."""
 
@@ -54,7 +56,7 @@ class NeedsKeptSilent(Event):
     count: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Vented(Event):
     """A need posted in public without addressing the government (not yet received)."""
 
@@ -63,7 +65,7 @@ class Vented(Event):
     time: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class RumoursSeeded(Event):
     """Rumour posts a scheduled event put into the network."""
 
@@ -74,7 +76,7 @@ class RumoursSeeded(Event):
 # ---------------------------------------------------------------------------- items
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ItemReceived(Event):
     """The government sees an item: addressed to it, or found by monitoring."""
 
@@ -87,7 +89,7 @@ class ItemReceived(Event):
     via_monitoring: bool
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ServiceStarted(Event):
     """An operator starts work on a ticket for an item (task codes: simulation.agents.operator)."""
 
@@ -99,7 +101,7 @@ class ServiceStarted(Event):
     first: bool  # the item's first service of any kind
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Replied(Event):
     """The first reply to an item was posted."""
 
@@ -111,7 +113,7 @@ class Replied(Event):
     on_time: bool  # within the reply deadline
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class PartStarted(Event):
     """A department started its part of a referred item."""
 
@@ -120,7 +122,7 @@ class PartStarted(Event):
     time: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Referred(Event):
     """An operator referred an item to the departments."""
 
@@ -130,7 +132,7 @@ class Referred(Event):
     first: bool  # the item's first referral
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Left(Event):
     """An operator read an item and left it in the inbox."""
 
@@ -139,7 +141,7 @@ class Left(Event):
     time: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class PartDone(Event):
     """A department finished its part of a referred item."""
 
@@ -150,7 +152,7 @@ class PartDone(Event):
     on_time: bool
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class AnswerReady(Event):
     """Departments finished a referred item; operators are to post the answer."""
 
@@ -160,7 +162,7 @@ class AnswerReady(Event):
     time: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Returned(Event):
     """A department bounced a referred item back to the operators' inbox."""
 
@@ -168,7 +170,7 @@ class Returned(Event):
     time: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Escalated(Event):
     """A citizen whose patience ran out escalated: public re-post, complaint upward."""
 
@@ -178,7 +180,7 @@ class Escalated(Event):
     requeued: bool  # the item went back into the operators' queue
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Abandoned(Event):
     """A citizen whose patience ran out gave up."""
 
@@ -186,7 +188,7 @@ class Abandoned(Event):
     time: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Judged(Event):
     """Citizens judged this hour's replies (satisfaction; rated: they left a rating)."""
 
@@ -195,7 +197,7 @@ class Judged(Event):
     rated: np.ndarray
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Clarified(Event):
     """Operators clarified a monitored rumour."""
 
@@ -207,14 +209,14 @@ class Clarified(Event):
 # ---------------------------------------------------------------------------- posts
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class PostStarted(Event):
     """A post started spreading: a citizen's post or re-post, a reply, a release, a rumour."""
 
     cascade: Cascade
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ReleasePublished(Event):
     """An information release went out to the account's followers."""
 
@@ -223,7 +225,7 @@ class ReleasePublished(Event):
     time: float
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ExposureBatch(Event):
     """One generation of every cascade in flight: who saw what, and what it did.
 
@@ -241,7 +243,7 @@ class ExposureBatch(Event):
 # ---------------------------------------------------------------------------- periods
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Appraised(Event):
     """An appraisal period ended: each unit's score (None: nothing to score)."""
 
@@ -250,14 +252,14 @@ class Appraised(Event):
     department_scores: tuple[float | None, ...]
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class HourEnded(Event):
     """Every phase of the hour [hour, hour + 1) has run."""
 
     hour: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class DayEnded(Event):
     """The last hour of a day has run: the day's work counters and end-of-day stocks."""
 

@@ -27,9 +27,9 @@ from simulation.codes import (
     PARTIAL,
     POST_REPLY,
     QUALITY_NAMES,
-    STATUS_NAMES,
     REFERRED,
     RUMOUR,
+    STATUS_NAMES,
     SUBSTANTIVE,
 )
 from simulation.events import (

@@ -179,6 +179,5 @@ class LiveModel(mesa.Model):
             if self.simulation.hour >= self.hours_total:
                 break
             with self.lock:
-                self.simulation.step()
-                self.observer.observe()
+                self.simulation.step()  # the observer records the hour as it ends
         self.running = self.simulation.hour < self.hours_total

@@ -2,8 +2,8 @@
 
 The model itself records daily counters (`model.metrics`); what it does not keep is how
 things looked at each hour (the operators' backlog rises and falls within a day) or
-running totals such as the response rate so far. `Observer` reads them after each
-`model.step()` — it only reads, so the model's own step is untouched — and
+running totals such as the response rate so far. `Observer` subscribes to the model's
+end-of-hour event and reads them then — it only reads, so the run is untouched — and
 `daily_frame()` joins them to the model's daily series for the days completed.
 
 Needs only numpy and pandas (no solara): usable in any notebook or script.
@@ -25,6 +25,7 @@ from simulation.codes import (
     REFERRED,
     RUMOUR,
 )
+from simulation.events import HourEnded
 
 if TYPE_CHECKING:
     from simulation.model import GovernmentResponseModel
@@ -84,7 +85,7 @@ def response_rate_so_far(model: GovernmentResponseModel) -> float:
 
 
 class Observer:
-    """Records a model's state after each hour; call `observe()` after `model.step()`.
+    """Records a model's state at the end of each hour it runs from now on.
 
     `hourly_frame()`: one row per observed hour (backlogs, items waiting, response rate so
     far, mean trust). `daily_frame()`: the model's daily series for completed days, with
@@ -96,14 +97,21 @@ class Observer:
         self._rows: list[tuple] = []
         self.initial_trust = model.population.trust.copy()  # each citizen's, at the start
         self._initial_trust = float(self.initial_trust.mean())
+        model.events.subscribe(HourEnded, self._on_hour_ended)
 
     def __len__(self) -> int:
         return len(self._rows)
 
-    def observe(self) -> None:
-        """Record the model as it is now (once per hour; repeated calls are ignored)."""
+    def _on_hour_ended(self, event: HourEnded) -> None:
+        self.observe(event.hour + 1)
+
+    def observe(self, hour: int | None = None) -> None:
+        """Record the model as it is at the start of `hour` (default: now).
+
+        Called at the end of every hour by the model; once per hour (repeats are ignored).
+        """
         model = self.model
-        hour = model.hour
+        hour = model.hour if hour is None else hour
         if self._rows and self._rows[-1][0] == hour:
             return
         last = hour - 1  # the hour just simulated
@@ -118,8 +126,8 @@ class Observer:
                 last // HOURS_PER_DAY,
                 last % HOURS_PER_DAY,
                 on_duty,
-                model.operator_desk.backlog(float(model.hour)),
-                sum(d.backlog(float(model.hour)) for d in model.departments),
+                model.operator_desk.backlog(float(hour)),
+                sum(d.backlog(float(hour)) for d in model.departments),
                 int(np.count_nonzero(waiting_mask(model))),
                 int(np.count_nonzero(waiting_mask(model, COMPLAINT))),
                 response_rate_so_far(model),

@@ -31,9 +31,8 @@ from simulation.codes import (
     NOT_RECEIVED,
     QUALITY_NAMES,
     RUMOUR,
-    STATUS_NAMES,
 )
-from simulation.metrics import METRICS
+from simulation.metrics import METRICS, item_table
 from simulation.model import GovernmentResponseModel
 from simulation.runner import run_one
 from simulation.scenario import AccountabilitySettings, Scenario, load_scenario
@@ -84,7 +83,6 @@ def run_observed(
     total = model.days * HOURS_PER_DAY if hours is None else min(hours, model.days * HOURS_PER_DAY)
     for _ in range(total - model.hour):
         model.step()
-        observer.observe()
     return model, observer
 
 
@@ -94,25 +92,22 @@ def items_table(model: GovernmentResponseModel, day: int | None = None) -> pd.Da
     Columns: created (hours), day, author, kind, topic, channel, status, received,
     reply_hours, quality, escalations, impressions, reposts. `day` keeps one day's posts.
     """
-    items = model.items
-    status = items.view("status")
-    quality = items.view("quality")
-    topics = model.scenario.topics
+    full = item_table(model.items, model.scenario.topics)
     table = pd.DataFrame(
         {
-            "created": items.view("created").round(2),
-            "day": (items.view("created") // HOURS_PER_DAY).astype(int),
-            "author": items.view("author"),
-            "kind": [KIND_NAMES[k] for k in items.view("kind")],
-            "topic": [topics[t] for t in items.view("topic")],
-            "channel": [CHANNEL_NAMES[c] for c in items.view("channel")],
-            "status": [STATUS_NAMES.get(int(s), "not received") for s in status],
-            "received": status != NOT_RECEIVED,
-            "reply_hours": items.view("reply_time").round(2),
-            "quality": [QUALITY_NAMES.get(int(q), "") for q in quality],
-            "escalations": items.view("escalations"),
-            "impressions": items.view("impressions"),
-            "reposts": items.view("reposts"),
+            "created": full["created"].round(2),
+            "day": (full["created"] // HOURS_PER_DAY).astype(int),
+            "author": full["author"],
+            "kind": full["kind"].astype(str),
+            "topic": full["topic"].astype(str),
+            "channel": full["channel"].astype(str),
+            "status": full["status"].astype(str).str.replace("_", " "),
+            "received": full["received"].notna(),
+            "reply_hours": full["reply_hours"].round(2),
+            "quality": full["reply_quality"].astype(str),
+            "escalations": full["escalations"],
+            "impressions": full["impressions"],
+            "reposts": full["reposts"],
         }
     )
     if day is not None:
