@@ -7,18 +7,40 @@ out-edges reach the citizens who follow it. The graph is kept as CSR arrays
 
 Generators are vectorised numpy (they build a million-citizen graph in seconds) and all
 draw from the run's `network` stream; `barabasi_albert` uses networkx with that stream.
+
+Adding a generator: write `(settings, n_citizens, rng) -> (sources, followers)` edge
+arrays below, decorate it with `@generator("name")`, and the scenario schema
+(`network.kind`) accepts the name. `edge_list` is not a generator: it reads a file.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
-from simulation.scenario import NetworkSettings, ScenarioError
+if TYPE_CHECKING:
+    from simulation.scenario import NetworkSettings
+
+Edges = tuple[np.ndarray, np.ndarray]  # (source, follower) of each edge: follower follows source
+Generator = Callable[["NetworkSettings", int, np.random.Generator], Edges]
+
+GENERATORS: dict[str, Generator] = {}
+
+
+def generator(name: str) -> Callable[[Generator], Generator]:
+    """Register a follower-graph generator under `name` (a value of `network.kind`)."""
+
+    def register(function: Generator) -> Generator:
+        GENERATORS[name] = function
+        return function
+
+    return register
 
 
 @dataclass
@@ -83,20 +105,8 @@ def build_graph(
     if settings.kind == "edge_list":
         src, dst, labels = load_edge_list(Path(settings.edge_list), settings.edge_list_direction)
         n_citizens = len(labels)
-    elif settings.kind == "heavy_tailed":
-        src, dst = heavy_tailed_edges(
-            n_citizens, settings.mean_following, settings.follower_exponent, rng
-        )
-    elif settings.kind == "small_world":
-        src, dst = small_world_edges(
-            n_citizens, settings.mean_following, settings.rewiring_probability, rng
-        )
-    elif settings.kind == "random":
-        src, dst = random_edges(n_citizens, settings.mean_following, settings.reciprocal, rng)
-    elif settings.kind == "barabasi_albert":
-        src, dst = barabasi_albert_edges(n_citizens, settings.mean_following, rng)
-    else:  # pragma: no cover - the schema refuses other kinds
-        raise ValueError(settings.kind)
+    else:
+        src, dst = GENERATORS[settings.kind](settings, n_citizens, rng)
 
     gov_followers = np.flatnonzero(rng.random(n_citizens) < follow_share)
     src = np.concatenate([src, np.full(len(gov_followers), n_citizens, dtype=np.int64)])
@@ -202,11 +212,33 @@ def barabasi_albert_edges(
 _HEADER_WORDS = {"source", "target", "follower", "followee", "from", "to", "u", "v", "node"}
 
 
+@generator("heavy_tailed")
+def _heavy_tailed(settings: NetworkSettings, n: int, rng: np.random.Generator) -> Edges:
+    return heavy_tailed_edges(n, settings.mean_following, settings.follower_exponent, rng)
+
+
+@generator("small_world")
+def _small_world(settings: NetworkSettings, n: int, rng: np.random.Generator) -> Edges:
+    return small_world_edges(n, settings.mean_following, settings.rewiring_probability, rng)
+
+
+@generator("random")
+def _random(settings: NetworkSettings, n: int, rng: np.random.Generator) -> Edges:
+    return random_edges(n, settings.mean_following, settings.reciprocal, rng)
+
+
+@generator("barabasi_albert")
+def _barabasi_albert(settings: NetworkSettings, n: int, rng: np.random.Generator) -> Edges:
+    return barabasi_albert_edges(n, settings.mean_following, rng)
+
+
 def load_edge_list(path: Path, direction: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read 'a b' (whitespace) or 'a,b' (CSV) lines; '#' starts a comment; a header is allowed.
 
     Returns (src, dst, labels): posts travel src → dst; node i carries `labels[i]`.
     """
+    from simulation.scenario import ScenarioError  # the schema imports this module's registry
+
     where = "network.edge_list"
     try:
         text = path.read_text(encoding="utf-8")
