@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from simulation.scenario import NetworkSettings
 
 Edges = tuple[np.ndarray, np.ndarray]  # (source, follower) of each edge: follower follows source
@@ -88,6 +89,8 @@ class FollowerGraph:
     def to_networkx(self, nodes: np.ndarray | None = None) -> nx.DiGraph:
         """The graph (or the subgraph on `nodes`) as a networkx DiGraph, for drawing."""
         keep = None if nodes is None else set(int(x) for x in nodes)
+        import networkx as nx  # for drawing only: networkx loads when asked for
+
         graph = nx.DiGraph()
         graph.add_nodes_from(range(self.n_nodes) if keep is None else keep)
         sources = np.repeat(np.arange(self.n_nodes), self.follower_counts)
@@ -201,6 +204,8 @@ def barabasi_albert_edges(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Barabási-Albert graph (networkx, seeded from the stream) as mutual follows."""
     m = max(1, int(round(mean_following / 2)))
+    import networkx as nx  # loaded only for this generator
+
     graph = nx.barabasi_albert_graph(n, min(m, n - 1), seed=rng)
     edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
     return (
