@@ -130,7 +130,7 @@ class ItemStore:
             return
         for name, (dtype, fill) in COLUMNS.items():
             old = getattr(self, name)
-            new = np.full(capacity, fill, dtype=dtype)
+            new: np.ndarray = np.full(capacity, fill, dtype=dtype)
             new[: self.size] = old[: self.size]
             setattr(self, name, new)
         self._capacity = capacity

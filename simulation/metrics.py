@@ -10,7 +10,8 @@ those are.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from simulation.events import (
     Clarified,
     DayEnded,
     Escalated,
+    Event,
     EventBus,
     ExposureBatch,
     ItemReceived,
@@ -164,7 +166,7 @@ class MetricsRecorder:
 
     def listen(self, events: EventBus) -> None:
         """Subscribe to every event the daily series counts."""
-        for event_type, handler in (
+        handlers: tuple[tuple[type[Event], Callable[[Any], None]], ...] = (
             (NeedsArose, self._on_needs),
             (NeedsKeptSilent, self._on_silent),
             (Vented, self._on_vented),
@@ -181,7 +183,8 @@ class MetricsRecorder:
             (ExposureBatch, self._on_exposures),
             (Appraised, self._on_appraised),
             (DayEnded, self._on_day_ended),
-        ):
+        )
+        for event_type, handler in handlers:
             events.subscribe(event_type, handler)
 
     # -------------------------------------------------------------- event handlers

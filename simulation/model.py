@@ -142,6 +142,7 @@ class GovernmentResponseModel(mesa.Model):
         scenario = self.scenario
         staffing = scenario.staffing
         mechanism = scenario.mechanism
+        assert mechanism.coordination is not None  # the preset fills it
         coordination = COORDINATIONS[mechanism.coordination](
             staffing.silo_handoff_hours, staffing.department_coordination_hours
         )

@@ -106,6 +106,7 @@ def build_graph(
     """Generate (or load) the citizens' follower graph and attach the government account."""
     labels = None
     if settings.kind == "edge_list":
+        assert settings.edge_list is not None  # the schema requires it for this kind
         src, dst, labels = load_edge_list(Path(settings.edge_list), settings.edge_list_direction)
         n_citizens = len(labels)
     else:

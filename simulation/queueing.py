@@ -18,6 +18,7 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class Ticket:
     version: int  # the item's version when queued; stale tickets are skipped
     key: tuple = ()  # priority key; smaller is served first
     work_left: float | None = None  # set when a started job was suspended [hours]
-    data: object = None
+    data: Any = None  # what the desk's owner keeps with the ticket (its choice, a quality)
     started_at: float = float("nan")  # start of the current service segment
 
 
@@ -124,6 +125,7 @@ class ServiceDesk:
                 else:
                     server.free_at = t1
                 continue
+            work: float | None
             if ticket.work_left is not None:
                 work = ticket.work_left
                 ticket.work_left = None

@@ -38,7 +38,7 @@ class Schedule:
         self.spreading = spreading
         self.rng = rng  # the events stream
         # (first hour, end hour, kind codes, topic, multiplier) of each burst.
-        self.bursts: list[tuple[int, float, list[int], int, float]] = []
+        self.bursts: list[tuple[float, float, list[int], int, float]] = []
         self.rumours: dict[int, list[RumourEvent]] = {}
         for event in scenario.events:
             if isinstance(event, BurstEvent):

@@ -242,6 +242,7 @@ class OperatorDesk:
         self.topic_mix = topic_mix
         self.government = government  # the account's node in the follower graph
         self.stream = rng
+        assert mechanism.queue_discipline is not None  # the preset fills it
         self.discipline = DISCIPLINES[mechanism.queue_discipline]
         self.escalated_first = accountability.rule != "none" and accountability.escalation_priority
         self.hour = 0  # the hour being worked
@@ -249,8 +250,10 @@ class OperatorDesk:
         # operators know only what they were asked.
         self.recent_consultations = np.zeros(len(topic_mix))
         self._consultation_decay = 0.5 ** (1.0 / 24.0)
+        share = mechanism.release_time_share
+        assert share is not None  # the preset fills it
         for op in operators:
-            op.server.reserved_share = mechanism.release_time_share
+            op.server.reserved_share = share
         self.desk = ServiceDesk(
             servers=[op.server for op in operators],
             start_job=self._start,
