@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, override
 
 from simulation.codes import HOURS_PER_DAY, TASK_NEW
 from simulation.events import (
@@ -63,6 +63,7 @@ class UnitRecord:
     ratings: int = 0
 
     def reset(self) -> None:
+        """Start a new period."""
         self.handled = self.replied = self.on_time = self.ratings = 0
         self.rating_sum = 0.0
 
@@ -83,9 +84,11 @@ class Rule:
     name = "none"
 
     def action_score(self, outlook: Outlook) -> float:
+        """What an action is worth under the rule (0: nothing is scored)."""
         return 0.0
 
     def period_score(self, record: UnitRecord) -> float | None:
+        """The unit's score for a period (None: nothing to score)."""
         return None
 
 
@@ -95,9 +98,11 @@ class ResponseRateRule(Rule):
 
     name = "response_rate"
 
+    @override
     def action_score(self, outlook: Outlook) -> float:
         return 1.0 if outlook.replies else 0.0
 
+    @override
     def period_score(self, record: UnitRecord) -> float | None:
         return record.replied / record.handled if record.handled else None
 
@@ -108,6 +113,7 @@ class TimelinessRule(Rule):
 
     name = "timeliness"
 
+    @override
     def action_score(self, outlook: Outlook) -> float:
         if not outlook.replies or outlook.hours_to_deadline <= 0:
             return 0.0
@@ -116,6 +122,7 @@ class TimelinessRule(Rule):
         # Chance that a reply taking about `delay_hours` (exponential) beats the deadline.
         return 1.0 - math.exp(-outlook.hours_to_deadline / outlook.delay_hours)
 
+    @override
     def period_score(self, record: UnitRecord) -> float | None:
         return record.on_time / record.handled if record.handled else None
 
@@ -126,9 +133,11 @@ class SatisfactionRule(Rule):
 
     name = "satisfaction"
 
+    @override
     def action_score(self, outlook: Outlook) -> float:
         return outlook.satisfaction
 
+    @override
     def period_score(self, record: UnitRecord) -> float | None:
         if not record.ratings:
             return None

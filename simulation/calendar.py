@@ -37,10 +37,12 @@ class Calendar:
 
     @staticmethod
     def day_of(t: float) -> int:
+        """The day (0, 1, …) that time `t` falls in."""
         return int(t // HOURS_PER_DAY)
 
     @staticmethod
     def hour_of_day(t: float) -> int:
+        """The clock hour (0-23) of time `t`."""
         return int(t) % HOURS_PER_DAY
 
     def weekday_of(self, t: float) -> int:
@@ -48,9 +50,11 @@ class Calendar:
         return (self.day_of(t) + self.start_weekday) % 7
 
     def is_working_day(self, day: int) -> bool:
+        """Whether `day` is a working day (not a weekend day or a holiday)."""
         return bool(self.working_day[day])
 
     def is_office_hour(self, t: float) -> bool:
+        """Whether the offices are open at time `t`."""
         return bool(self.office_open[int(t)])
 
     def add_working_days(self, t: float, working_days: int) -> float:

@@ -83,6 +83,7 @@ class Generation:
 
     @staticmethod
     def empty() -> Generation:
+        """A generation in which nothing spread."""
         nothing = np.empty(0, dtype=np.int64)
         return Generation(nothing, nothing, nothing, nothing)
 
@@ -102,6 +103,7 @@ class DiffusionEngine:
         self.exposure_log: list[tuple[np.ndarray, np.ndarray]] = []
 
     def start(self, cascade: Cascade) -> Cascade:
+        """Put a new post in flight."""
         self.active.append(cascade)
         return cascade
 

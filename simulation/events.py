@@ -290,6 +290,7 @@ class EventBus:
             self._handlers[event_type].append(handler)
 
     def unsubscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
+        """Stop calling `handler` for `event_type`."""
         handlers = self._everything if event_type is Event else self._handlers[event_type]
         handlers.remove(handler)
 
@@ -298,6 +299,7 @@ class EventBus:
         return bool(self._everything) or bool(self._handlers.get(event_type))
 
     def publish(self, event: Event) -> None:
+        """Call every subscriber of the event's type, then those of every event."""
         for handler in self._handlers.get(type(event), ()):
             handler(event)
         for handler in self._everything:

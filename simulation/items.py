@@ -160,6 +160,7 @@ class ItemStore:
         }
 
     def received_count(self) -> int:
+        """Rows the government has received."""
         return int(np.count_nonzero(self.view("status") != NOT_RECEIVED))
 
 
@@ -246,6 +247,7 @@ class ItemLifecycle:
     # -------------------------------------------------------------- service
 
     def start_service(self, item: int, task: int, operator: int, now: float, queued: float) -> None:
+        """An operator starts work on a ticket for the item (the first start is kept)."""
         store = self.store
         store.in_service[item] = True
         first = math.isnan(store.service_started_at[item])
@@ -254,6 +256,7 @@ class ItemLifecycle:
         self.events.publish(ServiceStarted(item, task, operator, now, queued, first))
 
     def end_service(self, item: int) -> None:
+        """The operator's work on the item is over (for now)."""
         self.store.in_service[item] = False
 
     def answer(self, item: int, quality: int, operator: int, now: float) -> bool:
@@ -323,6 +326,7 @@ class ItemLifecycle:
         return requeued
 
     def abandon(self, item: int, now: float) -> None:
+        """The author gave up waiting."""
         store = self.store
         store.status[item] = ABANDONED
         store.ended_at[item] = now
@@ -338,6 +342,7 @@ class ItemLifecycle:
     # -------------------------------------------------------------- spreading
 
     def record_spread(self, item: int, impressions: int, reposts: int) -> None:
+        """The item's posts reached more people and were reposted."""
         store = self.store
         store.impressions[item] += impressions
         store.reposts[item] += reposts

@@ -279,19 +279,23 @@ class MetricsRecorder:
     # -------------------------------------------------------------- recording
 
     def add(self, day: int, name: str, amount: float = 1.0) -> None:
+        """Add `amount` to a daily counter (days outside the run are ignored)."""
         if 0 <= day < self.days:
             self.counts[name][day] += amount
 
     def maximum(self, day: int, name: str, value: float) -> None:
+        """Keep the largest value of a daily counter."""
         if 0 <= day < self.days:
             column = self.counts[name]
             column[day] = max(column[day], value)
 
     def reply(self, day: int, hours: float) -> None:
+        """Record a first reply's time from the post [hours]."""
         if 0 <= day < self.days:
             self.reply_hours[day].append(hours)
 
     def snapshot(self, day: int, values: dict[str, float]) -> None:
+        """End-of-day values of stocks (backlogs, trust)."""
         for name, value in values.items():
             self.snapshots[name][day] = value
 

@@ -122,6 +122,7 @@ class GovernmentResponseModel(mesa.Model):
     # an immutable, validated description of the run and stays free of back-references.
     @property
     def scenario(self) -> Scenario:
+        """The validated scenario this model runs."""
         return self._settings
 
     @scenario.setter
@@ -314,9 +315,11 @@ class GovernmentResponseModel(mesa.Model):
     # ------------------------------------------------------------------ results
 
     def summary(self) -> dict[str, float]:
+        """The run's summary metrics so far (`simulation.metrics.METRICS`)."""
         return summarise(self)
 
     def provenance(self) -> dict[str, object]:
+        """What identifies this run: scenario, its hash, seed, version, days, citizens."""
         return {
             "scenario": self.scenario.name,
             "scenario_hash": self.scenario_hash,

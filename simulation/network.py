@@ -56,33 +56,41 @@ class FollowerGraph:
 
     @property
     def government(self) -> int:
+        """The government account's node (after the citizens)."""
         return self.n_citizens
 
     @property
     def n_nodes(self) -> int:
+        """Citizens plus the government account."""
         return self.n_citizens + 1
 
     @property
     def follower_counts(self) -> np.ndarray:
+        """Followers of every node."""
         return np.diff(self.indptr)
 
     @property
     def follows_government(self) -> np.ndarray:
+        """Which citizens follow the government account."""
         mask = np.zeros(self.n_citizens, dtype=bool)
         mask[self.followers_of(self.government)] = True
         return mask
 
     def followers_of(self, node: int) -> np.ndarray:
+        """The followers of `node` (who see its posts)."""
         return self.followers[self.indptr[node] : self.indptr[node + 1]]
 
     def has_edge(self, source: int, follower: int) -> bool:
+        """Whether `follower` follows `source`."""
         return bool(np.any(self.followers_of(source) == follower))
 
     @property
     def n_edges(self) -> int:
+        """Follow edges in the graph."""
         return int(self.indptr[-1])
 
     def mean_citizen_followers(self) -> float:
+        """Mean followers per citizen."""
         counts = self.follower_counts[: self.n_citizens]
         return float(counts.mean()) if len(counts) else 0.0
 

@@ -78,6 +78,7 @@ class ServiceDesk:
         return [entry[-1] for entry in self._waiting] + [entry[-1] for entry in self._arrivals]
 
     def in_service(self) -> list[Ticket]:
+        """Tickets being worked on now."""
         return [s.current for s in self.servers if s.current is not None]
 
     def work(self, t0: float, t1: float) -> None:

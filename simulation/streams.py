@@ -34,6 +34,7 @@ class Streams:
         self._generators: dict[str, np.random.Generator] = {}
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
+        """The seed sequence of the stream called `name`."""
         if name not in STREAM_NAMES:
             raise KeyError(f"unknown random stream '{name}'; known: {', '.join(STREAM_NAMES)}")
         return np.random.SeedSequence(entropy=self.seed, spawn_key=(zlib.crc32(name.encode()),))

@@ -1,0 +1,1 @@
+"""The agents: citizens, operators and departments, and how staff choose."""

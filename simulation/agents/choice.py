@@ -52,6 +52,7 @@ class Foresight:
 
     @property
     def abandonment_satisfaction(self) -> float:
+        """Satisfaction of a citizen who gives up waiting [-1, 1]."""
         return self.reactions.abandonment_satisfaction
 
     def referral_hours(self, topic: int, second_topic: int) -> float:

@@ -102,14 +102,17 @@ class Citizen(mesa.Agent):
 
     @property
     def follows_government(self) -> bool:
+        """Whether the citizen follows the government account."""
         return bool(self._population.follows_government[self.index])
 
     @property
     def is_opinion_leader(self) -> bool:
+        """Whether the citizen is among the most-followed (opinion leaders)."""
         return bool(self._population.is_leader[self.index])
 
     @property
     def followers(self) -> int:
+        """How many citizens follow this one."""
         return int(self._graph.follower_counts[self.index])
 
     def items(self) -> np.ndarray:
@@ -132,6 +135,7 @@ class NeedBatch:
         return len(self.created)
 
     def select(self, mask: np.ndarray) -> NeedBatch:
+        """The needs where `mask` is true."""
         return NeedBatch(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
 
 
@@ -313,6 +317,7 @@ class PatienceClock:
         events.subscribe(Returned, self._on_let_go)
 
     def push(self, when: float, item: int) -> None:
+        """Judge the item's patience again at `when`."""
         heapq.heappush(self.heap, (when, item))
 
     def start(self, item: int, now: float) -> None:

@@ -84,6 +84,7 @@ class Department(mesa.Agent):
         return min(staffing.max_effort, 1.0 + staffing.effort_gain * self.pressure)
 
     def submit(self, item: int, arrival: float) -> None:
+        """Queue a part of a referred item, available from `arrival`."""
         self.desk.submit(Ticket(item=item, task=0, arrival=arrival, version=0, key=(1, arrival)))
 
     def backlog(self, now: float) -> int:
@@ -92,6 +93,7 @@ class Department(mesa.Agent):
         return waiting + len(self.desk.in_service())
 
     def work(self, t0: float, t1: float) -> None:
+        """Staff on duty work through the queue during [t0, t1)."""
         self.desk.work(t0, t1)
 
     # -------------------------------------------------------------- the desk's callbacks
@@ -186,6 +188,7 @@ class ReferralBook:
         self.departments[department].submit(item, when)
 
     def refer(self, item: int, now: float) -> None:
+        """Send an item just referred to its department(s), as the coordination says."""
         items = self.items
         parts = [int(items.topic[item])]
         if items.second_topic[item] >= 0:
@@ -195,6 +198,7 @@ class ReferralBook:
         self.coordination.start(referral, now, lambda d, when: self._submit(d, when, item))
 
     def part_done(self, item: int, department: Department, quality: int, now: float) -> None:
+        """A department finished its part: the next part, or the answer, follows."""
         referral = self.open.get(item)
         if referral is None or self.items.status[item] != REFERRED:
             self.open.pop(item, None)

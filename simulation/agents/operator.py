@@ -125,6 +125,7 @@ class Operator(mesa.Agent):
         return min(staffing.max_effort, 1.0 + staffing.effort_gain * self.pressure)
 
     def on_duty_at(self, hour: int) -> bool:
+        """Whether this operator is on shift in `hour`."""
         return bool(self.server.on_duty[hour])
 
     def can_answer(self, kind: int, complexity: float) -> bool:
@@ -274,6 +275,7 @@ class OperatorDesk:
         return (0 if escalated_first else 1, *self.discipline(self.items, item, arrival))
 
     def submit(self, item: int, task: int, arrival: float, data: object = None) -> None:
+        """Queue a ticket for an item; it becomes available at `arrival`."""
         ticket = Ticket(
             item=item,
             task=task,
@@ -440,6 +442,7 @@ class Monitoring:
                 self.consider(cascade.item, event.hour)
 
     def consider(self, item: int, t: int) -> None:
+        """Receive the item if it trends past the threshold unseen (t: the hour)."""
         mechanism = self.mechanism
         store = self.items
         if store.status[item] != NOT_RECEIVED:

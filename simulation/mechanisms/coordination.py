@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, override
 
 from simulation.codes import SUBSTANTIVE
 
@@ -74,12 +74,14 @@ class Silo(Coordination):
     name = "silo"
     bounces = True
 
+    @override
     def start(self, referral: Referral, now: float, submit: Submit) -> None:
         if len(referral.parts) == 1:
             self._all_at_once(referral, now, submit)
         else:
             submit(referral.parts[0], now)
 
+    @override
     def part_done(self, referral: Referral, now: float, submit: Submit) -> float | None:
         if len(referral.parts) == 1:
             return self._when_all_done(referral, now)
@@ -89,6 +91,7 @@ class Silo(Coordination):
             return None
         return now
 
+    @override
     def expected_hours(self, first: float, second: float | None) -> float:
         if second is None:
             return first
@@ -100,12 +103,15 @@ class Joint(Coordination):
 
     name = "joint"
 
+    @override
     def start(self, referral: Referral, now: float, submit: Submit) -> None:
         self._all_at_once(referral, now, submit)
 
+    @override
     def part_done(self, referral: Referral, now: float, submit: Submit) -> float | None:
         return self._when_all_done(referral, now)
 
+    @override
     def expected_hours(self, first: float, second: float | None) -> float:
         if second is None:
             return first
