@@ -43,10 +43,11 @@ from _common import (  # noqa: E402
 )
 
 from simulation import plots, stats  # noqa: E402
+from simulation.accountability import RULES as ACCOUNTABILITY_RULES  # noqa: E402
 from simulation.experiment import compare  # noqa: E402
 
 NONE = "none"
-RULES = ("response_rate", "timeliness", "satisfaction")
+RULES = tuple(rule for rule in ACCOUNTABILITY_RULES if rule != NONE)  # every registered rule
 METRICS = (
     "response_rate",
     "answered_within_deadline",

@@ -21,7 +21,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from simulation import GovernmentResponseModel, Scenario
+from simulation.accountability import RULES
 from simulation.codes import CHANNEL_NAMES, HOURS_PER_DAY, KIND_NAMES
+from simulation.mechanisms import MECHANISM_PRESETS
+from simulation.mechanisms.disciplines import DISCIPLINES
+from simulation.network import GENERATORS
 from simulation.runner import result_of
 from tests.conftest import item_problems
 
@@ -36,21 +40,16 @@ def small_scenarios(draw) -> Scenario:
         ),
         "population.patience_mean_hours": draw(st.floats(1.0, 72.0)),
         "population.daily_rhythm": draw(st.sampled_from(["weibo", "flat"])),
-        "mechanism.preset": draw(
-            st.sampled_from(["release_only", "reactive", "closed_loop", "joint", "proactive"])
-        ),
+        "mechanism.preset": draw(st.sampled_from(list(MECHANISM_PRESETS))),
         "mechanism.monitoring_threshold_impressions": draw(st.integers(5, 200)),
         "staffing.operators": draw(st.integers(0, 4)),
         "staffing.shifts": draw(st.sampled_from(["office_hours", "extended", "24x7"])),
         "staffing.skill_mean": draw(st.floats(0.2, 0.9)),
-        "accountability.rule": draw(
-            st.sampled_from(["none", "response_rate", "timeliness", "satisfaction"])
-        ),
+        "accountability.rule": draw(st.sampled_from(list(RULES))),
         "accountability.period_days": draw(st.integers(1, 2)),
         "accountability.public_disclosure": draw(st.booleans()),
-        "network.kind": draw(
-            st.sampled_from(["heavy_tailed", "small_world", "random", "barabasi_albert"])
-        ),
+        "network.kind": draw(st.sampled_from(list(GENERATORS))),
+        "mechanism.queue_discipline": draw(st.sampled_from(list(DISCIPLINES))),
         "network.mean_following": draw(st.floats(2.0, 12.0)),
         "network.reciprocal": draw(st.booleans()),
         "diffusion.repost_probability": draw(st.floats(0.0, 0.2)),

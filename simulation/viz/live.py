@@ -22,9 +22,11 @@ from typing import Any
 
 import mesa
 
+from simulation.accountability import RULES as ACCOUNTABILITY_RULES
 from simulation.codes import HOURS_PER_DAY
 from simulation.mechanisms import MECHANISM_PRESETS
 from simulation.model import GovernmentResponseModel
+from simulation.network import GENERATORS
 from simulation.scenario import Scenario, bundled_scenario_dir, load_scenario
 from simulation.viz.network import DEFAULT_SAMPLE, NetworkSample
 from simulation.viz.observer import Observer
@@ -44,8 +46,8 @@ LEVER_FIELDS: dict[str, str] = {
 
 MECHANISMS = tuple(MECHANISM_PRESETS)
 SHIFTS = ("office_hours", "extended", "24x7")
-RULES = ("none", "response_rate", "timeliness", "satisfaction")
-NETWORKS = ("heavy_tailed", "small_world", "random", "barabasi_albert")
+RULES = tuple(ACCOUNTABILITY_RULES)  # the registry: a new rule shows up on the page
+NETWORKS = tuple(GENERATORS)
 
 # Levers kept when another scenario is chosen: the size and randomness of the run.
 RUN_LEVERS = ("citizens", "days", "seed")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation.accountability import Outlook, make_rule
+from simulation.accountability import RULES, Outlook, make_rule
 from simulation.codes import (
     ABANDONED,
     ANSWERED,
@@ -331,7 +331,7 @@ def rule_scores(options: Mapping[str, Outlook] | None = None) -> pd.DataFrame:
     the outcome and the time each option takes (`simulation/agents/operator.py`).
     """
     options = OPTIONS if options is None else options
-    rules = ("none", "response_rate", "timeliness", "satisfaction")
+    rules = tuple(RULES)
     table = {
         rule: [
             make_rule(AccountabilitySettings(rule=rule)).action_score(o) for o in options.values()
