@@ -95,6 +95,7 @@ import pandas as pd
 import tomli_w
 
 from simulation.codes import HOURS_PER_DAY, NEED_KINDS
+from simulation.format import NOT_AVAILABLE, fixed, number, percent
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -102,6 +103,7 @@ from simulation.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
+from simulation.seeds import replication_seeds
 
 if TYPE_CHECKING:
     import optuna
@@ -312,10 +314,10 @@ def _csv_rows(text: str, source: str) -> tuple[list[str], int, list[list[str]], 
     current = [0]
 
     def data_lines():
-        for number, line in enumerate(physical, start=1):
+        for line_number, line in enumerate(physical, start=1):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
-            current[0] = number
+            current[0] = line_number
             yield line
 
     reader = csv.reader(data_lines())
@@ -695,9 +697,12 @@ def simulate_statistics(
     return stats, pooled
 
 
-def replication_seeds(seed: int, replications: int) -> list[int]:
-    """The seeds every trial runs (common random numbers): 1000 · seed + 1 … + R."""
-    return [1000 * int(seed) + r for r in range(1, replications + 1)]
+def trial_seeds(seed: int, replications: int) -> list[int]:
+    """The seeds every trial runs (common random numbers): 1000 · seed + 1 … + R.
+
+    Spaced by 1000 per root seed, so fits with neighbouring `--seed`s share no runs.
+    """
+    return replication_seeds(1000 * int(seed), replications, offset=1)
 
 
 # --------------------------------------------------------------------------- distance
@@ -997,7 +1002,7 @@ def calibrate(
     if out is not None and study_path is None:
         study_path = Path(out) / "study.db"
     study_file = _study_file(study_path)
-    seeds = replication_seeds(seed, replications)
+    seeds = trial_seeds(seed, replications)
     distance(observed, observed, scales)  # refuse unknown scale names before any run
 
     import optuna
@@ -1316,14 +1321,13 @@ def _version() -> str:
     return __version__
 
 
-def _fmt(value: float | None, kind: str = "g") -> str:
-    if value is None or not math.isfinite(value):
-        return "n/a"
+def _statistic(value: float | None, kind: str = "g") -> str:
+    """A statistic of the report's tables: a share, hours, or a number ("g")."""
     if kind == "share":
-        return f"{value:.1%}"
+        return percent(value, missing=NOT_AVAILABLE)
     if kind == "hours":
-        return f"{value:.1f}"
-    return f"{value:.4g}"
+        return fixed(value, 1, missing=NOT_AVAILABLE)
+    return number(value, missing=NOT_AVAILABLE)
 
 
 def statistics_table(result: CalibrationResult) -> pd.DataFrame:
@@ -1384,7 +1388,7 @@ def report_markdown(result: CalibrationResult, paths: Mapping[str, Path]) -> str
     ]
     for p in result.parameters:
         lines.append(
-            f"| `{p.key}` | {p.bounds_text()} | {_fmt(p.base_value)} | "
+            f"| `{p.key}` | {p.bounds_text()} | {_statistic(p.base_value)} | "
             f"**{result.fitted_values[p.key]}** |"
         )
     near = [
@@ -1411,8 +1415,8 @@ def report_markdown(result: CalibrationResult, paths: Mapping[str, Path]) -> str
     ]
     for row in statistics_table(result).itertuples():
         lines.append(
-            f"| {row.statistic} | {_fmt(row.observed, row.format)} | "
-            f"{_fmt(row.simulated, row.format)} |"
+            f"| {row.statistic} | {_statistic(row.observed, row.format)} | "
+            f"{_statistic(row.simulated, row.format)} |"
         )
     lines += [
         "",

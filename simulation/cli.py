@@ -18,7 +18,6 @@ exit code 2; nothing here prints a traceback for a bad scenario.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -31,7 +30,15 @@ from rich.table import Table
 
 from simulation import __version__
 from simulation.calibration import add_calibrate_command
-from simulation.metrics import METRICS
+from simulation.format import (
+    METRICS,
+    fixed,
+    is_missing,
+    metric_difference,
+    metric_unit,
+    metric_value,
+    p_value,
+)
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -101,7 +108,6 @@ METRIC_GROUPS: dict[str, tuple[str, ...]] = {
     "cost": ("staff_hours", "operator_utilisation", "department_utilisation", "appraisal_score"),
 }
 
-SIGNED_METRICS = ("trust_change", "satisfaction")
 # Counts that are only ever non-zero when the account monitors public opinion.
 HIDDEN_WHEN_ZERO = ("received_via_vent", "received_rumour", "received_via_rumour")
 
@@ -407,34 +413,8 @@ def summary_table(summary: dict[str, float]) -> Table:
         table.add_row(f"[bold cyan]{group}[/]", "", "")
         for name in present:
             unit = metric_unit(name)
-            table.add_row(f"  {name}", format_value(name, summary[name], unit), unit)
+            table.add_row(f"  {name}", metric_value(name, summary[name], unit), unit)
     return table
-
-
-def metric_unit(name: str) -> str:
-    if name in METRICS:
-        return METRICS[name][0]
-    if name.startswith(("received_", "replies_")):
-        return "count"
-    return ""
-
-
-def format_value(name: str, value: float, unit: str) -> str:
-    """A metric value for reading: shares as per cent, counts with separators."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    value = float(value)
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit in ("count", "items", "views", "accounts"):
-        return f"{value:,.0f}"
-    if unit == "hours":
-        return f"{value:,.1f}"
-    if name in SIGNED_METRICS:
-        return f"{value:+.3f}"
-    if unit in ("0-1", "-1 to 1"):
-        return f"{value:.3f}"
-    return f"{value:,.4g}"
 
 
 # --------------------------------------------------------------------------- validate
@@ -1421,46 +1401,25 @@ def comparison_table(table, baseline: str, metrics: list[str], order: list[str])
         for _, row in rows.iterrows():
             label = f"{metric} [dim]({unit})[/]" if first and unit else (metric if first else "")
             first = False
-            mean = format_value(metric, row["mean"], unit)
+            mean = metric_value(metric, row["mean"], unit)
             if row["scenario"] == baseline:
                 name = f"{escape(str(row['scenario']))} [dim](baseline)[/]"
                 result.add_row(label, name, mean, "", "", "")
                 continue
-            significant = bool(row.get("significant")) and not _isnan(row.get("significant"))
-            diff = _difference(row["diff"], unit)
-            diff_ci = _difference_interval(row.get("diff_ci_low"), row.get("diff_ci_high"), unit)
-            p = row.get("p_adjusted")
-            p_text = "n/a" if _isnan(p) else (f"{p:.3f}" if p >= 0.001 else "<0.001")
+            significant = bool(row.get("significant")) and not is_missing(row.get("significant"))
+            diff = metric_difference(metric, row["diff"], unit)
+            diff_ci = _difference_interval(metric, row.get("diff_ci_low"), row.get("diff_ci_high"))
+            p_text = p_value(row.get("p_adjusted"))
             if significant:
                 diff, p_text = f"[bold]{diff}[/]", f"[bold]{p_text} *[/]"
             result.add_row(label, escape(str(row["scenario"])), mean, diff, diff_ci, p_text)
     return result
 
 
-def _isnan(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _difference(value, unit: str) -> str:
-    """A difference: shares in percentage points, other units with a sign."""
-    if _isnan(value):
-        return "n/a"
-    value = float(value)
-    if unit == "share":
-        return f"{100 * value:+.1f} pp"
-    if unit in ("count", "items", "views", "accounts"):
-        return f"{value:+,.0f}"
-    if unit == "hours":
-        return f"{value:+,.1f}"
-    if unit in ("0-1", "-1 to 1"):
-        return f"{value:+.4f}"
-    return f"{value:+.3g}"
-
-
-def _difference_interval(low, high, unit: str) -> str:
-    if _isnan(low) or _isnan(high):
+def _difference_interval(metric: str, low, high) -> str:
+    if is_missing(low) or is_missing(high):
         return ""
-    return f"[{_difference(low, unit)}, {_difference(high, unit)}]"
+    return f"[{metric_difference(metric, low)}, {metric_difference(metric, high)}]"
 
 
 def sweep_table(runs, metrics: list[str]) -> Table:
@@ -1479,7 +1438,7 @@ def sweep_table(runs, metrics: list[str]) -> Table:
         table.add_row(
             metric,
             unit,
-            *(format_value(metric, v, unit) for v in (values.mean(), values.min(), values.max())),
+            *(metric_value(metric, v, unit) for v in (values.mean(), values.min(), values.max())),
         )
     return table
 
@@ -1508,9 +1467,7 @@ def points_table(runs, parameters: list[str], metrics: list[str], width: int = 1
         table.add_column(metric, justify="right")
     for point, row in first.iterrows():
         values = means.loc[point] if point in means.index else None
-        cells = [
-            "n/a" if values is None else format_value(m, values[m], metric_unit(m)) for m in shown
-        ]
+        cells = ["n/a" if values is None else metric_value(m, values[m]) for m in shown]
         table.add_row(
             *(f"{row[p]:g}" if _is_number(row[p]) else str(row[p]) for p in parameters), *cells
         )
@@ -1532,10 +1489,7 @@ def sobol_table(indices) -> Table:
         table.add_row(
             metric,
             str(row["parameter"]),
-            *(
-                f"{row[c]:.3f}" if not _isnan(row.get(c)) else "n/a"
-                for c in ("S1", "S1_conf", "ST", "ST_conf")
-            ),
+            *(fixed(row.get(c), 3, missing="n/a") for c in ("S1", "S1_conf", "ST", "ST_conf")),
         )
     return table
 

@@ -29,7 +29,6 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +43,9 @@ from simulation.designs import (
     design_from_dict,
 )
 from simulation.executors import RunOutcome, RunTask, run_tasks
+from simulation.format import number
 from simulation.scenario import Scenario, load_scenario
+from simulation.seeds import replication_seeds
 from simulation.store import RunStore
 from simulation.tables import (
     ERROR_COLUMN,
@@ -289,7 +290,10 @@ class Comparison:
         n_tests = int(self.table["p_value"].notna().sum())
         reps = self.results.replications
         seed = self.results.seed
-        seeds = f", seeds {seed}–{seed + reps - 1}" if reps and seed is not None else ""
+        seeds = ""
+        if reps and seed is not None:
+            used = replication_seeds(seed, reps)
+            seeds = f", seeds {used[0]}–{used[-1]}"
         return (
             f"Compared with '{self.baseline}' over {reps} paired replications{seeds}: mean "
             f"[{self.confidence:.0%} CI], paired difference [{self.confidence:.0%} CI], "
@@ -308,12 +312,12 @@ class Comparison:
                     row.metric if row.metric != previous else "",
                     row.scenario,
                     str(row.n),
-                    f"{_num(row.mean)} [{_num(row.ci_low)}, {_num(row.ci_high)}]",
+                    f"{number(row.mean)} [{number(row.ci_low)}, {number(row.ci_high)}]",
                     ""
                     if is_base
-                    else f"{_num(row.diff, sign=True)} [{_num(row.diff_ci_low)}, "
-                    f"{_num(row.diff_ci_high)}]",
-                    "" if is_base else _num(row.p_adjusted) + (" *" if row.significant else ""),
+                    else f"{number(row.diff, sign=True)} [{number(row.diff_ci_low)}, "
+                    f"{number(row.diff_ci_high)}]",
+                    "" if is_base else number(row.p_adjusted) + (" *" if row.significant else ""),
                 ]
             )
             previous = row.metric
@@ -540,10 +544,11 @@ def sweep(
     points = design.points()
     variants = apply_points(base, points)
     labels = ["point", *design.parameters]
+    seeds = replication_seeds(seed, replications)
     tasks = {
-        (i, r): RunTask((i, r), variants[i], seed + r, days)
+        (i, r): RunTask((i, r), variants[i], run_seed, days)
         for i in range(len(points))
-        for r in range(replications)
+        for r, run_seed in enumerate(seeds)
     }
 
     def tables_of(outcome: RunOutcome):
@@ -660,10 +665,11 @@ def _run_scenarios(
     progress: bool,
 ) -> Results:
     _check_counts(replications, seed)
+    seeds = replication_seeds(seed, replications)
     tasks = {
-        (i, r): RunTask((i, r), scenario, seed + r, days)
+        (i, r): RunTask((i, r), scenario, run_seed, days)
         for i, scenario in enumerate(scenarios)
-        for r in range(replications)
+        for r, run_seed in enumerate(seeds)
     }
     collected: dict = {}
 
@@ -698,12 +704,6 @@ def _check_counts(replications: int, seed: int) -> None:
         raise ValueError(f"replications must be a positive integer, got {replications!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-
-
-def _num(value: Any, sign: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:+.4g}" if sign else f"{value:.4g}"
 
 
 def _did_you_mean(name: str, known: Sequence[str]) -> str:
