@@ -79,7 +79,6 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
-import difflib
 import hashlib
 import json
 import math
@@ -100,7 +99,9 @@ from simulation.scenario import (
     Scenario,
     ScenarioError,
     bundled_scenario_dir,
+    did_you_mean,
     load_scenario,
+    parse_overrides,
     resolve_scenario_path,
 )
 from simulation.seeds import replication_seeds
@@ -239,7 +240,7 @@ def _records_from_text(text: str, source: str, days: int | None) -> Records:
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         found = ", ".join(repr(n) for n in names if n) or "none"
-        hints = "".join(_did_you_mean(c, names) for c in missing)
+        hints = "".join(did_you_mean(c, names) for c in missing)
         raise DataError(
             source,
             f"line {header_line} (header)",
@@ -478,15 +479,10 @@ def _parse_labels(
         column.name,
         lambda i: (
             f"unknown {column.name.replace('_', ' ')} '{column.values[i]}'"
-            f"{_did_you_mean(values[i], allowed)}; allowed: {', '.join(allowed)} (or empty)"
+            f"{did_you_mean(values[i], allowed)}; allowed: {', '.join(allowed)} (or empty)"
         ),
     )
     return values
-
-
-def _did_you_mean(key: str, allowed: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def write_records(frame: pd.DataFrame, path: str | os.PathLike, comment: str = "") -> Path:
@@ -843,7 +839,7 @@ def parse_params(
             raise ScenarioError("--params", key, "given twice")
         seen.add(key)
         if key not in leaves or key.startswith("run."):
-            hint = _did_you_mean(key, numeric)
+            hint = did_you_mean(key, numeric)
             if key.startswith("run."):
                 message = "run settings are not model parameters; the record sets the length"
             else:
@@ -1116,9 +1112,7 @@ def _base_scenario(
     scenario: Scenario | str | os.PathLike, overrides: Mapping[str, Any] | Sequence[str] | None
 ) -> tuple[Scenario, str | None, dict[str, Any]]:
     """The base scenario, the reference fitted.toml extends, and the overrides as a dict."""
-    from simulation.scenario import _parse_set_items
-
-    items = dict(_parse_set_items(overrides)) if overrides else {}
+    items = dict(parse_overrides(overrides)) if overrides else {}
     if isinstance(scenario, Scenario):
         base = scenario.with_overrides(items) if items else scenario
         return base, None, items

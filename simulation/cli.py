@@ -785,7 +785,7 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
 def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
     """An experiment's content from the common options (checked as `microgov run` does)."""
     from simulation.experiment_file import check_metrics, check_scheduler
-    from simulation.scenario import _parse_set_items
+    from simulation.scenario import parse_overrides
 
     for option, value, low in (
         ("--replications", args.replications, 1),
@@ -800,7 +800,7 @@ def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
         "replications": args.replications,
         "seed": args.seed,
         "days": args.days,
-        "set": dict(_parse_set_items(list(args.overrides))),
+        "set": dict(parse_overrides(list(args.overrides))),
         "jobs": args.jobs,
         "scheduler": check_scheduler(args.scheduler, "--scheduler") if args.scheduler else None,
         "metrics": check_metrics(args.metrics, "--metrics") if args.metrics else None,

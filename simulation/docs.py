@@ -303,7 +303,7 @@ def render_presets() -> str:
 def render_scenario_reference() -> str:
     """Markdown reference of every section and key of a scenario file."""
     parts = [
-        "Generated from `simulation/scenario.py`; every key is optional and takes the "
+        "Generated from `simulation/scenario/schema.py`; every key is optional and takes the "
         "default shown. Units are in the *unit* column; ranges are inclusive `[a, b]` or "
         'exclusive `(a, b)`. A file may also name `extends = "other.toml"` (a file next '
         "to it or a bundled scenario), whose values it inherits and overrides."

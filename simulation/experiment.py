@@ -44,7 +44,7 @@ from simulation.designs import (
 )
 from simulation.executors import RunOutcome, RunTask, run_tasks
 from simulation.format import number
-from simulation.scenario import Scenario, load_scenario
+from simulation.scenario import Scenario, did_you_mean, load_scenario
 from simulation.seeds import replication_seeds
 from simulation.store import RunStore
 from simulation.tables import (
@@ -180,7 +180,7 @@ class Results:
             metrics = [metrics]
         for name in metrics:
             if name not in known:
-                raise ValueError(f"unknown metric '{name}'{_did_you_mean(name, known)}")
+                raise ValueError(f"unknown metric '{name}'{did_you_mean(name, known)}")
         return list(metrics)
 
     def __repr__(self) -> str:
@@ -420,7 +420,7 @@ def compare(
     if baseline not in names:
         raise ValueError(
             f"baseline '{baseline}' is not among the scenarios compared"
-            f"{_did_you_mean(baseline, names)}: {', '.join(names)}"
+            f"{did_you_mean(baseline, names)}: {', '.join(names)}"
         )
     stats._check_confidence(confidence)
     results = _run_scenarios(loaded, replications, seed, days, executor, jobs, progress)
@@ -704,10 +704,3 @@ def _check_counts(replications: int, seed: int) -> None:
         raise ValueError(f"replications must be a positive integer, got {replications!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-
-
-def _did_you_mean(name: str, known: Sequence[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
