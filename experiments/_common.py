@@ -15,7 +15,7 @@ sensitivity) does the same around its own question:
 tiny run the test suite does in seconds); an option given on the command line wins over
 both. Output goes to `--out`, by default `out/experiments/<name>/` under the current
 folder. Statistics and figures come from the engine (`simulation.experiment`,
-`simulation.stats`, `simulation.plots`); this module only formats them.
+`simulation.experiment.stats`, `simulation.experiment.plots`); this module only formats them.
 
 Sentences in a report that interpret a result are chosen by the numbers: `verdict`
 reads the sign and the Holm-adjusted significance of a paired difference, and the
@@ -43,7 +43,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulation import __version__, load_scenario
-from simulation import plots as _plots
+from simulation.experiment import plots as _plots
 from simulation.format import metric_difference_text, metric_label, metric_text, metric_unit
 from simulation.scenario import Scenario
 from simulation.seeds import replication_seeds

@@ -42,8 +42,11 @@ from _common import (  # noqa: E402
     verdict,
 )
 
-from simulation import plots, stats  # noqa: E402
-from simulation.experiment import compare  # noqa: E402
+from simulation.experiment import (  # noqa: E402
+    compare,  # noqa: E402
+    plots,
+    stats,
+)
 
 NONE = "none"
 RULES = ("response_rate", "timeliness", "satisfaction")

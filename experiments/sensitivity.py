@@ -35,9 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pandas as pd  # noqa: E402
 from _common import Experiment, parse_args  # noqa: E402
 
-from simulation import plots  # noqa: E402
-from simulation.designs import Sobol  # noqa: E402
-from simulation.experiment import sobol_indices, sweep  # noqa: E402
+from simulation.experiment import (  # noqa: E402
+    plots,  # noqa: E402
+    sobol_indices,
+    sweep,
+)
+from simulation.experiment.designs import Sobol  # noqa: E402
 from simulation.format import metric_text  # noqa: E402
 
 # Ranges around the defaults (default in brackets); each is an assumption to question.

@@ -37,9 +37,12 @@ from _common import (  # noqa: E402
     summary_cells,
 )
 
-from simulation import plots, stats  # noqa: E402
-from simulation.designs import Grid  # noqa: E402
-from simulation.experiment import sweep  # noqa: E402
+from simulation.experiment import (  # noqa: E402
+    plots,
+    stats,
+    sweep,  # noqa: E402
+)
+from simulation.experiment.designs import Grid  # noqa: E402
 from simulation.format import metric_text  # noqa: E402
 
 OPERATORS = "staffing.operators"

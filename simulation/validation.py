@@ -61,11 +61,11 @@ from simulation.codes import (
     VENT,
     WEEKDAYS,
 )
+from simulation.experiment.stats import t_interval
 from simulation.format import metric_unit, readable
 from simulation.model import GovernmentResponseModel
 from simulation.scenario import Scenario, load_scenario
 from simulation.seeds import replication_seeds
-from simulation.stats import t_interval
 from simulation.theory import (
     borel_tail,
     branching_mean_size,
@@ -415,7 +415,7 @@ class Stats:
 
     @staticmethod
     def of(values: Iterable[float]) -> Stats:
-        """The t interval of the values given (None and NaN left out); see `simulation.stats`."""
+        """The t interval of the values given (None and NaN left out); see `simulation.experiment.stats`."""
         found = t_interval([v for v in values if v is not None], CONFIDENCE)
         return Stats(found["mean"], found["se"], found["ci_low"], found["ci_high"], found["n"])
 

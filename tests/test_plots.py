@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from simulation import plots
+from simulation.experiment import plots
 from simulation.format import metric_label, parameter_label
 
 SCENARIOS = ("proactive", "baseline", "closed_loop")  # deliberately not sorted
@@ -262,9 +262,9 @@ def test_labels_have_units():
 def test_plots_are_not_imported_by_the_package_and_default_headless():
     code = (
         "import sys, simulation, simulation.cli\n"
-        "assert 'simulation.plots' not in sys.modules\n"
+        "assert 'simulation.experiment.plots' not in sys.modules\n"
         "assert 'matplotlib' not in sys.modules, 'import simulation loads matplotlib'\n"
-        "import simulation.plots, matplotlib\n"
+        "import simulation.experiment.plots, matplotlib\n"
         "print(matplotlib.get_backend())\n"
     )
     # Without a backend: Agg. With one the user chose (as Jupyter does through

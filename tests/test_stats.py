@@ -1,4 +1,4 @@
-"""The experiment statistics against known answers (simulation/stats.py)."""
+"""The experiment statistics against known answers (simulation/experiment/stats.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from simulation import stats
+from simulation.experiment import stats
 
 TRUE_MEAN = 5.0
 

@@ -7,7 +7,7 @@ scenario with `Scenario.with_overrides`:
 - `Grid` — every combination of given levels (full factorial);
 - `LatinHypercube` — `samples` points spread evenly over ranges (`scipy.stats.qmc`);
 - `Sobol` — Saltelli's extension of the Sobol' sequence from SALib, N·(D+2) points,
-  in the order `SALib.analyze.sobol.analyze` expects (see `experiment.sobol_indices`).
+  in the order `SALib.analyze.sobol.analyze` expects (see `api.sobol_indices`).
 
 Keys are checked against the scenario schema when the design is made (an unknown key
 raises `ScenarioError` with a did-you-mean hint), bounds when they are given, and every

@@ -16,9 +16,9 @@ share their random draws wherever they behave alike (common random numbers), and
 `compare` pairs replication i of each scenario with replication i of the baseline.
 Every run is the pure `run_one(variant, seed=seed + i, days=days)`; results are put in
 order by (scenario or design point, replication), never by completion order, so every
-executor (see `simulation.executors`) gives identical tables.
+executor (see `simulation.experiment.executors`) gives identical tables.
 
-Results are tidy tables (`simulation.tables`): `Results.runs` has one row per run,
+Results are tidy tables (`simulation.experiment.tables`): `Results.runs` has one row per run,
 `Results.daily` one row per run-day. A run that raises is kept as a row with its error
 text and no metrics; the others go on.
 """
@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation import stats
-from simulation.designs import (
+from simulation.experiment import stats
+from simulation.experiment.designs import (
     Design,
     Grid,
     LatinHypercube,
@@ -42,18 +42,18 @@ from simulation.designs import (
     apply_points,
     design_from_dict,
 )
-from simulation.executors import RunOutcome, RunTask, run_tasks
-from simulation.format import number
-from simulation.scenario import Scenario, did_you_mean, load_scenario
-from simulation.seeds import replication_seeds
-from simulation.store import RunStore
-from simulation.tables import (
+from simulation.experiment.executors import RunOutcome, RunTask, run_tasks
+from simulation.experiment.store import RunStore
+from simulation.experiment.tables import (
     ERROR_COLUMN,
     assemble_daily,
     assemble_runs,
     metric_columns,
     run_tables,
 )
+from simulation.format import number
+from simulation.scenario import Scenario, did_you_mean, load_scenario
+from simulation.seeds import replication_seeds
 
 __all__ = [
     "HEADLINE_METRICS",
@@ -373,7 +373,7 @@ def run(
         replications: number of runs; replication i runs with seed `seed + i`.
         seed: seed of replication 0.
         days: length of each run (default: the scenario's run.days).
-        executor, jobs: where the runs happen (see `simulation.executors`).
+        executor, jobs: where the runs happen (see `simulation.experiment.executors`).
         progress: show a progress bar counting runs.
     """
     scenarios = [_as_scenario(scenario)]
@@ -531,7 +531,7 @@ def sweep(
             `seed + i` (common random numbers across points).
         seed, days, executor, jobs, progress: as for `run`.
         store: a directory to write results to as runs complete (see
-            `simulation.store`). Re-running the same sweep with the same store skips
+            `simulation.experiment.store`). Re-running the same sweep with the same store skips
             the runs already there and retries failed ones; another sweep is refused.
     """
     base = _as_scenario(scenario)

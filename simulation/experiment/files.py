@@ -49,12 +49,13 @@ import math
 import os
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from simulation.metrics import METRICS
+from simulation.experiment.designs import Grid, LatinHypercube, Sobol
+from simulation.format import METRICS
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -63,9 +64,6 @@ from simulation.scenario import (
     parse_value,
 )
 from simulation.scenario.errors import validation_error
-
-if TYPE_CHECKING:  # the engine loads pandas and the model: only when an experiment runs
-    from simulation.experiment import Grid, LatinHypercube, Sobol
 
 DESIGN_TYPES = ("grid", "lhs", "sobol")
 OUTPUT_FORMATS = ("csv", "parquet")
@@ -124,8 +122,6 @@ class Design(_Section):
 
     def build(self) -> Grid | LatinHypercube | Sobol:
         """The engine's design object."""
-        from simulation.experiment import Grid, LatinHypercube, Sobol
-
         if self.type == "grid":
             return Grid(dict(self.parameters))
         ranges = {key: (values[0], values[1]) for key, values in self.parameters.items()}

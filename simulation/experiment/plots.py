@@ -13,7 +13,7 @@ read back from CSV or Parquet, and returns a matplotlib Figure:
 figures are not registered with pyplot, so a loop over many of them does not pile up
 open windows or memory; in Jupyter the returned Figure shows inline, in a script save it.
 Axis labels carry each metric's unit and each swept parameter's unit
-(`simulation.format`); confidence bands are Student t intervals (`simulation.stats`).
+(`simulation.format`); confidence bands are Student t intervals (`simulation.experiment.stats`).
 
 This module is not imported by `import simulation`; it imports matplotlib and seaborn.
 """
@@ -44,8 +44,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
+from simulation.experiment.stats import t_half_width  # noqa: E402
 from simulation.format import metric_label, metric_unit, parameter_label  # noqa: E402
-from simulation.stats import t_half_width  # noqa: E402
 
 __all__ = [
     "daily_series",
