@@ -29,7 +29,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulation import __version__
-from simulation.calibration import add_calibrate_command
+from simulation.calibration.cli import add_calibrate_command
 from simulation.format import (
     METRICS,
     metric_unit,
