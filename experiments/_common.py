@@ -15,7 +15,7 @@ sensitivity) does the same around its own question:
 tiny run the test suite does in seconds); an option given on the command line wins over
 both. Output goes to `--out`, by default `out/experiments/<name>/` under the current
 folder. Statistics and figures come from the engine (`simulation.experiment`,
-`simulation.stats`, `simulation.plots`); this module only formats them.
+`simulation.experiment.stats`, `simulation.experiment.plots`); this module only formats them.
 
 Sentences in a report that interpret a result are chosen by the numbers: `verdict`
 reads the sign and the Holm-adjusted significance of a paired difference, and the
@@ -43,8 +43,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulation import __version__, load_scenario
-from simulation import plots as _plots
+from simulation.experiment import plots as _plots
+from simulation.format import metric_difference_text, metric_label, metric_text, metric_unit
 from simulation.scenario import Scenario
+from simulation.seeds import replication_seeds
 
 DEFAULT_OUT = Path("out") / "experiments"
 
@@ -222,9 +224,10 @@ class Experiment:
 
 
 def _replications(replications: int, seed: int) -> str:
+    seeds = replication_seeds(seed, replications)
     if replications == 1:
-        return f"1 replication (seed {seed})"
-    return f"{replications} replications (seeds {seed}–{seed + replications - 1})"
+        return f"1 replication (seed {seeds[0]})"
+    return f"{replications} replications (seeds {seeds[0]}–{seeds[-1]})"
 
 
 def _days(days: int | None) -> str:
@@ -293,53 +296,19 @@ def _looks_numeric(column: pd.Series) -> bool:
 
 
 # --------------------------------------------------------------------------- numbers
-
-
-def unit(metric: str) -> str:
-    """The metric's unit, as the engine's figures label it."""
-    return _plots.metric_unit(metric)
-
-
-def fmt(metric: str, value: float) -> str:
-    """A value in the metric's unit: shares as per cent, hours with 'h', counts whole."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    u = unit(metric)
-    if u == "share":
-        return f"{100 * value:.1f}%"
-    if metric.endswith("_days"):
-        return f"{value:.1f} d"
-    if u == "hours":
-        return f"{value:.1f} h"
-    if u in ("count", "views", "items", "accounts"):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
-    return f"{value:.3f}"
-
-
-def fmt_diff(metric: str, value: float) -> str:
-    """A difference in the metric's unit, signed: shares in percentage points."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    u = unit(metric)
-    if u == "share":
-        return f"{100 * value:+.1f} pp"
-    if metric.endswith("_days"):
-        return f"{value:+.1f} d"
-    if u == "hours":
-        return f"{value:+.1f} h"
-    if u in ("count", "views", "items", "accounts"):
-        return f"{value:+,.0f}" if abs(value) >= 100 else f"{value:+.1f}"
-    return f"{value:+.3f}"
+# Values and differences in a metric's unit come from simulation.format (metric_text,
+# metric_difference_text); these put them together with their intervals.
 
 
 def estimate(metric: str, mean: float, low: float, high: float) -> str:
     """`35.0% [31.2%, 38.9%]`."""
-    return f"{fmt(metric, mean)} [{fmt(metric, low)}, {fmt(metric, high)}]"
+    return f"{metric_text(metric, mean)} [{metric_text(metric, low)}, {metric_text(metric, high)}]"
 
 
 def difference(metric: str, diff: float, low: float, high: float) -> str:
     """`+38.4 pp [+30.1 pp, +45.2 pp]`."""
-    return f"{fmt_diff(metric, diff)} [{fmt_diff(metric, low)}, {fmt_diff(metric, high)}]"
+    text = metric_difference_text
+    return f"{text(metric, diff)} [{text(metric, low)}, {text(metric, high)}]"
 
 
 def verdict(row: Mapping[str, Any]) -> str:
@@ -507,10 +476,10 @@ def tradeoff(points: Sequence[Point], x: str, y: str, title: str, legend: str = 
             ax.annotate(
                 p.label, (p.x, p.y), textcoords="offset points", xytext=(5, 4), fontsize="small"
             )
-    ax.set_xlabel(_plots.metric_label(x))
-    ax.set_ylabel(_plots.metric_label(y))
+    ax.set_xlabel(metric_label(x))
+    ax.set_ylabel(metric_label(y))
     for axis, metric in ((ax.xaxis, x), (ax.yaxis, y)):
-        if unit(metric) == "share":
+        if metric_unit(metric) == "share":
             axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.legend(title=legend or None, frameon=False, loc="best")
     ax.set_title(title)

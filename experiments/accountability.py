@@ -42,9 +42,12 @@ from _common import (  # noqa: E402
     verdict,
 )
 
-from simulation import plots, stats  # noqa: E402
 from simulation.accountability import RULES as ACCOUNTABILITY_RULES  # noqa: E402
-from simulation.experiment import compare  # noqa: E402
+from simulation.experiment import (  # noqa: E402
+    compare,  # noqa: E402
+    plots,
+    stats,
+)
 
 NONE = "none"
 RULES = tuple(rule for rule in ACCOUNTABILITY_RULES if rule != NONE)  # every registered rule

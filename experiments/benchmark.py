@@ -145,7 +145,7 @@ def median_of(runs: list[dict]) -> dict:
 def _sweep_case(citizens: int, days: int, runs: int, scenario: str):
     """The scenario and design of a sweep of `runs` runs (2 operator levels x runs/2 seeds)."""
     from simulation import load_scenario
-    from simulation.designs import Grid
+    from simulation.experiment.designs import Grid
 
     loaded = load_scenario(scenario, overrides={"population.citizens": citizens})
     design = Grid({"staffing.operators": [1, 2]})

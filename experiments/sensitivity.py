@@ -33,11 +33,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
-from _common import Experiment, fmt, parse_args  # noqa: E402
+from _common import Experiment, parse_args  # noqa: E402
 
-from simulation import plots  # noqa: E402
-from simulation.designs import Sobol  # noqa: E402
-from simulation.experiment import sobol_indices, sweep  # noqa: E402
+from simulation.experiment import (  # noqa: E402
+    plots,  # noqa: E402
+    sobol_indices,
+    sweep,
+)
+from simulation.experiment.designs import Sobol  # noqa: E402
+from simulation.format import metric_text  # noqa: E402
 
 # Ranges around the defaults (default in brackets); each is an assumption to question.
 RANGES = {
@@ -157,9 +161,9 @@ def spread_text(results, metric: str) -> str:
     name = metric.replace("_", " ")
     text = (
         f"Across the {len(points)} design points, {name} (mean over each point's "
-        f"replications) ranges from {fmt(metric, values.min())} to "
-        f"{fmt(metric, values.max())}; 10th, 50th and 90th percentiles "
-        f"{fmt(metric, q10)}, {fmt(metric, q50)}, {fmt(metric, q90)}."
+        f"replications) ranges from {metric_text(metric, values.min())} to "
+        f"{metric_text(metric, values.max())}; 10th, 50th and 90th percentiles "
+        f"{metric_text(metric, q10)}, {metric_text(metric, q50)}, {metric_text(metric, q90)}."
     )
     low = points[values <= q10]
     if len(low) and len(low) < len(points):

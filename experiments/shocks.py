@@ -40,8 +40,11 @@ from _common import (  # noqa: E402
     tests_in,
 )
 
-from simulation import plots, stats  # noqa: E402
-from simulation.experiment import compare  # noqa: E402
+from simulation.experiment import (  # noqa: E402
+    compare,  # noqa: E402
+    plots,
+    stats,
+)
 
 SHOCKS = ("pension_policy_shock", "rumour_crisis")
 MECHANISMS = ("reactive", "proactive")

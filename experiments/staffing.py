@@ -32,15 +32,18 @@ from _common import (  # noqa: E402
     difference,
     estimate,
     float_list,
-    fmt,
     int_list,
     parse_args,
     summary_cells,
 )
 
-from simulation import plots, stats  # noqa: E402
-from simulation.designs import Grid  # noqa: E402
-from simulation.experiment import sweep  # noqa: E402
+from simulation.experiment import (  # noqa: E402
+    plots,
+    stats,
+    sweep,  # noqa: E402
+)
+from simulation.experiment.designs import Grid  # noqa: E402
+from simulation.format import metric_text  # noqa: E402
 
 OPERATORS = "staffing.operators"
 SKILL = "staffing.skill_mean"
@@ -221,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             start_text = (
                 f"going from {fewest} to {enough} operators shortens p90 by "
-                f"{fmt(metric, row['fewest_p90'] - row['enough_p90'])}; {enough} come"
+                f"{metric_text(metric, row['fewest_p90'] - row['enough_p90'])}; {enough} come"
             )
         excludes_zero = row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0
         rest = (
@@ -268,8 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         stronger = "the number of operators" if spread_ops > spread_skill else "operator skill"
         report.paragraph(
-            f"Averaged over the grid, p90 varies by {fmt(metric, spread_ops)} across operator "
-            f"counts at a fixed skill and by {fmt(metric, spread_skill)} across skill levels "
+            f"Averaged over the grid, p90 varies by {metric_text(metric, spread_ops)} across operator "
+            f"counts at a fixed skill and by {metric_text(metric, spread_skill)} across skill levels "
             f"at a fixed count: over these ranges {stronger} moves the slowest replies more."
         )
     report.section(

@@ -8,28 +8,29 @@ Mesa, pandas and the model load only when a model is built or run.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from simulation._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Comparison": "simulation.experiment",
-    "Grid": "simulation.designs",
+    "Comparison": "simulation.experiment.api",
+    "Grid": "simulation.experiment.designs",
     "GovernmentResponseModel": "simulation.model",
-    "LatinHypercube": "simulation.designs",
-    "Results": "simulation.experiment",
+    "LatinHypercube": "simulation.experiment.designs",
+    "Results": "simulation.experiment.api",
     "RunResult": "simulation.runner",
     "run_one": "simulation.runner",
-    "Scenario": "simulation.scenario",
-    "ScenarioError": "simulation.scenario",
-    "Sobol": "simulation.designs",
-    "SweepResults": "simulation.experiment",
-    "compare": "simulation.experiment",
-    "load_scenario": "simulation.scenario",
-    "run": "simulation.experiment",
-    "sobol_indices": "simulation.experiment",
-    "sweep": "simulation.experiment",
+    "Scenario": "simulation.scenario.schema",
+    "ScenarioError": "simulation.scenario.errors",
+    "Sobol": "simulation.experiment.designs",
+    "SweepResults": "simulation.experiment.api",
+    "compare": "simulation.experiment.api",
+    "load_scenario": "simulation.scenario.load",
+    "run": "simulation.experiment.api",
+    "sobol_indices": "simulation.experiment.api",
+    "sweep": "simulation.experiment.api",
 }
 
 __all__ = [
@@ -52,9 +53,10 @@ __all__ = [
     "sweep",
 ]
 
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, also=["__version__"])
+
 if TYPE_CHECKING:
-    from simulation.designs import Grid, LatinHypercube, Sobol
-    from simulation.experiment import (
+    from simulation.experiment.api import (
         Comparison,
         Results,
         SweepResults,
@@ -63,19 +65,7 @@ if TYPE_CHECKING:
         sobol_indices,
         sweep,
     )
+    from simulation.experiment.designs import Grid, LatinHypercube, Sobol
     from simulation.model import GovernmentResponseModel
     from simulation.runner import RunResult, run_one
     from simulation.scenario import Scenario, ScenarioError, load_scenario
-
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'simulation' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)

@@ -18,7 +18,6 @@ exit code 2; nothing here prints a traceback for a bad scenario.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -30,8 +29,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulation import __version__
-from simulation.calibration import add_calibrate_command
-from simulation.metrics import METRICS
+from simulation.calibration.cli import add_calibrate_command
+from simulation.format import (
+    METRICS,
+    metric_unit,
+    metric_value,
+)
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -101,7 +104,6 @@ METRIC_GROUPS: dict[str, tuple[str, ...]] = {
     "cost": ("staff_hours", "operator_utilisation", "department_utilisation", "appraisal_score"),
 }
 
-SIGNED_METRICS = ("trust_change", "satisfaction")
 # Counts that are only ever non-zero when the account monitors public opinion.
 HIDDEN_WHEN_ZERO = ("received_via_vent", "received_rumour", "received_via_rumour")
 
@@ -407,34 +409,8 @@ def summary_table(summary: dict[str, float]) -> Table:
         table.add_row(f"[bold cyan]{group}[/]", "", "")
         for name in present:
             unit = metric_unit(name)
-            table.add_row(f"  {name}", format_value(name, summary[name], unit), unit)
+            table.add_row(f"  {name}", metric_value(name, summary[name], unit), unit)
     return table
-
-
-def metric_unit(name: str) -> str:
-    if name in METRICS:
-        return METRICS[name][0]
-    if name.startswith(("received_", "replies_")):
-        return "count"
-    return ""
-
-
-def format_value(name: str, value: float, unit: str) -> str:
-    """A metric value for reading: shares as per cent, counts with separators."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    value = float(value)
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit in ("count", "items", "views", "accounts"):
-        return f"{value:,.0f}"
-    if unit == "hours":
-        return f"{value:,.1f}"
-    if name in SIGNED_METRICS:
-        return f"{value:+.3f}"
-    if unit in ("0-1", "-1 to 1"):
-        return f"{value:.3f}"
-    return f"{value:,.4g}"
 
 
 # --------------------------------------------------------------------------- validate
@@ -528,16 +504,12 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
 
 # --------------------------------------------------------------------------- experiments
 # compare, sweep, analyze and experiment. Each builds (or reads) an Experiment
-# (simulation/experiment_file.py), checks it completely, runs it with the engine
-# (simulation/experiment.py) and writes tables and figures (simulation/plots.py). The
+# (simulation/experiment/files.py), checks it completely, runs it with the engine
+# (simulation/experiment/api.py) and writes tables and figures (simulation/experiment/reports.py). The
 # engine, matplotlib/seaborn and dask are imported inside the commands, so that
 # `microgov --version` and the quick commands stay fast.
 
-DISTRIBUTION_METRICS = ("response_rate", "median_response_hours", "one_sided_share", "mean_trust")
-MAX_DISTRIBUTION_FIGURES = 4
-MAX_POINT_COLUMNS = 6  # metrics shown in the table of a grid's points
-DAILY_FIGURE_COLUMNS = ("mean_trust", "backlog_operators")
-STORE_MANIFEST = "manifest.json"  # a sweep's output folder is its store (simulation/store.py)
+STORE_MANIFEST = "manifest.json"  # a sweep's output folder is its store (experiment/store.py)
 RECORD_FILE = "experiment.toml"  # what ran, as an experiment file (re-runnable)
 CLI_SOURCE = "command line"
 
@@ -729,7 +701,7 @@ def cmd_compare(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
-    from simulation.experiment_file import parse_grid_options, parse_range_options
+    from simulation.experiment.files import parse_grid_options, parse_range_options
 
     given = [kind for kind in ("grid", "lhs", "sobol") if getattr(args, kind)]
     if not given:
@@ -778,7 +750,7 @@ def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
-    from simulation.experiment_file import load_experiment
+    from simulation.experiment.files import load_experiment
 
     experiment = load_experiment(args.file)
     if args.jobs is not None:
@@ -804,8 +776,8 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
 
 def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
     """An experiment's content from the common options (checked as `microgov run` does)."""
-    from simulation.experiment_file import check_metrics, check_scheduler
-    from simulation.scenario import _parse_set_items
+    from simulation.experiment.files import check_metrics, check_scheduler
+    from simulation.scenario import parse_overrides
 
     for option, value, low in (
         ("--replications", args.replications, 1),
@@ -820,7 +792,7 @@ def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
         "replications": args.replications,
         "seed": args.seed,
         "days": args.days,
-        "set": dict(_parse_set_items(list(args.overrides))),
+        "set": dict(parse_overrides(list(args.overrides))),
         "jobs": args.jobs,
         "scheduler": check_scheduler(args.scheduler, "--scheduler") if args.scheduler else None,
         "metrics": check_metrics(args.metrics, "--metrics") if args.metrics else None,
@@ -831,7 +803,7 @@ def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
 
 def _experiment_from_options(raw: dict):
     """The Experiment the options describe; an error names the option, not the field."""
-    from simulation.experiment_file import ExperimentFileError, parse_experiment
+    from simulation.experiment.files import ExperimentFileError, parse_experiment
 
     try:
         return parse_experiment(raw, CLI_SOURCE)
@@ -858,7 +830,7 @@ def _ref_for_record(ref: str) -> str:
 
 
 def _print_plan(experiment, source: Path, out_dir: Path, out: Console) -> int:
-    from simulation.experiment_file import check_experiment
+    from simulation.experiment.files import check_experiment
 
     scenarios = check_experiment(experiment, str(source), base_dir=source.parent)
     runs, what = _plan(experiment, scenarios)
@@ -903,7 +875,7 @@ def run_experiment(
     interrupted sweep continues with `resume`. `out_option` names the setting that chose
     the folder, for messages.
     """
-    from simulation.experiment_file import check_experiment
+    from simulation.experiment.files import check_experiment
 
     scenarios = check_experiment(experiment, source, base_dir, from_options=from_options)
     out_dir = Path(out_dir)
@@ -913,8 +885,9 @@ def run_experiment(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ScenarioError(out_option, None, f"cannot create folder {out_dir}: {exc}") from None
-    from simulation.experiment import HEADLINE_METRICS, compare, sweep
-    from simulation.store import StoreMismatchError
+    from simulation.experiment.api import HEADLINE_METRICS, compare, sweep
+    from simulation.experiment.reports import ComparisonReport, SweepReport, write_text
+    from simulation.experiment.store import StoreMismatchError
 
     if experiment.metrics is None and resume:  # keep the metrics the sweep was started with
         experiment = experiment.model_copy(update={"metrics": _recorded_metrics(out_dir)})
@@ -968,7 +941,7 @@ def run_experiment(
             report = SweepReport(results, metrics)
     except KeyboardInterrupt:
         if experiment.kind == "sweep":
-            _write_text(out_dir / RECORD_FILE, record.to_toml())
+            write_text(out_dir / RECORD_FILE, record.to_toml())
             out.print(
                 f"interrupted; finished runs are kept in {out_dir}: run the same command "
                 "with --resume to continue",
@@ -986,7 +959,7 @@ def run_experiment(
     except (OSError, TimeoutError) as exc:  # e.g. a scheduler that does not answer
         raise ScenarioError(where.removeprefix("on "), None, f"cannot run there: {exc}") from None
     elapsed = time.perf_counter() - started
-    _write_text(out_dir / RECORD_FILE, record.to_toml())
+    write_text(out_dir / RECORD_FILE, record.to_toml())
     written = [RECORD_FILE]
     written += report.write(out_dir, experiment.outputs.format, experiment.outputs.figures)
     if not quiet:
@@ -1010,7 +983,7 @@ def _where(executor, jobs) -> str:
 
 def _record(experiment, base_dir: Path | None, out_dir: Path):
     """The experiment as it ran, re-runnable from anywhere: files absolute, folder set."""
-    from simulation.experiment_file import resolve_scenario_ref
+    from simulation.experiment.files import resolve_scenario_ref
 
     def absolute(ref: str) -> str:
         return _ref_for_record(resolve_scenario_ref(ref, base_dir))
@@ -1032,7 +1005,7 @@ def _stored_runs(out_dir: Path) -> int:
     """Finished runs already in a sweep's store (0 for a new folder)."""
     if not (out_dir / STORE_MANIFEST).is_file():
         return 0
-    from simulation.store import RunStore
+    from simulation.experiment.store import RunStore
 
     return len(RunStore(out_dir).completed())
 
@@ -1073,13 +1046,6 @@ def _check_store(out_dir: Path, resume: bool, out_option: str) -> None:
         )
 
 
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
-
-
 def _print_written(out: Console, out_dir: Path, written: list[str]) -> None:
     tables = [name for name in written if not name.endswith(".png")]
     figures = [name for name in written if name.endswith(".png")]
@@ -1094,7 +1060,8 @@ def _print_written(out: Console, out_dir: Path, written: list[str]) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
-    from simulation.experiment_file import check_metrics, parse_experiment
+    from simulation.experiment.files import check_metrics, parse_experiment
+    from simulation.experiment.reports import ComparisonReport, SweepReport
 
     folder: Path = args.dir
     if not folder.is_dir():
@@ -1113,7 +1080,7 @@ def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
         chosen = experiment.metrics
     fmt = experiment.outputs.format if experiment else "csv"
     if (folder / STORE_MANIFEST).is_file():
-        from simulation.experiment import HEADLINE_METRICS, SweepResults
+        from simulation.experiment.api import HEADLINE_METRICS, SweepResults
 
         try:
             results = SweepResults.load(folder)
@@ -1174,370 +1141,6 @@ def _baseline_name(runs, table) -> str:
         if untested.get(name, False):
             return str(name)
     return str(runs["scenario"].iloc[0])
-
-
-# --------------------------------------------------------------------------- reports
-
-
-class ComparisonReport:
-    """A comparison's tables, printed and written with its figures."""
-
-    def __init__(
-        self,
-        runs,
-        daily,
-        table,
-        baseline: str,
-        order: list[str],
-        metrics: list[str],
-        notes: list[str] | None = None,
-    ):
-        self.runs, self.daily, self.table = runs, daily, table
-        self.baseline, self.order = baseline, order
-        self.notes = list(notes or [])
-        self.markdown: str | None = None  # the engine's Markdown table, when just run
-        present = set(table["metric"]) if table is not None else set()
-        self.metrics = [m for m in metrics if m in present] or list(dict.fromkeys(table["metric"]))
-
-    def print(self, out: Console) -> None:
-        out.print(comparison_table(self.table, self.baseline, self.metrics, self.order))
-        n = (
-            int(self.runs["replication"].nunique())
-            if "replication" in self.runs
-            else len(self.runs)
-        )
-        out.print(
-            f"Mean over {n} replications per scenario (its CI is in comparison.csv); "
-            "difference: scenario minus baseline, the mean of differences paired by seed, "
-            "with its bootstrap CI (pp: percentage points); p: Wilcoxon signed-rank test, "
-            "Holm-adjusted over every test in the table; * significant.",
-            style="dim",
-        )
-        for note in self.notes:
-            out.print(f"Note: {note}", style="yellow", markup=False)
-        failed = _failed_runs(self.runs)
-        if failed:
-            out.print(f"{failed} run(s) failed: see the 'error' column of runs", style="yellow")
-
-    def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
-        written = []
-        if tables:
-            for name, frame in (
-                ("runs", self.runs),
-                ("daily", self.daily),
-                ("comparison", self.table),
-            ):
-                written.append(_write_frame(frame, out_dir, name, fmt))
-            if self.markdown:
-                _write_text(out_dir / "comparison.md", self.markdown + "\n")
-                written.append("comparison.md")
-        if figures:
-            written += self.figures(out_dir)
-        return written
-
-    def figures(self, out_dir: Path) -> list[str]:
-        from simulation import plots
-
-        others = [s for s in self.order if s != self.baseline]
-        made = []
-        made.append(
-            _save(
-                plots.forest(self.table, self.metrics, baseline=self.baseline, order=others),
-                out_dir / "forest.png",
-            )
-        )
-        wanted = [m for m in DISTRIBUTION_METRICS if m in self.metrics] or self.metrics
-        for metric in wanted[:MAX_DISTRIBUTION_FIGURES]:
-            if metric in self.runs.columns:
-                fig = plots.distribution(self.runs, metric, order=self.order)
-                made.append(_save(fig, out_dir / f"distribution_{metric}.png"))
-        if self.daily is not None:
-            for column in DAILY_FIGURE_COLUMNS:
-                if column in self.daily.columns:
-                    fig = plots.daily_series(self.daily, column, order=self.order)
-                    made.append(_save(fig, out_dir / f"daily_{column}.png"))
-        return made
-
-
-class SweepReport:
-    """A sweep's results, summarised, written and plotted by its design."""
-
-    def __init__(self, results, metrics: list[str]):
-        self.results = results
-        self.runs = results.runs
-        self.daily = results.daily
-        self.design = results.design
-        self.parameters = [p for p in results.parameters if p in self.runs.columns]
-        self.metrics = [m for m in metrics if m in self.runs.columns]
-        self.kind = getattr(self.design, "kind", "")
-        self._indices = None
-        self._sobol_problems: list[str] = []
-
-    def sobol(self):
-        """Sobol indices of every metric (a table with a metric column), for Sobol designs."""
-        if self.kind != "sobol":
-            return None
-        if self._indices is None:
-            import pandas as pd
-
-            from simulation.experiment import sobol_indices
-
-            frames = []
-            ok = self.runs[self.runs["error"].isna()] if "error" in self.runs else self.runs
-            for metric in self.metrics:
-                values = ok[metric].dropna()
-                if len(values) and values.nunique() == 1:
-                    self._sobol_problems.append(
-                        f"{metric}: it is the same ({values.iloc[0]:g}) at every point, so "
-                        "there is no variance to apportion"
-                    )
-                    continue
-                try:
-                    frame = sobol_indices(self.results, metric)
-                except ValueError as exc:  # e.g. a metric without values, a sweep not finished
-                    self._sobol_problems.append(f"{metric}: {exc}")
-                    continue
-                frames.append(frame.assign(metric=metric))
-            self._indices = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        return self._indices
-
-    def print(self, out: Console) -> None:
-        points = len(self.design) if self.design is not None else "?"
-        failed = _failed_runs(self.runs)
-        out.print(
-            f"{len(self.runs)} runs over {points} design points ({self.kind}: "
-            f"{', '.join(self.parameters)})" + (f"; {failed} failed" if failed else ""),
-            markup=False,
-        )
-        expected = getattr(self.results, "expected_runs", None)
-        if expected and len(self.runs) < expected:
-            out.print(
-                f"the sweep is not finished: {len(self.runs)} of {expected} runs; continue it "
-                "with the same command and --resume",
-                style="yellow",
-            )
-        out.print(sweep_table(self.runs, self.metrics))
-        if self.kind == "grid" and "point" in self.runs and self.runs["point"].nunique() <= 40:
-            out.print(points_table(self.runs, self.parameters, self.metrics, out.width))
-        indices = self.sobol()
-        if indices is not None and not indices.empty:
-            out.print(sobol_table(indices))
-        for problem in self._sobol_problems:
-            out.print(f"no Sobol indices for {problem}", style="yellow", markup=False)
-
-    def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
-        written = []
-        if tables:
-            written.append(_write_frame(self.runs, out_dir, "runs", fmt))
-            written.append(_write_frame(self.daily, out_dir, "daily", fmt))
-        indices = self.sobol()
-        if indices is not None and not indices.empty:
-            written.append(_write_frame(indices, out_dir, "sobol_indices", "csv"))
-        if figures:
-            written += self.figures(out_dir)
-        return written
-
-    def figures(self, out_dir: Path) -> list[str]:
-        from simulation import plots
-
-        made = []
-        indices = self.sobol()
-        if indices is not None:
-            for metric, frame in indices.groupby("metric", sort=False) if not indices.empty else ():
-                fig = plots.sensitivity(frame, metric=metric)
-                made.append(_save(fig, out_dir / f"sensitivity_{metric}.png"))
-            return made
-        if len(self.parameters) >= 2:
-            x, y = self.parameters[:2]
-            rest = self.parameters[2:]
-            note = f" (mean over {', '.join(rest)})" if rest else ""
-            for metric in self.metrics:
-                title = f"{metric.replace('_', ' ').capitalize()}: mean per cell{note}"
-                fig = plots.heatmap(self.runs, x, y, metric, title=title)
-                made.append(_save(fig, out_dir / f"heatmap_{metric}.png"))
-            return made
-        by = self.parameters[0] if self.parameters else "scenario"
-        runs = self.runs
-        if by != "scenario" and runs[by].nunique() > plots.MAX_HEATMAP_LEVELS:
-            runs = runs.assign(**{by: plots.bin_levels(runs[by], plots.HEATMAP_BINS)})
-        for metric in self.metrics[:MAX_DISTRIBUTION_FIGURES]:
-            fig = plots.distribution(runs, metric, by=by)
-            made.append(_save(fig, out_dir / f"distribution_{metric}.png"))
-        if self.kind == "grid" and by in self.daily.columns:
-            for column in DAILY_FIGURE_COLUMNS:
-                if column in self.daily.columns:
-                    fig = plots.daily_series(self.daily, column, by=by)
-                    made.append(_save(fig, out_dir / f"daily_{column}.png"))
-        return made
-
-
-def _failed_runs(runs) -> int:
-    if "error" not in runs.columns:
-        return 0
-    errors = runs["error"]
-    return int((errors.notna() & (errors.astype(str) != "")).sum())
-
-
-def _write_frame(frame, out_dir: Path, name: str, fmt: str) -> str:
-    path = out_dir / f"{name}.{fmt}"
-    try:
-        if fmt == "parquet":
-            frame.to_parquet(path, index=False)
-        else:
-            frame.to_csv(path, index=False)
-    except OSError as exc:
-        raise ScenarioError(str(out_dir), None, f"cannot write {path.name}: {exc}") from None
-    return path.name
-
-
-def _save(fig, path: Path) -> str:
-    try:
-        fig.savefig(path, dpi=150)
-    except OSError as exc:
-        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
-    return path.name
-
-
-def comparison_table(table, baseline: str, metrics: list[str], order: list[str]) -> Table:
-    """Each metric: the baseline's mean, then each scenario's mean and its difference.
-
-    The means' own intervals are in comparison.csv; the table keeps to what is compared.
-    """
-    result = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    result.add_column("metric", no_wrap=True)
-    result.add_column("scenario", no_wrap=True)
-    result.add_column("mean", justify="right", no_wrap=True)
-    result.add_column("difference", justify="right", no_wrap=True)
-    result.add_column("95% CI", justify="right", style="dim", no_wrap=True)
-    result.add_column("p (Holm)", justify="right", no_wrap=True)
-    positions = {name: i for i, name in enumerate(order)}
-    for index, metric in enumerate(metrics):
-        rows = table[table["metric"] == metric]
-        rows = rows.assign(_pos=rows["scenario"].map(positions)).sort_values("_pos")
-        unit = metric_unit(metric)
-        if index:
-            result.add_row(*[""] * 6)
-        first = True
-        for _, row in rows.iterrows():
-            label = f"{metric} [dim]({unit})[/]" if first and unit else (metric if first else "")
-            first = False
-            mean = format_value(metric, row["mean"], unit)
-            if row["scenario"] == baseline:
-                name = f"{escape(str(row['scenario']))} [dim](baseline)[/]"
-                result.add_row(label, name, mean, "", "", "")
-                continue
-            significant = bool(row.get("significant")) and not _isnan(row.get("significant"))
-            diff = _difference(row["diff"], unit)
-            diff_ci = _difference_interval(row.get("diff_ci_low"), row.get("diff_ci_high"), unit)
-            p = row.get("p_adjusted")
-            p_text = "n/a" if _isnan(p) else (f"{p:.3f}" if p >= 0.001 else "<0.001")
-            if significant:
-                diff, p_text = f"[bold]{diff}[/]", f"[bold]{p_text} *[/]"
-            result.add_row(label, escape(str(row["scenario"])), mean, diff, diff_ci, p_text)
-    return result
-
-
-def _isnan(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _difference(value, unit: str) -> str:
-    """A difference: shares in percentage points, other units with a sign."""
-    if _isnan(value):
-        return "n/a"
-    value = float(value)
-    if unit == "share":
-        return f"{100 * value:+.1f} pp"
-    if unit in ("count", "items", "views", "accounts"):
-        return f"{value:+,.0f}"
-    if unit == "hours":
-        return f"{value:+,.1f}"
-    if unit in ("0-1", "-1 to 1"):
-        return f"{value:+.4f}"
-    return f"{value:+.3g}"
-
-
-def _difference_interval(low, high, unit: str) -> str:
-    if _isnan(low) or _isnan(high):
-        return ""
-    return f"[{_difference(low, unit)}, {_difference(high, unit)}]"
-
-
-def sweep_table(runs, metrics: list[str]) -> Table:
-    """Mean, minimum and maximum of each metric over the sweep's runs."""
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("metric")
-    table.add_column("unit", style="dim")
-    for column in ("mean", "min", "max"):
-        table.add_column(f"{column} over runs", justify="right")
-    for metric in metrics:
-        values = runs[metric].dropna() if metric in runs.columns else []
-        unit = metric_unit(metric)
-        if len(values) == 0:
-            table.add_row(metric, unit, "n/a", "n/a", "n/a")
-            continue
-        table.add_row(
-            metric,
-            unit,
-            *(format_value(metric, v, unit) for v in (values.mean(), values.min(), values.max())),
-        )
-    return table
-
-
-def points_table(runs, parameters: list[str], metrics: list[str], width: int = 120) -> Table:
-    """Mean of each metric at each design point (a grid's cells), in design order.
-
-    As many metrics as fit in `width` columns with whole headers (the rest are in runs).
-    """
-    room = width - sum(len(p) + 4 for p in parameters)
-    shown = []
-    for metric in metrics[:MAX_POINT_COLUMNS]:
-        room -= max(len(metric), 9) + 4
-        if room < 0 and shown:
-            break
-        shown.append(metric)
-    ok = runs[runs["error"].isna()] if "error" in runs.columns else runs
-    means = ok.groupby("point", sort=True)[shown].mean()
-    first = runs.groupby("point", sort=True)[parameters].first()
-    table = Table(
-        title="Mean per design point", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
-    )
-    for name in parameters:
-        table.add_column(name, justify="right", style="cyan")
-    for metric in shown:
-        table.add_column(metric, justify="right")
-    for point, row in first.iterrows():
-        values = means.loc[point] if point in means.index else None
-        cells = [
-            "n/a" if values is None else format_value(m, values[m], metric_unit(m)) for m in shown
-        ]
-        table.add_row(
-            *(f"{row[p]:g}" if _is_number(row[p]) else str(row[p]) for p in parameters), *cells
-        )
-    return table
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def sobol_table(indices) -> Table:
-    table = Table(title="Sobol indices", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("metric", "parameter", "S1", "± conf", "ST", "± conf"):
-        table.add_column(column, justify="left" if column in ("metric", "parameter") else "right")
-    previous = None
-    for _, row in indices.iterrows():
-        metric = row["metric"] if row["metric"] != previous else ""
-        previous = row["metric"]
-        table.add_row(
-            metric,
-            str(row["parameter"]),
-            *(
-                f"{row[c]:.3f}" if not _isnan(row.get(c)) else "n/a"
-                for c in ("S1", "S1_conf", "ST", "ST_conf")
-            ),
-        )
-    return table
 
 
 if __name__ == "__main__":  # pragma: no cover

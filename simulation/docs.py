@@ -2,7 +2,7 @@
 
 Two sections of README.md are rendered here: the scenario-file reference (from the
 pydantic schema in `simulation.scenario` and the presets in `simulation.mechanisms`)
-and the metrics glossary (from `simulation.metrics.METRICS`). In the README each sits
+and the metrics glossary (from `simulation.format.METRICS`). In the README each sits
 between marker comments, `<!-- BEGIN name -->` and `<!-- END name -->`.
 
     python -m simulation.docs            # print both sections
@@ -15,7 +15,6 @@ between marker comments, `<!-- BEGIN name -->` and `<!-- END name -->`.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import types
 import typing
@@ -29,8 +28,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
+from simulation.format import METRICS, split_unit, toml_number
 from simulation.mechanisms import MECHANISM_PRESETS
-from simulation.metrics import METRICS
 from simulation.scenario import MechanismSettings, Scenario
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -125,17 +124,6 @@ def _row(model: type[BaseModel], name: str, info: FieldInfo) -> Row:
         unit=unit,
         description=description,
     )
-
-
-def split_unit(description: str) -> tuple[str, str]:
-    """('text without the unit', 'unit') from a description ending its unit in [brackets]."""
-    matches = list(re.finditer(r"\s*\[([^\[\]]+)\]", description))
-    if not matches:
-        return description.strip(), ""
-    last = matches[-1]
-    text = description[: last.start()] + description[last.end() :]
-    text = re.sub(r"\s+([.;,])", r"\1", text).strip()
-    return text, last.group(1).strip()
 
 
 def _docstring(model: type[BaseModel]) -> str:
@@ -238,20 +226,12 @@ def _range_text(constraints: Sequence[Any]) -> str:
         elif getattr(c, "lt", None) is not None:
             high, high_open = c.lt, True
     if low is not None and high is not None:
-        return (
-            f"{'(' if low_open else '['}{_number(low)}, {_number(high)}{')' if high_open else ']'}"
-        )
+        return f"{'(' if low_open else '['}{toml_number(low)}, {toml_number(high)}{')' if high_open else ']'}"
     if low is not None:
-        return f"{'>' if low_open else '≥'} {_number(low)}"
+        return f"{'>' if low_open else '≥'} {toml_number(low)}"
     if high is not None:
-        return f"{'<' if high_open else '≤'} {_number(high)}"
+        return f"{'<' if high_open else '≤'} {toml_number(high)}"
     return ""
-
-
-def _number(value: float) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:_}" if abs(value) >= 10_000 else str(value)
-    return repr(float(value))
 
 
 # --------------------------------------------------------------------------- defaults
@@ -273,7 +253,7 @@ def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return _number(value)
+        return toml_number(value)
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, list | tuple):
@@ -323,7 +303,7 @@ def render_presets() -> str:
 def render_scenario_reference() -> str:
     """Markdown reference of every section and key of a scenario file."""
     parts = [
-        "Generated from `simulation/scenario.py`; every key is optional and takes the "
+        "Generated from `simulation/scenario/schema.py`; every key is optional and takes the "
         "default shown. Units are in the *unit* column; ranges are inclusive `[a, b]` or "
         'exclusive `(a, b)`. A file may also name `extends = "other.toml"` (a file next '
         "to it or a bundled scenario), whose values it inherits and overrides."
@@ -376,7 +356,7 @@ def render_metrics() -> str:
     families = [(f"`{name}`", unit, meaning) for name, unit, meaning in metric_families()]
     return "\n\n".join(
         [
-            "Generated from `simulation/metrics.py` (`METRICS`). One value per run, in "
+            "Generated from `simulation/format.py` (`METRICS`). One value per run, in "
             "`summary.json` and the table `microgov run` prints.",
             _table(["metric", "unit", "meaning"], rows),
             "Breakdowns of the counts, also in the summary:",

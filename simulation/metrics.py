@@ -53,50 +53,11 @@ from simulation.events import (
     RumoursSeeded,
     Vented,
 )
+from simulation.format import METRICS  # noqa: F401  (the glossary lives in format.py)
 
 if TYPE_CHECKING:
     from simulation.items import ItemStore
     from simulation.model import GovernmentResponseModel
-
-# Glossary: metric name → (unit, meaning). The README's metrics table is checked
-# against it (tests/test_docs.py).
-METRICS: dict[str, tuple[str, str]] = {
-    "needs": ("count", "Needs that arose among citizens (addressed, vented or kept silent)."),
-    "received": ("count", "Requests the government received (addressed or found by monitoring)."),
-    "response_rate": ("share", "Received requests that got any reply."),
-    "answered_within_deadline": (
-        "share",
-        "Received requests replied to within the reply deadline (accountability deadline).",
-    ),
-    "median_response_hours": ("hours", "Median time from post to first reply (answered only)."),
-    "p90_response_hours": ("hours", "90th percentile of that time (answered only)."),
-    "resolution_rate": ("share", "Received requests that got a substantive reply."),
-    "one_sided_share": ("share", "Replies that were boilerplate or partial."),
-    "boilerplate_share": ("share", "Replies that were boilerplate."),
-    "escalation_rate": ("share", "Received requests whose author escalated at least once."),
-    "abandonment_rate": ("share", "Received requests whose author gave up unanswered."),
-    "referral_rate": ("share", "Received requests referred to a department at least once."),
-    "backlog_operators": ("items", "Items waiting for an operator at the end of the run."),
-    "backlog_departments": ("items", "Items at departments at the end of the run."),
-    "open_at_end": ("items", "Received requests neither answered nor abandoned at the end."),
-    "mean_trust": ("0-1", "Mean citizen trust in government at the end."),
-    "trust_sd": ("0-1", "Standard deviation of trust at the end (polarisation)."),
-    "trust_change": ("0-1", "Mean trust at the end minus at the start."),
-    "satisfaction": ("-1 to 1", "Mean rating of replies by citizens who rated them."),
-    "negative_impressions": (
-        "views",
-        "Exposures of followers to unresolved complaints, escalations, vents and rumours.",
-    ),
-    "impressions": ("views", "All exposures to posts of any kind."),
-    "largest_cascade": ("accounts", "Most accounts that posted or reposted one post."),
-    "releases": ("count", "Information releases published."),
-    "rumours": ("count", "Rumour posts seeded by events."),
-    "rumours_clarified": ("count", "Rumours the government clarified."),
-    "operator_utilisation": ("share", "Share of operators' on-duty time spent working."),
-    "department_utilisation": ("share", "Share of department staff time spent on items."),
-    "staff_hours": ("hours", "Operator plus department hours on duty (cost)."),
-    "appraisal_score": ("0-1", "Mean appraisal score of operators (rules other than none)."),
-}
 
 
 # Every daily counter and end-of-day snapshot, so every run's daily series has the same

@@ -61,8 +61,11 @@ from simulation.codes import (
     WEEKDAYS,
 )
 from simulation.events import PostStarted, Referred
+from simulation.experiment.stats import t_interval
+from simulation.format import metric_unit, readable
 from simulation.model import GovernmentResponseModel
 from simulation.scenario import Scenario, load_scenario
+from simulation.seeds import replication_seeds
 from simulation.theory import (
     borel_tail,
     branching_mean_size,
@@ -76,6 +79,10 @@ from simulation.theory import (
 
 Z = 4.0  # allowed distance from theory, in standard errors of the replicated mean
 CONFIDENCE = 0.95
+# Root seed of every check; the scenario checks start 101 further on, away from the
+# seeds 1-6 the baseline was calibrated on.
+VALIDATION_SEED = 0
+SCENARIO_SEED_OFFSET = 101
 Progress = Callable[[str], None]
 
 
@@ -389,7 +396,7 @@ class ValidationResults:
 
 @dataclass(frozen=True)
 class Stats:
-    """Mean of independent replications, its standard error and t confidence interval."""
+    """Mean of independent replications, its standard error and Student t interval."""
 
     mean: float
     se: float
@@ -399,17 +406,9 @@ class Stats:
 
     @staticmethod
     def of(values: Iterable[float]) -> Stats:
-        x = np.asarray([v for v in values if v is not None], dtype=float)
-        x = x[~np.isnan(x)]
-        n = len(x)
-        if n == 0:
-            return Stats(math.nan, math.nan, math.nan, math.nan, 0)
-        mean = float(x.mean())
-        if n == 1:
-            return Stats(mean, math.nan, math.nan, math.nan, 1)
-        se = float(x.std(ddof=1) / math.sqrt(n))
-        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * se
-        return Stats(mean, se, mean - half, mean + half, n)
+        """The t interval of the values given (None and NaN left out); see `simulation.experiment.stats`."""
+        found = t_interval([v for v in values if v is not None], CONFIDENCE)
+        return Stats(found["mean"], found["se"], found["ci_low"], found["ci_high"], found["n"])
 
 
 def _check(
@@ -455,7 +454,7 @@ def theory_check(
         section=section,
         title=title,
         target=target,
-        target_text=_fmt(target),
+        target_text=readable(target),
         source=source,
         unit=unit,
         rule=f"|sim − target| ≤ {z:g} SE",
@@ -485,11 +484,11 @@ def bound_check(
     else:
         passed = (low is None or stat.low >= low) and (high is None or stat.high <= high)
     if low is not None and high is not None:
-        text, rule = f"within [{_fmt(low)}, {_fmt(high)}]", "95 % CI within the range"
+        text, rule = f"within [{readable(low)}, {readable(high)}]", "95 % CI within the range"
     elif low is not None:
-        text, rule = f"≥ {_fmt(low)}", f"95 % CI lower bound ≥ {_fmt(low)}"
+        text, rule = f"≥ {readable(low)}", f"95 % CI lower bound ≥ {readable(low)}"
     else:
-        text, rule = f"≤ {_fmt(high)}", f"95 % CI upper bound ≤ {_fmt(high)}"
+        text, rule = f"≤ {readable(high)}", f"95 % CI upper bound ≤ {readable(high)}"
     return _check(
         stat,
         passed=None if passed is None else bool(passed),
@@ -532,8 +531,8 @@ def paired_check(
     else:
         passed = bool(stat.high < 0.0)
     arms = (
-        f"{names[0]} {_fmt(float(np.mean(ref[ok])) if ok.any() else math.nan)}, "
-        f"{names[1]} {_fmt(float(np.mean(treat[ok])) if ok.any() else math.nan)} "
+        f"{names[0]} {readable(float(np.mean(ref[ok])) if ok.any() else math.nan)}, "
+        f"{names[1]} {readable(float(np.mean(treat[ok])) if ok.any() else math.nan)} "
         f"(means over {int(ok.sum())} paired seeds)"
     )
     if (~ok).any():
@@ -553,15 +552,6 @@ def paired_check(
         detail=(arms + ". " + detail).strip(),
         figure=figure,
     )
-
-
-def _fmt(x: float | None, digits: int = 4) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    text = f"{x:.{digits}g}"
-    return text if "e" not in text else f"{x:.2e}"
 
 
 # =========================================================================== plans
@@ -623,7 +613,7 @@ PLANS = {
         cm_min_degree=2,
         cm_transmissibility=(0.2, 0.3, 0.5, 0.8),
         cm_posts=150,
-        scenario_seeds=tuple(range(101, 109)),
+        scenario_seeds=tuple(replication_seeds(VALIDATION_SEED, 8, offset=SCENARIO_SEED_OFFSET)),
         scenario_days=None,
         scenario_citizens=None,
     ),
@@ -650,7 +640,7 @@ PLANS = {
         cm_min_degree=2,
         cm_transmissibility=(0.3, 0.8),
         cm_posts=50,
-        scenario_seeds=(101, 102, 103),
+        scenario_seeds=tuple(replication_seeds(VALIDATION_SEED, 3, offset=SCENARIO_SEED_OFFSET)),
         scenario_days=7,
         scenario_citizens=2000,
     ),
@@ -680,12 +670,12 @@ def queueing_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
             progress(f"  Erlang C: c = {c}, ρ = {rho} ({plan.queue_seeds} seeds)")
             runs = [
                 run_queue(queue_scenario(c, lam, mu), s, plan.queue_days, plan.queue_warm_up_days)
-                for s in range(plan.queue_seeds)
+                for s in replication_seeds(VALIDATION_SEED, plan.queue_seeds)
             ]
             if any(r.substantive_share != 1.0 or r.p_abandon != 0.0 for r in runs):
                 raise LimitCaseError("the Erlang C limit case replied other than substantively")
             items = int(np.mean([r.n for r in runs]))
-            where = f"c = {c}, λ = {_fmt(lam)}/h, μ = {_fmt(mu)}/h (ρ = {rho})"
+            where = f"c = {c}, λ = {readable(lam)}/h, μ = {readable(mu)}/h (ρ = {rho})"
             source = f"Erlang C, M/M/{c}"
             pw = theory_check(
                 f"erlang_c_pwait_c{c}_rho{rho}",
@@ -721,11 +711,11 @@ def queueing_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
                 plan.queue_days,
                 plan.queue_warm_up_days,
             )
-            for s in range(plan.queue_seeds)
+            for s in replication_seeds(VALIDATION_SEED, plan.queue_seeds)
         ]
         where = (
-            f"c = {c}, λ = {_fmt(lam)}/h, μ = {_fmt(mu_a)}/h (load {lam / (c * mu_a):.0%}), "
-            f"patience Exp(mean {_fmt(patience)} h)"
+            f"c = {c}, λ = {readable(lam)}/h, μ = {readable(mu_a)}/h (load {lam / (c * mu_a):.0%}), "
+            f"patience Exp(mean {readable(patience)} h)"
         )
         source = f"Erlang A, M/M/{c}+M birth–death chain"
         for key, label, unit in (
@@ -752,7 +742,7 @@ def queueing_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
     samples = np.array(
         [
             backlog_by_hour(scenario, seed, plan.office_days, plan.office_warm_up_days)
-            for seed in range(1, plan.office_seeds + 1)
+            for seed in replication_seeds(VALIDATION_SEED, plan.office_seeds, offset=1)
         ]
     )
     source = "periodic time-of-day Markov chain (M/M/2 serving 09–17)"
@@ -790,8 +780,8 @@ def queueing_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
             rule=f"every hour within {Z:g} SE of the curve",
             passed=bool(max(offsets) <= Z),
             detail=(
-                f"Largest distance at {worst:02d}:00: simulated {_fmt(per_hour[worst].mean)} "
-                f"vs {_fmt(float(curve[worst]))}."
+                f"Largest distance at {worst:02d}:00: simulated {readable(per_hour[worst].mean)} "
+                f"vs {readable(float(curve[worst]))}."
             ),
             figure="office_hours_backlog.png",
         )
@@ -822,10 +812,10 @@ def diffusion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[lis
         posts = plan.er_posts_sub if kt <= 1.0 else plan.er_posts_super
         progress(f"  Erdős–Rényi: kT = {kt} ({plan.er_seeds} seeds × {posts} rumours)")
         runs = []
-        for seed in range(plan.er_seeds):
+        for seed in replication_seeds(VALIDATION_SEED, plan.er_seeds):
             sizes, n = rumour_cascade_sizes(rumour_scenario(n_er, k, T, posts), seed)
             runs.append(_cascade_summary(sizes, n, cut))
-        where = f"ER graph N = {n_er}, k = {_fmt(k)}, T = {_fmt(T)} (kT = {_fmt(kt)})"
+        where = f"ER graph N = {n_er}, k = {readable(k)}, T = {readable(T)} (kT = {readable(kt)})"
         source = "bond percolation, S = 1 − exp(−kTS)"
         S = giant_component_share(k, T)
         if kt < 1.0:
@@ -855,12 +845,12 @@ def diffusion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[lis
                     section=DIFFUSION,
                     title=f"Share of rumours reaching {cut:.0%} of N at the threshold, {where}",
                     target=bound,
-                    target_text=f"S = 0; ≤ {_fmt(bound)}",
+                    target_text=f"S = 0; ≤ {readable(bound)}",
                     source="S = 0 at kT = 1; critical branching process (Borel) tail "
                     f"P(size ≥ {int(math.ceil(cut * n_er))}) bounds the finite-N share",
                     unit="share",
                     rule=f"mean ≤ bound + {Z:g} SE",
-                    detail=f"Mean rumour size {_fmt(Stats.of([r['mean_size'] for r in runs]).mean)}"
+                    detail=f"Mean rumour size {readable(Stats.of([r['mean_size'] for r in runs]).mean)}"
                     " accounts.",
                     figure="percolation_er.png",
                 )
@@ -900,7 +890,7 @@ def diffusion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[lis
     degrees_all = []
     with tempfile.TemporaryDirectory(prefix="microgov-validation-") as tmp:
         graphs = []
-        for seed in range(plan.cm_seeds):
+        for seed in replication_seeds(VALIDATION_SEED, plan.cm_seeds):
             rng = np.random.default_rng([seed, 2001])  # Newman, Strogatz & Watts 2001
             edges, degrees = configuration_model_edges(
                 plan.cm_citizens, plan.cm_exponent, plan.cm_min_degree, rng
@@ -924,14 +914,14 @@ def diffusion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[lis
             target = float(np.mean(theory))
             tc = float(np.mean([percolation_threshold(d) for _, _, d in graphs]))
             where = (
-                f"configuration model N = {plan.cm_citizens}, p_k ∝ k^−{_fmt(plan.cm_exponent)} "
-                f"(k ≥ {plan.cm_min_degree}), T = {_fmt(T)}"
+                f"configuration model N = {plan.cm_citizens}, p_k ∝ k^−{readable(plan.cm_exponent)} "
+                f"(k ≥ {plan.cm_min_degree}), T = {readable(T)}"
             )
             source = "Newman generating functions: u = 1 − T + T·G1(u), S = 1 − G0(u)"
             detail = (
                 f"Target is S of each graph's realised degree sequence, averaged over graphs "
-                f"(T_c = {_fmt(tc)}; ER with the same mean degree: "
-                f"S = {_fmt(giant_component_share(float(np.mean(degrees_all[0])), T))}). "
+                f"(T_c = {readable(tc)}; ER with the same mean degree: "
+                f"S = {readable(giant_component_share(float(np.mean(degrees_all[0])), T))}). "
             )
             for key, label, unit in (
                 ("large_share", "Probability a rumour becomes large", "probability"),
@@ -1017,8 +1007,8 @@ def opinion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[
         rule="none: the model has no neighbour averaging (see the section's text)",
         detail=(
             f"With every trust shock off (baseline, 7 days) the largest change of any "
-            f"citizen's trust is {_fmt(max(frozen))} and the spread of trust ends at "
-            f"{_fmt(float(np.mean(sd_ratio)))} × its initial value; a DeGroot process would "
+            f"citizen's trust is {readable(max(frozen))} and the spread of trust ends at "
+            f"{readable(float(np.mean(sd_ratio)))} × its initial value; a DeGroot process would "
             "shrink it towards 0."
         ),
     )
@@ -1174,19 +1164,6 @@ REMEDIES = (
     ),
 )
 
-METRIC_UNITS = {
-    "resolution_rate": "share",
-    "response_rate": "share",
-    "multi_department_median_hours": "hours",
-    "negative_impressions": "views",
-    "answered_within_deadline": "share",
-    "satisfaction": "-1 to 1",
-    "one_sided_share": "share",
-    "median_response_hours": "hours",
-    "p90_response_hours": "hours",
-}
-
-
 # Metrics shown beside a directional check, to read its result (reference → treatment).
 CONTEXT = {
     "resolution_rate": ("response_rate", "one_sided_share"),
@@ -1212,7 +1189,7 @@ def _context(metric: str, reference: list[ScenarioRun], treatment: list[Scenario
     for name in CONTEXT.get(metric, ()):
         a = float(np.nanmean([_metric(r, name) for r in reference]))
         b = float(np.nanmean([_metric(r, name) for r in treatment]))
-        parts.append(f"{name} {_fmt(a)} → {_fmt(b)}")
+        parts.append(f"{name} {readable(a)} → {readable(b)}")
     return ("Beside it (means): " + "; ".join(parts) + ".") if parts else ""
 
 
@@ -1299,7 +1276,7 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
                 "Authors are drawn in proportion to their Pareto activity (docs/ODD.md §7.1), "
                 "so a citizen's share of activity is their expected share of posts over a long "
                 f"window. Fu & Chau's 0.80 is {fu_chau} the 95 % CI. The ODD quotes "
-                f"0.05^(1 − 1/α) = {_fmt(pareto_top)} for shape α = {_fmt(alpha)}: the share "
+                f"0.05^(1 − 1/α) = {readable(pareto_top)} for shape α = {readable(alpha)}: the share "
                 f"in an infinite population, {ideal} the CI at {citizens:,} citizens."
             ),
             figure="posting_concentration.png",
@@ -1341,7 +1318,7 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
             unit="share",
             target_text="most: > 0.5",
             detail=(
-                f"Median size {_fmt(float(np.median(medians)))} in every seed: "
+                f"Median size {readable(float(np.median(medians)))} in every seed: "
                 f"{all(m == 1 for m in medians)}; {len(pooled):,} cascades pooled over seeds "
                 "(@-mentions, vents, escalations)."
             ),
@@ -1375,9 +1352,9 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
         if metric == "multi_department_median_hours":
             answered = (
                 f"Share of referred two-department items answered: {ref} "
-                f"{_fmt(float(np.nanmean([r.multi_department_answered for r in runs[ref]])))}, "
+                f"{readable(float(np.nanmean([r.multi_department_answered for r in runs[ref]])))}, "
                 f"{treat} "
-                f"{_fmt(float(np.nanmean([r.multi_department_answered for r in runs[treat]])))}."
+                f"{readable(float(np.nanmean([r.multi_department_answered for r in runs[treat]])))}."
             )
             detail = "Median hours from post to reply of referred items that need two "
             detail += "departments, answered ones. " + answered
@@ -1391,7 +1368,7 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
                 [_metric(r, metric) for r in runs[treat]],
                 direction,
                 source,
-                METRIC_UNITS.get(metric, ""),
+                metric_unit(metric),
                 names=(ref, treat),
                 detail=detail,
                 figure="directional.png",
@@ -1499,7 +1476,7 @@ def draw_figures(plan: Plan, checks: list[Check], data: dict, out: Path) -> dict
         axes[1].set(
             xlabel="utilisation ρ",
             ylabel="mean wait [hours]",
-            title=f"Mean wait (μ = {_fmt(mu)}/h)",
+            title=f"Mean wait (μ = {readable(mu)}/h)",
             yscale="log",
         )
         axes[0].legend(fontsize=8, title="dots: model, 95 % CI", title_fontsize=8)
@@ -1587,7 +1564,7 @@ def draw_figures(plan: Plan, checks: list[Check], data: dict, out: Path) -> dict
         axes[0].set(
             xlabel="degree k",
             ylabel="share of nodes",
-            title=f"Degree distribution (p_k ∝ k^−{_fmt(plan.cm_exponent)}, erased)",
+            title=f"Degree distribution (p_k ∝ k^−{readable(plan.cm_exponent)}, erased)",
         )
         ts = np.linspace(0.01, 1.0, 120)
         one = data["diffusion_checks"]["cm_degrees"][0]
@@ -1839,7 +1816,7 @@ def write_report(results: ValidationResults, path: str | Path) -> Path:
     add(
         f"**Erlang C** (24×7, nobody gives up) over c ∈ {{{', '.join(map(str, s['erlang_c_servers']))}}} "
         f"servers and utilisation ρ ∈ {{{', '.join(map(str, s['erlang_c_loads']))}}}, "
-        f"μ = {_fmt(s['erlang_c_service_rate'])}/h:"
+        f"μ = {readable(s['erlang_c_service_rate'])}/h:"
     )
     add("")
     add(_figure(figures, "erlang_c.png", "Erlang C: model against theory"))
@@ -1872,7 +1849,7 @@ def write_report(results: ValidationResults, path: str | Path) -> Path:
     )
     add("")
     add(
-        f"**Erdős–Rényi** (undirected, N = {s['er_citizens']}, k = {_fmt(s['er_mean_degree'])}, "
+        f"**Erdős–Rényi** (undirected, N = {s['er_citizens']}, k = {readable(s['er_mean_degree'])}, "
         f"{s['er_seeds']} seeds, {s['er_posts_super']} rumours per seed above the threshold and "
         f"{s['er_posts_sub']} at or below it): S = 1 − exp(−kTS) above kT = 1; below it the "
         "mean size of a Galton–Watson cascade with Poisson(kT) offspring, 1 / (1 − kT); at "
@@ -1883,7 +1860,7 @@ def write_report(results: ValidationResults, path: str | Path) -> Path:
     add(_figure(figures, "percolation_er.png", "Percolation on Erdős–Rényi graphs"))
     add(
         f"**Configuration model, heavy-tailed degrees**: per seed an erased configuration "
-        f"model with N = {s['cm_citizens']} and p_k ∝ k^−{_fmt(s['cm_exponent'])} on "
+        f"model with N = {s['cm_citizens']} and p_k ∝ k^−{readable(s['cm_exponent'])} on "
         f"[{s['cm_min_degree']}, √N] is written to a temporary edge-list file and loaded by "
         'the model (`network.kind = "edge_list"`, undirected). The target is Newman\'s '
         "generating-function solution for bond percolation (Newman, Strogatz & Watts 2001; "
@@ -1982,9 +1959,9 @@ def _value_text(c: Check) -> str:
     if c.value is None:
         return "–"
     sign = "+" if c.target_text.startswith(("> 0 (up)", "< 0 (down)")) and c.value > 0 else ""
-    text = f"{sign}{_fmt(c.value)}"
+    text = f"{sign}{readable(c.value)}"
     if c.ci_low is not None and c.ci_high is not None:
-        text += f" [{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]"
+        text += f" [{readable(c.ci_low)}, {readable(c.ci_high)}]"
     if c.unit:
         text += f" {c.unit}"
     return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.designs import Grid
+from simulation.experiment.designs import Grid
 from simulation.scenario import Scenario
 
 EXAMPLE_EDGES = Path(__file__).resolve().parent.parent / "scenarios" / "data" / "example_edges.csv"

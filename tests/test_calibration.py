@@ -24,7 +24,6 @@ from simulation.calibration import (
     DISTANCE_SCALES,
     DataError,
     Records,
-    add_calibrate_command,
     calibrate,
     distance,
     parse_params,
@@ -34,6 +33,7 @@ from simulation.calibration import (
     simulate_statistics,
     write_records,
 )
+from simulation.calibration.cli import add_calibrate_command
 from simulation.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent

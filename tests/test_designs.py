@@ -1,4 +1,4 @@
-"""Experimental designs: size, bounds, reproducibility, and clear errors (simulation/designs.py)."""
+"""Experimental designs: size, bounds, reproducibility, and clear errors (simulation/experiment/designs.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from SALib.sample import sobol as salib_sobol
 
-from simulation.designs import Grid, LatinHypercube, Sobol, apply_points, design_from_dict
+from simulation.experiment.designs import (
+    Grid,
+    LatinHypercube,
+    Sobol,
+    apply_points,
+    design_from_dict,
+)
 from simulation.scenario import ScenarioError
 from tests.experiment_support import tiny
 

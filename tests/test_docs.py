@@ -12,6 +12,7 @@ import pytest
 
 from simulation import docs
 from simulation.cli import build_parser
+from simulation.format import split_unit
 from simulation.metrics import METRICS
 from simulation.scenario import bundled_scenario_dir
 
@@ -85,9 +86,9 @@ def test_every_schema_field_is_in_the_reference():
 
 
 def test_units_are_split_from_descriptions():
-    assert docs.split_unit("Mean patience [hours].") == ("Mean patience.", "hours")
-    assert docs.split_unit("A [x] and [unit]; then more.") == ("A [x] and; then more.", "unit")
-    assert docs.split_unit("No unit.") == ("No unit.", "")
+    assert split_unit("Mean patience [hours].") == ("Mean patience.", "hours")
+    assert split_unit("A [x] and [unit]; then more.") == ("A [x] and; then more.", "unit")
+    assert split_unit("No unit.") == ("No unit.", "")
 
 
 def test_write_rewrites_only_between_markers(tmp_path):

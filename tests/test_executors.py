@@ -1,4 +1,4 @@
-"""The same experiment gives identical tables on every executor (simulation/executors.py).
+"""The same experiment gives identical tables on every executor (simulation/experiment/executors.py).
 
 Kept small for a shared 2-core machine: two workers, four short runs, one of which fails.
 """
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from simulation import sweep
-from simulation.executors import describe_executor
+from simulation.experiment.executors import describe_executor
 from tests.experiment_support import edge_list_scenario, failing_design
 
 
@@ -94,7 +94,7 @@ def test_import_simulation_does_not_import_dask():
     import sys
 
     code = (
-        "import sys, simulation, simulation.experiment, simulation.executors;"
+        "import sys, simulation, simulation.experiment.api, simulation.experiment.executors;"
         "from simulation import run, compare, sweep, Grid, Sobol;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('dask', 'distributed', 'solara', 'jupyter', 'SALib'));"

@@ -1,4 +1,4 @@
-"""Replications, comparisons and sweeps in this process (simulation/experiment.py)."""
+"""Replications, comparisons and sweeps in this process (simulation/experiment/api.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import simulation.executors
+import simulation.experiment.executors
 from simulation import (
     Grid,
     Scenario,
@@ -159,14 +159,14 @@ def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path):
 
 
 def test_a_run_that_raises_in_the_serial_path_does_not_stop_the_others(monkeypatch):
-    real = simulation.executors.run_one
+    real = simulation.experiment.executors.run_one
 
     def flaky(scenario, seed=None, days=None, progress=None):
         if seed == 2:
             raise RuntimeError("simulated failure")
         return real(scenario, seed=seed, days=days)
 
-    monkeypatch.setattr(simulation.executors, "run_one", flaky)
+    monkeypatch.setattr(simulation.experiment.executors, "run_one", flaky)
     results = run(tiny(), replications=3)
     assert results.runs["error"].tolist() == [None, "RuntimeError: simulated failure", None]
     assert len(results.failed) == 1

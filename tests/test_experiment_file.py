@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.experiment_file import (
+from simulation.experiment.files import (
     Experiment,
     ExperimentFileError,
     check_metrics,
@@ -103,7 +103,7 @@ def test_round_trip(tmp_path, text):
 
 
 def test_scenarios_get_set_and_days(tmp_path):
-    from simulation.experiment_file import load_scenarios
+    from simulation.experiment.files import load_scenarios
 
     _write(tmp_path, 'extends = "baseline.toml"\nname = "mine"\n', "mine.toml")
     experiment = load_experiment(_write(tmp_path, COMPARISON))
@@ -234,7 +234,7 @@ def test_command_line_options():
 
 
 def test_schema_documents_every_field():
-    from simulation.experiment_file import Design, Outputs
+    from simulation.experiment.files import Design, Outputs
 
     for model in (Experiment, Design, Outputs):
         for name, field in model.model_fields.items():
@@ -242,7 +242,7 @@ def test_schema_documents_every_field():
 
 
 def test_baseline_by_scenario_name(tmp_path):
-    from simulation.experiment_file import load_scenarios
+    from simulation.experiment.files import load_scenarios
 
     _write(tmp_path, 'extends = "baseline.toml"\nname = "mine"\n', "mine.toml")
     path = _write(tmp_path, 'scenarios = ["baseline", "mine.toml"]\nbaseline = "mine"\n')

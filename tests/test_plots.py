@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from simulation import plots
+from simulation.experiment import plots
+from simulation.format import metric_label, parameter_label
 
 SCENARIOS = ("proactive", "baseline", "closed_loop")  # deliberately not sorted
 
@@ -252,18 +253,18 @@ def test_missing_column_is_a_clear_error(runs):
 
 
 def test_labels_have_units():
-    assert plots.metric_label("median_response_hours") == "median response hours [hours]"
-    assert plots.metric_label("replies_per_received") == "replies per received [ratio]"
-    assert plots.parameter_label("staffing.operators") == "staffing.operators [people]"
-    assert plots.parameter_label("no.such") == "no.such"
+    assert metric_label("median_response_hours") == "median response hours [hours]"
+    assert metric_label("replies_per_received") == "replies per received [ratio]"
+    assert parameter_label("staffing.operators") == "staffing.operators [people]"
+    assert parameter_label("no.such") == "no.such"
 
 
 def test_plots_are_not_imported_by_the_package_and_default_headless():
     code = (
         "import sys, simulation, simulation.cli\n"
-        "assert 'simulation.plots' not in sys.modules\n"
+        "assert 'simulation.experiment.plots' not in sys.modules\n"
         "assert 'matplotlib' not in sys.modules, 'import simulation loads matplotlib'\n"
-        "import simulation.plots, matplotlib\n"
+        "import simulation.experiment.plots, matplotlib\n"
         "print(matplotlib.get_backend())\n"
     )
     # Without a backend: Agg. With one the user chose (as Jupyter does through

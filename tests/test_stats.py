@@ -1,4 +1,4 @@
-"""The experiment statistics against known answers (simulation/stats.py)."""
+"""The experiment statistics against known answers (simulation/experiment/stats.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from simulation import stats
+from simulation.experiment import stats
 
 TRUE_MEAN = 5.0
 
@@ -106,3 +106,23 @@ def test_paired_difference_drops_incomplete_pairs():
     assert empty["n_pairs"] == 0 and math.isnan(empty["diff"]) and math.isnan(empty["p_value"])
     with pytest.raises(ValueError, match="equally long"):
         stats.paired_difference([1.0, 2.0], [1.0])
+
+
+def test_t_interval_of_a_hand_computed_example():
+    """x = 1..5: mean 3, sd √2.5, se √0.5; t(0.975, 4) = 2.7764451…"""
+    result = stats.t_interval([1.0, 2.0, float("nan"), 3.0, 4.0, 5.0])
+    half = 2.7764451051977987 * math.sqrt(0.5)
+    assert result["n"] == 5 and result["mean"] == 3.0
+    assert result["se"] == pytest.approx(math.sqrt(0.5))
+    assert (result["ci_low"], result["ci_high"]) == pytest.approx((3.0 - half, 3.0 + half))
+    one = stats.t_interval([4.0])
+    assert one["mean"] == 4.0 and math.isnan(one["se"]) and math.isnan(one["ci_low"])
+    assert stats.t_interval([])["n"] == 0
+
+
+def test_t_half_width_is_the_interval_of_grouped_summaries():
+    x = np.array([2.0, 4.0, 9.0])
+    half = stats.t_half_width([x.std(ddof=1), 1.0], [3, 1], 0.9)
+    interval = stats.t_interval(x, 0.9)
+    assert half[0] == pytest.approx(interval["ci_high"] - interval["mean"])
+    assert math.isnan(half[1]), "one value has no interval"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import simulation.executors
+import simulation.experiment.executors
 import simulation.runner
 from simulation import Grid, LatinHypercube, SweepResults, sweep
-from simulation.store import StoreMismatchError
+from simulation.experiment.store import StoreMismatchError
 from tests.experiment_support import tiny
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ def count_runs(monkeypatch, fail_seed: int | None = None) -> list[int]:
             raise RuntimeError(f"seed {seed} fails")
         return real(scenario, seed=seed, days=days)
 
-    monkeypatch.setattr(simulation.executors, "run_one", counted)
+    monkeypatch.setattr(simulation.experiment.executors, "run_one", counted)
     return calls
 
 
@@ -111,7 +111,7 @@ SCRIPT = textwrap.dedent(
     import sys
     import time
 
-    import simulation.executors as executors
+    import simulation.experiment.executors as executors
     from simulation import Grid, sweep
     from tests.experiment_support import tiny
 

@@ -41,10 +41,9 @@ from typing import Any
 
 import pandas as pd
 
+from simulation.experiment.store import RunKey
 from simulation.runner import run_one
 from simulation.scenario import Scenario
-
-RunKey = tuple[int, int]  # (variant or design point index, replication)
 
 EXECUTOR_NAMES = ("serial", "processes", "dask")
 
@@ -173,7 +172,7 @@ def _process_context() -> multiprocessing.context.BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["simulation.executors"])
+        context.set_forkserver_preload([__name__])
         return context
     return multiprocessing.get_context("spawn")
 

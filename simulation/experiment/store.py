@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from simulation import __version__
 
-RunKey = tuple[int, int]
+RunKey = tuple[int, int]  # (variant or design point index, replication): one run
 
 MANIFEST = "manifest.json"
 SCENARIO_FILE = "scenario.toml"

@@ -1,10 +1,25 @@
-"""Statistics for experiments: bootstrap confidence intervals, paired tests, Holm's correction.
+"""Statistics of replications: intervals of a mean, paired tests, Holm's correction.
 
 Replications of a stochastic simulation are a sample; these functions say how sure we
-are about what they show. They are thin, documented wrappers over scipy:
+are about what they show. They are thin, documented wrappers over scipy, and the only
+place in the package where an interval of a mean is computed. Two methods, each with
+its own use:
 
-- `describe` — mean, median, sd and a bootstrap confidence interval of the mean
-  (`scipy.stats.bootstrap`, BCa, seeded so the same numbers give the same interval);
+- **bootstrap** (`bootstrap_ci`, `describe`, `paired_difference`): the BCa bootstrap
+  interval of the mean (`scipy.stats.bootstrap`, seeded so the same numbers give the
+  same interval). It assumes only that the replications are independent draws; it
+  needs the values themselves. Experiments' tables use it.
+- **Student t** (`t_interval`, `t_half_width`): mean ± t(1 − α/2, n − 1) · s / √n. It
+  assumes independent replications whose mean is about normally distributed (exact for
+  normal values, close for sums and averages over many items, as a run's metrics are),
+  and needs only n, the mean and the sd, so it also serves figures that aggregate a
+  table by group. The validation report and the bands of daily series use it.
+
+Both are too narrow when the values are not independent (days of one run, items of one
+run pooled as if they were runs), and for strongly skewed or heavy-tailed values with
+few replications (a metric that is mostly 0 with rare large values). Besides:
+
+- `describe` — mean, median, sd and the bootstrap interval of the mean;
 - `paired_difference` — the mean of paired differences (replication i of one scenario
   minus replication i of another, run with the same seed), its bootstrap interval and
   the Wilcoxon signed-rank p-value (`scipy.stats.wilcoxon`);
@@ -79,6 +94,55 @@ def bootstrap_ci(
         if np.isfinite(low) and np.isfinite(high):
             return (float(low), float(high))
     return (math.nan, math.nan)
+
+
+def t_half_width(
+    sd: Sequence[float] | np.ndarray,
+    n: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+) -> np.ndarray:
+    """Half-width of the Student t confidence interval of a mean, elementwise.
+
+    Parameters:
+        sd: sample standard deviations (ddof=1) of the groups.
+        n: the number of values behind each sd.
+        confidence: level of the two-sided interval, in (0, 1).
+
+    Returns t(0.5 + confidence / 2, n − 1) · sd / √n, NaN where n < 2. See the module
+    docstring for the assumptions.
+    """
+    n = np.asarray(n, dtype=float)
+    half = np.full(n.shape, np.nan)
+    ok = n >= 2
+    quantile = stats.t.ppf(0.5 + confidence / 2, n[ok] - 1)
+    half[ok] = quantile * (np.asarray(sd, dtype=float)[ok] / np.sqrt(n[ok]))
+    return half
+
+
+def t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> dict[str, float]:
+    """n, mean, standard error and the Student t confidence interval of the mean.
+
+    Parameters:
+        values: independent replications; NaN and infinite values are dropped.
+        confidence: level of the two-sided interval, in (0, 1).
+
+    With no values everything but n (0) is NaN; with one value se and the interval
+    are NaN.
+    """
+    _check_confidence(confidence)
+    x = finite(values)
+    n = len(x)
+    out = {"n": n, "mean": math.nan, "se": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    if n == 0:
+        return out
+    out["mean"] = mean = float(x.mean())
+    if n == 1:
+        return out
+    sd = x.std(ddof=1)
+    out["se"] = float(sd / math.sqrt(n))
+    half = float(t_half_width([sd], [n], confidence)[0])
+    out["ci_low"], out["ci_high"] = mean - half, mean + half
+    return out
 
 
 def describe(

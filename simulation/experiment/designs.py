@@ -7,7 +7,7 @@ scenario with `Scenario.with_overrides`:
 - `Grid` — every combination of given levels (full factorial);
 - `LatinHypercube` — `samples` points spread evenly over ranges (`scipy.stats.qmc`);
 - `Sobol` — Saltelli's extension of the Sobol' sequence from SALib, N·(D+2) points,
-  in the order `SALib.analyze.sobol.analyze` expects (see `experiment.sobol_indices`).
+  in the order `SALib.analyze.sobol.analyze` expects (see `api.sobol_indices`).
 
 Keys are checked against the scenario schema when the design is made (an unknown key
 raises `ScenarioError` with a did-you-mean hint), bounds when they are given, and every
@@ -22,7 +22,6 @@ parts); otherwise it is a float in [lo, hi).
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import types
@@ -33,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel
 
-from simulation.scenario import Scenario, ScenarioError
+from simulation.scenario import Scenario, ScenarioError, did_you_mean
 
 SOURCE = "design"
 
@@ -313,7 +312,7 @@ def check_key(key: str, scenario: Scenario | None = None) -> None:
                 raise ScenarioError(
                     SOURCE,
                     key,
-                    f"unknown key '{part}'{_did_you_mean(part, allowed)}; allowed in "
+                    f"unknown key '{part}'{did_you_mean(part, allowed)}; allowed in "
                     f"{where}: {', '.join(allowed)}",
                 )
             node = _unwrap(fields[part].annotation)
@@ -324,7 +323,7 @@ def check_key(key: str, scenario: Scenario | None = None) -> None:
                 raise ScenarioError(
                     SOURCE,
                     key,
-                    f"no '{part}' in {where}{_did_you_mean(part, names)}; the scenario has: "
+                    f"no '{part}' in {where}{did_you_mean(part, names)}; the scenario has: "
                     f"{', '.join(names)}",
                 )
             node = _unwrap(typing.get_args(node)[1])
@@ -395,8 +394,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | np.ndarray):
         return [_plain(v) for v in value]
     return value
-
-
-def _did_you_mean(key: str, allowed: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, [str(a) for a in allowed], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -16,9 +16,9 @@ share their random draws wherever they behave alike (common random numbers), and
 `compare` pairs replication i of each scenario with replication i of the baseline.
 Every run is the pure `run_one(variant, seed=seed + i, days=days)`; results are put in
 order by (scenario or design point, replication), never by completion order, so every
-executor (see `simulation.executors`) gives identical tables.
+executor (see `simulation.experiment.executors`) gives identical tables.
 
-Results are tidy tables (`simulation.tables`): `Results.runs` has one row per run,
+Results are tidy tables (`simulation.experiment.tables`): `Results.runs` has one row per run,
 `Results.daily` one row per run-day. A run that raises is kept as a row with its error
 text and no metrics; the others go on.
 """
@@ -29,13 +29,12 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simulation import stats
-from simulation.designs import (
+from simulation.experiment import stats
+from simulation.experiment.designs import (
     Design,
     Grid,
     LatinHypercube,
@@ -43,16 +42,18 @@ from simulation.designs import (
     apply_points,
     design_from_dict,
 )
-from simulation.executors import RunOutcome, RunTask, run_tasks
-from simulation.scenario import Scenario, load_scenario
-from simulation.store import RunStore
-from simulation.tables import (
+from simulation.experiment.executors import RunOutcome, RunTask, run_tasks
+from simulation.experiment.store import RunStore
+from simulation.experiment.tables import (
     ERROR_COLUMN,
     assemble_daily,
     assemble_runs,
     metric_columns,
     run_tables,
 )
+from simulation.format import number
+from simulation.scenario import Scenario, did_you_mean, load_scenario
+from simulation.seeds import replication_seeds
 
 __all__ = [
     "HEADLINE_METRICS",
@@ -179,7 +180,7 @@ class Results:
             metrics = [metrics]
         for name in metrics:
             if name not in known:
-                raise ValueError(f"unknown metric '{name}'{_did_you_mean(name, known)}")
+                raise ValueError(f"unknown metric '{name}'{did_you_mean(name, known)}")
         return list(metrics)
 
     def __repr__(self) -> str:
@@ -289,7 +290,10 @@ class Comparison:
         n_tests = int(self.table["p_value"].notna().sum())
         reps = self.results.replications
         seed = self.results.seed
-        seeds = f", seeds {seed}–{seed + reps - 1}" if reps and seed is not None else ""
+        seeds = ""
+        if reps and seed is not None:
+            used = replication_seeds(seed, reps)
+            seeds = f", seeds {used[0]}–{used[-1]}"
         return (
             f"Compared with '{self.baseline}' over {reps} paired replications{seeds}: mean "
             f"[{self.confidence:.0%} CI], paired difference [{self.confidence:.0%} CI], "
@@ -308,12 +312,12 @@ class Comparison:
                     row.metric if row.metric != previous else "",
                     row.scenario,
                     str(row.n),
-                    f"{_num(row.mean)} [{_num(row.ci_low)}, {_num(row.ci_high)}]",
+                    f"{number(row.mean)} [{number(row.ci_low)}, {number(row.ci_high)}]",
                     ""
                     if is_base
-                    else f"{_num(row.diff, sign=True)} [{_num(row.diff_ci_low)}, "
-                    f"{_num(row.diff_ci_high)}]",
-                    "" if is_base else _num(row.p_adjusted) + (" *" if row.significant else ""),
+                    else f"{number(row.diff, sign=True)} [{number(row.diff_ci_low)}, "
+                    f"{number(row.diff_ci_high)}]",
+                    "" if is_base else number(row.p_adjusted) + (" *" if row.significant else ""),
                 ]
             )
             previous = row.metric
@@ -369,7 +373,7 @@ def run(
         replications: number of runs; replication i runs with seed `seed + i`.
         seed: seed of replication 0.
         days: length of each run (default: the scenario's run.days).
-        executor, jobs: where the runs happen (see `simulation.executors`).
+        executor, jobs: where the runs happen (see `simulation.experiment.executors`).
         progress: show a progress bar counting runs.
     """
     scenarios = [_as_scenario(scenario)]
@@ -416,7 +420,7 @@ def compare(
     if baseline not in names:
         raise ValueError(
             f"baseline '{baseline}' is not among the scenarios compared"
-            f"{_did_you_mean(baseline, names)}: {', '.join(names)}"
+            f"{did_you_mean(baseline, names)}: {', '.join(names)}"
         )
     stats._check_confidence(confidence)
     results = _run_scenarios(loaded, replications, seed, days, executor, jobs, progress)
@@ -527,7 +531,7 @@ def sweep(
             `seed + i` (common random numbers across points).
         seed, days, executor, jobs, progress: as for `run`.
         store: a directory to write results to as runs complete (see
-            `simulation.store`). Re-running the same sweep with the same store skips
+            `simulation.experiment.store`). Re-running the same sweep with the same store skips
             the runs already there and retries failed ones; another sweep is refused.
     """
     base = _as_scenario(scenario)
@@ -540,10 +544,11 @@ def sweep(
     points = design.points()
     variants = apply_points(base, points)
     labels = ["point", *design.parameters]
+    seeds = replication_seeds(seed, replications)
     tasks = {
-        (i, r): RunTask((i, r), variants[i], seed + r, days)
+        (i, r): RunTask((i, r), variants[i], run_seed, days)
         for i in range(len(points))
-        for r in range(replications)
+        for r, run_seed in enumerate(seeds)
     }
 
     def tables_of(outcome: RunOutcome):
@@ -660,10 +665,11 @@ def _run_scenarios(
     progress: bool,
 ) -> Results:
     _check_counts(replications, seed)
+    seeds = replication_seeds(seed, replications)
     tasks = {
-        (i, r): RunTask((i, r), scenario, seed + r, days)
+        (i, r): RunTask((i, r), scenario, run_seed, days)
         for i, scenario in enumerate(scenarios)
-        for r in range(replications)
+        for r, run_seed in enumerate(seeds)
     }
     collected: dict = {}
 
@@ -698,16 +704,3 @@ def _check_counts(replications: int, seed: int) -> None:
         raise ValueError(f"replications must be a positive integer, got {replications!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-
-
-def _num(value: Any, sign: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:+.4g}" if sign else f"{value:.4g}"
-
-
-def _did_you_mean(name: str, known: Sequence[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -28,11 +28,11 @@ import pandas as pd
 import pyarrow as pa
 
 from simulation import __version__
-from simulation.executors import RunOutcome
+from simulation.codes import PROVENANCE_KEYS
+from simulation.experiment.executors import RunOutcome
 from simulation.scenario import Scenario
 
-PROVENANCE_COLUMNS = ("scenario", "scenario_hash", "seed", "version")
-RUN_COLUMNS = (*PROVENANCE_COLUMNS, "replication")
+RUN_COLUMNS = (*PROVENANCE_KEYS, "replication")
 ERROR_COLUMN = "error"
 DAY_COLUMN = "day"
 

@@ -45,22 +45,25 @@ Errors are `ExperimentFileError`, a `ScenarioError`, naming the file and the fie
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-import re
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from simulation.metrics import METRICS
-from simulation.scenario import Scenario, ScenarioError, load_scenario
-
-if TYPE_CHECKING:  # the engine loads pandas and the model: only when an experiment runs
-    from simulation.experiment import Grid, LatinHypercube, Sobol
+from simulation.experiment.designs import Grid, LatinHypercube, Sobol
+from simulation.format import METRICS
+from simulation.scenario import (
+    Scenario,
+    ScenarioError,
+    did_you_mean,
+    load_scenario,
+    parse_value,
+)
+from simulation.scenario.errors import validation_error
 
 DESIGN_TYPES = ("grid", "lhs", "sobol")
 OUTPUT_FORMATS = ("csv", "parquet")
@@ -119,8 +122,6 @@ class Design(_Section):
 
     def build(self) -> Grid | LatinHypercube | Sobol:
         """The engine's design object."""
-        from simulation.experiment import Grid, LatinHypercube, Sobol
-
         if self.type == "grid":
             return Grid(dict(self.parameters))
         ranges = {key: (values[0], values[1]) for key, values in self.parameters.items()}
@@ -297,7 +298,7 @@ def check_metrics(metrics: list[str] | str, source: str | None = None) -> list[s
     for name in names:
         if name not in METRICS:
             message = (
-                f"unknown metric '{name}'{_did_you_mean(name, METRICS)}; "
+                f"unknown metric '{name}'{did_you_mean(name, METRICS)}; "
                 f"metrics: {', '.join(METRICS)}"
             )
             raise _error(source, "metrics", message)
@@ -407,7 +408,7 @@ def parse_experiment(raw: dict[str, Any], source: str) -> Experiment:
     try:
         return Experiment.model_validate(raw)
     except ValidationError as exc:
-        raise _experiment_error(exc, source) from None
+        raise validation_error(exc, source, Experiment, ExperimentFileError) from None
 
 
 def check_experiment(
@@ -440,7 +441,7 @@ def check_experiment(
             "--baseline" if from_options else source,
             None if from_options else "baseline",
             f"'{experiment.baseline}' is not one of the scenarios"
-            f"{_did_you_mean(experiment.baseline, choices)}; scenarios: {', '.join(choices)}",
+            f"{did_you_mean(experiment.baseline, choices)}; scenarios: {', '.join(choices)}",
         )
     if experiment.design is not None:
         if from_options:
@@ -498,12 +499,10 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def parse_grid_options(options: list[str], source: str = "--grid") -> dict[str, list[Any]]:
     """`["staffing.operators=1,2,4", …]` → `{"staffing.operators": [1, 2, 4], …}`."""
-    from simulation.scenario import _parse_value
-
     parameters: dict[str, list[Any]] = {}
     for text in options:
         key, values_text = _split_option(text, source, "staffing.operators=1,2,4")
-        values = [_parse_value(v.strip()) for v in values_text.split(",") if v.strip()]
+        values = [parse_value(v.strip()) for v in values_text.split(",") if v.strip()]
         if not values:
             raise ExperimentFileError(source, key, "list at least one value: key=v1,v2,…")
         if key in parameters:
@@ -514,13 +513,11 @@ def parse_grid_options(options: list[str], source: str = "--grid") -> dict[str, 
 
 def parse_range_options(options: list[str], source: str) -> dict[str, list[float]]:
     """`["staffing.training=0:0.3", …]` → `{"staffing.training": [0.0, 0.3], …}`."""
-    from simulation.scenario import _parse_value
-
     parameters: dict[str, list[float]] = {}
     for text in options:
         key, bounds = _split_option(text, source, "staffing.training=0:0.3")
         parts = bounds.split(":")
-        values = [_parse_value(p.strip()) for p in parts]
+        values = [parse_value(p.strip()) for p in parts]
         if len(parts) != 2 or not all(_is_number(v) for v in values):
             raise ExperimentFileError(
                 source, key, f"expected key=low:high with two numbers (got '{bounds}')"
@@ -542,64 +539,3 @@ def _split_option(text: str, source: str, example: str) -> tuple[str, str]:
             source, None, f"expected key=values, e.g. {example} (got '{text}')"
         )
     return key.strip(), rest.strip()
-
-
-# --------------------------------------------------------------------------- errors
-
-
-def _experiment_error(exc: ValidationError, source: str) -> ExperimentFileError:
-    messages = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        field = _dotted(loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_fields(loc[:-1])
-            msg = (
-                f"unknown key{_did_you_mean(loc[-1], allowed)}; allowed here: {', '.join(allowed)}"
-            )
-        elif err["type"] == "missing":
-            msg = "required"
-        elif "input" in err and not isinstance(err["input"], dict):
-            msg = f"{msg} (got {err['input']!r})"
-        named = _NAMED_FIELD.match(msg) if err["type"] == "value_error" else None
-        if named:  # a check across fields names the field it is about
-            field = f"{field}.{named.group(1)}" if field else named.group(1)
-            msg = named.group(2)
-        messages.append((field, msg))
-    if len(messages) == 1:
-        field, msg = messages[0]
-        return ExperimentFileError(source, field or None, msg)
-    joined = "; ".join(f"{f}: {m}" if f else m for f, m in messages)
-    return ExperimentFileError(source, None, joined)
-
-
-_NAMED_FIELD = re.compile(r"^([A-Za-z_][\w.\[\]-]*): (.*)$", re.DOTALL)
-
-
-def _dotted(loc: list[str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
-    return out
-
-
-def _allowed_fields(loc: list[str]) -> list[str]:
-    model: Any = Experiment
-    for part in loc:
-        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        if field is None:
-            return []
-        annotation = field.annotation
-        for candidate in getattr(annotation, "__args__", (annotation,)):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                model = candidate
-                break
-        else:
-            return []
-    return sorted(field.alias or name for name, field in model.model_fields.items())
-
-
-def _did_you_mean(key: str, allowed) -> str:
-    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -12,8 +12,8 @@ read back from CSV or Parquet, and returns a matplotlib Figure:
 `path=` also saves the figure (PNG, or any format matplotlib knows by the suffix). The
 figures are not registered with pyplot, so a loop over many of them does not pile up
 open windows or memory; in Jupyter the returned Figure shows inline, in a script save it.
-Axis labels carry each metric's unit from `simulation.metrics.METRICS` and each swept
-parameter's unit from the scenario schema.
+Axis labels carry each metric's unit and each swept parameter's unit
+(`simulation.format`); confidence bands are Student t intervals (`simulation.experiment.stats`).
 
 This module is not imported by `import simulation`; it imports matplotlib and seaborn.
 """
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,9 +43,9 @@ import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
-from scipy import stats  # noqa: E402
 
-from simulation.metrics import METRICS  # noqa: E402
+from simulation.experiment.stats import t_half_width  # noqa: E402
+from simulation.format import metric_label, metric_unit, parameter_label  # noqa: E402
 
 __all__ = [
     "daily_series",
@@ -54,9 +53,6 @@ __all__ = [
     "distribution",
     "forest",
     "heatmap",
-    "metric_label",
-    "metric_unit",
-    "parameter_label",
     "sensitivity",
 ]
 
@@ -68,65 +64,7 @@ MAX_ANNOTATED_CELLS = 150  # heatmaps with more cells than this show colours onl
 MAX_HEATMAP_LEVELS = 12  # a parameter with more distinct values is binned (LHS, Sobol)
 HEATMAP_BINS = 8
 
-# Units of daily-series columns that are not summary metrics (see MetricsRecorder).
-_DAILY_UNITS = {
-    "replies_per_received": "ratio",
-    "open_items": "items",
-    "referred_items": "items",
-    "abandonments": "count",
-    "vents": "count",
-    "silent_needs": "count",
-    "replies": "count",
-    "ratings": "count",
-}
-
-
 # --------------------------------------------------------------------------- labels
-
-
-def metric_unit(name: str) -> str:
-    """The unit of a summary metric or daily column (`"share"`, `"hours"`, …), or ""."""
-    if name in METRICS:
-        return METRICS[name][0]
-    if name in _DAILY_UNITS:
-        return _DAILY_UNITS[name]
-    if name.endswith(("_share", "_rate", "_utilisation")):
-        return "share"
-    if name.endswith("_hours"):
-        return "hours"
-    if name.startswith(("received", "replies_", "needs")):
-        return "count"
-    return ""
-
-
-def metric_label(name: str) -> str:
-    """An axis label: the metric's name in words and its unit (`response rate [share]`)."""
-    unit = metric_unit(name)
-    words = name.replace("_", " ")
-    return f"{words} [{unit}]" if unit else words
-
-
-def parameter_label(key: str) -> str:
-    """An axis label for a swept scenario field: its dotted key and its unit, if known."""
-    unit = _parameter_unit(key)
-    return f"{key} [{unit}]" if unit else key
-
-
-def _parameter_unit(key: str) -> str:
-    try:
-        from simulation.scenario import Scenario
-    except ImportError:  # pragma: no cover - the scenario module is part of the package
-        return ""
-    model = Scenario
-    field = None
-    for part in key.split("."):
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return ""
-        field = fields[part]
-        model = field.annotation
-    units = re.findall(r"\[([^\]]+)\]", (field.description or "") if field else "")
-    return units[-1] if units else ""  # descriptions name the unit in brackets
 
 
 def _format_axis(axis, name: str) -> None:
@@ -175,16 +113,6 @@ def _empty_note(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
 
 
-def _t_interval(sd: np.ndarray, n: np.ndarray, confidence: float) -> np.ndarray:
-    """Half-width of the t confidence interval of a mean (NaN where n < 2)."""
-    n = np.asarray(n, dtype=float)
-    half = np.full(n.shape, np.nan)
-    ok = n >= 2
-    quantile = stats.t.ppf(0.5 + confidence / 2, n[ok] - 1)
-    half[ok] = quantile * np.asarray(sd, dtype=float)[ok] / np.sqrt(n[ok])
-    return half
-
-
 # --------------------------------------------------------------------------- figures
 
 
@@ -216,7 +144,7 @@ def daily_series(
         agg = agg[agg["count"] > 0]  # days on which no run has a value are gaps
         if agg.empty:
             continue
-        half = _t_interval(agg["std"].fillna(0).to_numpy(), agg["count"].to_numpy(), confidence)
+        half = t_half_width(agg["std"].fillna(0).to_numpy(), agg["count"].to_numpy(), confidence)
         ax.plot(agg["day"], agg["mean"], color=colour, lw=2, marker="o", ms=3, label=str(group))
         low, high = agg["mean"] - half, agg["mean"] + half
         if (part[metric].dropna() >= 0).all():  # a t band of counts stops at zero

@@ -1,22 +1,20 @@
-"""Scenario files: the validated schema, TOML loading, `extends`, dotted overrides, errors.
+"""The scenario schema: every section and field, with its default, unit, range and source.
 
-A scenario is data. Every field below has a default, a unit and a description; the
-README's scenario reference is generated from these definitions (`tests/test_docs.py`
-checks that it is current). Scenario files never execute code.
+A scenario is data. Every field below has a default and a description that ends with
+its unit in brackets; the README's scenario reference is generated from these
+definitions (`python -m simulation.docs`, checked by `tests/test_docs.py`). Sections
+refuse unknown keys, and the scenario's own checks (`Scenario._consistent`) refuse
+mixes, topics and kinds it does not know, with a did-you-mean hint.
 
-Loading order: the file's TOML → merged over the file it `extends` (recursively) →
-dotted overrides (`staffing.operators=6`) → validation → mechanism preset resolved.
+Files, `extends` and overrides are read in `simulation.scenario.load`; this module
+turns a raw dict into a validated `Scenario` (`validate`).
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
-import os
-import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,25 +30,13 @@ from pydantic import (
 
 from simulation.codes import NEED_KINDS, WEEKDAYS
 from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
+from simulation.scenario.errors import did_you_mean, validation_error
+from simulation.scenario.overrides import SOURCE as OVERRIDES
+from simulation.scenario.overrides import parse_overrides, set_dotted
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used, with where and why.
-
-    `source` is the file (or "--set" for command-line overrides), `field` the dotted
-    path inside the scenario, `message` what is wrong and what is allowed.
-    """
-
-    def __init__(self, source: str, field: str | None, message: str):
-        self.source = source
-        self.field = field
-        self.message = message
-        where = f"{source}: {field}" if field else source
-        super().__init__(f"{where}: {message}")
 
 
 class Section(BaseModel):
@@ -509,7 +495,8 @@ class DepartmentSettings(Section):
     )
 
 
-def _default_departments() -> dict[str, DepartmentSettings]:
+def default_departments() -> dict[str, DepartmentSettings]:
+    """The four departments of the study's account, each with the defaults."""
     return {
         name: DepartmentSettings()
         for name in ("pensions", "medical_insurance", "employment", "labour_inspection")
@@ -734,7 +721,7 @@ class Scenario(Section):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     mechanism: MechanismSettings = Field(default_factory=MechanismSettings)
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
-    departments: dict[str, DepartmentSettings] = Field(default_factory=_default_departments)
+    departments: dict[str, DepartmentSettings] = Field(default_factory=default_departments)
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
     events: list[Event] = Field(default_factory=list)
 
@@ -815,10 +802,9 @@ class Scenario(Section):
         # Mechanism settings the preset filled in stay unset, so a new preset fills them.
         explicit = self.mechanism.model_fields_set | {"preset"}
         raw["mechanism"] = {k: v for k, v in raw["mechanism"].items() if k in explicit}
-        items = _parse_set_items(overrides)
-        for key, value in items:
-            _set_dotted(raw, key, value, "--set")
-        return _validate(raw, "--set")
+        for key, value in parse_overrides(overrides):
+            set_dotted(raw, key, value)
+        return validate(raw, OVERRIDES)
 
 
 def _check_mix(mix: dict[str, float], allowed: tuple[str, ...], where: str) -> None:
@@ -832,18 +818,13 @@ def _check_mix(mix: dict[str, float], allowed: tuple[str, ...], where: str) -> N
 
 def _check_known(key: str, allowed: tuple[str, ...], where: str) -> None:
     if key not in allowed:
-        hint = _did_you_mean(key, allowed)
+        hint = did_you_mean(key, allowed)
         raise ValueError(f"{where}: unknown '{key}'{hint}; allowed: {', '.join(allowed)}")
 
 
 def _check_known_keys(mapping: dict, allowed: tuple[str, ...], where: str) -> None:
     for key in mapping:
         _check_known(key, allowed, where)
-
-
-def _did_you_mean(key: str, allowed) -> str:
-    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _drop_none(value: Any) -> Any:
@@ -861,252 +842,15 @@ def _file_digest(path: Path) -> str:
         return str(path)
 
 
-# --------------------------------------------------------------------------- loading
+# --------------------------------------------------------------------------- validation
 
 
-def bundled_scenario_dir() -> Path:
-    """Folder of the bundled scenario files (the repository's `scenarios/`)."""
-    env = os.environ.get("MICROGOV_SCENARIOS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent / "scenarios"
-
-
-def resolve_scenario_path(name_or_path: str | os.PathLike) -> Path:
-    """A path as given, or the bundled scenario of that name (`baseline` → scenarios/…)."""
-    path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists() or os.sep in str(name_or_path):
-        return path
-    return bundled_scenario_dir() / f"{path.name}.toml"
-
-
-def load_scenario(
-    name_or_path: str | os.PathLike, overrides: dict[str, Any] | list[str] | None = None
-) -> Scenario:
-    """Load, merge (`extends`), override and validate a scenario file.
-
-    Raises ScenarioError naming the file, the field path and what is allowed.
-    """
-    path = resolve_scenario_path(name_or_path)
-    if not path.exists() and path != Path(name_or_path):
-        bundled = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
-        raise ScenarioError(
-            str(name_or_path),
-            None,
-            f"neither a file nor a bundled scenario{_did_you_mean(path.stem, bundled)}; "
-            f"bundled scenarios: {', '.join(bundled)}",
-        )
-    raw = _load_raw(path, stack=())
-    raw.setdefault("name", path.stem)
-    # A [departments.<name>] table or a --set departments.<name>.… adjusts that department
-    # and keeps the others; an unknown name adds a department.
-    default_departments = {name: {} for name in _default_departments()}
-    raw["departments"] = _deep_merge(default_departments, raw.get("departments") or {})
-    items = _parse_set_items(overrides or {})
-    for key, value in items:
-        _set_dotted(raw, key, value, "--set")
-    try:
-        return _validate(raw, str(path))
-    except ScenarioError as exc:
-        raise _blame_override(exc, items, path) from None
-
-
-def _blame_override(exc: ScenarioError, items: list[tuple[str, Any]], path: Path) -> ScenarioError:
-    """An error in a field set on the command line names the override, not the file."""
-    for key, _ in items:
-        if exc.field and (exc.field == key or exc.field.startswith(key + ".")):
-            return ScenarioError("--set", exc.field, f"{exc.message} (overriding {path})")
-    return exc
-
-
-def _load_raw(path: Path, stack: tuple[Path, ...]) -> dict[str, Any]:
-    source = str(path)
-    if not path.exists():
-        bundled = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
-        hint = _did_you_mean(path.stem, bundled)
-        raise ScenarioError(
-            source, None, f"file not found{hint}; bundled scenarios: {', '.join(bundled)}"
-        )
-    resolved = path.resolve()
-    if resolved in stack:
-        chain = " -> ".join(p.name for p in (*stack, resolved))
-        raise ScenarioError(source, "extends", f"circular 'extends': {chain}")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, None, f"invalid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, None, f"cannot read file: {exc}") from None
-    _resolve_relative_paths(raw, path.parent, source)
-    parent_ref = raw.pop("extends", None)
-    if parent_ref is None:
-        return raw
-    if not isinstance(parent_ref, str):
-        raise ScenarioError(source, "extends", "must be a file name such as 'baseline.toml'")
-    parent_path = path.parent / parent_ref
-    if not parent_path.exists():
-        name = parent_ref if parent_ref.endswith(".toml") else f"{parent_ref}.toml"
-        parent_path = bundled_scenario_dir() / Path(name).name
-    if not parent_path.exists():
-        raise ScenarioError(
-            source, "extends", f"'{parent_ref}' not found next to {path.name} or bundled"
-        )
-    try:
-        parent = _load_raw(parent_path, (*stack, resolved))
-    except ScenarioError as exc:
-        if exc.field == "extends" and "circular" in exc.message:
-            raise
-        raise ScenarioError(
-            exc.source, exc.field, exc.message + f" (extended by {path.name})"
-        ) from None
-    parent.pop("name", None)
-    parent.pop("description", None)
-    return _deep_merge(parent, raw)
-
-
-def _resolve_relative_paths(raw: dict, base: Path, source: str) -> None:
-    network = raw.get("network")
-    if isinstance(network, dict) and isinstance(network.get("edge_list"), str):
-        edge_path = Path(network["edge_list"])
-        if not edge_path.is_absolute():
-            edge_path = base / edge_path
-        if not edge_path.exists():
-            raise ScenarioError(source, "network.edge_list", f"file not found: {edge_path}")
-        network["edge_list"] = str(edge_path.resolve())
-
-
-# Mixes are wholes: a file that gives one replaces the inherited one.
-_REPLACED_WHOLE = ("kind_mix", "topic_mix")
-
-
-def _deep_merge(base: dict, top: dict) -> dict:
-    out = dict(base)
-    for key, value in top.items():
-        if (
-            isinstance(value, dict)
-            and isinstance(out.get(key), dict)
-            and key not in _REPLACED_WHOLE
-        ):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _parse_set_items(overrides: dict[str, Any] | list[str]) -> list[tuple[str, Any]]:
-    if isinstance(overrides, dict):
-        return list(overrides.items())
-    items = []
-    for text in overrides:
-        key, _, value_text = text.partition("=")
-        if "=" not in text or not key.strip():
-            raise ScenarioError("--set", text, "expected key=value, e.g. staffing.operators=6")
-        items.append((key.strip(), _parse_value(value_text.strip())))
-    return items
-
-
-def _parse_value(text: str) -> Any:
-    """A TOML value (`6`, `true`, `[1,2]`, `"x"`), or the bare text as a string."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def _set_dotted(raw: dict, key: str, value: Any, source: str) -> None:
-    parts = key.split(".")
-    node = raw
-    for depth, part in enumerate(parts[:-1]):
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            raise ScenarioError(source, ".".join(parts[: depth + 1]), "is not a section")
-        node = child
-    node[parts[-1]] = value
-
-
-def _validate(raw: dict[str, Any], source: str) -> Scenario:
+def validate(raw: dict[str, Any], source: str) -> Scenario:
+    """The scenario a raw dict describes; ScenarioError naming `source` and the field."""
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise _scenario_error(exc, source) from None
-
-
-def _scenario_error(exc: ValidationError, source: str) -> ScenarioError:
-    messages = []
-    first_field = None
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
-        field = _dotted([p for p in loc if p not in ("burst", "rumour")])
-        msg = err["msg"].removeprefix("Value error, ")
-        # A section's own check may name a field inside it: "network.edge_list: …".
-        inner = re.match(r"^([\w.]+): (.*)$", msg)
-        if inner and field and inner.group(1).startswith(field + "."):
-            field, msg = inner.group(1), inner.group(2)
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_fields(loc[:-1])
-            hint = _did_you_mean(loc[-1], allowed)
-            msg = f"unknown key{hint}; allowed here: {', '.join(allowed)}"
-        elif (
-            "input" in err
-            and err["type"] not in ("missing",)
-            and not isinstance(err["input"], dict)
-        ):
-            msg = f"{msg} (got {err['input']!r})"
-        first_field = first_field or field
-        messages.append(f"{field}: {msg}" if field else msg)
-    if len(messages) == 1:
-        only = messages[0]
-        if first_field:
-            return ScenarioError(source, first_field, only.split(": ", 1)[1])
-        match = re.match(r"^([\w.\[\]]+): (.*)$", only)
-        if match and "." in match.group(1):
-            return ScenarioError(source, match.group(1), match.group(2))
-        return ScenarioError(source, None, only)
-    return ScenarioError(source, None, "; ".join(messages))
-
-
-def _is_union_tag(part: Any) -> bool:
-    return str(part).startswith("function-")
-
-
-def _dotted(loc: list[str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
-    return out
-
-
-_DEPARTMENT_MAP = "departments"
-_EVENT_LIST = "events"
-
-
-def _allowed_fields(loc: list[str]) -> list[str]:
-    """Field names allowed at a location, for 'did you mean' hints."""
-    model: Any = Scenario
-    for part in loc:
-        if model == _DEPARTMENT_MAP:
-            model = DepartmentSettings  # any key names a department
-            continue
-        if model == _EVENT_LIST:
-            if part.isdigit():
-                continue
-            model = RumourEvent if part == "rumour" else BurstEvent
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return []
-        if model is Scenario and part in (_DEPARTMENT_MAP, _EVENT_LIST):
-            model = part
-            continue
-        annotation = field.annotation
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    if isinstance(model, str):
-        return []
-    return sorted(model.model_fields)
+        raise validation_error(exc, source, Scenario) from None
 
 
 def scenario_hash(scenario: Scenario) -> str:

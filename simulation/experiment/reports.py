@@ -1,0 +1,375 @@
+"""Reports of experiments: a comparison's or a sweep's tables, figures and terminal output.
+
+`ComparisonReport` and `SweepReport` take the engine's tables (just run, or read back
+from a folder by `microgov analyze`), print them with rich — every value in its
+metric's unit (`simulation.format`) — and write the tables (CSV or Parquet) and the
+figures (`simulation.experiment.plots`, imported only when figures are drawn). A file
+that cannot be written is a `ScenarioError` naming the folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from simulation.format import (
+    fixed,
+    is_missing,
+    metric_difference,
+    metric_unit,
+    metric_value,
+    p_value,
+)
+from simulation.scenario.errors import ScenarioError
+
+DISTRIBUTION_METRICS = ("response_rate", "median_response_hours", "one_sided_share", "mean_trust")
+MAX_DISTRIBUTION_FIGURES = 4
+MAX_POINT_COLUMNS = 6  # metrics shown in the table of a grid's points
+DAILY_FIGURE_COLUMNS = ("mean_trust", "backlog_operators")
+
+
+class ComparisonReport:
+    """A comparison's tables, printed and written with its figures."""
+
+    def __init__(
+        self,
+        runs,
+        daily,
+        table,
+        baseline: str,
+        order: list[str],
+        metrics: list[str],
+        notes: list[str] | None = None,
+    ):
+        self.runs, self.daily, self.table = runs, daily, table
+        self.baseline, self.order = baseline, order
+        self.notes = list(notes or [])
+        self.markdown: str | None = None  # the engine's Markdown table, when just run
+        present = set(table["metric"]) if table is not None else set()
+        self.metrics = [m for m in metrics if m in present] or list(dict.fromkeys(table["metric"]))
+
+    def print(self, out: Console) -> None:
+        out.print(comparison_table(self.table, self.baseline, self.metrics, self.order))
+        n = (
+            int(self.runs["replication"].nunique())
+            if "replication" in self.runs
+            else len(self.runs)
+        )
+        out.print(
+            f"Mean over {n} replications per scenario (its CI is in comparison.csv); "
+            "difference: scenario minus baseline, the mean of differences paired by seed, "
+            "with its bootstrap CI (pp: percentage points); p: Wilcoxon signed-rank test, "
+            "Holm-adjusted over every test in the table; * significant.",
+            style="dim",
+        )
+        for note in self.notes:
+            out.print(f"Note: {note}", style="yellow", markup=False)
+        failed = _failed_runs(self.runs)
+        if failed:
+            out.print(f"{failed} run(s) failed: see the 'error' column of runs", style="yellow")
+
+    def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
+        written = []
+        if tables:
+            for name, frame in (
+                ("runs", self.runs),
+                ("daily", self.daily),
+                ("comparison", self.table),
+            ):
+                written.append(_write_frame(frame, out_dir, name, fmt))
+            if self.markdown:
+                write_text(out_dir / "comparison.md", self.markdown + "\n")
+                written.append("comparison.md")
+        if figures:
+            written += self.figures(out_dir)
+        return written
+
+    def figures(self, out_dir: Path) -> list[str]:
+        from simulation.experiment import plots
+
+        others = [s for s in self.order if s != self.baseline]
+        made = []
+        made.append(
+            _save(
+                plots.forest(self.table, self.metrics, baseline=self.baseline, order=others),
+                out_dir / "forest.png",
+            )
+        )
+        wanted = [m for m in DISTRIBUTION_METRICS if m in self.metrics] or self.metrics
+        for metric in wanted[:MAX_DISTRIBUTION_FIGURES]:
+            if metric in self.runs.columns:
+                fig = plots.distribution(self.runs, metric, order=self.order)
+                made.append(_save(fig, out_dir / f"distribution_{metric}.png"))
+        if self.daily is not None:
+            for column in DAILY_FIGURE_COLUMNS:
+                if column in self.daily.columns:
+                    fig = plots.daily_series(self.daily, column, order=self.order)
+                    made.append(_save(fig, out_dir / f"daily_{column}.png"))
+        return made
+
+
+class SweepReport:
+    """A sweep's results, summarised, written and plotted by its design."""
+
+    def __init__(self, results, metrics: list[str]):
+        self.results = results
+        self.runs = results.runs
+        self.daily = results.daily
+        self.design = results.design
+        self.parameters = [p for p in results.parameters if p in self.runs.columns]
+        self.metrics = [m for m in metrics if m in self.runs.columns]
+        self.kind = getattr(self.design, "kind", "")
+        self._indices = None
+        self._sobol_problems: list[str] = []
+
+    def sobol(self):
+        """Sobol indices of every metric (a table with a metric column), for Sobol designs."""
+        if self.kind != "sobol":
+            return None
+        if self._indices is None:
+            import pandas as pd
+
+            from simulation.experiment.api import sobol_indices
+
+            frames = []
+            ok = self.runs[self.runs["error"].isna()] if "error" in self.runs else self.runs
+            for metric in self.metrics:
+                values = ok[metric].dropna()
+                if len(values) and values.nunique() == 1:
+                    self._sobol_problems.append(
+                        f"{metric}: it is the same ({values.iloc[0]:g}) at every point, so "
+                        "there is no variance to apportion"
+                    )
+                    continue
+                try:
+                    frame = sobol_indices(self.results, metric)
+                except ValueError as exc:  # e.g. a metric without values, a sweep not finished
+                    self._sobol_problems.append(f"{metric}: {exc}")
+                    continue
+                frames.append(frame.assign(metric=metric))
+            self._indices = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return self._indices
+
+    def print(self, out: Console) -> None:
+        points = len(self.design) if self.design is not None else "?"
+        failed = _failed_runs(self.runs)
+        out.print(
+            f"{len(self.runs)} runs over {points} design points ({self.kind}: "
+            f"{', '.join(self.parameters)})" + (f"; {failed} failed" if failed else ""),
+            markup=False,
+        )
+        expected = getattr(self.results, "expected_runs", None)
+        if expected and len(self.runs) < expected:
+            out.print(
+                f"the sweep is not finished: {len(self.runs)} of {expected} runs; continue it "
+                "with the same command and --resume",
+                style="yellow",
+            )
+        out.print(sweep_table(self.runs, self.metrics))
+        if self.kind == "grid" and "point" in self.runs and self.runs["point"].nunique() <= 40:
+            out.print(points_table(self.runs, self.parameters, self.metrics, out.width))
+        indices = self.sobol()
+        if indices is not None and not indices.empty:
+            out.print(sobol_table(indices))
+        for problem in self._sobol_problems:
+            out.print(f"no Sobol indices for {problem}", style="yellow", markup=False)
+
+    def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
+        written = []
+        if tables:
+            written.append(_write_frame(self.runs, out_dir, "runs", fmt))
+            written.append(_write_frame(self.daily, out_dir, "daily", fmt))
+        indices = self.sobol()
+        if indices is not None and not indices.empty:
+            written.append(_write_frame(indices, out_dir, "sobol_indices", "csv"))
+        if figures:
+            written += self.figures(out_dir)
+        return written
+
+    def figures(self, out_dir: Path) -> list[str]:
+        from simulation.experiment import plots
+
+        made = []
+        indices = self.sobol()
+        if indices is not None:
+            for metric, frame in indices.groupby("metric", sort=False) if not indices.empty else ():
+                fig = plots.sensitivity(frame, metric=metric)
+                made.append(_save(fig, out_dir / f"sensitivity_{metric}.png"))
+            return made
+        if len(self.parameters) >= 2:
+            x, y = self.parameters[:2]
+            rest = self.parameters[2:]
+            note = f" (mean over {', '.join(rest)})" if rest else ""
+            for metric in self.metrics:
+                title = f"{metric.replace('_', ' ').capitalize()}: mean per cell{note}"
+                fig = plots.heatmap(self.runs, x, y, metric, title=title)
+                made.append(_save(fig, out_dir / f"heatmap_{metric}.png"))
+            return made
+        by = self.parameters[0] if self.parameters else "scenario"
+        runs = self.runs
+        if by != "scenario" and runs[by].nunique() > plots.MAX_HEATMAP_LEVELS:
+            runs = runs.assign(**{by: plots.bin_levels(runs[by], plots.HEATMAP_BINS)})
+        for metric in self.metrics[:MAX_DISTRIBUTION_FIGURES]:
+            fig = plots.distribution(runs, metric, by=by)
+            made.append(_save(fig, out_dir / f"distribution_{metric}.png"))
+        if self.kind == "grid" and by in self.daily.columns:
+            for column in DAILY_FIGURE_COLUMNS:
+                if column in self.daily.columns:
+                    fig = plots.daily_series(self.daily, column, by=by)
+                    made.append(_save(fig, out_dir / f"daily_{column}.png"))
+        return made
+
+
+def _failed_runs(runs) -> int:
+    if "error" not in runs.columns:
+        return 0
+    errors = runs["error"]
+    return int((errors.notna() & (errors.astype(str) != "")).sum())
+
+
+def _write_frame(frame, out_dir: Path, name: str, fmt: str) -> str:
+    path = out_dir / f"{name}.{fmt}"
+    try:
+        if fmt == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+    except OSError as exc:
+        raise ScenarioError(str(out_dir), None, f"cannot write {path.name}: {exc}") from None
+    return path.name
+
+
+def _save(fig, path: Path) -> str:
+    try:
+        fig.savefig(path, dpi=150)
+    except OSError as exc:
+        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
+    return path.name
+
+
+def comparison_table(table, baseline: str, metrics: list[str], order: list[str]) -> Table:
+    """Each metric: the baseline's mean, then each scenario's mean and its difference.
+
+    The means' own intervals are in comparison.csv; the table keeps to what is compared.
+    """
+    result = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    result.add_column("metric", no_wrap=True)
+    result.add_column("scenario", no_wrap=True)
+    result.add_column("mean", justify="right", no_wrap=True)
+    result.add_column("difference", justify="right", no_wrap=True)
+    result.add_column("95% CI", justify="right", style="dim", no_wrap=True)
+    result.add_column("p (Holm)", justify="right", no_wrap=True)
+    positions = {name: i for i, name in enumerate(order)}
+    for index, metric in enumerate(metrics):
+        rows = table[table["metric"] == metric]
+        rows = rows.assign(_pos=rows["scenario"].map(positions)).sort_values("_pos")
+        unit = metric_unit(metric)
+        if index:
+            result.add_row(*[""] * 6)
+        first = True
+        for _, row in rows.iterrows():
+            label = f"{metric} [dim]({unit})[/]" if first and unit else (metric if first else "")
+            first = False
+            mean = metric_value(metric, row["mean"], unit)
+            if row["scenario"] == baseline:
+                name = f"{escape(str(row['scenario']))} [dim](baseline)[/]"
+                result.add_row(label, name, mean, "", "", "")
+                continue
+            significant = bool(row.get("significant")) and not is_missing(row.get("significant"))
+            diff = metric_difference(metric, row["diff"], unit)
+            diff_ci = _difference_interval(metric, row.get("diff_ci_low"), row.get("diff_ci_high"))
+            p_text = p_value(row.get("p_adjusted"))
+            if significant:
+                diff, p_text = f"[bold]{diff}[/]", f"[bold]{p_text} *[/]"
+            result.add_row(label, escape(str(row["scenario"])), mean, diff, diff_ci, p_text)
+    return result
+
+
+def _difference_interval(metric: str, low, high) -> str:
+    if is_missing(low) or is_missing(high):
+        return ""
+    return f"[{metric_difference(metric, low)}, {metric_difference(metric, high)}]"
+
+
+def sweep_table(runs, metrics: list[str]) -> Table:
+    """Mean, minimum and maximum of each metric over the sweep's runs."""
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("metric")
+    table.add_column("unit", style="dim")
+    for column in ("mean", "min", "max"):
+        table.add_column(f"{column} over runs", justify="right")
+    for metric in metrics:
+        values = runs[metric].dropna() if metric in runs.columns else []
+        unit = metric_unit(metric)
+        if len(values) == 0:
+            table.add_row(metric, unit, "n/a", "n/a", "n/a")
+            continue
+        table.add_row(
+            metric,
+            unit,
+            *(metric_value(metric, v, unit) for v in (values.mean(), values.min(), values.max())),
+        )
+    return table
+
+
+def points_table(runs, parameters: list[str], metrics: list[str], width: int = 120) -> Table:
+    """Mean of each metric at each design point (a grid's cells), in design order.
+
+    As many metrics as fit in `width` columns with whole headers (the rest are in runs).
+    """
+    room = width - sum(len(p) + 4 for p in parameters)
+    shown = []
+    for metric in metrics[:MAX_POINT_COLUMNS]:
+        room -= max(len(metric), 9) + 4
+        if room < 0 and shown:
+            break
+        shown.append(metric)
+    ok = runs[runs["error"].isna()] if "error" in runs.columns else runs
+    means = ok.groupby("point", sort=True)[shown].mean()
+    first = runs.groupby("point", sort=True)[parameters].first()
+    table = Table(
+        title="Mean per design point", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    for name in parameters:
+        table.add_column(name, justify="right", style="cyan")
+    for metric in shown:
+        table.add_column(metric, justify="right")
+    for point, row in first.iterrows():
+        values = means.loc[point] if point in means.index else None
+        cells = ["n/a" if values is None else metric_value(m, values[m]) for m in shown]
+        table.add_row(
+            *(f"{row[p]:g}" if _is_number(row[p]) else str(row[p]) for p in parameters), *cells
+        )
+    return table
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def sobol_table(indices) -> Table:
+    table = Table(title="Sobol indices", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("metric", "parameter", "S1", "± conf", "ST", "± conf"):
+        table.add_column(column, justify="left" if column in ("metric", "parameter") else "right")
+    previous = None
+    for _, row in indices.iterrows():
+        metric = row["metric"] if row["metric"] != previous else ""
+        previous = row["metric"]
+        table.add_row(
+            metric,
+            str(row["parameter"]),
+            *(fixed(row.get(c), 3, missing="n/a") for c in ("S1", "S1_conf", "ST", "ST_conf")),
+        )
+    return table
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file; a failure is a ScenarioError naming the folder."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None

@@ -1,0 +1,279 @@
+"""Units and number formatting, defined once for every table, report, figure and message.
+
+- `METRICS`: the glossary of summary metrics, name → (unit, meaning). The README's
+  metrics table is generated from it (`simulation.docs`) and checked against it.
+- `metric_unit`, `metric_label`: the unit of a metric or daily column and an axis label;
+  `parameter_unit`, `parameter_label`: the same for a scenario setting (dotted key), read
+  from the unit its schema description ends with (`split_unit`).
+- Numbers: `number` (significant digits), `fixed` (decimals), `percent`, `readable`
+  (for prose: whole thousands, never e-notation for ordinary sizes), `p_value`, and by a
+  metric's unit `metric_value` / `metric_difference` (table cells) and `metric_text` /
+  `metric_difference_text` (prose with the unit written out); `toml_number` writes a
+  number as a scenario file does.
+
+A value that is None, NaN or infinite is *missing* and prints as `missing` ("–" unless
+a caller asks for "n/a"). This module imports nothing heavy (no numpy, pandas or
+pydantic), so the command's quick paths may use it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+# Glossary: metric name → (unit, meaning). The README's metrics table is checked
+# against it (tests/test_docs.py).
+METRICS: dict[str, tuple[str, str]] = {
+    "needs": ("count", "Needs that arose among citizens (addressed, vented or kept silent)."),
+    "received": ("count", "Requests the government received (addressed or found by monitoring)."),
+    "response_rate": ("share", "Received requests that got any reply."),
+    "answered_within_deadline": (
+        "share",
+        "Received requests replied to within the reply deadline (accountability deadline).",
+    ),
+    "median_response_hours": ("hours", "Median time from post to first reply (answered only)."),
+    "p90_response_hours": ("hours", "90th percentile of that time (answered only)."),
+    "resolution_rate": ("share", "Received requests that got a substantive reply."),
+    "one_sided_share": ("share", "Replies that were boilerplate or partial."),
+    "boilerplate_share": ("share", "Replies that were boilerplate."),
+    "escalation_rate": ("share", "Received requests whose author escalated at least once."),
+    "abandonment_rate": ("share", "Received requests whose author gave up unanswered."),
+    "referral_rate": ("share", "Received requests referred to a department at least once."),
+    "backlog_operators": ("items", "Items waiting for an operator at the end of the run."),
+    "backlog_departments": ("items", "Items at departments at the end of the run."),
+    "open_at_end": ("items", "Received requests neither answered nor abandoned at the end."),
+    "mean_trust": ("0-1", "Mean citizen trust in government at the end."),
+    "trust_sd": ("0-1", "Standard deviation of trust at the end (polarisation)."),
+    "trust_change": ("0-1", "Mean trust at the end minus at the start."),
+    "satisfaction": ("-1 to 1", "Mean rating of replies by citizens who rated them."),
+    "negative_impressions": (
+        "views",
+        "Exposures of followers to unresolved complaints, escalations, vents and rumours.",
+    ),
+    "impressions": ("views", "All exposures to posts of any kind."),
+    "largest_cascade": ("accounts", "Most accounts that posted or reposted one post."),
+    "releases": ("count", "Information releases published."),
+    "rumours": ("count", "Rumour posts seeded by events."),
+    "rumours_clarified": ("count", "Rumours the government clarified."),
+    "operator_utilisation": ("share", "Share of operators' on-duty time spent working."),
+    "department_utilisation": ("share", "Share of department staff time spent on items."),
+    "staff_hours": ("hours", "Operator plus department hours on duty (cost)."),
+    "appraisal_score": ("0-1", "Mean appraisal score of operators (rules other than none)."),
+}
+
+# Units of daily-series columns that are not summary metrics (see MetricsRecorder).
+DAILY_UNITS: dict[str, str] = {
+    "replies_per_received": "ratio",
+    "open_items": "items",
+    "referred_items": "items",
+    "abandonments": "count",
+    "vents": "count",
+    "silent_needs": "count",
+    "replies": "count",
+    "ratings": "count",
+}
+
+COUNT_UNITS = ("count", "items", "views", "accounts")  # whole numbers of things
+SCORE_UNITS = ("0-1", "-1 to 1")  # bounded scores, read to three decimals
+SIGNED_METRICS = ("trust_change", "satisfaction")  # a value whose sign is news
+
+MISSING = "–"
+NOT_AVAILABLE = "n/a"
+
+
+# --------------------------------------------------------------------------- units
+
+
+def metric_unit(name: str) -> str:
+    """The unit of a summary metric or daily column (`"share"`, `"hours"`, …), or ""."""
+    if name in METRICS:
+        return METRICS[name][0]
+    if name in DAILY_UNITS:
+        return DAILY_UNITS[name]
+    if name.endswith(("_share", "_rate", "_utilisation")):
+        return "share"
+    if name.endswith("_hours"):
+        return "hours"
+    if name.startswith(("received", "replies_", "needs")):
+        return "count"
+    return ""
+
+
+def metric_label(name: str) -> str:
+    """An axis label: the metric's name in words and its unit (`response rate [share]`)."""
+    unit = metric_unit(name)
+    words = name.replace("_", " ")
+    return f"{words} [{unit}]" if unit else words
+
+
+def split_unit(description: str) -> tuple[str, str]:
+    """('text without the unit', 'unit') from a description ending its unit in [brackets]."""
+    matches = list(re.finditer(r"\s*\[([^\[\]]+)\]", description))
+    if not matches:
+        return description.strip(), ""
+    last = matches[-1]
+    text = description[: last.start()] + description[last.end() :]
+    text = re.sub(r"\s+([.;,])", r"\1", text).strip()
+    return text, last.group(1).strip()
+
+
+def parameter_unit(key: str) -> str:
+    """The unit of a scenario setting named by its dotted key, from its schema; or ""."""
+    from simulation.scenario import Scenario  # the schema (pydantic): only when asked
+
+    model: Any = Scenario
+    field = None
+    for part in key.split("."):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return ""
+        field = fields[part]
+        model = field.annotation
+    return split_unit(field.description or "")[1] if field else ""
+
+
+def parameter_label(key: str) -> str:
+    """An axis label for a swept scenario field: its dotted key and its unit, if known."""
+    unit = parameter_unit(key)
+    return f"{key} [{unit}]" if unit else key
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN or an infinity: nothing to print."""
+    if value is None:
+        return True
+    try:
+        return not math.isfinite(value)
+    except TypeError:  # not a number at all (a string, pd.NA): formatting will say so
+        return False
+
+
+def number(
+    value: Any,
+    digits: int = 4,
+    *,
+    sign: bool = False,
+    grouped: bool = False,
+    missing: str = MISSING,
+) -> str:
+    """`digits` significant digits (`0.3127`, `+12.5`, `1.2e+05`)."""
+    if is_missing(value):
+        return missing
+    return f"{float(value):{'+' if sign else ''}{',' if grouped else ''}.{digits}g}"
+
+
+def fixed(
+    value: Any,
+    decimals: int = 1,
+    *,
+    sign: bool = False,
+    grouped: bool = False,
+    missing: str = MISSING,
+) -> str:
+    """`decimals` digits after the point (`12.5`, `+0.031`, `1,204` with `grouped`)."""
+    if is_missing(value):
+        return missing
+    return f"{float(value):{'+' if sign else ''}{',' if grouped else ''}.{decimals}f}"
+
+
+def percent(value: Any, decimals: int = 1, *, missing: str = MISSING) -> str:
+    """A share as per cent (`0.347` → `34.7%`)."""
+    if is_missing(value):
+        return missing
+    return f"{float(value):.{decimals}%}"
+
+
+def readable(value: Any, digits: int = 4, *, missing: str = MISSING) -> str:
+    """A number for prose: thousands whole with separators (`12,345`), others in
+    `digits` significant digits, and only very small ones in e-notation (`1.20e-05`)."""
+    if is_missing(value):
+        return missing
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    text = f"{value:.{digits}g}"
+    return text if "e" not in text else f"{value:.2e}"
+
+
+def p_value(p: Any) -> str:
+    """A p-value to three decimals; below 0.001 as `<0.001`."""
+    if is_missing(p):
+        return NOT_AVAILABLE
+    return f"{p:.3f}" if p >= 0.001 else "<0.001"
+
+
+def metric_value(name: str, value: Any, unit: str | None = None) -> str:
+    """A metric's value for a table: shares as per cent, counts whole with separators,
+    hours to one decimal, scores to three (signed where the sign matters)."""
+    unit = metric_unit(name) if unit is None else unit
+    missing = NOT_AVAILABLE
+    if unit == "share":
+        return percent(value, missing=missing)
+    if unit in COUNT_UNITS:
+        return fixed(value, 0, grouped=True, missing=missing)
+    if unit == "hours":
+        return fixed(value, 1, grouped=True, missing=missing)
+    if name in SIGNED_METRICS:
+        return fixed(value, 3, sign=True, missing=missing)
+    if unit in SCORE_UNITS:
+        return fixed(value, 3, missing=missing)
+    return number(value, grouped=True, missing=missing)
+
+
+def metric_difference(name: str, value: Any, unit: str | None = None) -> str:
+    """A difference of a metric for a table: shares in percentage points, the rest signed."""
+    unit = metric_unit(name) if unit is None else unit
+    missing = NOT_AVAILABLE
+    if unit == "share":
+        return missing if is_missing(value) else f"{fixed(100 * value, 1, sign=True)} pp"
+    if unit in COUNT_UNITS:
+        return fixed(value, 0, sign=True, grouped=True, missing=missing)
+    if unit == "hours":
+        return fixed(value, 1, sign=True, grouped=True, missing=missing)
+    if unit in SCORE_UNITS:
+        return fixed(value, 4, sign=True, missing=missing)
+    return number(value, 3, sign=True, missing=missing)
+
+
+def metric_text(name: str, value: Any) -> str:
+    """A metric's value in a sentence, its unit written out (`34.7%`, `12.5 h`, `1,204`)."""
+    if is_missing(value):
+        return MISSING
+    unit = metric_unit(name)
+    if unit == "share":
+        return percent(value)
+    if name.endswith("_days"):
+        return f"{fixed(value, 1)} d"
+    if unit == "hours":
+        return f"{fixed(value, 1)} h"
+    if unit in COUNT_UNITS:
+        return fixed(value, 0, grouped=True) if abs(value) >= 100 else fixed(value, 1)
+    return fixed(value, 3)
+
+
+def metric_difference_text(name: str, value: Any) -> str:
+    """A difference in a sentence, signed, shares in percentage points (`+3.1 pp`)."""
+    if is_missing(value):
+        return MISSING
+    unit = metric_unit(name)
+    if unit == "share":
+        return f"{fixed(100 * value, 1, sign=True)} pp"
+    if name.endswith("_days"):
+        return f"{fixed(value, 1, sign=True)} d"
+    if unit == "hours":
+        return f"{fixed(value, 1, sign=True)} h"
+    if unit in COUNT_UNITS:
+        if abs(value) >= 100:
+            return fixed(value, 0, sign=True, grouped=True)
+        return fixed(value, 1, sign=True)
+    return fixed(value, 3, sign=True)
+
+
+def toml_number(value: float) -> str:
+    """A number as a scenario file writes it: `10_000`, `0.25`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:_}" if abs(value) >= 10_000 else str(value)
+    return repr(float(value))

@@ -1,0 +1,150 @@
+"""Loading scenario files: TOML, `extends`, relative paths, bundled names, overrides.
+
+Loading order: the file's TOML → merged over the file it `extends` (recursively) →
+dotted overrides (`staffing.operators=6`) → validation (`simulation.scenario.schema`)
+→ mechanism preset resolved. Scenario files never execute code.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from simulation.scenario.errors import ScenarioError, did_you_mean
+from simulation.scenario.overrides import SOURCE as OVERRIDES
+from simulation.scenario.overrides import parse_overrides, set_dotted
+from simulation.scenario.schema import Scenario, default_departments, validate
+
+# The repository's scenarios/ folder, three levels above this file.
+_BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def bundled_scenario_dir() -> Path:
+    """Folder of the bundled scenario files (the repository's `scenarios/`)."""
+    env = os.environ.get("MICROGOV_SCENARIOS")
+    if env:
+        return Path(env)
+    return _BUNDLED
+
+
+def resolve_scenario_path(name_or_path: str | os.PathLike) -> Path:
+    """A path as given, or the bundled scenario of that name (`baseline` → scenarios/…)."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists() or os.sep in str(name_or_path):
+        return path
+    return bundled_scenario_dir() / f"{path.name}.toml"
+
+
+def load_scenario(
+    name_or_path: str | os.PathLike, overrides: dict[str, Any] | list[str] | None = None
+) -> Scenario:
+    """Load, merge (`extends`), override and validate a scenario file.
+
+    Raises ScenarioError naming the file, the field path and what is allowed.
+    """
+    path = resolve_scenario_path(name_or_path)
+    if not path.exists() and path != Path(name_or_path):
+        bundled = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
+        raise ScenarioError(
+            str(name_or_path),
+            None,
+            f"neither a file nor a bundled scenario{did_you_mean(path.stem, bundled)}; "
+            f"bundled scenarios: {', '.join(bundled)}",
+        )
+    raw = _load_raw(path, stack=())
+    raw.setdefault("name", path.stem)
+    # A [departments.<name>] table or a --set departments.<name>.… adjusts that department
+    # and keeps the others; an unknown name adds a department.
+    defaults = {name: {} for name in default_departments()}
+    raw["departments"] = _deep_merge(defaults, raw.get("departments") or {})
+    items = parse_overrides(overrides or {})
+    for key, value in items:
+        set_dotted(raw, key, value)
+    try:
+        return validate(raw, str(path))
+    except ScenarioError as exc:
+        raise _blame_override(exc, items, path) from None
+
+
+def _blame_override(exc: ScenarioError, items: list[tuple[str, Any]], path: Path) -> ScenarioError:
+    """An error in a field set on the command line names the override, not the file."""
+    for key, _ in items:
+        if exc.field and (exc.field == key or exc.field.startswith(key + ".")):
+            return ScenarioError(OVERRIDES, exc.field, f"{exc.message} (overriding {path})")
+    return exc
+
+
+def _load_raw(path: Path, stack: tuple[Path, ...]) -> dict[str, Any]:
+    source = str(path)
+    if not path.exists():
+        bundled = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
+        hint = did_you_mean(path.stem, bundled)
+        raise ScenarioError(
+            source, None, f"file not found{hint}; bundled scenarios: {', '.join(bundled)}"
+        )
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(p.name for p in (*stack, resolved))
+        raise ScenarioError(source, "extends", f"circular 'extends': {chain}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, None, f"invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, None, f"cannot read file: {exc}") from None
+    _resolve_relative_paths(raw, path.parent, source)
+    parent_ref = raw.pop("extends", None)
+    if parent_ref is None:
+        return raw
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(source, "extends", "must be a file name such as 'baseline.toml'")
+    parent_path = path.parent / parent_ref
+    if not parent_path.exists():
+        name = parent_ref if parent_ref.endswith(".toml") else f"{parent_ref}.toml"
+        parent_path = bundled_scenario_dir() / Path(name).name
+    if not parent_path.exists():
+        raise ScenarioError(
+            source, "extends", f"'{parent_ref}' not found next to {path.name} or bundled"
+        )
+    try:
+        parent = _load_raw(parent_path, (*stack, resolved))
+    except ScenarioError as exc:
+        if exc.field == "extends" and "circular" in exc.message:
+            raise
+        raise ScenarioError(
+            exc.source, exc.field, exc.message + f" (extended by {path.name})"
+        ) from None
+    parent.pop("name", None)
+    parent.pop("description", None)
+    return _deep_merge(parent, raw)
+
+
+def _resolve_relative_paths(raw: dict, base: Path, source: str) -> None:
+    network = raw.get("network")
+    if isinstance(network, dict) and isinstance(network.get("edge_list"), str):
+        edge_path = Path(network["edge_list"])
+        if not edge_path.is_absolute():
+            edge_path = base / edge_path
+        if not edge_path.exists():
+            raise ScenarioError(source, "network.edge_list", f"file not found: {edge_path}")
+        network["edge_list"] = str(edge_path.resolve())
+
+
+# Mixes are wholes: a file that gives one replaces the inherited one.
+_REPLACED_WHOLE = ("kind_mix", "topic_mix")
+
+
+def _deep_merge(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for key, value in top.items():
+        if (
+            isinstance(value, dict)
+            and isinstance(out.get(key), dict)
+            and key not in _REPLACED_WHOLE
+        ):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,45 @@
+"""Units and number formats (simulation/format.py), the one place that defines them."""
+
+from __future__ import annotations
+
+import math
+
+from simulation import format as fmt
+
+
+def test_units_of_metrics_daily_columns_and_parameters():
+    assert fmt.metric_unit("response_rate") == "share"
+    assert fmt.metric_unit("received_complaint") == "count"
+    assert fmt.metric_unit("open_items") == "items"
+    assert fmt.metric_unit("multi_department_median_hours") == "hours"
+    assert fmt.metric_unit("no_such_thing") == ""
+    assert fmt.parameter_unit("population.patience_mean_hours") == "hours"
+    assert fmt.parameter_unit("departments.pensions.staff") == ""
+
+
+def test_table_cells_by_unit():
+    assert fmt.metric_value("response_rate", 0.3456) == "34.6%"
+    assert fmt.metric_value("needs", 12345.4) == "12,345"
+    assert fmt.metric_value("median_response_hours", 1234.56) == "1,234.6"
+    assert fmt.metric_value("trust_change", 0.0123) == "+0.012"
+    assert fmt.metric_value("mean_trust", 0.5) == "0.500"
+    assert fmt.metric_value("mean_trust", math.nan) == "n/a"
+    assert fmt.metric_difference("response_rate", 0.031) == "+3.1 pp"
+    assert fmt.metric_difference("needs", -1500.0) == "-1,500"
+    assert fmt.metric_difference("mean_trust", 0.01234) == "+0.0123"
+    assert fmt.metric_difference("response_rate", None) == "n/a"
+
+
+def test_prose_and_plain_numbers():
+    assert fmt.metric_text("response_rate", 0.347) == "34.7%"
+    assert fmt.metric_text("p90_response_hours", 12.34) == "12.3 h"
+    assert fmt.metric_text("needs", 12.34) == "12.3"
+    assert fmt.metric_difference_text("needs", 1234.0) == "+1,234"
+    assert fmt.metric_difference_text("response_rate", math.inf) == "–"
+    assert fmt.number(0.000123456) == "0.0001235"
+    assert fmt.number(2.5, sign=True) == "+2.5"
+    assert fmt.readable(12345.6) == "12,346"
+    assert fmt.readable(0.00001234) == "1.23e-05"
+    assert fmt.readable(None) == "–"
+    assert fmt.p_value(0.0004) == "<0.001" and fmt.p_value(0.0312) == "0.031"
+    assert fmt.toml_number(10_000) == "10_000" and fmt.toml_number(0.5) == "0.5"
