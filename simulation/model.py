@@ -41,13 +41,6 @@ from simulation.scenario import Scenario
 from simulation.schedule import Schedule
 from simulation.streams import Streams
 
-# Worth of a partial and of a boilerplate reply to a motivated member of staff, against
-# 1 for a substantive one [quality units].
-PARTIAL_REPLY_VALUE = 0.4
-BOILERPLATE_REPLY_VALUE = 0.1
-# Weight of the newest turnaround in a department's running mean.
-TURNAROUND_LEARNING_RATE = 0.1
-
 
 class GovernmentResponseModel(mesa.Model):
     """A government account, its operators and departments, and the public it serves.
@@ -154,8 +147,8 @@ class GovernmentResponseModel(mesa.Model):
             self.population.quality_satisfaction,
             self.departments,
             coordination,
-            PARTIAL_REPLY_VALUE,
-            BOILERPLATE_REPLY_VALUE,
+            staffing.partial_reply_value,
+            staffing.boilerplate_reply_value,
         )
         rng = self.streams["operators"]
         on_duty = self.calendar.shift_pattern(
@@ -200,7 +193,11 @@ class GovernmentResponseModel(mesa.Model):
         for department in self.departments:
             department.foresight = foresight
         self.referrals = ReferralBook(
-            self.departments, coordination, self.lifecycle, self.events, TURNAROUND_LEARNING_RATE
+            self.departments,
+            coordination,
+            self.lifecycle,
+            self.events,
+            staffing.turnaround_learning_rate,
         )
         self.operator_desk = OperatorDesk(
             self.operators,

@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import tomli_w
 from pydantic import (
@@ -28,11 +28,28 @@ from pydantic import (
     model_validator,
 )
 
+from simulation.accountability import RULES
 from simulation.codes import NEED_KINDS, WEEKDAYS
 from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
+from simulation.mechanisms.coordination import COORDINATIONS
+from simulation.mechanisms.disciplines import DISCIPLINES
+from simulation.network import GENERATORS
 from simulation.scenario.errors import did_you_mean, validation_error
 from simulation.scenario.overrides import SOURCE as OVERRIDES
 from simulation.scenario.overrides import parse_overrides, set_dotted
+
+# Names an extension registers where it is defined (a rule, a queue discipline, a
+# coordination mode, a network generator): the schema accepts exactly those.
+if TYPE_CHECKING:
+    RuleName = str
+    DisciplineName = str
+    CoordinationName = str
+    NetworkKind = str
+else:
+    RuleName = Literal[tuple(RULES)]
+    DisciplineName = Literal[tuple(DISCIPLINES)]
+    CoordinationName = Literal[tuple(COORDINATIONS)]
+    NetworkKind = Literal[(*GENERATORS, "edge_list")]
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -346,7 +363,7 @@ class ReactionSettings(Section):
 class NetworkSettings(Section):
     """The directed follower graph (MODEL.md §2)."""
 
-    kind: Literal["heavy_tailed", "small_world", "random", "barabasi_albert", "edge_list"] = Field(
+    kind: NetworkKind = Field(
         "heavy_tailed",
         description="Generator: 'heavy_tailed' (power-law follower counts, Chung-Lu), "
         "'small_world' (Watts-Strogatz, mutual follows), 'random' (Erdős-Rényi), "
@@ -420,7 +437,7 @@ class MechanismSettings(Section):
     referral: bool | None = Field(
         None, description="Operators refer items they cannot answer to departments."
     )
-    coordination: Literal["silo", "joint"] | None = Field(
+    coordination: CoordinationName | None = Field(
         None,
         description="Multi-department items: 'silo' (one department after another, may "
         "bounce) or 'joint' (a lead department coordinates, parts in parallel).",
@@ -433,7 +450,7 @@ class MechanismSettings(Section):
     monitoring_threshold_impressions: int | None = Field(
         None, ge=1, description="Impressions at which a public post counts as trending [views]."
     )
-    queue_discipline: Literal["fifo", "deadline", "visibility"] | None = Field(
+    queue_discipline: DisciplineName | None = Field(
         None,
         description="Order in which operators take items: arrival, earliest deadline, or "
         "most visible (impressions, escalations) first.",
@@ -622,12 +639,28 @@ class StaffingSettings(Section):
         ge=0.0,
         description="Silo handling: delay passing an item from one department to the next [hours].",
     )
+    partial_reply_value: Probability = Field(
+        0.4,
+        description="Worth to motivated staff of a partial reply (a substantive one is 1), "
+        "also of a department's partial answer; modelling assumption [quality units].",
+    )
+    boilerplate_reply_value: Probability = Field(
+        0.1,
+        description="Worth to motivated staff of a boilerplate reply (a substantive one is "
+        "1); modelling assumption [quality units].",
+    )
+    turnaround_learning_rate: Probability = Field(
+        0.1,
+        description="Weight of the newest turnaround in the running mean a department keeps "
+        "of its own turnaround, which operators use to foresee a referral's delay; "
+        "modelling assumption [share].",
+    )
 
 
 class AccountabilitySettings(Section):
     """Appraisal rule, its strength, period and disclosure (MODEL.md §4.7, §5)."""
 
-    rule: Literal["none", "response_rate", "timeliness", "satisfaction"] = Field(
+    rule: RuleName = Field(
         "none",
         description="What appraisal scores: nothing, replies counted, replies within "
         "the deadline, or citizen satisfaction.",
