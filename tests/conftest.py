@@ -35,13 +35,6 @@ def small() -> Scenario:
 # (test_theory, test_invariants, test_directional, test_reproducibility).
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "slow: long statistical test (still part of `make test`; skip with -m 'not slow')",
-    )
-
-
 def mean_and_se(values) -> tuple[float, float]:
     """Mean of independent replications and its standard error (sample sd / sqrt(n))."""
     x = np.asarray(values, dtype=float)

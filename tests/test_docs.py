@@ -197,6 +197,7 @@ def test_microgov_examples_parse():
     assert basics <= seen, f"subcommands shown: {sorted(seen)}, missing {sorted(basics - seen)}"
 
 
+@pytest.mark.slow  # 8.8-14.3 s: the examples run the 10,000-citizen scenarios
 def test_python_examples_run(tmp_path, monkeypatch):
     """The README's Python examples run as written (in a scratch folder)."""
     monkeypatch.chdir(tmp_path)

@@ -259,6 +259,7 @@ def test_labels_have_units():
     assert parameter_label("no.such") == "no.such"
 
 
+@pytest.mark.slow  # 6.2-10.4 s: fresh interpreters importing matplotlib
 def test_plots_are_not_imported_by_the_package_and_default_headless():
     code = (
         "import sys, simulation, simulation.cli\n"

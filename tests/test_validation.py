@@ -2,10 +2,9 @@
 
 The report's checks run once, small (`run_validation("smoke")`), and the tests assert
 that every check carries what the report promises — target, source, simulated value with
-its confidence interval, replications, tolerance rule, pass/fail — and that the report and
-its figures render. Whether a smoke-size check passes is not asserted: with three seeds
-and a few simulated days many of them cannot be decided, and the full-size report is
-where results are read. The strict, fast comparisons with theory are in
+its confidence interval, replications, tolerance rule, pass/fail — that the report and
+its figures render, and which checks pass: every check passes except those listed below
+with the reason each does not. The strict, fast comparisons with theory are in
 `tests/test_theory.py`.
 """
 
@@ -122,6 +121,86 @@ def test_check_rules():
     assert top_share(np.ones(100)) == pytest.approx(0.05)
 
 
+# --------------------------------------------------------------------------- which checks pass
+
+# Checks that do not pass in the full report (docs/validation.md; 61 of 63 pass), with
+# the outcome they have (False: fails; None: not decided) and why.
+NOT_PASSING_IN_FULL = {
+    # Not applicable: trust never averages neighbours' trust, so the model has no DeGroot
+    # limit; the check only records that trust stays at its initial draw with every shock
+    # off (docs/validation.md §3), and is never decided.
+    "degroot": None,
+    # A finding, not a fault: appraisal on satisfaction doubles the reply rate, but many of
+    # the extra replies are one-sided (0.46 → 0.62), so mean satisfaction rises by 0.04
+    # only and the 95 % CI over 8 paired seeds, [−0.036, 0.12], includes 0.
+    "directional_appraisal_satisfaction_satisfaction": False,
+}
+
+# Checks that also do not pass in smoke size (2,000 citizens, 7 days from a Monday, 3
+# seeds: PLANS["smoke"]), because that plan is too small to decide them. All pass in the
+# full report.
+NOT_PASSING_IN_SMOKE = {
+    # Calibrated for the baseline's own size (10,000 citizens, 30 days). A 7-day run ends
+    # on a Sunday with the last days' items still unanswered, so the share replied reads
+    # low: 0.26, CI [0.21, 0.31], below the range's 0.28.
+    "reply_rate_baseline": False,
+    # About 59 public posts per run, fewer than the top 5 % of citizens (100): in both arms
+    # the top 5 % write every post, so the paired difference is exactly 0 and cannot be > 0.
+    "posting_concentration_realised": False,
+    # Too few cascades for their rare tail: the largest per run averages 8.7 over 3 runs
+    # (the CI's lower bound must reach 10) and 1.4 % of them reach 10 (the limit is 1 %).
+    "cascades_rare_large": False,
+    # Right direction (−16 h), but one closed_loop seed answers no two-department referral
+    # within 7 days, which leaves 2 pairs: the CI is [−112, 80] h.
+    "directional_joint_multi_department_median_hours": False,
+    # Right direction (−24 % negative views), but over 3 seeds the CI includes 0.
+    "directional_rumour_crisis_proactive_negative_impressions": False,
+    # Right direction (median 8.5 h → 0.6 h), but the baseline median varies so much over
+    # 3 seeds (it depends on how many items wait over the weekend) that the CI includes 0.
+    "directional_hotline_24x7_median_response_hours": False,
+    # At 2,000 citizens two operators are not busy enough (utilisation ≈ 0.56 with two,
+    # 0.64 with one) for the second one to shorten waits much; the 90th percentile of a
+    # 7-day run is set by nights and the weekend, and it comes out lower with one operator
+    # (44.8 h → 34.6 h). With 10,000 citizens, or in the full report, it is higher.
+    "directional_understaffed_p90_response_hours": False,
+}
+
+
+def _describe(c: Check) -> str:
+    return (
+        f"{c.id} ({c.title}): passed = {c.passed}, simulated {c.value} "
+        f"[{c.ci_low}, {c.ci_high}] over {c.n}, target {c.target_text}; {c.detail}"
+    )
+
+
+def test_the_full_report_fails_only_the_known_checks():
+    path = Path(__file__).resolve().parent.parent / "docs" / "validation" / "results.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert report["size"] == "full"
+    outcomes = {c["id"]: c["passed"] for c in report["checks"]}
+    not_passing = {i: p for i, p in outcomes.items() if p is not True}
+    assert not_passing == NOT_PASSING_IN_FULL, (
+        f"docs/validation/results.json: checks not passing {not_passing}, "
+        f"expected {NOT_PASSING_IN_FULL}"
+    )
+
+
+def test_every_smoke_check_passes_except_the_known_ones(smoke):
+    results, _ = smoke
+    by_id = {c.id: c for c in results.checks}
+    expected = NOT_PASSING_IN_FULL | NOT_PASSING_IN_SMOKE
+    unknown = sorted(set(expected) - set(by_id))
+    assert not unknown, f"listed as not passing, but no such check in the smoke run: {unknown}"
+    failing = [by_id[i] for i in by_id if by_id[i].passed is not True and i not in expected]
+    assert not failing, "checks that should pass did not:\n" + "\n".join(map(_describe, failing))
+    changed = [by_id[i] for i, outcome in expected.items() if by_id[i].passed is not outcome]
+    assert not changed, (
+        "checks listed as not passing have another outcome (if they pass now, take them "
+        "off the list):\n"
+        + "\n".join(f"expected {expected[c.id]}: {_describe(c)}" for c in changed)
+    )
+
+
 # --------------------------------------------------------------------------- smoke report
 
 
@@ -144,7 +223,7 @@ def test_every_check_states_target_source_value_interval_rule_and_outcome(smoke)
         assert isinstance(c, Check)
         for name in ("title", "target_text", "source", "rule", "unit"):
             assert getattr(c, name), f"{c.id}: empty {name}"
-        assert c.passed in (True, False, None), f"{c.id}: passed = {c.passed!r}"
+        assert c.passed is None or type(c.passed) is bool, f"{c.id}: passed = {c.passed!r}"
         assert c.n >= 2 or c.passed is None, f"{c.id}: decided on {c.n} replication(s)"
         if c.id == "degroot" or c.id == "office_hours_backlog_curve":
             continue

@@ -269,6 +269,7 @@ def test_page_builds_and_steps_a_day_per_click():
     assert "day 0, up to 24:00" in _texts(box), "the day table shows the day just run"
 
 
+@pytest.mark.slow  # 7.6-10.0 s
 @needs_solara
 def test_changing_a_control_rebuilds_the_model_with_the_new_value():
     import ipyvuetify as v
