@@ -42,6 +42,7 @@ from simulation.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
+from simulation.validation.cli import add_validate_model_command
 from simulation.viz.cli import add_viz_command
 
 EXIT_OK = 0
@@ -225,46 +226,6 @@ Exit codes: 0 success, 2 a scenario or argument that cannot be used.
     add_validate_model_command(sub)
     add_viz_command(sub)
     return parser
-
-
-def add_validate_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `microgov validate-model` (also `python -m simulation.validation`)."""
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="write DIR/validation.md and its figures in DIR/validation/ "
-        "(default: docs, or out/validation-smoke with --smoke)",
-    )
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="a small, fast version of every check (seconds, not minutes; for tests)",
-    )
-
-
-def add_validate_model_command(subparsers) -> argparse.ArgumentParser:
-    """Register `microgov validate-model [--out DIR] [--smoke]`.
-
-    The checks load the model, so they are imported only when the command runs.
-    """
-    parser = subparsers.add_parser(
-        "validate-model",
-        help="check the model against theory and published figures; write a report",
-        description="Run the validation checks (queueing and percolation limits, stylised "
-        "facts, directional checks of the remedies) and write a Markdown report with "
-        "figures. The full report takes a few minutes.",
-    )
-    add_validate_model_arguments(parser)
-    parser.set_defaults(handler=_cmd_validate_model)
-    return parser
-
-
-def _cmd_validate_model(args: argparse.Namespace, out=None) -> int:
-    from simulation.validation import cmd_validate_model
-
-    return cmd_validate_model(args, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

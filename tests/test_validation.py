@@ -20,8 +20,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation import theory
-from simulation.cli import add_validate_model_command
 from simulation.scenario import bundled_scenario_dir
 from simulation.validation import (
     REMEDIES,
@@ -33,10 +31,12 @@ from simulation.validation import (
     configuration_model_edges,
     paired_check,
     run_validation,
+    theory,
     theory_check,
     top_share,
     write_report,
 )
+from simulation.validation.cli import add_validate_model_command
 
 # --------------------------------------------------------------------------- formulas
 
@@ -219,7 +219,7 @@ def test_validate_model_command_registers_and_runs(smoke, tmp_path, monkeypatch)
         calls.append((size, Path(out_dir)))
         return results
 
-    monkeypatch.setattr("simulation.validation.run_validation", fake_run)
+    monkeypatch.setattr("simulation.validation.report.run_validation", fake_run)
     printed: list[str] = []
 
     class Console:
