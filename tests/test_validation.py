@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from simulation.cli import add_command
 from simulation.scenario import bundled_scenario_dir
 from simulation.validation import (
     REMEDIES,
@@ -36,7 +37,6 @@ from simulation.validation import (
     top_share,
     write_report,
 )
-from simulation.validation.cli import add_validate_model_command
 
 # --------------------------------------------------------------------------- formulas
 
@@ -209,7 +209,7 @@ def test_validate_model_command_registers_and_runs(smoke, tmp_path, monkeypatch)
     results, _ = smoke
     parser = argparse.ArgumentParser(prog="microgov")
     sub = parser.add_subparsers(dest="command", required=True)
-    add_validate_model_command(sub)
+    add_command(sub, "validate-model")
     args = parser.parse_args(["validate-model", "--smoke", "--out", str(tmp_path)])
     assert args.smoke and args.out == tmp_path
 

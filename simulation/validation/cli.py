@@ -29,11 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_validate_model_command(subparsers) -> argparse.ArgumentParser:
+def add_parser(
+    subparsers: argparse._SubParsersAction, name: str, help: str
+) -> argparse.ArgumentParser:
     """Register `microgov validate-model [--out DIR] [--smoke]`."""
     parser = subparsers.add_parser(
-        "validate-model",
-        help="check the model against theory and published figures; write a report",
+        name,
+        help=help,
         description="Run the validation checks (queueing and percolation limits, stylised "
         "facts, directional checks of the remedies) and write a Markdown report with "
         "figures. The full report takes a few minutes.",
