@@ -33,7 +33,7 @@ from simulation.calibration import (
     simulate_statistics,
     write_records,
 )
-from simulation.calibration.cli import add_calibrate_command
+from simulation.cli import add_command
 from simulation.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -453,7 +453,7 @@ def test_fitted_scenario_loads_and_extends_the_original(tmp_path):
 def calibrate_cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="microgov")
     sub = parser.add_subparsers(dest="command", required=True)
-    add_calibrate_command(sub)
+    add_command(sub, "calibrate")
     args = parser.parse_args(argv)
     return args.handler(args)
 

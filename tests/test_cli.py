@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation import __version__, cli, load_scenario
+from simulation import __version__, load_scenario
 from simulation.cli import main
+from simulation.cli import scenarios as scenario_commands
 from simulation.runner import PROVENANCE_KEYS
 from simulation.scenario import bundled_scenario_dir
 
@@ -67,6 +68,10 @@ def test_run_prints_summary_and_writes_results(capsys, tmp_path):
     assert (daily["scenario_hash"] == expected.content_hash()).all()
     saved = load_scenario(out_dir / "scenario.toml")
     assert saved.content_hash() == expected.content_hash(), "scenario.toml reproduces the run"
+    items = pd.read_csv(out_dir / "items.csv")
+    requests = items[items["received"].notna() & (items["kind"] != "rumour")]
+    assert len(requests) == summary["received"], "the item table has every request"
+    assert (requests["status"] == "answered").mean() == summary["response_rate"]
 
 
 def test_run_parquet_and_seed_and_default_folder(capsys, tmp_path, monkeypatch):
@@ -77,6 +82,7 @@ def test_run_parquet_and_seed_and_default_folder(capsys, tmp_path, monkeypatch):
     assert code == 0, err
     folder = tmp_path / "out" / "closed_loop-seed7"
     assert (folder / "daily.parquet").is_file() and not (folder / "daily.csv").exists()
+    assert (folder / "items.parquet").is_file() and not (folder / "items.csv").exists()
     daily = pd.read_parquet(folder / "daily.parquet")
     assert len(daily) == 2 and (daily["seed"] == 7).all()
     assert json.loads((folder / "summary.json").read_text())["seed"] == 7
@@ -95,20 +101,20 @@ def test_run_quiet_prints_only_where(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "run", "baseline", *SMALL, "--quiet", "--out", str(tmp_path))
     assert code == 0
     assert out.strip().splitlines() == [
-        f"wrote summary.json, daily.csv, scenario.toml to {tmp_path}"
+        f"wrote summary.json, daily.csv, items.csv, scenario.toml to {tmp_path}"
     ]
 
 
 def test_progress_bar_only_on_a_terminal_and_not_quiet(capsys, tmp_path, monkeypatch):
     calls = []
-    real = cli._run_with_progress
+    real = scenario_commands._run_with_progress
 
     def spy(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "_run_with_progress", spy)
-    monkeypatch.setattr(cli, "PROGRESS_THRESHOLD_SECONDS", 0.0)
+    monkeypatch.setattr(scenario_commands, "_run_with_progress", spy)
+    monkeypatch.setattr(scenario_commands, "PROGRESS_THRESHOLD_SECONDS", 0.0)
     # capsys's stdout is not a terminal: no bar, however long the run.
     assert main(["run", "baseline", *SMALL, "--out", str(tmp_path / "a")]) == 0
     assert calls == []
@@ -126,8 +132,12 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(capsys, tmp_path, monkeyp
 def test_progress_estimate_grows_with_citizens_and_days():
     small = load_scenario("baseline", ["population.citizens=1000"])
     big = load_scenario("baseline", ["population.citizens=100000"])
-    assert cli.estimate_seconds(small, 2) < cli.PROGRESS_THRESHOLD_SECONDS
-    assert cli.estimate_seconds(big, 365) > cli.PROGRESS_THRESHOLD_SECONDS
+    assert (
+        scenario_commands.estimate_seconds(small, 2) < scenario_commands.PROGRESS_THRESHOLD_SECONDS
+    )
+    assert (
+        scenario_commands.estimate_seconds(big, 365) > scenario_commands.PROGRESS_THRESHOLD_SECONDS
+    )
 
 
 def test_days_option_is_part_of_the_hash(capsys, tmp_path):
@@ -334,3 +344,50 @@ def test_console_script_runs_and_refuses_bad_scenarios(tmp_path):
     assert "Traceback" not in failed.stderr
     assert str(bad) in failed.stderr and "staffing.operatorz" in failed.stderr
     assert "did you mean 'operators'?" in failed.stderr
+
+
+# --------------------------------------------------------------------------- registry, speed
+
+
+def test_every_registered_command_is_built_from_its_module_with_the_registry_help(capsys):
+    from simulation.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    choices = parser._subparsers._group_actions[0].choices
+    assert list(choices) == [command.name for command in COMMANDS]
+    for command in COMMANDS:
+        sub = choices[command.name]
+        assert sub.get_default("handler") is not None, f"{command.name} has no handler"
+        assert sub.get_default("handler").__module__ == command.module
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for command in COMMANDS:
+        assert f"{command.name} {command.help}" in out
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code`."""
+    script = f"import sys\n{code}\nprint('\\n'.join(sorted(sys.modules)))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+def test_list_loads_neither_pandas_nor_other_commands():
+    loaded = _modules_after("from simulation.cli import main\nmain(['list'])")
+    # numpy may load: the schema reads the extension registries (rules, generators).
+    heavy = {"pandas", "mesa", "networkx", "simulation.model", "simulation.cli.experiments"}
+    assert not heavy & loaded, sorted(heavy & loaded)
+    assert "simulation.cli.scenarios" in loaded
+
+
+def test_version_loads_no_scenario_machinery():
+    loaded = _modules_after(
+        "from simulation.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass"
+    )
+    heavy = {"pydantic", "numpy", "rich", "simulation.scenario", "simulation.cli.scenarios"}
+    assert not heavy & loaded, sorted(heavy & loaded)

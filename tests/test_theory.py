@@ -3,9 +3,9 @@
 Each test builds its limit case from `Scenario()` with dotted overrides and runs the real
 `GovernmentResponseModel`: the queues are the operators' desk, the cascades are rumour
 events spreading through the model's diffusion phase. The formulas are implemented from
-scratch in `simulation.theory` and the limit-case builders live in `simulation.validation`
-(shared with the validation report, docs/validation.md, whose checks are the slower,
-wider versions of these).
+scratch in `simulation.validation.theory` and the limit-case builders in
+`simulation.validation.limits` (shared with the validation report, docs/validation.md,
+whose checks are the slower, wider versions of these).
 
 Tolerances come from replications, not from trial and error: each seed gives one
 independent estimate (its own graph, arrivals and service times), the standard error (SE)
@@ -23,12 +23,6 @@ import pytest
 
 from simulation import GovernmentResponseModel, Scenario
 from simulation.codes import ABANDONED, ANSWERED, HOURS_PER_DAY, OPEN, REFERRED
-from simulation.theory import (
-    erlang_a,
-    erlang_c,
-    giant_component_share,
-    office_hours_backlog,
-)
 from simulation.validation import (
     backlog_by_hour,
     office_hours_scenario,
@@ -36,6 +30,12 @@ from simulation.validation import (
     rumour_cascade_sizes,
     rumour_scenario,
     run_queue,
+)
+from simulation.validation.theory import (
+    erlang_a,
+    erlang_c,
+    giant_component_share,
+    office_hours_backlog,
 )
 from tests.conftest import item_problems, mean_and_se
 

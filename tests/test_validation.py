@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation import theory
-from simulation.cli import add_validate_model_command
+from simulation.cli import add_command
 from simulation.scenario import bundled_scenario_dir
 from simulation.validation import (
     REMEDIES,
@@ -32,6 +31,7 @@ from simulation.validation import (
     configuration_model_edges,
     paired_check,
     run_validation,
+    theory,
     theory_check,
     top_share,
     write_report,
@@ -288,7 +288,7 @@ def test_validate_model_command_registers_and_runs(smoke, tmp_path, monkeypatch)
     results, _ = smoke
     parser = argparse.ArgumentParser(prog="microgov")
     sub = parser.add_subparsers(dest="command", required=True)
-    add_validate_model_command(sub)
+    add_command(sub, "validate-model")
     args = parser.parse_args(["validate-model", "--smoke", "--out", str(tmp_path)])
     assert args.smoke and args.out == tmp_path
 
@@ -298,7 +298,7 @@ def test_validate_model_command_registers_and_runs(smoke, tmp_path, monkeypatch)
         calls.append((size, Path(out_dir)))
         return results
 
-    monkeypatch.setattr("simulation.validation.run_validation", fake_run)
+    monkeypatch.setattr("simulation.validation.report.run_validation", fake_run)
     printed: list[str] = []
 
     class Console:

@@ -330,11 +330,12 @@ def test_offline_asset_list_names_the_pinned_packages():
 def test_viz_command_registers_on_a_parser():
     import argparse
 
-    from simulation.viz.cli import HOST, add_viz_command, server_command, server_environment
+    from simulation.cli import add_command
+    from simulation.viz.cli import HOST, server_command, server_environment
 
     parser = argparse.ArgumentParser(prog="microgov")
     sub = parser.add_subparsers(dest="command")
-    add_viz_command(sub)
+    add_command(sub, "viz")
     args = parser.parse_args(["viz", "closed_loop", "--port", "9001"])
     assert (args.scenario, args.port, args.handler.__name__) == ("closed_loop", 9001, "cmd_viz")
     assert parser.parse_args(["viz"]).scenario == "baseline"

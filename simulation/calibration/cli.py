@@ -8,16 +8,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT)
+from simulation.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 
 
-def add_calibrate_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_parser(
+    subparsers: argparse._SubParsersAction, name: str, help: str
+) -> argparse.ArgumentParser:
     """Register `microgov calibrate` on the `microgov` command's subparsers."""
     parser = subparsers.add_parser(
-        "calibrate",
-        help="fit scenario parameters to an account's own records",
+        name,
+        help=help,
         description="Fit parameters of SCENARIO to an account's records (DATA.csv: one row "
         "per citizen item with columns created, first_reply and optionally kind, reply_type) "
         "by matching reply rate, reply-time quantiles, hourly arrival profile and volume. "

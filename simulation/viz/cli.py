@@ -1,9 +1,9 @@
 """`microgov viz [SCENARIO] [--port P]` and `python -m simulation.viz`: serve the page.
 
 The page is served by `solara run` on 127.0.0.1 only (never on other interfaces), with
-Solara's usage reporting and update check turned off. `add_viz_command(subparsers)`
-registers the subcommand on the `microgov` parser; its handler follows the command's
-convention `handler(args, out) -> exit code`.
+Solara's usage reporting and update check turned off. `add_parser(subparsers, name,
+help)` builds the subcommand for the `microgov` command's registry (`simulation.cli`);
+its handler follows the command's convention `handler(args, out) -> exit code`.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ EXIT_BAD_INPUT = 2
 INSTALL_HINT = "the interactive page needs the 'viz' extra: .venv/bin/pip install -e '.[viz]'"
 
 
-def add_viz_command(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers, name: str, help: str) -> argparse.ArgumentParser:
     """Register `viz [SCENARIO] [--port P] [--citizens N] [--open]` on a subparsers object."""
     viz = subparsers.add_parser(
-        "viz",
-        help="open the interactive teaching page in a browser (needs the 'viz' extra)",
+        name,
+        help=help,
         description="Serve the interactive page (Mesa SolaraViz) for a scenario on "
         f"http://{HOST}:PORT (this machine only): levers in the sidebar, the follower "
         "network coloured by trust, and charts of backlog, response times, response rate, "

@@ -1,524 +1,43 @@
-"""The `microgov` command: run, validate, show and list scenarios; run experiments.
+"""`microgov compare`, `sweep`, `analyze` and `experiment`: many runs at once.
 
-    microgov run baseline --seed 3 --days 60 --set staffing.operators=4
-    microgov validate scenarios/*.toml
-    microgov show closed_loop --set accountability.rule=timeliness
-    microgov list
-    microgov compare baseline closed_loop --replications 10 --out out/cmp
-    microgov sweep baseline --grid staffing.operators=1,2,4 --out out/ops [--resume]
-    microgov analyze out/ops
-    microgov experiment experiments/remedies.toml
-
-A thin layer over the package: it loads scenarios (`load_scenario`), runs them
-(`run_one`) and prints with rich. A scenario that cannot be used ends the command
-with one message on stderr naming the file, the field path and what is allowed, and
-exit code 2; nothing here prints a traceback for a bad scenario.
+Each builds (or reads) an Experiment (`simulation.experiment.files`), checks it
+completely, runs it with the engine (`simulation.experiment.api`) and writes tables and
+figures (`simulation.experiment.reports`). The engine, matplotlib/seaborn and dask are
+imported inside the commands, so building this module's parsers stays quick.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-from rich import box
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from simulation import __version__
-from simulation.calibration.cli import add_calibrate_command
-from simulation.format import (
-    METRICS,
-    metric_unit,
-    metric_value,
-)
-from simulation.scenario import (
-    Scenario,
-    ScenarioError,
-    bundled_scenario_dir,
-    load_scenario,
-    resolve_scenario_path,
-)
-from simulation.viz.cli import add_viz_command
+from simulation.cli import EXIT_INTERRUPTED, EXIT_OK, SET_HELP, safe_name
+from simulation.format import METRICS
+from simulation.scenario import ScenarioError
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-
-# Seconds of run time per citizen-day, measured on a 2-core machine (10,000 citizens for
-# 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress.
-SECONDS_PER_CITIZEN_DAY = 3e-6
-PROGRESS_THRESHOLD_SECONDS = 2.0
-NON_TERMINAL_WIDTH = 120
-WIDE_LIST_WIDTH = 110  # terminal columns from which `list` has a column per setting
-
-# Summary metrics by group, in the order they are printed. Metrics not listed here
-# (added to the model later) appear under "other", so nothing is hidden.
-METRIC_GROUPS: dict[str, tuple[str, ...]] = {
-    "volume": (
-        "needs",
-        "received",
-        "received_consultation",
-        "received_request",
-        "received_complaint",
-        "received_suggestion",
-        "received_via_mention",
-        "received_via_private",
-        "received_via_monitoring",
-        "received_via_vent",
-        "received_rumour",
-        "received_via_rumour",
-    ),
-    "responsiveness": (
-        "response_rate",
-        "answered_within_deadline",
-        "median_response_hours",
-        "p90_response_hours",
-        "referral_rate",
-        "escalation_rate",
-        "abandonment_rate",
-        "open_at_end",
-        "backlog_operators",
-        "backlog_departments",
-    ),
-    "quality": (
-        "resolution_rate",
-        "one_sided_share",
-        "boilerplate_share",
-        "replies_substantive",
-        "replies_partial",
-        "replies_boilerplate",
-    ),
-    "citizens / trust": ("satisfaction", "mean_trust", "trust_sd", "trust_change"),
-    "diffusion": (
-        "impressions",
-        "negative_impressions",
-        "largest_cascade",
-        "releases",
-        "rumours",
-        "rumours_clarified",
-    ),
-    "cost": ("staff_hours", "operator_utilisation", "department_utilisation", "appraisal_score"),
-}
-
-# Counts that are only ever non-zero when the account monitors public opinion.
-HIDDEN_WHEN_ZERO = ("received_via_vent", "received_rumour", "received_via_rumour")
-
-
-# --------------------------------------------------------------------------- parser
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="microgov",
-        description="Agent-based simulation of how government social-media accounts "
-        "(micro-blog, WeChat) respond to the public.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="""\
-A SCENARIO is a .toml file or the name of a bundled scenario (microgov list).
-
-examples:
-  microgov list                                  what is bundled, and what each asks
-  microgov run baseline                          the status quo, 30 days, seed 1
-  microgov run closed_loop --seed 2 --days 60    a remedy, another seed, longer
-  microgov run baseline --set staffing.operators=4 --out out/four-operators
-  microgov show joint > my_joint.toml            a complete file to copy and edit
-  microgov validate my_joint.toml
-  microgov compare baseline closed_loop proactive --replications 10 --out out/remedies
-  microgov sweep closed_loop --grid staffing.operators=1,2,4 --out out/ops
-  microgov analyze out/ops                       summary and figures of results
-  microgov experiment experiments/remedies.toml  a comparison or sweep declared in a file
-
-Exit codes: 0 success, 2 a scenario or argument that cannot be used.
-""",
-    )
-    parser.add_argument("--version", action="version", version=f"microgov {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    set_help = (
-        "override one field by its dotted path, e.g. --set staffing.operators=4 "
-        "--set accountability.rule=timeliness (repeatable; values are TOML: 6, 0.5, true, "
-        "'text', [1, 2])"
-    )
-
-    run = sub.add_parser(
-        "run",
-        help="run one scenario and write its results",
-        description="Run one scenario with one seed, print a summary table and write "
-        "summary.json (provenance + summary metrics), daily.csv or daily.parquet (one row "
-        "per day) and scenario.toml (the fully resolved scenario) to the output folder.",
-        epilog="Note: --set mechanism.preset=… changes only the settings the scenario "
-        "leaves to its preset; a mechanism setting the file writes itself is kept unless "
-        "you --set it too.",
-    )
-    run.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
-    run.add_argument(
-        "--seed", type=int, default=None, help="root random seed (default: the scenario's run.seed)"
-    )
-    run.add_argument(
-        "--days", type=int, default=None, help="days to simulate (default: the scenario's run.days)"
-    )
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help=set_help,
-    )
-    run.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="output folder (default: out/<scenario-name>-seed<N>)",
-    )
-    run.add_argument(
-        "--format",
-        choices=("csv", "parquet"),
-        default="csv",
-        help="format of the daily series (default: csv)",
-    )
-    run.add_argument(
-        "--quiet",
-        "-q",
-        action="store_true",
-        help="no progress bar and no summary table; print only where results were written",
-    )
-    run.set_defaults(handler=cmd_run)
-
-    validate = sub.add_parser(
-        "validate",
-        help="check scenario files without running them",
-        description="Load and validate each file (including what it extends and its edge "
-        "list); print OK with its name and hash, or the error. Exit code 0 if all are "
-        "valid, 2 otherwise.",
-    )
-    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files or names")
-    validate.set_defaults(handler=cmd_validate)
-
-    show = sub.add_parser(
-        "show",
-        help="print the fully resolved scenario as TOML",
-        description="Print the fully resolved scenario: every field after 'extends', --set "
-        "overrides and the mechanism preset are applied. The output is itself a scenario "
-        "file with the same hash.",
-    )
-    show.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
-    show.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=set_help
-    )
-    show.set_defaults(handler=cmd_show)
-
-    listing = sub.add_parser(
-        "list",
-        help="list the bundled scenarios",
-        description=f"List the bundled scenarios (in {bundled_scenario_dir()}) with what "
-        "each asks, its mechanism, accountability rule and staffing.",
-    )
-    listing.set_defaults(handler=cmd_list)
-    add_experiment_parsers(sub, set_help)
-    add_calibrate_command(sub)
-    add_validate_model_command(sub)
-    add_viz_command(sub)
-    return parser
-
-
-def add_validate_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `microgov validate-model` (also `python -m simulation.validation`)."""
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="write DIR/validation.md and its figures in DIR/validation/ "
-        "(default: docs, or out/validation-smoke with --smoke)",
-    )
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="a small, fast version of every check (seconds, not minutes; for tests)",
-    )
-
-
-def add_validate_model_command(subparsers) -> argparse.ArgumentParser:
-    """Register `microgov validate-model [--out DIR] [--smoke]`.
-
-    The checks load the model, so they are imported only when the command runs.
-    """
-    parser = subparsers.add_parser(
-        "validate-model",
-        help="check the model against theory and published figures; write a report",
-        description="Run the validation checks (queueing and percolation limits, stylised "
-        "facts, directional checks of the remedies) and write a Markdown report with "
-        "figures. The full report takes a few minutes.",
-    )
-    add_validate_model_arguments(parser)
-    parser.set_defaults(handler=_cmd_validate_model)
-    return parser
-
-
-def _cmd_validate_model(args: argparse.Namespace, out=None) -> int:
-    from simulation.validation import cmd_validate_model
-
-    return cmd_validate_model(args, out)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `microgov` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # Output that is not a terminal (a pipe, a file, a test) has no width to fit.
-    out = Console(file=sys.stdout, highlight=False)
-    if not out.is_terminal:
-        out = Console(file=sys.stdout, highlight=False, width=NON_TERMINAL_WIDTH)
-    err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
-    try:
-        return args.handler(args, out)
-    except ScenarioError as exc:
-        err.print(f"microgov {args.command}: error: {exc}", markup=False)
-        return EXIT_BAD_INPUT
-
-
-# --------------------------------------------------------------------------- run
-
-
-def cmd_run(args: argparse.Namespace, out: Console) -> int:
-    overrides = list(args.overrides)
-    if args.days is not None:
-        if args.days < 1:
-            raise ScenarioError("--days", "run.days", f"must be at least 1 (got {args.days})")
-        # An override, not just a run argument, so that the scenario hash covers it.
-        overrides.append(f"run.days={args.days}")
-    scenario = load_scenario(args.scenario, overrides=overrides)
-    seed = scenario.run.seed if args.seed is None else args.seed
-    if seed < 0:
-        raise ScenarioError("--seed", "run.seed", f"must be 0 or more (got {seed})")
-    days = scenario.run.days
-    out_dir = args.out or Path("out") / f"{_safe(scenario.name)}-seed{seed}"
-
-    try:  # fail before a long run, not after it
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError("--out", None, f"cannot create folder {out_dir}: {exc}") from None
-
-    from simulation.runner import run_one  # loads Mesa and the model: only when running
-
-    started = time.perf_counter()
-    show_progress = (
-        not args.quiet
-        and out.is_terminal
-        and estimate_seconds(scenario, days) > PROGRESS_THRESHOLD_SECONDS
-    )
-    if show_progress:
-        result = _run_with_progress(scenario, seed, days, out)
-    else:
-        result = run_one(scenario, seed=seed)
-    elapsed = time.perf_counter() - started
-
-    try:
-        paths = result.write(out_dir, series_format=args.format)
-        scenario_path = Path(out_dir) / "scenario.toml"
-        scenario_path.write_text(_resolved_toml(scenario, args.scenario), encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError("--out", None, f"cannot write results to {out_dir}: {exc}") from None
-
-    if not args.quiet:
-        out.print(header_line(result.provenance), markup=False)
-        out.print(summary_table(result.summary))
-        out.print(f"ran in {elapsed:.1f} s", style="dim")
-    written = ", ".join(p.name for p in (paths["summary"], paths["daily"], scenario_path))
-    out.print(f"wrote {written} to {out_dir}", markup=False, soft_wrap=True)
-    return EXIT_OK
-
-
-def estimate_seconds(scenario: Scenario, days: int) -> float:
-    """Rough run time [s] from citizens × days, to decide on a progress bar."""
-    citizens = scenario.population.citizens
-    if scenario.network.kind == "edge_list" and scenario.network.edge_list:
-        try:  # about one citizen per line is a generous guess for a follower list
-            with open(scenario.network.edge_list, "rb") as handle:
-                citizens = sum(1 for _ in handle)
-        except OSError:
-            pass
-    return citizens * days * SECONDS_PER_CITIZEN_DAY
-
-
-def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Console):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from simulation.runner import run_one
-
-    total_hours = days * 24
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("day {task.fields[day]}/{task.fields[days]}"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(scenario.name, total=total_hours, day=0, days=days)
-
-        def advance(hours_done: int) -> None:
-            progress.update(task, completed=hours_done, day=hours_done // 24)
-
-        return run_one(scenario, seed=seed, progress=advance)
-
-
-def _safe(name: str) -> str:
-    """A scenario name usable as a folder name."""
-    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
-    return cleaned or "scenario"
-
-
-def header_line(provenance: dict) -> str:
-    return (
-        f"{provenance['scenario']}  hash {provenance['scenario_hash']}  "
-        f"seed {provenance['seed']}  {provenance['days']} days  "
-        f"{provenance['citizens']:,} citizens  microgov {provenance['version']}"
-    )
-
-
-def summary_table(summary: dict[str, float]) -> Table:
-    """The run's summary metrics grouped, each with its unit."""
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    table.add_column("unit", style="dim")
-    listed = {name for names in METRIC_GROUPS.values() for name in names}
-    groups = dict(METRIC_GROUPS)
-    others = tuple(name for name in summary if name not in listed)
-    if others:
-        groups["other"] = others
-    first = True
-    for group, names in groups.items():
-        present = [
-            name
-            for name in names
-            if name in summary and not (name in HIDDEN_WHEN_ZERO and summary[name] == 0)
-        ]
-        if not present:
-            continue
-        if not first:
-            table.add_row("", "", "")
-        first = False
-        table.add_row(f"[bold cyan]{group}[/]", "", "")
-        for name in present:
-            unit = metric_unit(name)
-            table.add_row(f"  {name}", metric_value(name, summary[name], unit), unit)
-    return table
-
-
-# --------------------------------------------------------------------------- validate
-
-
-def cmd_validate(args: argparse.Namespace, out: Console) -> int:
-    failures = 0
-    for name in args.files:
-        try:
-            scenario = load_scenario(name)
-            _check_edge_list(scenario)
-        except ScenarioError as exc:
-            failures += 1
-            out.print(f"[bold red]ERROR[/] {escape(str(exc))}", soft_wrap=True)
-            continue
-        out.print(
-            f"[bold green]OK[/]    {escape(name)}  {scenario.name}  {scenario.content_hash()}"
-        )
-    return EXIT_BAD_INPUT if failures else EXIT_OK
-
-
-def _check_edge_list(scenario: Scenario) -> None:
-    """Read the edge list now, so a malformed file fails validation, not the run."""
-    if scenario.network.kind == "edge_list" and scenario.network.edge_list:
-        from simulation.network import load_edge_list
-
-        load_edge_list(Path(scenario.network.edge_list), scenario.network.edge_list_direction)
-
-
-# --------------------------------------------------------------------------- show
-
-
-def cmd_show(args: argparse.Namespace, out: Console) -> int:
-    scenario = load_scenario(args.scenario, overrides=list(args.overrides))
-    text = _resolved_toml(scenario, args.scenario, args.overrides)
-    # Plain write: TOML must come out byte for byte, without markup or wrapping.
-    out.file.write(text)
-    out.file.flush()
-    return EXIT_OK
-
-
-def _resolved_toml(scenario: Scenario, source: str, overrides: Sequence[str] = ()) -> str:
-    lines = [
-        f"# Scenario '{scenario.name}' fully resolved by microgov {__version__}",
-        f"# from {resolve_scenario_path(source)}",
-    ]
-    if overrides:
-        lines.append("# with --set " + " --set ".join(overrides))
-    lines.append(f"# hash {scenario.content_hash()}")
-    return "\n".join(lines) + "\n\n" + scenario.to_toml()
-
-
-# --------------------------------------------------------------------------- list
-
-
-def cmd_list(args: argparse.Namespace, out: Console) -> int:
-    folder = bundled_scenario_dir()
-    files = sorted(folder.glob("*.toml"))
-    if not files:
-        out.print(f"no scenarios in {folder}", markup=False)
-        return EXIT_OK
-    wide = out.width >= WIDE_LIST_WIDTH  # else mechanism, appraisal and staff share a column
-    table = Table(
-        title=f"Bundled scenarios ({folder})", header_style="bold", box=box.SIMPLE_HEAD, expand=True
-    )
-    table.add_column("name", style="bold", no_wrap=True)
-    table.add_column("purpose", ratio=1, min_width=20, overflow="fold")
-    if wide:
-        table.add_column("mechanism", no_wrap=True)
-        table.add_column("accountability", no_wrap=True)
-        table.add_column("operators × shifts", no_wrap=True)
-    else:
-        table.add_column("mechanism, appraisal, staff", no_wrap=True)
-    for path in files:
-        try:
-            scenario = load_scenario(path)
-        except ScenarioError as exc:
-            cells = [path.stem, f"[red]invalid: {escape(exc.message)}[/]"]
-            table.add_row(*cells, *([""] * (len(table.columns) - 2)))
-            continue
-        acc = scenario.accountability
-        staffing = scenario.staffing
-        rule = acc.rule + (" (public)" if acc.rule != "none" and acc.public_disclosure else "")
-        staff = f"{staffing.operators} × {staffing.shifts.replace('_', ' ')}"
-        preset = scenario.mechanism.preset
-        setup = [preset, rule, staff] if wide else [f"{preset}\n{rule}\n{staff}"]
-        table.add_row(scenario.name, escape(scenario.description), *setup)
-    out.print(table)
-    return EXIT_OK
-
-
-# --------------------------------------------------------------------------- experiments
-# compare, sweep, analyze and experiment. Each builds (or reads) an Experiment
-# (simulation/experiment/files.py), checks it completely, runs it with the engine
-# (simulation/experiment/api.py) and writes tables and figures (simulation/experiment/reports.py). The
-# engine, matplotlib/seaborn and dask are imported inside the commands, so that
-# `microgov --version` and the quick commands stay fast.
-
-STORE_MANIFEST = "manifest.json"  # a sweep's output folder is its store (experiment/store.py)
 RECORD_FILE = "experiment.toml"  # what ran, as an experiment file (re-runnable)
 CLI_SOURCE = "command line"
 
 
-def add_experiment_parsers(sub, set_help: str) -> None:
-    """The parsers of compare, sweep, analyze and experiment."""
+# --------------------------------------------------------------------------- parsers
+
+
+def add_parser(
+    subparsers: argparse._SubParsersAction, name: str, help: str
+) -> argparse.ArgumentParser:
+    """Build the parser of `compare`, `sweep`, `analyze` or `experiment` (the registry's
+    entry point)."""
+    return _PARSERS[name](subparsers, help)
+
+
+def _compare_parser(sub: argparse._SubParsersAction, help: str) -> argparse.ArgumentParser:
     compare = sub.add_parser(
         "compare",
-        help="compare scenarios over replications, against a baseline",
+        help=help,
         description="Run each scenario with the same seeds (common random numbers), test "
         "each against the baseline (paired differences with confidence intervals, Holm-"
         "adjusted p-values), print the comparison table and write runs, daily series, "
@@ -534,7 +53,7 @@ def add_experiment_parsers(sub, set_help: str) -> None:
         default=None,
         help="scenario the others are compared with (default: the first)",
     )
-    _add_run_options(compare, set_help, replications=10)
+    _add_run_options(compare, replications=10)
     compare.add_argument(
         "--out",
         type=Path,
@@ -543,10 +62,13 @@ def add_experiment_parsers(sub, set_help: str) -> None:
         help="output folder (default: out/compare-<scenarios>)",
     )
     compare.set_defaults(handler=cmd_compare)
+    return compare
 
+
+def _sweep_parser(sub: argparse._SubParsersAction, help: str) -> argparse.ArgumentParser:
     sweep = sub.add_parser(
         "sweep",
-        help="run one scenario over a design of parameter values",
+        help=help,
         description="Run a scenario at every point of a design: a full grid (--grid), a "
         "Latin hypercube (--lhs … --samples N) or a Sobol sample (--sobol … --samples N), "
         "each point with --replications seeds. Results are stored in DIR as they finish, "
@@ -588,7 +110,7 @@ def add_experiment_parsers(sub, set_help: str) -> None:
         "--design-seed", type=int, default=0, metavar="S", help="seed of the sample (default 0)"
     )
     sweep.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
-    _add_run_options(sweep, set_help, replications=1)
+    _add_run_options(sweep, replications=1)
     sweep.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="output folder; holds the store"
     )
@@ -598,10 +120,13 @@ def add_experiment_parsers(sub, set_help: str) -> None:
         help="continue the sweep stored in DIR: only runs not yet done are run",
     )
     sweep.set_defaults(handler=cmd_sweep)
+    return sweep
 
+
+def _analyze_parser(sub: argparse._SubParsersAction, help: str) -> argparse.ArgumentParser:
     analyze = sub.add_parser(
         "analyze",
-        help="summarise and plot the results in a folder",
+        help=help,
         description="Load a finished sweep or comparison from DIR (written by compare, "
         "sweep or experiment), print a summary and write figures: heatmaps over two swept "
         "parameters, Sobol indices (table, sobol_indices.csv and a chart) for a Sobol "
@@ -617,10 +142,13 @@ def add_experiment_parsers(sub, set_help: str) -> None:
     )
     analyze.add_argument("--no-figures", action="store_true", help="print only")
     analyze.set_defaults(handler=cmd_analyze)
+    return analyze
 
+
+def _experiment_parser(sub: argparse._SubParsersAction, help: str) -> argparse.ArgumentParser:
     experiment = sub.add_parser(
         "experiment",
-        help="run an experiment file (a declared comparison or sweep)",
+        help=help,
         description="Run the comparison or sweep an experiment file declares and write "
         "its outputs (tables, figures, and experiment.toml, the file as it ran). The file "
         "is checked completely first. Bundled examples are in experiments/.",
@@ -643,9 +171,10 @@ def add_experiment_parsers(sub, set_help: str) -> None:
     )
     experiment.add_argument("--quiet", "-q", action="store_true", help="no progress, no tables")
     experiment.set_defaults(handler=cmd_experiment)
+    return experiment
 
 
-def _add_run_options(parser, set_help: str, replications: int) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, replications: int) -> None:
     parser.add_argument(
         "--replications",
         "-r",
@@ -659,7 +188,7 @@ def _add_run_options(parser, set_help: str, replications: int) -> None:
         "--days", type=int, default=None, help="days to simulate (default: the scenario's)"
     )
     parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=set_help
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -688,12 +217,20 @@ def _add_run_options(parser, set_help: str, replications: int) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress, no tables")
 
 
+_PARSERS: dict[str, Callable[[argparse._SubParsersAction, str], argparse.ArgumentParser]] = {
+    "compare": _compare_parser,
+    "sweep": _sweep_parser,
+    "analyze": _analyze_parser,
+    "experiment": _experiment_parser,
+}
+
+
 # --------------------------------------------------------------------------- compare, sweep
 
 
 def cmd_compare(args: argparse.Namespace, out: Console) -> int:
     refs = [_ref_for_record(ref) for ref in args.scenarios]
-    name = "compare-" + "-".join(_safe(Path(ref).stem) for ref in args.scenarios)
+    name = "compare-" + "-".join(safe_name(Path(ref).stem) for ref in args.scenarios)
     raw = _raw_from_options(args, name=name[:80], scenarios=refs, baseline=args.baseline)
     experiment = _experiment_from_options(raw)
     out_dir = args.out or Path("out") / experiment.name
@@ -734,7 +271,7 @@ def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
         design["samples"] = args.samples
     raw = _raw_from_options(
         args,
-        name=f"sweep-{_safe(Path(args.scenario).stem)}",
+        name=f"sweep-{safe_name(Path(args.scenario).stem)}",
         scenario=_ref_for_record(args.scenario),
         design=design,
     )
@@ -760,7 +297,7 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
     if args.no_figures:
         outputs = experiment.outputs.model_copy(update={"figures": False})
         experiment = experiment.model_copy(update={"outputs": outputs})
-    out_dir = args.out or Path(experiment.outputs.dir or Path("out") / _safe(experiment.name))
+    out_dir = args.out or Path(experiment.outputs.dir or Path("out") / safe_name(experiment.name))
     if args.check:
         return _print_plan(experiment, args.file, out_dir, out)
     return run_experiment(
@@ -1001,9 +538,16 @@ def _record(experiment, base_dir: Path | None, out_dir: Path):
     return experiment.model_copy(update=update)
 
 
+def _holds_store(folder: Path) -> bool:
+    """Whether a folder is a sweep's store (a sweep's output folder is its store)."""
+    from simulation.experiment.store import MANIFEST
+
+    return (folder / MANIFEST).is_file()
+
+
 def _stored_runs(out_dir: Path) -> int:
     """Finished runs already in a sweep's store (0 for a new folder)."""
-    if not (out_dir / STORE_MANIFEST).is_file():
+    if not _holds_store(out_dir):
         return 0
     from simulation.experiment.store import RunStore
 
@@ -1028,12 +572,14 @@ def _check_store(out_dir: Path, resume: bool, out_option: str) -> None:
 
     (The store itself also refuses a different sweep; this says so before any output.)
     """
-    if not (out_dir / STORE_MANIFEST).is_file():
+    from simulation.experiment.store import MANIFEST
+
+    if not _holds_store(out_dir):
         if out_dir.is_dir() and any(out_dir.iterdir()):
             raise ScenarioError(
                 out_option,
                 None,
-                f"{out_dir} holds other files but no sweep ({STORE_MANIFEST}); a sweep "
+                f"{out_dir} holds other files but no sweep ({MANIFEST}); a sweep "
                 "keeps its runs in its output folder: choose a new or empty folder",
             )
         return
@@ -1079,7 +625,7 @@ def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
     if chosen is None and experiment is not None:
         chosen = experiment.metrics
     fmt = experiment.outputs.format if experiment else "csv"
-    if (folder / STORE_MANIFEST).is_file():
+    if _holds_store(folder):
         from simulation.experiment.api import HEADLINE_METRICS, SweepResults
 
         try:
@@ -1117,6 +663,8 @@ def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
 def _read_table(folder: Path, stem: str, required: bool = True):
     import pandas as pd
 
+    from simulation.experiment.store import MANIFEST
+
     for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
         path = folder / f"{stem}{suffix}"
         if path.is_file():
@@ -1129,7 +677,7 @@ def _read_table(folder: Path, stem: str, required: bool = True):
     raise ScenarioError(
         str(folder),
         None,
-        f"no results found (neither a sweep's {STORE_MANIFEST} nor a comparison's {stem}.csv); "
+        f"no results found (neither a sweep's {MANIFEST} nor a comparison's {stem}.csv); "
         "give a folder written by microgov compare, sweep or experiment",
     )
 
@@ -1141,7 +689,3 @@ def _baseline_name(runs, table) -> str:
         if untested.get(name, False):
             return str(name)
     return str(runs["scenario"].iloc[0])
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,408 @@
+"""`microgov run`, `validate`, `show` and `list`: one scenario at a time.
+
+`run` loads a scenario (`load_scenario`), runs it (`run_one`, which loads Mesa and the
+model only then) and writes its results; `validate`, `show` and `list` only load
+scenario files, so they never import pandas or the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from simulation import __version__
+from simulation.cli import EXIT_BAD_INPUT, EXIT_OK, SET_HELP, safe_name
+from simulation.format import metric_unit, metric_value
+from simulation.scenario import (
+    Scenario,
+    ScenarioError,
+    bundled_scenario_dir,
+    load_scenario,
+    resolve_scenario_path,
+)
+
+# Seconds of run time per citizen-day, measured on a 2-core machine (10,000 citizens for
+# 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress.
+SECONDS_PER_CITIZEN_DAY = 3e-6
+PROGRESS_THRESHOLD_SECONDS = 2.0
+WIDE_LIST_WIDTH = 110  # terminal columns from which `list` has a column per setting
+
+# Summary metrics by group, in the order they are printed. Metrics not listed here
+# (added to the model later) appear under "other", so nothing is hidden.
+METRIC_GROUPS: dict[str, tuple[str, ...]] = {
+    "volume": (
+        "needs",
+        "received",
+        "received_consultation",
+        "received_request",
+        "received_complaint",
+        "received_suggestion",
+        "received_via_mention",
+        "received_via_private",
+        "received_via_monitoring",
+        "received_via_vent",
+        "received_rumour",
+        "received_via_rumour",
+    ),
+    "responsiveness": (
+        "response_rate",
+        "answered_within_deadline",
+        "median_response_hours",
+        "p90_response_hours",
+        "referral_rate",
+        "escalation_rate",
+        "abandonment_rate",
+        "open_at_end",
+        "backlog_operators",
+        "backlog_departments",
+    ),
+    "quality": (
+        "resolution_rate",
+        "one_sided_share",
+        "boilerplate_share",
+        "replies_substantive",
+        "replies_partial",
+        "replies_boilerplate",
+    ),
+    "citizens / trust": ("satisfaction", "mean_trust", "trust_sd", "trust_change"),
+    "diffusion": (
+        "impressions",
+        "negative_impressions",
+        "largest_cascade",
+        "releases",
+        "rumours",
+        "rumours_clarified",
+    ),
+    "cost": ("staff_hours", "operator_utilisation", "department_utilisation", "appraisal_score"),
+}
+
+# Counts that are only ever non-zero when the account monitors public opinion.
+HIDDEN_WHEN_ZERO = ("received_via_vent", "received_rumour", "received_via_rumour")
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def add_parser(
+    subparsers: argparse._SubParsersAction, name: str, help: str
+) -> argparse.ArgumentParser:
+    """Build the parser of `run`, `validate`, `show` or `list` (the registry's entry point)."""
+    return _PARSERS[name](subparsers, help)
+
+
+def _run_parser(sub: argparse._SubParsersAction, help: str) -> argparse.ArgumentParser:
+    run = sub.add_parser(
+        "run",
+        help=help,
+        description="Run one scenario with one seed, print a summary table and write "
+        "summary.json (provenance + summary metrics), daily.csv or daily.parquet (one row "
+        "per day) and scenario.toml (the fully resolved scenario) to the output folder.",
+        epilog="Note: --set mechanism.preset=… changes only the settings the scenario "
+        "leaves to its preset; a mechanism setting the file writes itself is kept unless "
+        "you --set it too.",
+    )
+    run.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
+    run.add_argument(
+        "--seed", type=int, default=None, help="root random seed (default: the scenario's run.seed)"
+    )
+    run.add_argument(
+        "--days", type=int, default=None, help="days to simulate (default: the scenario's run.days)"
+    )
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=SET_HELP,
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: out/<scenario-name>-seed<N>)",
+    )
+    run.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="format of the daily series and the item table (default: csv)",
+    )
+    run.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bar and no summary table; print only where results were written",
+    )
+    run.set_defaults(handler=cmd_run)
+    return run
+
+
+def _validate_parser(sub: argparse._SubParsersAction, help: str) -> argparse.ArgumentParser:
+    validate = sub.add_parser(
+        "validate",
+        help=help,
+        description="Load and validate each file (including what it extends and its edge "
+        "list); print OK with its name and hash, or the error. Exit code 0 if all are "
+        "valid, 2 otherwise.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files or names")
+    validate.set_defaults(handler=cmd_validate)
+    return validate
+
+
+def _show_parser(sub: argparse._SubParsersAction, help: str) -> argparse.ArgumentParser:
+    show = sub.add_parser(
+        "show",
+        help=help,
+        description="Print the fully resolved scenario: every field after 'extends', --set "
+        "overrides and the mechanism preset are applied. The output is itself a scenario "
+        "file with the same hash.",
+    )
+    show.add_argument("scenario", metavar="SCENARIO", help="a .toml file or a bundled name")
+    show.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP
+    )
+    show.set_defaults(handler=cmd_show)
+    return show
+
+
+def _list_parser(sub: argparse._SubParsersAction, help: str) -> argparse.ArgumentParser:
+    listing = sub.add_parser(
+        "list",
+        help=help,
+        description=f"List the bundled scenarios (in {bundled_scenario_dir()}) with what "
+        "each asks, its mechanism, accountability rule and staffing.",
+    )
+    listing.set_defaults(handler=cmd_list)
+    return listing
+
+
+_PARSERS: dict[str, Callable[[argparse._SubParsersAction, str], argparse.ArgumentParser]] = {
+    "run": _run_parser,
+    "validate": _validate_parser,
+    "show": _show_parser,
+    "list": _list_parser,
+}
+
+
+# --------------------------------------------------------------------------- run
+
+
+def cmd_run(args: argparse.Namespace, out: Console) -> int:
+    overrides = list(args.overrides)
+    if args.days is not None:
+        if args.days < 1:
+            raise ScenarioError("--days", "run.days", f"must be at least 1 (got {args.days})")
+        # An override, not just a run argument, so that the scenario hash covers it.
+        overrides.append(f"run.days={args.days}")
+    scenario = load_scenario(args.scenario, overrides=overrides)
+    seed = scenario.run.seed if args.seed is None else args.seed
+    if seed < 0:
+        raise ScenarioError("--seed", "run.seed", f"must be 0 or more (got {seed})")
+    days = scenario.run.days
+    out_dir = args.out or Path("out") / f"{safe_name(scenario.name)}-seed{seed}"
+
+    try:  # fail before a long run, not after it
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError("--out", None, f"cannot create folder {out_dir}: {exc}") from None
+
+    from simulation.runner import run_one  # loads Mesa and the model: only when running
+
+    started = time.perf_counter()
+    show_progress = (
+        not args.quiet
+        and out.is_terminal
+        and estimate_seconds(scenario, days) > PROGRESS_THRESHOLD_SECONDS
+    )
+    if show_progress:
+        result = _run_with_progress(scenario, seed, days, out)
+    else:
+        result = run_one(scenario, seed=seed)
+    elapsed = time.perf_counter() - started
+
+    try:
+        paths = result.write(out_dir, series_format=args.format)
+        scenario_path = Path(out_dir) / "scenario.toml"
+        scenario_path.write_text(resolved_toml(scenario, args.scenario), encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError("--out", None, f"cannot write results to {out_dir}: {exc}") from None
+
+    if not args.quiet:
+        out.print(header_line(result.provenance), markup=False)
+        out.print(summary_table(result.summary))
+        out.print(f"ran in {elapsed:.1f} s", style="dim")
+    written = ", ".join(p.name for p in (*paths.values(), scenario_path))
+    out.print(f"wrote {written} to {out_dir}", markup=False, soft_wrap=True)
+    return EXIT_OK
+
+
+def estimate_seconds(scenario: Scenario, days: int) -> float:
+    """Rough run time [s] from citizens × days, to decide on a progress bar."""
+    citizens = scenario.population.citizens
+    if scenario.network.kind == "edge_list" and scenario.network.edge_list:
+        try:  # about one citizen per line is a generous guess for a follower list
+            with open(scenario.network.edge_list, "rb") as handle:
+                citizens = sum(1 for _ in handle)
+        except OSError:
+            pass
+    return citizens * days * SECONDS_PER_CITIZEN_DAY
+
+
+def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Console):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from simulation.runner import run_one
+
+    total_hours = days * 24
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("day {task.fields[day]}/{task.fields[days]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(scenario.name, total=total_hours, day=0, days=days)
+
+        def advance(hours_done: int) -> None:
+            progress.update(task, completed=hours_done, day=hours_done // 24)
+
+        return run_one(scenario, seed=seed, progress=advance)
+
+
+def header_line(provenance: dict) -> str:
+    return (
+        f"{provenance['scenario']}  hash {provenance['scenario_hash']}  "
+        f"seed {provenance['seed']}  {provenance['days']} days  "
+        f"{provenance['citizens']:,} citizens  microgov {provenance['version']}"
+    )
+
+
+def summary_table(summary: dict[str, float]) -> Table:
+    """The run's summary metrics grouped, each with its unit."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("unit", style="dim")
+    listed = {name for names in METRIC_GROUPS.values() for name in names}
+    groups = dict(METRIC_GROUPS)
+    others = tuple(name for name in summary if name not in listed)
+    if others:
+        groups["other"] = others
+    first = True
+    for group, names in groups.items():
+        present = [
+            name
+            for name in names
+            if name in summary and not (name in HIDDEN_WHEN_ZERO and summary[name] == 0)
+        ]
+        if not present:
+            continue
+        if not first:
+            table.add_row("", "", "")
+        first = False
+        table.add_row(f"[bold cyan]{group}[/]", "", "")
+        for name in present:
+            unit = metric_unit(name)
+            table.add_row(f"  {name}", metric_value(name, summary[name], unit), unit)
+    return table
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def cmd_validate(args: argparse.Namespace, out: Console) -> int:
+    failures = 0
+    for name in args.files:
+        try:
+            scenario = load_scenario(name)
+            _check_edge_list(scenario)
+        except ScenarioError as exc:
+            failures += 1
+            out.print(f"[bold red]ERROR[/] {escape(str(exc))}", soft_wrap=True)
+            continue
+        out.print(
+            f"[bold green]OK[/]    {escape(name)}  {scenario.name}  {scenario.content_hash()}"
+        )
+    return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _check_edge_list(scenario: Scenario) -> None:
+    """Read the edge list now, so a malformed file fails validation, not the run."""
+    if scenario.network.kind == "edge_list" and scenario.network.edge_list:
+        from simulation.network import load_edge_list
+
+        load_edge_list(Path(scenario.network.edge_list), scenario.network.edge_list_direction)
+
+
+# --------------------------------------------------------------------------- show
+
+
+def cmd_show(args: argparse.Namespace, out: Console) -> int:
+    scenario = load_scenario(args.scenario, overrides=list(args.overrides))
+    text = resolved_toml(scenario, args.scenario, args.overrides)
+    # Plain write: TOML must come out byte for byte, without markup or wrapping.
+    out.file.write(text)
+    out.file.flush()
+    return EXIT_OK
+
+
+def resolved_toml(scenario: Scenario, source: str, overrides: Sequence[str] = ()) -> str:
+    """The scenario as a TOML file that says where it came from and its hash."""
+    lines = [
+        f"# Scenario '{scenario.name}' fully resolved by microgov {__version__}",
+        f"# from {resolve_scenario_path(source)}",
+    ]
+    if overrides:
+        lines.append("# with --set " + " --set ".join(overrides))
+    lines.append(f"# hash {scenario.content_hash()}")
+    return "\n".join(lines) + "\n\n" + scenario.to_toml()
+
+
+# --------------------------------------------------------------------------- list
+
+
+def cmd_list(args: argparse.Namespace, out: Console) -> int:
+    folder = bundled_scenario_dir()
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        out.print(f"no scenarios in {folder}", markup=False)
+        return EXIT_OK
+    wide = out.width >= WIDE_LIST_WIDTH  # else mechanism, appraisal and staff share a column
+    table = Table(
+        title=f"Bundled scenarios ({folder})", header_style="bold", box=box.SIMPLE_HEAD, expand=True
+    )
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("purpose", ratio=1, min_width=20, overflow="fold")
+    if wide:
+        table.add_column("mechanism", no_wrap=True)
+        table.add_column("accountability", no_wrap=True)
+        table.add_column("operators × shifts", no_wrap=True)
+    else:
+        table.add_column("mechanism, appraisal, staff", no_wrap=True)
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            cells = [path.stem, f"[red]invalid: {escape(exc.message)}[/]"]
+            table.add_row(*cells, *([""] * (len(table.columns) - 2)))
+            continue
+        acc = scenario.accountability
+        staffing = scenario.staffing
+        rule = acc.rule + (" (public)" if acc.rule != "none" and acc.public_disclosure else "")
+        staff = f"{staffing.operators} × {staffing.shifts.replace('_', ' ')}"
+        preset = scenario.mechanism.preset
+        setup = [preset, rule, staff] if wide else [f"{preset}\n{rule}\n{staff}"]
+        table.add_row(scenario.name, escape(scenario.description), *setup)
+    out.print(table)
+    return EXIT_OK
