@@ -185,6 +185,7 @@ def test_the_full_report_fails_only_the_known_checks():
     )
 
 
+@pytest.mark.slow  # the smoke validation they share takes about 12 s
 def test_every_smoke_check_passes_except_the_known_ones(smoke):
     results, _ = smoke
     by_id = {c.id: c for c in results.checks}
@@ -214,6 +215,7 @@ def smoke(tmp_path_factory) -> tuple[ValidationResults, Path]:
     return results, report
 
 
+@pytest.mark.slow  # the smoke validation they share takes about 12 s
 def test_every_check_states_target_source_value_interval_rule_and_outcome(smoke):
     results, _ = smoke
     checks = results.checks
@@ -235,6 +237,7 @@ def test_every_check_states_target_source_value_interval_rule_and_outcome(smoke)
     json.dumps(results.to_dict(), allow_nan=False)  # the structured results are plain data
 
 
+@pytest.mark.slow  # the smoke validation they share takes about 12 s
 def test_the_report_covers_the_requested_checks(smoke):
     results, _ = smoke
     ids = {c.id for c in results.checks}
@@ -264,6 +267,7 @@ def test_the_report_covers_the_requested_checks(smoke):
     assert "no DeGroot limit" in results.notes["degroot"]
 
 
+@pytest.mark.slow  # the smoke validation they share takes about 12 s
 def test_the_smoke_report_renders_with_its_figures(smoke):
     results, report = smoke
     text = report.read_text(encoding="utf-8")
@@ -284,6 +288,7 @@ def test_the_smoke_report_renders_with_its_figures(smoke):
         assert figure.stat().st_size < 200_000, f"{link} is large"
 
 
+@pytest.mark.slow  # the smoke validation they share takes about 12 s
 def test_validate_model_command_registers_and_runs(smoke, tmp_path, monkeypatch):
     results, _ = smoke
     parser = argparse.ArgumentParser(prog="microgov")
