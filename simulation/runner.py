@@ -24,13 +24,28 @@ class RunResult:
     """Outputs of one run: summary metrics, daily series, item table, provenance.
 
     `items` has one row per item (`simulation.metrics.ITEM_COLUMNS`): when each was
-    posted, received, first served and replied to, how, and by whom.
+    posted, received, first served and replied to, how, and by whom (None where an
+    experiment did not keep it). In experiments a result also carries its `key`
+    (scenario or design point, replication) and, for a run that raised, its `error`
+    ("Type: message") with an empty summary and daily series.
     """
 
     summary: dict[str, float]
     daily: pd.DataFrame
     provenance: dict[str, object] = field(default_factory=dict)
     items: pd.DataFrame | None = None
+    key: tuple[int, int] | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run finished."""
+        return self.error is None
+
+    @classmethod
+    def failure(cls, key: tuple[int, int] | None, error: str) -> RunResult:
+        """The result of a run that raised `error`."""
+        return cls(summary={}, daily=pd.DataFrame(), key=key, error=error)
 
     def summary_record(self) -> dict[str, object]:
         """Provenance and summary metrics in one flat record."""

@@ -214,6 +214,11 @@ def _add_run_options(parser: argparse.ArgumentParser, replications: int) -> None
         help="format of the tables (default: csv)",
     )
     parser.add_argument("--no-figures", action="store_true", help="write tables only")
+    parser.add_argument(
+        "--items",
+        action="store_true",
+        help="also keep every run's item table, one row per item (items.<format>)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress, no tables")
 
 
@@ -333,7 +338,7 @@ def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
         "jobs": args.jobs,
         "scheduler": check_scheduler(args.scheduler, "--scheduler") if args.scheduler else None,
         "metrics": check_metrics(args.metrics, "--metrics") if args.metrics else None,
-        "outputs": {"figures": not args.no_figures, "format": args.format},
+        "outputs": {"figures": not args.no_figures, "format": args.format, "items": args.items},
     }
     return {key: value for key, value in raw.items() if value is not None}
 
@@ -423,7 +428,12 @@ def run_experiment(
     except OSError as exc:
         raise ScenarioError(out_option, None, f"cannot create folder {out_dir}: {exc}") from None
     from simulation.experiment.api import HEADLINE_METRICS, compare, sweep
-    from simulation.experiment.reports import ComparisonReport, SweepReport, write_text
+    from simulation.experiment.reports import (
+        ComparisonReport,
+        SweepReport,
+        write_frame,
+        write_text,
+    )
     from simulation.experiment.store import StoreMismatchError
 
     if experiment.metrics is None and resume:  # keep the metrics the sweep was started with
@@ -457,7 +467,9 @@ def run_experiment(
                 jobs=jobs,
                 metrics=metrics,
                 progress=progress,
+                keep_items=experiment.outputs.items,
             )
+            kept = comparison.results.items
             tables = (comparison.results.runs, comparison.results.daily, comparison.table)
             report = ComparisonReport(
                 *tables, baseline.name, [s.name for s in order], metrics, comparison.notes
@@ -474,7 +486,9 @@ def run_experiment(
                 jobs=jobs,
                 store=out_dir,
                 progress=progress,
+                keep_items=experiment.outputs.items,
             )
+            kept = results.items
             report = SweepReport(results, metrics)
     except KeyboardInterrupt:
         if experiment.kind == "sweep":
@@ -499,6 +513,8 @@ def run_experiment(
     write_text(out_dir / RECORD_FILE, record.to_toml())
     written = [RECORD_FILE]
     written += report.write(out_dir, experiment.outputs.format, experiment.outputs.figures)
+    if kept is not None:
+        written.append(write_frame(kept, out_dir, "items", experiment.outputs.format))
     if not quiet:
         report.print(out)
         out.print(f"{runs - stored} runs in {elapsed:.1f} s", style="dim")

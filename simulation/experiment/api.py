@@ -42,16 +42,19 @@ from simulation.experiment.designs import (
     apply_points,
     design_from_dict,
 )
-from simulation.experiment.executors import RunOutcome, RunTask, run_tasks
+from simulation.experiment.executors import RunTask, run_tasks
 from simulation.experiment.store import RunStore
 from simulation.experiment.tables import (
     ERROR_COLUMN,
     assemble_daily,
+    assemble_items,
     assemble_runs,
+    item_tables,
     metric_columns,
     run_tables,
 )
 from simulation.format import number
+from simulation.runner import RunResult
 from simulation.scenario import Scenario, did_you_mean, load_scenario
 from simulation.seeds import replication_seeds
 
@@ -98,6 +101,9 @@ class Results:
             columns for sweeps], every summary metric, error (None if the run finished).
         daily: scenario, scenario_hash, seed, version, replication, [point and
             parameters], day, every daily column.
+        items: one row per item of every run, with the same leading columns and then
+            `simulation.metrics.ITEM_COLUMNS`, when the runs were asked to keep it
+            (`keep_items=True`); otherwise None.
         replications, seed, days: how the runs were made (None if unknown).
     """
 
@@ -108,9 +114,11 @@ class Results:
         replications: int | None = None,
         seed: int | None = None,
         days: int | None = None,
+        items: pd.DataFrame | None = None,
     ):
         self.runs = runs
         self.daily = daily
+        self.items = items
         self.replications = replications
         self.seed = seed
         self.days = days
@@ -210,8 +218,9 @@ class SweepResults(Results):
         seed: int | None = None,
         days: int | None = None,
         store: Path | None = None,
+        items: pd.DataFrame | None = None,
     ):
-        super().__init__(runs, daily, replications, seed, days)
+        super().__init__(runs, daily, replications, seed, days, items)
         self.design = design
         self.store = store
         self.expected_runs = len(design) * replications if replications else None
@@ -246,6 +255,7 @@ class SweepResults(Results):
         return cls(
             runs=assemble_runs([t for _, t in runs], labels),
             daily=assemble_daily([t for _, t in daily], labels),
+            items=assemble_items([t for _, t in store.read_items()]),
             design=design,
             replications=manifest["replications"],
             seed=manifest["seed"],
@@ -365,6 +375,7 @@ def run(
     executor: str | object | None = None,
     jobs: int | None = None,
     progress: bool = False,
+    keep_items: bool = False,
 ) -> Results:
     """Replications of one scenario.
 
@@ -375,9 +386,11 @@ def run(
         days: length of each run (default: the scenario's run.days).
         executor, jobs: where the runs happen (see `simulation.experiment.executors`).
         progress: show a progress bar counting runs.
+        keep_items: keep every run's item table in `Results.items` (off by default:
+            at a million citizens it is a few hundred thousand rows a run).
     """
     scenarios = [_as_scenario(scenario)]
-    return _run_scenarios(scenarios, replications, seed, days, executor, jobs, progress)
+    return _run_scenarios(scenarios, replications, seed, days, executor, jobs, progress, keep_items)
 
 
 def compare(
@@ -391,6 +404,7 @@ def compare(
     metrics: list[str] | None = None,
     confidence: float = 0.95,
     progress: bool = False,
+    keep_items: bool = False,
 ) -> Comparison:
     """Run scenarios on common seeds and compare each with a baseline.
 
@@ -405,6 +419,7 @@ def compare(
             Holm's correction runs over every (scenario, metric) test, so more metrics
             need more replications to show a difference.
         confidence: level of the intervals; the tests' α is 1 − confidence.
+        keep_items: keep every run's item table (`comparison.results.items`).
     """
     loaded = [_as_scenario(s) for s in scenarios]
     if not loaded:
@@ -423,7 +438,7 @@ def compare(
             f"{did_you_mean(baseline, names)}: {', '.join(names)}"
         )
     stats._check_confidence(confidence)
-    results = _run_scenarios(loaded, replications, seed, days, executor, jobs, progress)
+    results = _run_scenarios(loaded, replications, seed, days, executor, jobs, progress, keep_items)
     if metrics is None:
         metrics = [m for m in HEADLINE_METRICS if m in results.metrics]
     metrics = results._check_metrics(metrics)
@@ -520,6 +535,7 @@ def sweep(
     jobs: int | None = None,
     store: str | os.PathLike | None = None,
     progress: bool = False,
+    keep_items: bool = False,
 ) -> SweepResults:
     """Run a scenario at every point of a design.
 
@@ -533,6 +549,8 @@ def sweep(
         store: a directory to write results to as runs complete (see
             `simulation.experiment.store`). Re-running the same sweep with the same store skips
             the runs already there and retries failed ones; another sweep is refused.
+        keep_items: keep every run's item table (`SweepResults.items`), and in the
+            store's `items/` folder; a store keeps them only if its sweep asked to.
     """
     base = _as_scenario(scenario)
     if not isinstance(design, Design):
@@ -546,17 +564,18 @@ def sweep(
     labels = ["point", *design.parameters]
     seeds = replication_seeds(seed, replications)
     tasks = {
-        (i, r): RunTask((i, r), variants[i], run_seed, days)
+        (i, r): RunTask((i, r), variants[i], run_seed, days, keep_items)
         for i in range(len(points))
         for r, run_seed in enumerate(seeds)
     }
 
-    def tables_of(outcome: RunOutcome):
+    def tables_of(outcome: RunResult):
+        assert outcome.key is not None
         point, replication = outcome.key
         task = tasks[outcome.key]
-        return run_tables(
-            outcome, task.scenario, task.seed, replication, {"point": point, **points[point]}
-        )
+        labels = {"point": point, **points[point]}
+        runs, daily = run_tables(outcome, task.scenario, task.seed, replication, labels)
+        return runs, daily, item_tables(outcome, replication, labels)
 
     if store is None:
         collected: dict = {}
@@ -570,8 +589,9 @@ def sweep(
         )
         ordered = [collected[k] for k in sorted(collected)]
         return SweepResults(
-            runs=assemble_runs([r for r, _ in ordered], labels),
-            daily=assemble_daily([d for _, d in ordered], labels),
+            runs=assemble_runs([r for r, _, _ in ordered], labels),
+            daily=assemble_daily([d for _, d, _ in ordered], labels),
+            items=assemble_items([i for _, _, i in ordered]),
             design=design,
             replications=replications,
             seed=seed,
@@ -588,6 +608,8 @@ def sweep(
         "days": days,
         "runs": len(tasks),
     }
+    if keep_items:
+        manifest["items"] = True
     run_store = RunStore.open(store, manifest, base.to_toml())
     done = run_store.completed()
     pending = [task for key, task in tasks.items() if key not in done]
@@ -663,29 +685,34 @@ def _run_scenarios(
     executor: str | object | None,
     jobs: int | None,
     progress: bool,
+    keep_items: bool = False,
 ) -> Results:
     _check_counts(replications, seed)
     seeds = replication_seeds(seed, replications)
     tasks = {
-        (i, r): RunTask((i, r), scenario, run_seed, days)
+        (i, r): RunTask((i, r), scenario, run_seed, days, keep_items)
         for i, scenario in enumerate(scenarios)
         for r, run_seed in enumerate(seeds)
     }
     collected: dict = {}
 
-    def keep(outcome: RunOutcome) -> None:
+    def keep(outcome: RunResult) -> None:
+        assert outcome.key is not None
         task = tasks[outcome.key]
-        collected[outcome.key] = run_tables(outcome, task.scenario, task.seed, outcome.key[1])
+        replication = outcome.key[1]
+        runs, daily = run_tables(outcome, task.scenario, task.seed, replication)
+        collected[outcome.key] = (runs, daily, item_tables(outcome, replication))
 
     label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
     run_tasks(list(tasks.values()), keep, executor, jobs, progress, description=label)
     ordered = [collected[k] for k in sorted(collected)]
     return Results(
-        runs=assemble_runs([r for r, _ in ordered]),
-        daily=assemble_daily([d for _, d in ordered]),
+        runs=assemble_runs([r for r, _, _ in ordered]),
+        daily=assemble_daily([d for _, d, _ in ordered]),
         replications=replications,
         seed=seed,
         days=days,
+        items=assemble_items([i for _, _, i in ordered]),
     )
 
 

@@ -3,7 +3,7 @@
 Every run is the pure function `run_one(scenario, seed=seed, days=days)`, wrapped by
 `execute` so that a run that raises becomes an outcome with its error text instead of
 stopping the experiment. `run_tasks` hands a list of `RunTask`s to an executor and
-calls back, in this process, with each `RunOutcome` as it completes; callers put the
+calls back, in this process, with each `RunResult` as it completes; callers put the
 outcomes in order by their key, never by completion order, so every executor gives
 identical tables.
 
@@ -36,13 +36,11 @@ import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from simulation.experiment.store import RunKey
-from simulation.runner import run_one
+from simulation.runner import RunResult, run_one
 from simulation.scenario import Scenario
 
 EXECUTOR_NAMES = ("serial", "processes", "dask")
@@ -50,40 +48,31 @@ EXECUTOR_NAMES = ("serial", "processes", "dask")
 
 @dataclass(frozen=True)
 class RunTask:
-    """One run to do: `run_one(scenario, seed=seed, days=days)`, identified by `key`."""
+    """One run to do: `run_one(scenario, seed=seed, days=days)`, identified by `key`.
+
+    `keep_items`: bring the run's item table back (it is dropped otherwise, so sweeps
+    do not ship tables they will not keep between processes).
+    """
 
     key: RunKey
     scenario: Scenario
     seed: int
     days: int | None = None
+    keep_items: bool = False
 
 
-@dataclass
-class RunOutcome:
-    """What one run produced: its summary and daily series, or the error it raised."""
-
-    key: RunKey
-    summary: dict[str, float] | None = None
-    daily: pd.DataFrame | None = None
-    provenance: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def execute(task: RunTask) -> RunOutcome:
-    """Run one task; an exception becomes the outcome's `error` ("Type: message")."""
+def execute(task: RunTask) -> RunResult:
+    """Run one task; an exception becomes the result's `error` ("Type: message")."""
     try:
         result = run_one(task.scenario, seed=task.seed, days=task.days)
     except Exception as exc:  # a failing run is recorded, not fatal
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return RunOutcome(key=task.key, error=text or type(exc).__name__)
-    summary = {name: float(value) for name, value in result.summary.items()}
-    return RunOutcome(
-        key=task.key, summary=summary, daily=result.daily, provenance=dict(result.provenance)
-    )
+        return RunResult.failure(task.key, text or type(exc).__name__)
+    result.key = task.key
+    result.summary = {name: float(value) for name, value in result.summary.items()}
+    if not task.keep_items:
+        result.items = None
+    return result
 
 
 def describe_executor(executor: str | object | None, jobs: int | None) -> str:
@@ -113,7 +102,7 @@ def describe_executor(executor: str | object | None, jobs: int | None) -> str:
 
 def run_tasks(
     tasks: Sequence[RunTask],
-    on_outcome: Callable[[RunOutcome], None],
+    on_outcome: Callable[[RunResult], None],
     executor: str | object | None = None,
     jobs: int | None = None,
     progress: bool = False,
@@ -131,7 +120,7 @@ def run_tasks(
     kind = describe_executor(executor, jobs)
     with progress_bar(len(tasks), progress, description) as advance:
 
-        def done(outcome: RunOutcome) -> None:
+        def done(outcome: RunResult) -> None:
             on_outcome(outcome)
             advance(outcome.ok)
 
@@ -151,7 +140,7 @@ def run_tasks(
 
 def _run_processes(
     tasks: Sequence[RunTask],
-    done: Callable[[RunOutcome], None],
+    done: Callable[[RunResult], None],
     executor: object | None,
     jobs: int | None,
 ) -> None:
@@ -180,7 +169,7 @@ def _process_context() -> multiprocessing.context.BaseContext:
 def _drain_futures(
     pool: concurrent.futures.Executor,
     tasks: Sequence[RunTask],
-    done: Callable[[RunOutcome], None],
+    done: Callable[[RunResult], None],
     window: int,
 ) -> None:
     """Keep at most `window` tasks in flight; hand each outcome over as it completes."""
@@ -200,7 +189,7 @@ def _drain_futures(
 
 def _run_dask(
     tasks: Sequence[RunTask],
-    done: Callable[[RunOutcome], None],
+    done: Callable[[RunResult], None],
     executor: object | None,
     jobs: int | None,
 ) -> None:

@@ -138,6 +138,11 @@ class Outputs(_Section):
     )
     figures: bool = Field(True, description="Also write figures (PNG).")
     format: Literal["csv", "parquet"] = Field("csv", description="Format of the tables.")
+    items: bool = Field(
+        False,
+        description="Also keep every run's item table (one row per item): items.<format> "
+        "for a comparison, the store's items/ folder and items.<format> for a sweep.",
+    )
 
 
 class Experiment(_Section):

@@ -80,7 +80,7 @@ class ComparisonReport:
                 ("daily", self.daily),
                 ("comparison", self.table),
             ):
-                written.append(_write_frame(frame, out_dir, name, fmt))
+                written.append(write_frame(frame, out_dir, name, fmt))
             if self.markdown:
                 write_text(out_dir / "comparison.md", self.markdown + "\n")
                 written.append("comparison.md")
@@ -181,11 +181,11 @@ class SweepReport:
     def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
         written = []
         if tables:
-            written.append(_write_frame(self.runs, out_dir, "runs", fmt))
-            written.append(_write_frame(self.daily, out_dir, "daily", fmt))
+            written.append(write_frame(self.runs, out_dir, "runs", fmt))
+            written.append(write_frame(self.daily, out_dir, "daily", fmt))
         indices = self.sobol()
         if indices is not None and not indices.empty:
-            written.append(_write_frame(indices, out_dir, "sobol_indices", "csv"))
+            written.append(write_frame(indices, out_dir, "sobol_indices", "csv"))
         if figures:
             written += self.figures(out_dir)
         return written
@@ -231,7 +231,8 @@ def _failed_runs(runs) -> int:
     return int((errors.notna() & (errors.astype(str) != "")).sum())
 
 
-def _write_frame(frame, out_dir: Path, name: str, fmt: str) -> str:
+def write_frame(frame, out_dir: Path, name: str, fmt: str) -> str:
+    """Write a table as out_dir/name.fmt (csv or parquet); returns the file name."""
     path = out_dir / f"{name}.{fmt}"
     try:
         if fmt == "parquet":

@@ -7,11 +7,13 @@ Layout of a store directory:
     runs/p000003-r0001.parquet        one row: design point 3, replication 1, finished
     runs/p000004-r0000.failed.parquet one row: a run that raised (its error, no metrics)
     daily/p000003-r0001.parquet       the daily series of a finished run
+    items/p000003-r0001.parquet       its item table (only a sweep that keeps items)
 
 Every part is written to a hidden temporary name in its folder and renamed into place
 (`os.replace`, atomic), so a killed process leaves whole parts or none; leftover
 temporary files are removed when the store is next opened. A finished run writes its
-daily part first and its runs part last: the runs part is the mark of a finished run.
+daily (and item) part first and its runs part last: the runs part is the mark of a
+finished run.
 
 The manifest records the base scenario's hash, the design (and its points), the number
 of replications, the root seed and the days. Opening a store with the same sweep
@@ -41,9 +43,12 @@ MANIFEST = "manifest.json"
 SCENARIO_FILE = "scenario.toml"
 RUNS_DIR = "runs"
 DAILY_DIR = "daily"
+ITEMS_DIR = "items"
 FORMAT = 1
 # Manifest fields that make two sweeps the same sweep.
-IDENTITY = ("scenario_hash", "design", "points", "replications", "seed", "days")
+# ("items": true only in a sweep that keeps item tables, so older stores still match.)
+IDENTITY = ("scenario_hash", "design", "points", "replications", "seed", "days", "items")
+OPTIONAL_IDENTITY = ("items",)
 
 _PART = re.compile(r"^p(\d+)-r(\d+)(\.failed)?\.parquet$")
 
@@ -62,6 +67,7 @@ class RunStore:
         self.path = Path(path)
         self.runs_dir = self.path / RUNS_DIR
         self.daily_dir = self.path / DAILY_DIR
+        self.items_dir = self.path / ITEMS_DIR
 
     # ------------------------------------------------------------------ opening
 
@@ -82,7 +88,7 @@ class RunStore:
         """
         store = cls(path)
         wanted = _json_roundtrip(dict(manifest))
-        missing = [k for k in IDENTITY if k not in wanted]
+        missing = [k for k in IDENTITY if k not in wanted and k not in OPTIONAL_IDENTITY]
         if missing:
             raise ValueError(f"a store manifest needs {', '.join(missing)}")
         manifest_path = store.path / MANIFEST
@@ -142,8 +148,10 @@ class RunStore:
 
     # ------------------------------------------------------------------ writing
 
-    def write(self, key: RunKey, runs: pa.Table, daily: pa.Table | None) -> None:
-        """Store one run: its daily part (if it finished) first, then its runs part.
+    def write(
+        self, key: RunKey, runs: pa.Table, daily: pa.Table | None, items: pa.Table | None = None
+    ) -> None:
+        """Store one run: its daily (and item) part, if it finished, then its runs part.
 
         A run with a daily series is a finished run; one without is a failed run,
         recorded in a `.failed` part that a later success replaces.
@@ -151,6 +159,9 @@ class RunStore:
         name = _part_name(key)
         if daily is not None:
             _write_table_atomic(self.daily_dir / name, daily)
+            if items is not None:
+                self.items_dir.mkdir(exist_ok=True)
+                _write_table_atomic(self.items_dir / name, items)
             _write_table_atomic(self.runs_dir / name, runs)
             (self.runs_dir / _part_name(key, failed=True)).unlink(missing_ok=True)
         else:
@@ -171,6 +182,16 @@ class RunStore:
                 daily[key] = _read_table(self.daily_dir / _part_name(key))
         return sorted(runs.items()), sorted(daily.items())
 
+    def read_items(self) -> list[tuple[RunKey, pa.Table]]:
+        """The item tables of finished runs that kept them, by key."""
+        done = self.completed()
+        found = []
+        for key in sorted(done):
+            path = self.items_dir / _part_name(key)
+            if path.exists():
+                found.append((key, _read_table(path)))
+        return found
+
     # ------------------------------------------------------------------ internals
 
     def _parts(self) -> list[tuple[RunKey, bool]]:
@@ -187,14 +208,16 @@ class RunStore:
     def _remove_leftovers(self) -> None:
         """Temporary files of a writer that was killed, and daily parts without a run."""
         done = self.completed()
-        for folder in (self.runs_dir, self.daily_dir):
+        folders = [f for f in (self.runs_dir, self.daily_dir, self.items_dir) if f.is_dir()]
+        for folder in folders:
             for entry in os.scandir(folder):
                 if entry.name.startswith(".") and entry.name.endswith(".tmp"):
                     os.unlink(entry.path)
-        for entry in os.scandir(self.daily_dir):
-            match = _PART.match(entry.name)
-            if match and (int(match.group(1)), int(match.group(2))) not in done:
-                os.unlink(entry.path)
+        for folder in folders[1:]:
+            for entry in os.scandir(folder):
+                match = _PART.match(entry.name)
+                if match and (int(match.group(1)), int(match.group(2))) not in done:
+                    os.unlink(entry.path)
 
 
 def _part_name(key: RunKey, failed: bool = False) -> str:

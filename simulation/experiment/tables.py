@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from simulation import __version__
 from simulation.codes import PROVENANCE_KEYS
-from simulation.experiment.executors import RunOutcome
+from simulation.runner import RunResult
 from simulation.scenario import Scenario
 
 RUN_COLUMNS = (*PROVENANCE_KEYS, "replication")
@@ -38,7 +38,7 @@ DAY_COLUMN = "day"
 
 
 def run_tables(
-    outcome: RunOutcome,
+    outcome: RunResult,
     scenario: Scenario,
     seed: int,
     replication: int,
@@ -64,18 +64,45 @@ def run_tables(
         "replication": int(replication),
         **labels,
     }
-    if outcome.summary is not None:
-        row.update({name: float(value) for name, value in outcome.summary.items()})
+    row.update({name: float(value) for name, value in outcome.summary.items()})
     row[ERROR_COLUMN] = outcome.error
     runs = pa.Table.from_pylist([row])
-    if outcome.daily is None:
+    if not outcome.ok:
         return runs, None
-    daily = outcome.daily.copy()
-    at = daily.columns.get_loc("version") + 1 if "version" in daily.columns else 0
-    for offset, (name, value) in enumerate({"replication": int(replication), **labels}.items()):
-        daily.insert(at + offset, name, pd.Series([value] * len(daily), dtype=object))
-    table = pa.Table.from_pandas(daily, preserve_index=False)
-    return runs, table.replace_schema_metadata(None)
+    return runs, _labelled(outcome.daily, {"replication": int(replication), **labels})
+
+
+def item_tables(
+    outcome: RunResult, replication: int, labels: Mapping[str, Any] | None = None
+) -> pa.Table | None:
+    """The item table of one run (None if the run failed or its items were not kept).
+
+    Its leading columns are those of the daily table: provenance, replication, labels.
+    """
+    if not outcome.ok or outcome.items is None:
+        return None
+    items = outcome.items.copy()
+    for offset, key in enumerate(PROVENANCE_KEYS):
+        items.insert(offset, key, outcome.provenance[key])
+    return _labelled(items, {"replication": int(replication), **(labels or {})})
+
+
+def _labelled(frame: pd.DataFrame, labels: Mapping[str, Any]) -> pa.Table:
+    """`frame` with label columns inserted after its provenance, as an Arrow table."""
+    frame = frame.copy()
+    at = frame.columns.get_loc("version") + 1 if "version" in frame.columns else 0
+    for offset, (name, value) in enumerate(labels.items()):
+        frame.insert(at + offset, name, pd.Series([value] * len(frame), dtype=object))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def assemble_items(tables: Sequence[pa.Table | None]) -> pd.DataFrame | None:
+    """One frame of item rows, in the order given (None if no run kept its items)."""
+    present = [t for t in tables if t is not None]
+    if not present:
+        return None
+    return pa.concat_tables(present, promote_options="permissive").to_pandas()
 
 
 def assemble_runs(tables: Sequence[pa.Table], labels: Sequence[str] = ()) -> pd.DataFrame:
