@@ -23,7 +23,7 @@ length. Both sides are therefore compared like with like over a *follow-up horiz
 at least H hours before the end that got a first reply within H hours, and the
 reply-time quantiles are those of the replies within H of the same items.
 
-`_model_records` reads a model's item store after a run; `simulate_records` and
+`records_from_items` turns a run's item table into records; `simulate_records` and
 `simulate_statistics` run the model for the same length as a record.
 """
 
@@ -501,35 +501,29 @@ def record_statistics(
 # --------------------------------------------------------------------------- simulation
 
 
-def _model_records(model) -> pd.DataFrame:
-    """The received requests of a model that has run, in the records' form (hours)."""
-    from simulation.codes import KIND_NAMES, NOT_RECEIVED, QUALITY_NAMES, RUMOUR
-
-    store = model.items
-    requests = (store.view("status") != NOT_RECEIVED) & (store.view("kind") != RUMOUR)
-    created = store.view("created")[requests]
-    reply_time = store.view("reply_time")[requests]
-    kind = store.view("kind")[requests]
-    quality = store.view("quality")[requests]
-    order = np.argsort(created, kind="stable")
+def records_from_items(items: pd.DataFrame) -> pd.DataFrame:
+    """The received requests of a run's item table, in the records' form (hours)."""
+    requests = items[items["received"].notna() & (items["kind"] != "rumour")]
+    order = np.argsort(requests["created"].to_numpy(), kind="stable")
+    chosen = requests.iloc[order]
+    quality = chosen["reply_quality"].astype(str)
     return pd.DataFrame(
         {
-            "created": created[order],
-            "kind": pd.Series([KIND_NAMES[k] for k in kind[order]], dtype=object),
-            "first_reply": created[order] + reply_time[order],
-            "reply_type": pd.Series(
-                [QUALITY_NAMES.get(int(q)) for q in quality[order]], dtype=object
-            ),
+            "created": chosen["created"].to_numpy(),
+            "kind": pd.Series(chosen["kind"].astype(str).to_numpy(), dtype=object),
+            "first_reply": chosen["first_reply"].to_numpy(),
+            "reply_type": pd.Series(quality.where(quality != "", None).to_numpy(), dtype=object),
         }
     )
 
 
 def _run_records(scenario: Scenario, seed: int, days: int) -> pd.DataFrame:
+    from simulation.metrics import item_table
     from simulation.model import GovernmentResponseModel
 
     model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
     model.run()
-    return _model_records(model)
+    return records_from_items(item_table(model.items, scenario.topics))
 
 
 def simulate_records(
