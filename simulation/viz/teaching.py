@@ -36,6 +36,7 @@ from simulation.metrics import METRICS, item_table
 from simulation.model import GovernmentResponseModel
 from simulation.runner import run_one
 from simulation.scenario import AccountabilitySettings, Scenario, load_scenario
+from simulation.validation.limits import queue_scenario as limit_queue_scenario
 from simulation.viz.observer import Observer
 
 if TYPE_CHECKING:
@@ -253,63 +254,31 @@ def queue_scenario(
 ) -> Scenario:
     """The operators' desk as an M/M/c queue at a given utilisation (ρ = λ / (c μ)).
 
-    Everything else is switched off: needs arrive around the clock as a Poisson process,
-    all reach the inbox privately (no cascades), all are easy consultations that skilled,
-    motivated operators answer substantively, first come first served, 24x7, with
-    exponential handling of mean `handling_minutes`; nobody gives up.
+    Everything else is switched off (`simulation.validation.limits.queue_scenario`):
+    needs arrive around the clock as a Poisson process, all reach the inbox privately
+    (no cascades), all are easy consultations that skilled, motivated operators answer
+    substantively, first come first served, 24x7, with exponential handling of mean
+    `handling_minutes`; nobody gives up.
     """
     service_rate = 60.0 / handling_minutes  # per hour
     arrivals_per_hour = utilisation * servers * service_rate
-    overrides = {
-        "population.citizens": citizens,
-        "population.need_rate_per_day": arrivals_per_hour * HOURS_PER_DAY / citizens,
-        "population.daily_rhythm": "flat",
-        "population.kind_mix": {
-            "consultation": 1.0,
-            "request": 0.0,
-            "complaint": 0.0,
-            "suggestion": 0.0,
-        },
-        "population.complexity_mean": 1e-3,
-        "population.patience_distribution": "none",
-        "channels.address_base": 1.0,
-        "channels.address_trust_slope": 0.0,
-        "channels.non_follower_factor": 1.0,
-        "channels.public_share": 0.0,
-        "mechanism.preset": "reactive",
-        "mechanism.reply_propensity": 5.0,
-        "mechanism.release_time_share": 0.0,
-        "mechanism.queue_discipline": "fifo",
-        "staffing.operators": servers,
-        "staffing.shifts": "24x7",
-        "staffing.skill_mean": 1.0,
-        "staffing.skill_sd": 0.0,
-        "staffing.motivation": 10.0,
-        "staffing.load_sensitivity": 0.0,
-        "staffing.handling_minutes": handling_minutes,
-        "staffing.handling_distribution": "exponential",
-        "accountability.rule": "none",
-        "network.kind": "random",
-        "network.mean_following": 2.0,
-        "name": f"queue_c{servers}_rho{utilisation:g}",
-    }
-    return Scenario().with_overrides(overrides)
+    scenario = limit_queue_scenario(servers, arrivals_per_hour, service_rate, citizens=citizens)
+    return scenario.with_overrides({"name": f"queue_c{servers}_rho{utilisation:g}"})
 
 
 def queue_wait(scenario: Scenario, seed: int = 1, days: int = 14, warm_up_days: int = 1) -> float:
     """Mean wait in the queue [hours] of the items that arrived after warm-up.
 
-    A reply time is wait + handling, so the mean wait is the mean reply time minus the
-    mean handling time (`staffing.handling_minutes`).
+    The wait is from an item's arrival in the inbox to the start of its first service,
+    read from the run's item table; the last day's arrivals are left out so that they
+    have time to be served.
     """
     model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
     model.run()
-    created = model.items.view("created")
-    answered = model.items.view("status") == ANSWERED
-    cohort = answered & (created >= warm_up_days * HOURS_PER_DAY)
-    cohort &= created < (days - 1) * HOURS_PER_DAY
-    reply_hours = model.items.view("reply_time")[cohort]
-    return float(reply_hours.mean() - scenario.staffing.handling_minutes / 60.0)
+    items = item_table(model.items, scenario.topics)
+    created = items["created"]
+    cohort = (created >= warm_up_days * HOURS_PER_DAY) & (created < (days - 1) * HOURS_PER_DAY)
+    return float(items.loc[cohort & items["service_started"].notna(), "queue_wait_hours"].mean())
 
 
 # An operator's options on one complaint, 20 hours before a 48-hour deadline: what the
