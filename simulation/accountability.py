@@ -218,6 +218,8 @@ class Appraisal:
         pressure = initial_pressure(settings)
         for unit in (*self.operators, *self.departments):
             unit.pressure = pressure
+        if settings.rule == "none":
+            return  # nothing is scored: no records to keep
         events.subscribe(ServiceStarted, self._on_service_started)
         events.subscribe(Replied, self._on_replied)
         events.subscribe(PartStarted, self._on_part_started)

@@ -239,7 +239,7 @@ class Spreading:
         if post_type == POST_RUMOUR:
             cascade.exact = True
         self.engine.start(cascade)
-        if self.events.wants(PostStarted):
+        if PostStarted in self.events.wanted:
             self.events.publish(PostStarted(cascade))
         return cascade
 

@@ -275,12 +275,24 @@ E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 
 
+class _AllTypes(frozenset):
+    """`wanted` once someone listens to every event: it contains every type."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
 class EventBus:
-    """Subscribers by event type; `publish` calls them in subscription order."""
+    """Subscribers by event type; `publish` calls them in subscription order.
+
+    `wanted` holds the event types someone listens to: a part that publishes many events
+    of a kind can test `EventType in bus.wanted` (no call) before building one.
+    """
 
     def __init__(self) -> None:
         self._handlers: defaultdict[type, list[Handler]] = defaultdict(list)
         self._everything: list[Handler] = []
+        self.wanted: frozenset[type] = frozenset()
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Call `handler(event)` for every event of `event_type` (`Event`: all of them)."""
@@ -288,15 +300,23 @@ class EventBus:
             self._everything.append(handler)
         else:
             self._handlers[event_type].append(handler)
+        self._update_wanted()
+
+    def _update_wanted(self) -> None:
+        if self._everything:
+            self.wanted = _AllTypes()
+        else:
+            self.wanted = frozenset(t for t, handlers in self._handlers.items() if handlers)
 
     def unsubscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Stop calling `handler` for `event_type`."""
         handlers = self._everything if event_type is Event else self._handlers[event_type]
         handlers.remove(handler)
+        self._update_wanted()
 
     def wants(self, event_type: type[Event]) -> bool:
         """Whether anyone listens (to skip building events nobody hears)."""
-        return bool(self._everything) or bool(self._handlers.get(event_type))
+        return event_type in self.wanted
 
     def publish(self, event: Event) -> None:
         """Call every subscriber of the event's type, then those of every event."""

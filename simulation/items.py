@@ -253,7 +253,8 @@ class ItemLifecycle:
         first = math.isnan(store.service_started_at[item])
         if first:
             store.service_started_at[item] = now
-        self.events.publish(ServiceStarted(item, task, operator, now, queued, first))
+        if ServiceStarted in self.events.wanted:  # one per service: skip it if nobody listens
+            self.events.publish(ServiceStarted(item, task, operator, now, queued, first))
 
     def end_service(self, item: int) -> None:
         """The operator's work on the item is over (for now)."""
@@ -300,7 +301,8 @@ class ItemLifecycle:
 
     def leave(self, item: int, operator: int, now: float) -> None:
         """An operator read an item and left it; the citizen keeps waiting."""
-        self.events.publish(Left(item, operator, now))
+        if Left in self.events.wanted:
+            self.events.publish(Left(item, operator, now))
 
     def bounce(self, item: int, now: float) -> None:
         """A department sent a referred item back to the operators' inbox."""

@@ -112,7 +112,8 @@ class Department(mesa.Agent):
         hours = rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2))
         if action == QUICK:
             hours *= self.settings.quick_share
-        self.events.publish(PartStarted(ticket.item, self.topic, now))
+        if PartStarted in self.events.wanted:
+            self.events.publish(PartStarted(ticket.item, self.topic, now))
         ticket.data = (action, now)
         return hours / self.effort
 
