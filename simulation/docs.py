@@ -21,7 +21,7 @@ import typing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -88,6 +88,7 @@ def _walk(model: type[BaseModel], path: str) -> Iterator[Section]:
 def _walk_table_of_models(name: str, info: FieldInfo, path: str) -> Iterator[Section]:
     """A table of named sub-tables, e.g. `[departments.<name>]`."""
     model = _dict_of_models(info.annotation)
+    assert model is not None  # _walk calls this only for a dict of models
     default = info.get_default(call_default_factory=True) or {}
     for section in _walk(model, f"{path}.<name>"):
         extra = ""
@@ -134,7 +135,7 @@ def _docstring(model: type[BaseModel]) -> str:
 # --------------------------------------------------------------------------- types
 
 
-def _is_model(annotation: Any) -> bool:
+def _is_model(annotation: Any) -> TypeGuard[type[BaseModel]]:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 

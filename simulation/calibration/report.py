@@ -128,7 +128,7 @@ def _statistic(value: float | None, kind: str = "g") -> str:
 def statistics_table(result: CalibrationResult) -> pd.DataFrame:
     """Observed against simulated, one row per statistic (for the report)."""
     obs, sim = result.observed, result.simulated
-    rows = [
+    rows: list[tuple[str, float | None, float | None, str]] = [
         ("items per day", obs.items_per_day, sim.items_per_day, "g"),
         (f"reply rate within {obs.horizon_hours:g} h", obs.reply_rate, sim.reply_rate, "share"),
     ]
@@ -349,7 +349,7 @@ def hourly_profile_figure(result: CalibrationResult) -> Figure:
 
 def summary_figure(result: CalibrationResult) -> Figure:
     obs, sim = result.observed, result.simulated
-    shares = [("reply rate", obs.reply_rate, sim.reply_rate)]
+    shares: list[tuple[str, float, float | None]] = [("reply rate", obs.reply_rate, sim.reply_rate)]
     if obs.one_sided_share is not None:
         shares.append(("one-sided share", obs.one_sided_share, sim.one_sided_share))
     fig = _new_figure(7.5, 3.2)

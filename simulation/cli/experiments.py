@@ -443,6 +443,7 @@ def run_experiment(
     progress = not quiet and Console(stderr=True).is_terminal
     record = _record(experiment, base_dir, out_dir)
     started = time.perf_counter()
+    report: ComparisonReport | SweepReport
     try:
         if experiment.kind == "comparison":
             baseline = scenarios[experiment.baseline_index(scenarios)]
@@ -625,6 +626,7 @@ def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
     if chosen is None and experiment is not None:
         chosen = experiment.metrics
     fmt = experiment.outputs.format if experiment else "csv"
+    report: ComparisonReport | SweepReport
     if _holds_store(folder):
         from simulation.experiment.api import HEADLINE_METRICS, SweepResults
 

@@ -264,7 +264,8 @@ def design_from_dict(data: Mapping[str, Any]) -> Design:
         return Grid(data["levels"])
     if kind in ("latin_hypercube", "sobol"):
         ranges = {k: tuple(v) for k, v in data["ranges"].items()}
-        return DESIGNS[kind](ranges, samples=data["samples"], seed=data["seed"])
+        sampled: type[_Sampled] = LatinHypercube if kind == "latin_hypercube" else Sobol
+        return sampled(ranges, samples=data["samples"], seed=data["seed"])
     raise ValueError(f"unknown design kind {kind!r}; known: {', '.join(DESIGNS)}")
 
 

@@ -126,6 +126,7 @@ class Design(_Section):
             return Grid(dict(self.parameters))
         ranges = {key: (values[0], values[1]) for key, values in self.parameters.items()}
         maker = LatinHypercube if self.type == "lhs" else Sobol
+        assert self.samples is not None  # _consistent requires samples for lhs and sobol
         return maker(ranges, samples=self.samples, seed=self.seed)
 
 
@@ -254,6 +255,7 @@ class Experiment(_Section):
             return None
         if self.baseline is None:
             return 0
+        assert self.scenarios is not None  # _consistent: a comparison lists its scenarios
         if self.baseline in self.scenarios:
             return self.scenarios.index(self.baseline)
         names = [s.name for s in scenarios or []]
@@ -263,7 +265,10 @@ class Experiment(_Section):
 
     def scenario_refs(self) -> list[str]:
         """The scenario references as written."""
-        return list(self.scenarios) if self.scenarios is not None else [self.scenario]
+        if self.scenarios is not None:
+            return list(self.scenarios)
+        assert self.scenario is not None  # _consistent: without scenarios, a sweep names one
+        return [self.scenario]
 
     def executor(self) -> str | None:
         """The engine's executor: a scheduler, local processes for jobs > 1, else serial."""
@@ -436,6 +441,7 @@ def check_experiment(
             "so give each file its own name",
         )
     if experiment.kind == "comparison" and experiment.baseline_index(scenarios) is None:
+        assert experiment.scenarios is not None  # _consistent: a comparison lists them
         choices = list(dict.fromkeys([*experiment.scenarios, *names]))
         raise ExperimentFileError(
             "--baseline" if from_options else source,

@@ -303,9 +303,9 @@ def sweep_table(runs, metrics: list[str]) -> Table:
     for column in ("mean", "min", "max"):
         table.add_column(f"{column} over runs", justify="right")
     for metric in metrics:
-        values = runs[metric].dropna() if metric in runs.columns else []
+        values = runs[metric].dropna() if metric in runs.columns else None
         unit = metric_unit(metric)
-        if len(values) == 0:
+        if values is None or len(values) == 0:
             table.add_row(metric, unit, "n/a", "n/a", "n/a")
             continue
         table.add_row(
@@ -322,7 +322,7 @@ def points_table(runs, parameters: list[str], metrics: list[str], width: int = 1
     As many metrics as fit in `width` columns with whole headers (the rest are in runs).
     """
     room = width - sum(len(p) + 4 for p in parameters)
-    shown = []
+    shown: list[str] = []
     for metric in metrics[:MAX_POINT_COLUMNS]:
         room -= max(len(metric), 9) + 4
         if room < 0 and shown:

@@ -30,6 +30,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -110,7 +111,7 @@ class ValidationResults:
     size: str
     checks: list[Check]
     figures: dict[str, Path]
-    settings: dict[str, object]
+    settings: dict[str, Any]  # the Plan's fields, JSON-ready
     timings: dict[str, float]
     version: str = __version__
     notes: dict[str, str] = field(default_factory=dict)
@@ -153,7 +154,8 @@ class Stats:
     def of(values: Iterable[float]) -> Stats:
         """The t interval of the values given (None and NaN left out); see `simulation.experiment.stats`."""
         found = t_interval([v for v in values if v is not None], CONFIDENCE)
-        return Stats(found["mean"], found["se"], found["ci_low"], found["ci_high"], found["n"])
+        n = int(found["n"])  # a count, in t_interval's dict of floats
+        return Stats(found["mean"], found["se"], found["ci_low"], found["ci_high"], n)
 
 
 def _check(
@@ -178,7 +180,7 @@ def theory_check(
     id: str,
     section: str,
     title: str,
-    estimates: Sequence[float],
+    estimates: Iterable[float],
     target: float,
     source: str,
     unit: str = "",
@@ -878,6 +880,12 @@ def _metric(run: ScenarioRun, metric: str) -> float:
     return float(run.summary[metric])
 
 
+def _recorded(array: np.ndarray | None) -> np.ndarray:
+    """An array that `run_scenario(..., record=True)` fills in, checked to be there."""
+    assert array is not None, "the run was not recorded (run_scenario's record=False)"
+    return array
+
+
 def _context(metric: str, reference: list[ScenarioRun], treatment: list[ScenarioRun]) -> str:
     parts = []
     for name in CONTEXT.get(metric, ()):
@@ -938,18 +946,22 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
                 figure="directional.png",
             )
         )
-    posts_share = [top_share(r.public_posts_by_author) for r in base]
-    activity_share = [top_share(r.activity) for r in base]
+    # The baseline runs are recorded (record=True above), so each holds these arrays.
+    posts_by_author = [_recorded(r.public_posts_by_author) for r in base]
+    activity = [_recorded(r.activity) for r in base]
+    cascade_sizes = [_recorded(r.cascade_sizes) for r in base]
+    posts_share = [top_share(posts) for posts in posts_by_author]
+    activity_share = [top_share(a) for a in activity]
     # The same number of posts spread over citizens of equal activity: how concentrated
     # a short run looks from sparsity alone (most citizens post nothing in a month).
     null_posts = [
         np.random.default_rng([seed, 5]).multinomial(
-            int(r.public_posts_by_author.sum()), np.full(len(r.activity), 1.0 / len(r.activity))
+            int(posts.sum()), np.full(len(a), 1.0 / len(a))
         )
-        for seed, r in zip(plan.scenario_seeds, base, strict=True)
+        for seed, posts, a in zip(plan.scenario_seeds, posts_by_author, activity, strict=True)
     ]
     null_share = [top_share(counts) for counts in null_posts]
-    posts_per_seed = float(np.mean([r.public_posts_by_author.sum() for r in base]))
+    posts_per_seed = float(np.mean([posts.sum() for posts in posts_by_author]))
     long_run = Stats.of(activity_share)
     fu_chau = "inside" if long_run.low <= 0.8 <= long_run.high else "outside"
     alpha = load_scenario("baseline").population.activity_pareto_shape
@@ -996,10 +1008,10 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
             figure="posting_concentration.png",
         )
     )
-    tiny = [float(np.mean(r.cascade_sizes == 1)) for r in base]
-    medians = [float(np.median(r.cascade_sizes)) for r in base]
-    pooled = np.concatenate([r.cascade_sizes for r in base])
-    largest = [float(r.cascade_sizes.max()) for r in base]
+    tiny = [float(np.mean(sizes == 1)) for sizes in cascade_sizes]
+    medians = [float(np.median(sizes)) for sizes in cascade_sizes]
+    pooled = np.concatenate(cascade_sizes)
+    largest = [float(sizes.max()) for sizes in cascade_sizes]
     checks.append(
         bound_check(
             "cascades_tiny",
@@ -1069,9 +1081,9 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
             )
         )
     return checks, {
-        "posts": [r.public_posts_by_author for r in base],
-        "activity": [r.activity for r in base],
+        "posts": posts_by_author,
+        "activity": activity,
         "null_posts": null_posts,
-        "cascades": [r.cascade_sizes for r in base],
+        "cascades": cascade_sizes,
         "runs": runs,
     }

@@ -32,7 +32,7 @@ from simulation.codes import (
 )
 from simulation.events import PostStarted, Referred
 from simulation.model import GovernmentResponseModel
-from simulation.scenario import Scenario
+from simulation.scenario import RumourEvent, Scenario
 
 
 class LimitCaseError(AssertionError):
@@ -241,8 +241,10 @@ def rumour_cascade_sizes(scenario: Scenario, seed: int) -> tuple[np.ndarray, int
         raise LimitCaseError("a cascade was still spreading at the end of the day")
     rumours = model.items.view("kind") == RUMOUR
     sizes = 1 + model.items.view("reposts")[rumours].astype(np.int64)
-    if len(sizes) != scenario.events[0].posts:
-        raise LimitCaseError(f"{len(sizes)} rumours seeded, expected {scenario.events[0].posts}")
+    event = scenario.events[0]
+    assert isinstance(event, RumourEvent)  # rumour_scenario builds one rumour event
+    if len(sizes) != event.posts:
+        raise LimitCaseError(f"{len(sizes)} rumours seeded, expected {event.posts}")
     if sizes.max() != model.summary()["largest_cascade"]:
         raise LimitCaseError("the item store and largest_cascade disagree")
     return sizes, model.graph.n_citizens
