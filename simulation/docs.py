@@ -375,6 +375,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
 
 
 def markers(name: str) -> tuple[str, str]:
+    """The BEGIN and END marker comments around a generated section in the README."""
     return f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
 
 
@@ -388,6 +389,10 @@ def extract_section(text: str, name: str) -> str | None:
 
 
 def replace_section(text: str, name: str, body: str) -> str:
+    """The text with what stands between a section's markers replaced by `body`.
+
+    Raises ValueError if the markers are missing or out of order.
+    """
     begin, end = markers(name)
     start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start:
@@ -412,6 +417,10 @@ def update_readme(path: Path = README) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Print the generated sections, or with `--write`/`--check` rewrite or check the README.
+
+    Returns the exit code: 1 when `--check` finds the README out of date, else 0.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m simulation.docs",
         description="Print the README's generated sections (scenario reference, metrics), "

@@ -63,11 +63,14 @@ class Term:
 
     @property
     def contribution(self) -> float:
+        """The term's share of the distance: w·d²."""
         return self.weight * self.difference**2
 
 
 @dataclass
 class Distance:
+    """The distance D between observed and simulated statistics, with its terms by name."""
+
     total: float
     terms: dict[str, Term]
 

@@ -290,6 +290,7 @@ def _write_figures(result: CalibrationResult, out_dir: Path) -> dict[str, Path]:
 
 
 def reply_time_figure(result: CalibrationResult) -> Figure:
+    """Observed and simulated reply times: their distributions (log hours) and quantiles [h]."""
     obs, sim = result.observed, result.simulated
     fig = _new_figure(9, 3.6)
     ecdf, quant = fig.subplots(1, 2)
@@ -333,6 +334,7 @@ def reply_time_figure(result: CalibrationResult) -> Figure:
 
 
 def hourly_profile_figure(result: CalibrationResult) -> Figure:
+    """Observed and simulated share of items by hour of day."""
     obs, sim = result.observed, result.simulated
     fig = _new_figure(8, 3.4)
     ax = fig.subplots()
@@ -348,6 +350,7 @@ def hourly_profile_figure(result: CalibrationResult) -> Figure:
 
 
 def summary_figure(result: CalibrationResult) -> Figure:
+    """Observed against simulated reply rate, one-sided share (if known) and items per day."""
     obs, sim = result.observed, result.simulated
     shares: list[tuple[str, float, float | None]] = [("reply rate", obs.reply_rate, sim.reply_rate)]
     if obs.one_sided_share is not None:
@@ -378,6 +381,7 @@ def summary_figure(result: CalibrationResult) -> Figure:
 
 
 def convergence_figure(result: CalibrationResult) -> Figure:
+    """Each trial's distance D and the best so far, by trial number."""
     history = result.history
     fig = _new_figure(7, 3.2)
     ax = fig.subplots()

@@ -79,11 +79,13 @@ class Parameter:
     base_value: float | None = None
 
     def suggest(self, trial: optuna.Trial) -> float | int:
+        """The trial's value of this parameter, drawn by optuna within the bounds."""
         if self.integer:
             return trial.suggest_int(self.key, int(self.low), int(self.high), log=self.log)
         return trial.suggest_float(self.key, self.low, self.high, log=self.log)
 
     def bounds_text(self) -> str:
+        """The bounds for a report, e.g. `1–4` or `0.1–10 (log)`."""
         fmt = (lambda x: f"{int(x)}") if self.integer else (lambda x: f"{x:g}")
         return f"{fmt(self.low)}–{fmt(self.high)}" + (" (log)" if self.log else "")
 

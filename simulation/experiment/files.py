@@ -239,10 +239,12 @@ class Experiment(_Section):
 
     @property
     def kind(self) -> Literal["comparison", "sweep"]:
+        """A sweep if the file has a [design], else a comparison."""
         return "sweep" if self.design is not None else "comparison"
 
     @property
     def n_replications(self) -> int:
+        """Runs per scenario or point: `replications`, else 10 (comparison) or 1 (sweep)."""
         return self.replications or DEFAULT_REPLICATIONS[self.kind]
 
     def baseline_index(self, scenarios: list[Scenario] | None = None) -> int | None:
@@ -288,6 +290,7 @@ class Experiment(_Section):
         return data
 
     def to_toml(self) -> str:
+        """The file's content as TOML text (see `to_dict`)."""
         return tomli_w.dumps(self.to_dict())
 
 
@@ -320,6 +323,10 @@ def _error(source: str | None, field: str, message: str) -> Exception:
 
 
 def check_scheduler(address: str, source: str | None = None) -> str:
+    """A scheduler address (`scheme://…`) or a local executor name, returned as given.
+
+    Raises an ExperimentFileError naming `source` (a ValueError without one) otherwise.
+    """
     if address in LOCAL_EXECUTORS or "://" in address:
         return address
     raise _error(

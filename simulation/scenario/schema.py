@@ -813,6 +813,7 @@ class Scenario(Section):
 
     @property
     def topics(self) -> list[str]:
+        """The topics: the names of the departments, in order."""
         return list(self.departments)
 
     def to_dict(self) -> dict[str, Any]:
@@ -820,6 +821,7 @@ class Scenario(Section):
         return _drop_none(self.model_dump(mode="json"))
 
     def to_toml(self) -> str:
+        """The scenario as TOML text (see `to_dict`)."""
         return tomli_w.dumps(self.to_dict())
 
     def content_hash(self) -> str:
@@ -891,4 +893,5 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
 
 
 def scenario_hash(scenario: Scenario) -> str:
+    """The scenario's content hash (`Scenario.content_hash`)."""
     return scenario.content_hash()

@@ -1,6 +1,8 @@
-"""The validation's checks: each states its target, the target's source, the simulated
-value with a 95 % confidence interval over independent replications (seeds), the
-tolerance rule and whether it passed.
+"""The validation's checks, each with its target, its source and whether it passed.
+
+Each check states its target, the target's source, the simulated value with a 95 %
+confidence interval over independent replications (seeds), the tolerance rule and
+whether it passed.
 
 Nothing here tunes the model or a threshold to pass: a failing check is reported as
 failing. The checks, in five groups:
@@ -101,6 +103,7 @@ class Check:
 
     @property
     def status(self) -> str:
+        """The status as the report shows it: "pass", "FAIL" or "n/a"."""
         return {True: "pass", False: "FAIL", None: "n/a"}[self.passed]
 
 
@@ -118,9 +121,11 @@ class ValidationResults:
 
     @property
     def failures(self) -> list[Check]:
+        """The checks that failed."""
         return [c for c in self.checks if c.passed is False]
 
     def counts(self) -> dict[str, int]:
+        """How many checks passed, failed and were not applicable."""
         return {
             "pass": sum(c.passed is True for c in self.checks),
             "fail": sum(c.passed is False for c in self.checks),
@@ -128,6 +133,7 @@ class ValidationResults:
         }
 
     def to_dict(self) -> dict:
+        """The results as a JSON-ready dict (figures by file name, timings rounded to 0.01 s)."""
         return {
             "version": self.version,
             "size": self.size,
@@ -265,8 +271,11 @@ def paired_check(
     detail: str = "",
     figure: str | None = None,
 ) -> Check:
-    """Passes when the 95 % CI of the mean paired difference (treatment − reference) lies
-    entirely on the expected side of zero (`direction` "up" or "down")."""
+    """Check that the treatment moves the metric the expected way, against the reference.
+
+    Passes when the 95 % CI of the mean paired difference (treatment − reference) lies
+    entirely on the expected side of zero (`direction` "up" or "down").
+    """
     ref = np.asarray(reference, dtype=float)
     treat = np.asarray(treatment, dtype=float)
     ok = ~(np.isnan(ref) | np.isnan(treat))
@@ -407,6 +416,10 @@ SECTIONS = (QUEUEING, DIFFUSION, OPINION, STYLISED, DIRECTIONAL)
 
 
 def queueing_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[Check], dict]:
+    """Queueing limits: the desk against Erlang C, Erlang A and the office-hours chain.
+
+    Returns the checks and the data their figures draw.
+    """
     checks: list[Check] = []
     mu = plan.erlang_c_service_rate
     grid = []
@@ -550,6 +563,10 @@ def _cascade_summary(sizes: np.ndarray, n: int, large_share: float) -> dict[str,
 
 
 def diffusion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[Check], dict]:
+    """Diffusion limits: rumour cascades against bond percolation on ER and CM graphs.
+
+    Returns the checks and the data their figures draw.
+    """
     checks: list[Check] = []
     k, n_er = plan.er_mean_degree, plan.er_citizens
     cut = plan.large_share
@@ -728,6 +745,11 @@ TRUST_SHOCKS_OFF = {
 
 
 def opinion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[Check], dict]:
+    """Opinion dynamics: trust with every shock off, shown not to be a DeGroot process.
+
+    The one check is not applicable (the model has no neighbour averaging); returns it
+    and no figure data.
+    """
     progress("  trust with every shock switched off")
     frozen, sd_ratio = [], []
     for seed in plan.scenario_seeds:
@@ -896,6 +918,10 @@ def _context(metric: str, reference: list[ScenarioRun], treatment: list[Scenario
 
 
 def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[Check], dict]:
+    """Stylised facts and directional checks, from runs of the bundled scenarios.
+
+    Returns the checks and the data their figures draw (the runs by scenario included).
+    """
     names = ["baseline", "appraisal_response_rate"]
     for ref, treat, *_ in REMEDIES:
         names += [n for n in (ref, treat) if n not in names]
