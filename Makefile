@@ -27,6 +27,7 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check simulation tests experiments
 	$(BIN)/ruff format --check simulation tests experiments
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 # Everything but the tests marked slow (each over about 10 s).
@@ -37,6 +38,7 @@ test-fast: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check simulation tests experiments
 	$(BIN)/ruff format --check simulation tests experiments
+	$(BIN)/mypy
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff format simulation tests experiments

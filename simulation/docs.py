@@ -21,7 +21,7 @@ import typing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -88,6 +88,7 @@ def _walk(model: type[BaseModel], path: str) -> Iterator[Section]:
 def _walk_table_of_models(name: str, info: FieldInfo, path: str) -> Iterator[Section]:
     """A table of named sub-tables, e.g. `[departments.<name>]`."""
     model = _dict_of_models(info.annotation)
+    assert model is not None  # _walk calls this only for a dict of models
     default = info.get_default(call_default_factory=True) or {}
     for section in _walk(model, f"{path}.<name>"):
         extra = ""
@@ -134,7 +135,7 @@ def _docstring(model: type[BaseModel]) -> str:
 # --------------------------------------------------------------------------- types
 
 
-def _is_model(annotation: Any) -> bool:
+def _is_model(annotation: Any) -> TypeGuard[type[BaseModel]]:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
@@ -374,6 +375,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
 
 
 def markers(name: str) -> tuple[str, str]:
+    """The BEGIN and END marker comments around a generated section in the README."""
     return f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
 
 
@@ -387,6 +389,10 @@ def extract_section(text: str, name: str) -> str | None:
 
 
 def replace_section(text: str, name: str, body: str) -> str:
+    """The text with what stands between a section's markers replaced by `body`.
+
+    Raises ValueError if the markers are missing or out of order.
+    """
     begin, end = markers(name)
     start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start:
@@ -411,6 +417,10 @@ def update_readme(path: Path = README) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Print the generated sections, or with `--write`/`--check` rewrite or check the README.
+
+    Returns the exit code: 1 when `--check` finds the README out of date, else 0.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m simulation.docs",
         description="Print the README's generated sections (scenario reference, metrics), "

@@ -188,8 +188,11 @@ def percent(value: Any, decimals: int = 1, *, missing: str = MISSING) -> str:
 
 
 def readable(value: Any, digits: int = 4, *, missing: str = MISSING) -> str:
-    """A number for prose: thousands whole with separators (`12,345`), others in
-    `digits` significant digits, and only very small ones in e-notation (`1.20e-05`)."""
+    """A number for prose, as short as it can be read.
+
+    Thousands and more are whole with separators (`12,345`), others have `digits`
+    significant digits, and only very small ones are in e-notation (`1.20e-05`).
+    """
     if is_missing(value):
         return missing
     if abs(value) >= 1000:
@@ -206,8 +209,11 @@ def p_value(p: Any) -> str:
 
 
 def metric_value(name: str, value: Any, unit: str | None = None) -> str:
-    """A metric's value for a table: shares as per cent, counts whole with separators,
-    hours to one decimal, scores to three (signed where the sign matters)."""
+    """A metric's value for a table, formatted by its unit.
+
+    Shares as per cent, counts whole with separators, hours to one decimal, scores to
+    three (signed where the sign matters).
+    """
     unit = metric_unit(name) if unit is None else unit
     missing = NOT_AVAILABLE
     if unit == "share":

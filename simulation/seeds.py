@@ -12,5 +12,5 @@ from __future__ import annotations
 
 
 def replication_seeds(seed: int, replications: int, offset: int = 0) -> list[int]:
-    """The root seeds of `replications` runs: `seed + offset`, `seed + offset + 1`, …"""
+    """The root seeds of `replications` runs, counting up from `seed + offset`."""
     return [seed + offset + i for i in range(replications)]

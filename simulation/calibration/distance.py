@@ -63,11 +63,14 @@ class Term:
 
     @property
     def contribution(self) -> float:
+        """The term's share of the distance: w·d²."""
         return self.weight * self.difference**2
 
 
 @dataclass
 class Distance:
+    """The distance D between observed and simulated statistics, with its terms by name."""
+
     total: float
     terms: dict[str, Term]
 
@@ -118,7 +121,9 @@ def distance(
             (simulated.items_per_day - observed.items_per_day) / observed.items_per_day,
         )
     if observed.one_sided_share is not None and math.isfinite(observed.one_sided_share):
-        sim = simulated.one_sided_share
-        ok = sim is not None and math.isfinite(sim)
-        add("one_sided_share", sim - observed.one_sided_share if ok else 1.0)
+        share = simulated.one_sided_share
+        if share is not None and math.isfinite(share):
+            add("one_sided_share", share - observed.one_sided_share)
+        else:
+            add("one_sided_share", 1.0)
     return Distance(sum(t.contribution for t in terms.values()), terms)

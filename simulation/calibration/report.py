@@ -128,7 +128,7 @@ def _statistic(value: float | None, kind: str = "g") -> str:
 def statistics_table(result: CalibrationResult) -> pd.DataFrame:
     """Observed against simulated, one row per statistic (for the report)."""
     obs, sim = result.observed, result.simulated
-    rows = [
+    rows: list[tuple[str, float | None, float | None, str]] = [
         ("items per day", obs.items_per_day, sim.items_per_day, "g"),
         (f"reply rate within {obs.horizon_hours:g} h", obs.reply_rate, sim.reply_rate, "share"),
     ]
@@ -290,6 +290,7 @@ def _write_figures(result: CalibrationResult, out_dir: Path) -> dict[str, Path]:
 
 
 def reply_time_figure(result: CalibrationResult) -> Figure:
+    """Observed and simulated reply times: their distributions (log hours) and quantiles [h]."""
     obs, sim = result.observed, result.simulated
     fig = _new_figure(9, 3.6)
     ecdf, quant = fig.subplots(1, 2)
@@ -333,6 +334,7 @@ def reply_time_figure(result: CalibrationResult) -> Figure:
 
 
 def hourly_profile_figure(result: CalibrationResult) -> Figure:
+    """Observed and simulated share of items by hour of day."""
     obs, sim = result.observed, result.simulated
     fig = _new_figure(8, 3.4)
     ax = fig.subplots()
@@ -348,8 +350,9 @@ def hourly_profile_figure(result: CalibrationResult) -> Figure:
 
 
 def summary_figure(result: CalibrationResult) -> Figure:
+    """Observed against simulated reply rate, one-sided share (if known) and items per day."""
     obs, sim = result.observed, result.simulated
-    shares = [("reply rate", obs.reply_rate, sim.reply_rate)]
+    shares: list[tuple[str, float, float | None]] = [("reply rate", obs.reply_rate, sim.reply_rate)]
     if obs.one_sided_share is not None:
         shares.append(("one-sided share", obs.one_sided_share, sim.one_sided_share))
     fig = _new_figure(7.5, 3.2)
@@ -378,6 +381,7 @@ def summary_figure(result: CalibrationResult) -> Figure:
 
 
 def convergence_figure(result: CalibrationResult) -> Figure:
+    """Each trial's distance D and the best so far, by trial number."""
     history = result.history
     fig = _new_figure(7, 3.2)
     ax = fig.subplots()

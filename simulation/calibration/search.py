@@ -79,11 +79,13 @@ class Parameter:
     base_value: float | None = None
 
     def suggest(self, trial: optuna.Trial) -> float | int:
+        """The trial's value of this parameter, drawn by optuna within the bounds."""
         if self.integer:
             return trial.suggest_int(self.key, int(self.low), int(self.high), log=self.log)
         return trial.suggest_float(self.key, self.low, self.high, log=self.log)
 
     def bounds_text(self) -> str:
+        """The bounds for a report, e.g. `1–4` or `0.1–10 (log)`."""
         fmt = (lambda x: f"{int(x)}") if self.integer else (lambda x: f"{x:g}")
         return f"{fmt(self.low)}–{fmt(self.high)}" + (" (log)" if self.log else "")
 
@@ -312,14 +314,9 @@ def calibrate(
     if not study.trials:
         # The first trial is the base scenario's own values (when inside the bounds): the
         # distance before calibration, for the report.
-        start = {p.key: p.base_value for p in parameters}
-        if all(p.low <= p.base_value <= p.high for p in parameters):
-            study.enqueue_trial(
-                {
-                    p.key: int(v) if p.integer else v
-                    for p, v in zip(parameters, start.values(), strict=True)
-                }
-            )
+        start = _base_trial(parameters)
+        if start is not None:
+            study.enqueue_trial(start)
     complete = _completed(study)
     remaining = max(0, trials - len(complete))
     # A resumed study reseeds its sampler by the trials it holds, so a resumed run does
@@ -349,7 +346,9 @@ def calibrate(
 
         def report(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
             done = len(_completed(study))
-            best = min((t.value for t in _completed(study)), default=float("nan"))
+            best = min(
+                (t.value for t in _completed(study) if t.value is not None), default=float("nan")
+            )
             progress(done, total, trial.value if trial.value is not None else math.nan, best)
 
         callbacks.append(report)
@@ -363,6 +362,7 @@ def calibrate(
             "--params", None, "no trial could run: " + "; ".join(sorted(e for e in errors if e))
         )
     best = study.best_trial
+    assert best.value is not None  # the best trial is a completed one, so it has a value
     fitted_values = {p.key: _round_value(best.params[p.key], p.integer) for p in parameters}
     fitted = base.with_overrides(
         {
@@ -487,6 +487,16 @@ _SETTING_NAMES = {
     "horizon_hours": "--horizon-hours",
     "scales": "the distance scales",
 }
+
+
+def _base_trial(parameters: list[Parameter]) -> dict[str, float | int] | None:
+    """The base scenario's values as a trial, or None if one is unknown or out of bounds."""
+    trial: dict[str, float | int] = {}
+    for p in parameters:
+        if p.base_value is None or not p.low <= p.base_value <= p.high:
+            return None
+        trial[p.key] = int(p.base_value) if p.integer else p.base_value
+    return trial
 
 
 def _completed(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:

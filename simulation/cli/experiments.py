@@ -29,8 +29,10 @@ CLI_SOURCE = "command line"
 def add_parser(
     subparsers: argparse._SubParsersAction, name: str, help: str
 ) -> argparse.ArgumentParser:
-    """Build the parser of `compare`, `sweep`, `analyze` or `experiment` (the registry's
-    entry point)."""
+    """Build the parser of `compare`, `sweep`, `analyze` or `experiment`.
+
+    The registry of commands calls this to add the command's parser to `subparsers`.
+    """
     return _PARSERS[name](subparsers, help)
 
 
@@ -234,6 +236,10 @@ _PARSERS: dict[str, Callable[[argparse._SubParsersAction, str], argparse.Argumen
 
 
 def cmd_compare(args: argparse.Namespace, out: Console) -> int:
+    """`microgov compare`: run the scenarios over replications, each against the baseline.
+
+    Returns the exit code.
+    """
     refs = [_ref_for_record(ref) for ref in args.scenarios]
     name = "compare-" + "-".join(safe_name(Path(ref).stem) for ref in args.scenarios)
     raw = _raw_from_options(args, name=name[:80], scenarios=refs, baseline=args.baseline)
@@ -243,6 +249,10 @@ def cmd_compare(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
+    """`microgov sweep`: run one scenario over a grid, Latin hypercube or Sobol' design.
+
+    Returns the exit code; raises ScenarioError for a missing or inconsistent design.
+    """
     from simulation.experiment.files import parse_grid_options, parse_range_options
 
     given = [kind for kind in ("grid", "lhs", "sobol") if getattr(args, kind)]
@@ -292,6 +302,10 @@ def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
+    """`microgov experiment`: run an experiment file, or with `--check` print its plan.
+
+    Returns the exit code.
+    """
     from simulation.experiment.files import load_experiment
 
     experiment = load_experiment(args.file)
@@ -453,6 +467,7 @@ def run_experiment(
     progress = not quiet and Console(stderr=True).is_terminal
     record = _record(experiment, base_dir, out_dir)
     started = time.perf_counter()
+    report: ComparisonReport | SweepReport
     try:
         if experiment.kind == "comparison":
             baseline = scenarios[experiment.baseline_index(scenarios)]
@@ -622,6 +637,10 @@ def _print_written(out: Console, out_dir: Path, written: list[str]) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
+    """`microgov analyze`: print and write the report of a finished comparison or sweep folder.
+
+    Reads the stored tables (no runs); returns the exit code.
+    """
     from simulation.experiment.files import check_metrics, parse_experiment
     from simulation.experiment.reports import ComparisonReport, SweepReport
 
@@ -641,6 +660,7 @@ def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
     if chosen is None and experiment is not None:
         chosen = experiment.metrics
     fmt = experiment.outputs.format if experiment else "csv"
+    report: ComparisonReport | SweepReport
     if _holds_store(folder):
         from simulation.experiment.api import HEADLINE_METRICS, SweepResults
 

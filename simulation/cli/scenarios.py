@@ -198,6 +198,10 @@ _PARSERS: dict[str, Callable[[argparse._SubParsersAction, str], argparse.Argumen
 
 
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
+    """`microgov run`: run one scenario with one seed and write its results to the out folder.
+
+    Returns the exit code; raises ScenarioError for a bad scenario or option.
+    """
     overrides = list(args.overrides)
     if args.days is not None:
         if args.days < 1:
@@ -281,6 +285,7 @@ def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Consol
 
 
 def header_line(provenance: dict) -> str:
+    """One line naming the run: scenario, hash, seed, days, citizens and microgov version."""
     return (
         f"{provenance['scenario']}  hash {provenance['scenario_hash']}  "
         f"seed {provenance['seed']}  {provenance['days']} days  "
@@ -322,6 +327,10 @@ def summary_table(summary: dict[str, float]) -> Table:
 
 
 def cmd_validate(args: argparse.Namespace, out: Console) -> int:
+    """`microgov validate`: load and check each file, printing OK with its hash or the error.
+
+    Returns EXIT_BAD_INPUT if any file fails, else EXIT_OK.
+    """
     failures = 0
     for name in args.files:
         try:
@@ -349,6 +358,7 @@ def _check_edge_list(scenario: Scenario) -> None:
 
 
 def cmd_show(args: argparse.Namespace, out: Console) -> int:
+    """`microgov show`: print the fully resolved scenario as TOML."""
     scenario = load_scenario(args.scenario, overrides=list(args.overrides))
     text = resolved_toml(scenario, args.scenario, args.overrides)
     # Plain write: TOML must come out byte for byte, without markup or wrapping.
@@ -373,6 +383,7 @@ def resolved_toml(scenario: Scenario, source: str, overrides: Sequence[str] = ()
 
 
 def cmd_list(args: argparse.Namespace, out: Console) -> int:
+    """`microgov list`: a table of the bundled scenarios with their mechanism, rule and staff."""
     folder = bundled_scenario_dir()
     files = sorted(folder.glob("*.toml"))
     if not files:

@@ -113,6 +113,7 @@ class Grid(Design):
         self.parameters = list(self.levels)
 
     def points(self) -> list[dict[str, Any]]:
+        """Every combination of the levels, the first key varying slowest."""
         keys = self.parameters
         return [
             dict(zip(keys, combo, strict=True))
@@ -123,6 +124,7 @@ class Grid(Design):
         return math.prod(len(v) for v in self.levels.values())
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe description: the kind and the levels of each key."""
         return {"kind": self.kind, "levels": {k: list(v) for k, v in self.levels.items()}}
 
 
@@ -207,6 +209,7 @@ class LatinHypercube(_Sampled):
     kind = "latin_hypercube"
 
     def unit_sample(self) -> np.ndarray:
+        """The Latin hypercube in the unit cube, `samples` rows (scipy's qmc, seeded by `seed`)."""
         from scipy.stats import qmc
 
         return qmc.LatinHypercube(d=len(self.parameters), rng=self.seed).random(self.samples)
@@ -241,6 +244,7 @@ class Sobol(_Sampled):
         }
 
     def unit_sample(self) -> np.ndarray:
+        """SALib's Saltelli sample of the unit cube: N·(D+2) rows, first and total order only."""
         from SALib.sample import sobol as saltelli
 
         unit_problem = {
@@ -264,7 +268,8 @@ def design_from_dict(data: Mapping[str, Any]) -> Design:
         return Grid(data["levels"])
     if kind in ("latin_hypercube", "sobol"):
         ranges = {k: tuple(v) for k, v in data["ranges"].items()}
-        return DESIGNS[kind](ranges, samples=data["samples"], seed=data["seed"])
+        sampled: type[_Sampled] = LatinHypercube if kind == "latin_hypercube" else Sobol
+        return sampled(ranges, samples=data["samples"], seed=data["seed"])
     raise ValueError(f"unknown design kind {kind!r}; known: {', '.join(DESIGNS)}")
 
 
@@ -388,7 +393,7 @@ def _scale(unit: np.ndarray, low: float, high: float) -> list[Any]:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars → Python scalars, tuples → lists (JSON- and TOML-safe values)."""
+    """Numpy scalars → Python scalars, tuples → lists (JSON- and TOML-safe values)."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, tuple | np.ndarray):

@@ -126,6 +126,7 @@ class Design(_Section):
             return Grid(dict(self.parameters))
         ranges = {key: (values[0], values[1]) for key, values in self.parameters.items()}
         maker = LatinHypercube if self.type == "lhs" else Sobol
+        assert self.samples is not None  # _consistent requires samples for lhs and sobol
         return maker(ranges, samples=self.samples, seed=self.seed)
 
 
@@ -243,10 +244,12 @@ class Experiment(_Section):
 
     @property
     def kind(self) -> Literal["comparison", "sweep"]:
+        """A sweep if the file has a [design], else a comparison."""
         return "sweep" if self.design is not None else "comparison"
 
     @property
     def n_replications(self) -> int:
+        """Runs per scenario or point: `replications`, else 10 (comparison) or 1 (sweep)."""
         return self.replications or DEFAULT_REPLICATIONS[self.kind]
 
     def baseline_index(self, scenarios: list[Scenario] | None = None) -> int | None:
@@ -259,6 +262,7 @@ class Experiment(_Section):
             return None
         if self.baseline is None:
             return 0
+        assert self.scenarios is not None  # _consistent: a comparison lists its scenarios
         if self.baseline in self.scenarios:
             return self.scenarios.index(self.baseline)
         names = [s.name for s in scenarios or []]
@@ -268,7 +272,10 @@ class Experiment(_Section):
 
     def scenario_refs(self) -> list[str]:
         """The scenario references as written."""
-        return list(self.scenarios) if self.scenarios is not None else [self.scenario]
+        if self.scenarios is not None:
+            return list(self.scenarios)
+        assert self.scenario is not None  # _consistent: without scenarios, a sweep names one
+        return [self.scenario]
 
     def executor(self) -> str | None:
         """The engine's executor: a scheduler, local processes for jobs > 1, else serial."""
@@ -288,6 +295,7 @@ class Experiment(_Section):
         return data
 
     def to_toml(self) -> str:
+        """The file's content as TOML text (see `to_dict`)."""
         return tomli_w.dumps(self.to_dict())
 
 
@@ -320,6 +328,10 @@ def _error(source: str | None, field: str, message: str) -> Exception:
 
 
 def check_scheduler(address: str, source: str | None = None) -> str:
+    """A scheduler address (`scheme://…`) or a local executor name, returned as given.
+
+    Raises an ExperimentFileError naming `source` (a ValueError without one) otherwise.
+    """
     if address in LOCAL_EXECUTORS or "://" in address:
         return address
     raise _error(
@@ -441,6 +453,7 @@ def check_experiment(
             "so give each file its own name",
         )
     if experiment.kind == "comparison" and experiment.baseline_index(scenarios) is None:
+        assert experiment.scenarios is not None  # _consistent: a comparison lists them
         choices = list(dict.fromkeys([*experiment.scenarios, *names]))
         raise ExperimentFileError(
             "--baseline" if from_options else source,

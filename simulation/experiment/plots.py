@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.rcsetup  # already imported by matplotlib; named for the sentinel below
 
 # Headless by default: pick the non-interactive Agg backend only when nobody chose one
 # (no MPLBACKEND, no matplotlib.use(), pyplot not yet set up). Jupyter sets its inline
@@ -155,7 +156,9 @@ def daily_series(
     ax.set_xlabel("day")
     ax.set_ylabel(metric_label(metric))
     _format_axis(ax.yaxis, metric)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    locator = ax.xaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # matplotlib's default AutoLocator is one
+        locator.set_params(integer=True)
     runs = _runs_per_group(data, by)
     ax.set_title(
         title
@@ -405,7 +408,9 @@ def heatmap(
             cbar_kws={"label": metric_label(metric)},
         )
         if share:
-            ax.collections[0].colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, 0))
+            colorbar = ax.collections[0].colorbar
+            assert colorbar is not None  # sns.heatmap draws one (cbar=True by default)
+            colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, 0))
     ax.set_xlabel(parameter_label(x))
     ax.set_ylabel(parameter_label(y))
     ax.tick_params(axis="x", labelrotation=0)

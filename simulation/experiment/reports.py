@@ -53,6 +53,7 @@ class ComparisonReport:
         self.metrics = [m for m in metrics if m in present] or list(dict.fromkeys(table["metric"]))
 
     def print(self, out: Console) -> None:
+        """Print the comparison table, how to read it, the notes and any failed runs."""
         out.print(comparison_table(self.table, self.baseline, self.metrics, self.order))
         n = (
             int(self.runs["replication"].nunique())
@@ -73,6 +74,10 @@ class ComparisonReport:
             out.print(f"{failed} run(s) failed: see the 'error' column of runs", style="yellow")
 
     def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
+        """Write the tables (with `tables`) and the figures (with `figures`) to `out_dir`.
+
+        Returns the names of the files written.
+        """
         written = []
         if tables:
             for name, frame in (
@@ -89,6 +94,7 @@ class ComparisonReport:
         return written
 
     def figures(self, out_dir: Path) -> list[str]:
+        """Draw and save the forest plot, distributions and daily series; returns file names."""
         from simulation.experiment import plots
 
         others = [s for s in self.order if s != self.baseline]
@@ -155,6 +161,10 @@ class SweepReport:
         return self._indices
 
     def print(self, out: Console) -> None:
+        """Print the sweep's size, whether it is finished, its metrics and any Sobol indices.
+
+        A grid of at most 40 points also gets a table of the metrics' means by point.
+        """
         points = len(self.design) if self.design is not None else "?"
         failed = _failed_runs(self.runs)
         out.print(
@@ -179,6 +189,10 @@ class SweepReport:
             out.print(f"no Sobol indices for {problem}", style="yellow", markup=False)
 
     def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
+        """Write the tables (with `tables`), the Sobol indices and the figures to `out_dir`.
+
+        Returns the names of the files written.
+        """
         written = []
         if tables:
             written.append(write_frame(self.runs, out_dir, "runs", fmt))
@@ -191,6 +205,11 @@ class SweepReport:
         return written
 
     def figures(self, out_dir: Path) -> list[str]:
+        """Draw and save the figures the design calls for; returns the file names.
+
+        Sensitivity bars for a Sobol design, heatmaps of two or more parameters, otherwise
+        distributions by the one parameter (and daily series for a grid).
+        """
         from simulation.experiment import plots
 
         made = []
@@ -304,9 +323,9 @@ def sweep_table(runs, metrics: list[str]) -> Table:
     for column in ("mean", "min", "max"):
         table.add_column(f"{column} over runs", justify="right")
     for metric in metrics:
-        values = runs[metric].dropna() if metric in runs.columns else []
+        values = runs[metric].dropna() if metric in runs.columns else None
         unit = metric_unit(metric)
-        if len(values) == 0:
+        if values is None or len(values) == 0:
             table.add_row(metric, unit, "n/a", "n/a", "n/a")
             continue
         table.add_row(
@@ -323,7 +342,7 @@ def points_table(runs, parameters: list[str], metrics: list[str], width: int = 1
     As many metrics as fit in `width` columns with whole headers (the rest are in runs).
     """
     room = width - sum(len(p) + 4 for p in parameters)
-    shown = []
+    shown: list[str] = []
     for metric in metrics[:MAX_POINT_COLUMNS]:
         room -= max(len(metric), 9) + 4
         if room < 0 and shown:
@@ -353,6 +372,7 @@ def _is_number(value) -> bool:
 
 
 def sobol_table(indices) -> Table:
+    """The Sobol indices table: S1 and ST with their confidence half-widths, by metric."""
     table = Table(title="Sobol indices", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("metric", "parameter", "S1", "± conf", "ST", "± conf"):
         table.add_column(column, justify="left" if column in ("metric", "parameter") else "right")

@@ -97,8 +97,10 @@ def allowed_fields(model: type[BaseModel], loc: Iterable[str]) -> list[str]:
 
 
 def _locate(model: type[BaseModel], loc: list[str]) -> tuple[list[str], Any]:
-    """Walk a pydantic error location through the model: (the parts a reader sees, the
-    annotation reached, or None where the location leaves the schema).
+    """Walk a pydantic error location through the model.
+
+    Returns (the parts a reader sees, the annotation reached, or None where the location
+    leaves the schema).
 
     Tables of sections (`departments.<name>`) take any key; arrays take an index; a
     tagged union (`[[events]]` by `type`) is walked through the member the tag names,
@@ -163,7 +165,7 @@ def _is_model(annotation: Any) -> bool:
 
 
 def _is_function_tag(part: Any) -> bool:
-    """pydantic's name for a validator step inside a location (`function-after[…]`)."""
+    """Pydantic's name for a validator step inside a location (`function-after[…]`)."""
     return str(part).startswith("function-")
 
 

@@ -57,7 +57,7 @@ def load_scenario(
     raw.setdefault("name", path.stem)
     # A [departments.<name>] table or a --set departments.<name>.… adjusts that department
     # and keeps the others; an unknown name adds a department.
-    defaults = {name: {} for name in default_departments()}
+    defaults: dict[str, dict[str, Any]] = {name: {} for name in default_departments()}
     raw["departments"] = _deep_merge(defaults, raw.get("departments") or {})
     items = parse_overrides(overrides or {})
     for key, value in items:

@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from simulation.accountability import RULES
-from simulation.codes import NEED_KINDS, WEEKDAYS
+from simulation.codes import NEED_KINDS
 from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.mechanisms.disciplines import DISCIPLINES
@@ -77,6 +77,10 @@ class RunSettings(Section):
     start_weekday: Weekday = Field("monday", description="Weekday of day 0 of the run.")
 
 
+def _monday_to_friday() -> list[Weekday]:
+    return ["monday", "tuesday", "wednesday", "thursday", "friday"]
+
+
 class CalendarSettings(Section):
     """Working week, office hours and holidays (MODEL.md §3)."""
 
@@ -87,7 +91,7 @@ class CalendarSettings(Section):
         17, ge=1, le=24, description="Hour offices close on working days [hour of day, 1-24]."
     )
     working_weekdays: list[Weekday] = Field(
-        default_factory=lambda: list(WEEKDAYS[:5]),
+        default_factory=_monday_to_friday,
         description="Weekdays on which offices open [names].",
     )
     holidays: list[int] = Field(
@@ -778,8 +782,8 @@ class Scenario(Section):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"channels.vent_probability.{kind} = {value} is not in [0, 1]")
         for quality in ("substantive", "partial", "boilerplate"):
-            value = self.reactions.quality_satisfaction.get(quality)
-            if value is None or not -1.0 <= value <= 1.0:
+            satisfaction = self.reactions.quality_satisfaction.get(quality)
+            if satisfaction is None or not -1.0 <= satisfaction <= 1.0:
                 raise ValueError(
                     f"reactions.quality_satisfaction.{quality} must be given, in [-1, 1]"
                 )
@@ -809,6 +813,7 @@ class Scenario(Section):
 
     @property
     def topics(self) -> list[str]:
+        """The topics: the names of the departments, in order."""
         return list(self.departments)
 
     def to_dict(self) -> dict[str, Any]:
@@ -816,6 +821,7 @@ class Scenario(Section):
         return _drop_none(self.model_dump(mode="json"))
 
     def to_toml(self) -> str:
+        """The scenario as TOML text (see `to_dict`)."""
         return tomli_w.dumps(self.to_dict())
 
     def content_hash(self) -> str:
@@ -887,4 +893,5 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
 
 
 def scenario_hash(scenario: Scenario) -> str:
+    """The scenario's content hash (`Scenario.content_hash`)."""
     return scenario.content_hash()

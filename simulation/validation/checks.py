@@ -1,6 +1,8 @@
-"""The validation's checks: each states its target, the target's source, the simulated
-value with a 95 % confidence interval over independent replications (seeds), the
-tolerance rule and whether it passed.
+"""The validation's checks, each with its target, its source and whether it passed.
+
+Each check states its target, the target's source, the simulated value with a 95 %
+confidence interval over independent replications (seeds), the tolerance rule and
+whether it passed.
 
 Nothing here tunes the model or a threshold to pass: a failing check is reported as
 failing. The checks, in five groups:
@@ -30,6 +32,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -100,6 +103,7 @@ class Check:
 
     @property
     def status(self) -> str:
+        """The status as the report shows it: "pass", "FAIL" or "n/a"."""
         return {True: "pass", False: "FAIL", None: "n/a"}[self.passed]
 
 
@@ -110,16 +114,18 @@ class ValidationResults:
     size: str
     checks: list[Check]
     figures: dict[str, Path]
-    settings: dict[str, object]
+    settings: dict[str, Any]  # the Plan's fields, JSON-ready
     timings: dict[str, float]
     version: str = __version__
     notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[Check]:
+        """The checks that failed."""
         return [c for c in self.checks if c.passed is False]
 
     def counts(self) -> dict[str, int]:
+        """How many checks passed, failed and were not applicable."""
         return {
             "pass": sum(c.passed is True for c in self.checks),
             "fail": sum(c.passed is False for c in self.checks),
@@ -127,6 +133,7 @@ class ValidationResults:
         }
 
     def to_dict(self) -> dict:
+        """The results as a JSON-ready dict (figures by file name, timings rounded to 0.01 s)."""
         return {
             "version": self.version,
             "size": self.size,
@@ -153,7 +160,8 @@ class Stats:
     def of(values: Iterable[float]) -> Stats:
         """The t interval of the values given (None and NaN left out); see `simulation.experiment.stats`."""
         found = t_interval([v for v in values if v is not None], CONFIDENCE)
-        return Stats(found["mean"], found["se"], found["ci_low"], found["ci_high"], found["n"])
+        n = int(found["n"])  # a count, in t_interval's dict of floats
+        return Stats(found["mean"], found["se"], found["ci_low"], found["ci_high"], n)
 
 
 def _check(
@@ -178,7 +186,7 @@ def theory_check(
     id: str,
     section: str,
     title: str,
-    estimates: Sequence[float],
+    estimates: Iterable[float],
     target: float,
     source: str,
     unit: str = "",
@@ -263,8 +271,11 @@ def paired_check(
     detail: str = "",
     figure: str | None = None,
 ) -> Check:
-    """Passes when the 95 % CI of the mean paired difference (treatment − reference) lies
-    entirely on the expected side of zero (`direction` "up" or "down")."""
+    """Check that the treatment moves the metric the expected way, against the reference.
+
+    Passes when the 95 % CI of the mean paired difference (treatment − reference) lies
+    entirely on the expected side of zero (`direction` "up" or "down").
+    """
     ref = np.asarray(reference, dtype=float)
     treat = np.asarray(treatment, dtype=float)
     ok = ~(np.isnan(ref) | np.isnan(treat))
@@ -405,6 +416,10 @@ SECTIONS = (QUEUEING, DIFFUSION, OPINION, STYLISED, DIRECTIONAL)
 
 
 def queueing_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[Check], dict]:
+    """Queueing limits: the desk against Erlang C, Erlang A and the office-hours chain.
+
+    Returns the checks and the data their figures draw.
+    """
     checks: list[Check] = []
     mu = plan.erlang_c_service_rate
     grid = []
@@ -548,6 +563,10 @@ def _cascade_summary(sizes: np.ndarray, n: int, large_share: float) -> dict[str,
 
 
 def diffusion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[Check], dict]:
+    """Diffusion limits: rumour cascades against bond percolation on ER and CM graphs.
+
+    Returns the checks and the data their figures draw.
+    """
     checks: list[Check] = []
     k, n_er = plan.er_mean_degree, plan.er_citizens
     cut = plan.large_share
@@ -726,6 +745,11 @@ TRUST_SHOCKS_OFF = {
 
 
 def opinion_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[Check], dict]:
+    """Opinion dynamics: trust with every shock off, shown not to be a DeGroot process.
+
+    The one check is not applicable (the model has no neighbour averaging); returns it
+    and no figure data.
+    """
     progress("  trust with every shock switched off")
     frozen, sd_ratio = [], []
     for seed in plan.scenario_seeds:
@@ -878,6 +902,12 @@ def _metric(run: ScenarioRun, metric: str) -> float:
     return float(run.summary[metric])
 
 
+def _recorded(array: np.ndarray | None) -> np.ndarray:
+    """An array that `run_scenario(..., record=True)` fills in, checked to be there."""
+    assert array is not None, "the run was not recorded (run_scenario's record=False)"
+    return array
+
+
 def _context(metric: str, reference: list[ScenarioRun], treatment: list[ScenarioRun]) -> str:
     parts = []
     for name in CONTEXT.get(metric, ()):
@@ -888,6 +918,10 @@ def _context(metric: str, reference: list[ScenarioRun], treatment: list[Scenario
 
 
 def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list[Check], dict]:
+    """Stylised facts and directional checks, from runs of the bundled scenarios.
+
+    Returns the checks and the data their figures draw (the runs by scenario included).
+    """
     names = ["baseline", "appraisal_response_rate"]
     for ref, treat, *_ in REMEDIES:
         names += [n for n in (ref, treat) if n not in names]
@@ -938,18 +972,22 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
                 figure="directional.png",
             )
         )
-    posts_share = [top_share(r.public_posts_by_author) for r in base]
-    activity_share = [top_share(r.activity) for r in base]
+    # The baseline runs are recorded (record=True above), so each holds these arrays.
+    posts_by_author = [_recorded(r.public_posts_by_author) for r in base]
+    activity = [_recorded(r.activity) for r in base]
+    cascade_sizes = [_recorded(r.cascade_sizes) for r in base]
+    posts_share = [top_share(posts) for posts in posts_by_author]
+    activity_share = [top_share(a) for a in activity]
     # The same number of posts spread over citizens of equal activity: how concentrated
     # a short run looks from sparsity alone (most citizens post nothing in a month).
     null_posts = [
         np.random.default_rng([seed, 5]).multinomial(
-            int(r.public_posts_by_author.sum()), np.full(len(r.activity), 1.0 / len(r.activity))
+            int(posts.sum()), np.full(len(a), 1.0 / len(a))
         )
-        for seed, r in zip(plan.scenario_seeds, base, strict=True)
+        for seed, posts, a in zip(plan.scenario_seeds, posts_by_author, activity, strict=True)
     ]
     null_share = [top_share(counts) for counts in null_posts]
-    posts_per_seed = float(np.mean([r.public_posts_by_author.sum() for r in base]))
+    posts_per_seed = float(np.mean([posts.sum() for posts in posts_by_author]))
     long_run = Stats.of(activity_share)
     fu_chau = "inside" if long_run.low <= 0.8 <= long_run.high else "outside"
     alpha = load_scenario("baseline").population.activity_pareto_shape
@@ -996,10 +1034,10 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
             figure="posting_concentration.png",
         )
     )
-    tiny = [float(np.mean(r.cascade_sizes == 1)) for r in base]
-    medians = [float(np.median(r.cascade_sizes)) for r in base]
-    pooled = np.concatenate([r.cascade_sizes for r in base])
-    largest = [float(r.cascade_sizes.max()) for r in base]
+    tiny = [float(np.mean(sizes == 1)) for sizes in cascade_sizes]
+    medians = [float(np.median(sizes)) for sizes in cascade_sizes]
+    pooled = np.concatenate(cascade_sizes)
+    largest = [float(sizes.max()) for sizes in cascade_sizes]
     checks.append(
         bound_check(
             "cascades_tiny",
@@ -1069,9 +1107,9 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
             )
         )
     return checks, {
-        "posts": [r.public_posts_by_author for r in base],
-        "activity": [r.activity for r in base],
+        "posts": posts_by_author,
+        "activity": activity,
         "null_posts": null_posts,
-        "cascades": [r.cascade_sizes for r in base],
+        "cascades": cascade_sizes,
         "runs": runs,
     }

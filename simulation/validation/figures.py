@@ -264,7 +264,7 @@ def draw_figures(plan: Plan, checks: list[Check], data: dict, out: Path) -> dict
             colour = palette[2] if check.passed else palette[3]
             value = (check.value or 0.0) / scale * 100
             err = None
-            if check.ci_low is not None:
+            if check.ci_low is not None and check.ci_high is not None:
                 err = [
                     [value - check.ci_low / scale * 100],
                     [check.ci_high / scale * 100 - value],

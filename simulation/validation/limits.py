@@ -1,5 +1,4 @@
-"""Limit cases: the model with everything but one mechanism switched off, and the runs
-that measure it.
+"""Limit cases: the model with all but one mechanism switched off, and runs to measure it.
 
 The scenario builders (`queue_scenario`, `office_hours_scenario`, `rumour_scenario`,
 `edge_list_rumour_scenario`) set up the model so that one part of it has a textbook
@@ -32,7 +31,7 @@ from simulation.codes import (
 )
 from simulation.events import PostStarted, Referred
 from simulation.model import GovernmentResponseModel
-from simulation.scenario import Scenario
+from simulation.scenario import RumourEvent, Scenario
 
 
 class LimitCaseError(AssertionError):
@@ -151,8 +150,11 @@ def office_hours_scenario(
     service_rate: float = 2.0,
     open_hours: tuple[int, int] = (9, 17),
 ) -> Scenario:
-    """The M/M/c queue of `queue_scenario`, with operators on duty only in office hours
-    (every day of the week); arrivals continue around the clock."""
+    """The M/M/c queue of `queue_scenario`, served only in office hours.
+
+    Operators are on duty only in office hours (every day of the week); arrivals
+    continue around the clock.
+    """
     return queue_scenario(servers, arrivals_per_hour, service_rate).with_overrides(
         {
             "staffing.shifts": "office_hours",
@@ -185,10 +187,13 @@ def backlog_by_hour(scenario: Scenario, seed: int, days: int, warm_up_days: int)
 def rumour_scenario(
     citizens: int, mean_degree: float, transmissibility: float, posts: int, mutual: bool = True
 ) -> Scenario:
-    """Only rumours: an Erdős–Rényi graph (undirected: every follow mutual; or directed,
-    each ordered pair an edge with probability k/(N-1)), rumours from random citizens,
-    no needs, no releases, nobody following the government account, and enough repost
-    generations per hour that every cascade finishes within the day."""
+    """Only rumours, spreading on an Erdős–Rényi graph.
+
+    The graph is undirected (every follow mutual) or directed (each ordered pair an edge
+    with probability k/(N-1)). Rumours start from random citizens; there are no needs,
+    no releases, nobody follows the government account, and there are enough repost
+    generations per hour that every cascade finishes within the day.
+    """
     return Scenario().with_overrides(
         {
             "population.citizens": citizens,
@@ -241,8 +246,10 @@ def rumour_cascade_sizes(scenario: Scenario, seed: int) -> tuple[np.ndarray, int
         raise LimitCaseError("a cascade was still spreading at the end of the day")
     rumours = model.items.view("kind") == RUMOUR
     sizes = 1 + model.items.view("reposts")[rumours].astype(np.int64)
-    if len(sizes) != scenario.events[0].posts:
-        raise LimitCaseError(f"{len(sizes)} rumours seeded, expected {scenario.events[0].posts}")
+    event = scenario.events[0]
+    assert isinstance(event, RumourEvent)  # rumour_scenario builds one rumour event
+    if len(sizes) != event.posts:
+        raise LimitCaseError(f"{len(sizes)} rumours seeded, expected {event.posts}")
     if sizes.max() != model.summary()["largest_cascade"]:
         raise LimitCaseError("the item store and largest_cascade disagree")
     return sizes, model.graph.n_citizens

@@ -1,5 +1,7 @@
-"""The validation report: every check run and drawn (`run_validation`), then written as
-Markdown (`write_report`) with its figures, sources and the rule each check follows.
+"""The validation report: every check run, drawn and written as Markdown.
+
+`run_validation` runs and draws every check; `write_report` writes them as Markdown with
+their figures, their sources and the rule each check follows.
 
     python -m simulation.validation            # full report: docs/validation.md + figures
     python -m simulation.validation --smoke    # a small, fast version (out/validation-smoke)
@@ -326,6 +328,7 @@ REFERENCES = (
 
 
 def value_text(c: Check) -> str:
+    """A check's simulated value with its confidence interval and unit, for the report."""
     if c.value is None:
         return "–"
     sign = "+" if c.target_text.startswith(("> 0 (up)", "< 0 (down)")) and c.value > 0 else ""

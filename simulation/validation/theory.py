@@ -194,8 +194,10 @@ def percolation_threshold(degrees: Sequence[int] | np.ndarray) -> float:
 def configuration_model_giant_share(
     degrees: Sequence[int] | np.ndarray, transmissibility: float
 ) -> float:
-    """Giant-cluster share S of bond percolation with transmissibility T on a configuration
-    model with this degree sequence (Newman, Strogatz & Watts 2001; Newman 2002).
+    """Giant-cluster share S of bond percolation on a configuration model.
+
+    Percolation with transmissibility T on a configuration model with this degree
+    sequence (Newman, Strogatz & Watts 2001; Newman 2002).
 
     With G0(x) = Σ p_k x^k and G1(x) = G0'(x) / G0'(1) = Σ k p_k x^(k−1) / <k>, u is the
     smallest root in [0, 1] of u = 1 − T + T·G1(u) (the probability that an edge does not

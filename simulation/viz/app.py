@@ -23,6 +23,7 @@ CITIZENS = os.environ.get("MICROGOV_VIZ_CITIZENS")
 
 @solara.component
 def Page():
+    """The page of one browser tab: a fresh model of the scenario, and its levers."""
     levers = {"citizens": int(CITIZENS)} if CITIZENS else {}
     model, lever_state = solara.use_memo(lambda: start_state(SCENARIO, **levers), [])
     solara.Title(TITLE)

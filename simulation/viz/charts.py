@@ -31,8 +31,11 @@ PANELS = (
 
 
 def dashboard_figure(observer: Observer, figsize: tuple[float, float] = (9.0, 6.4)) -> Figure:
-    """Six panels over time: backlog (hourly, shifts shaded), response-time median and p90,
-    response rate, one-sided share, mean trust, items and complaints waiting."""
+    """Six panels over time, as a matplotlib Figure.
+
+    Backlog (hourly, shifts shaded), response-time median and p90, response rate,
+    one-sided share, mean trust, items and complaints waiting.
+    """
     from matplotlib.figure import Figure
 
     hourly = observer.hourly_frame()

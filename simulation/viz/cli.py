@@ -41,6 +41,7 @@ def add_parser(subparsers, name: str, help: str) -> argparse.ArgumentParser:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the page's options to `parser`: SCENARIO, --port, --citizens and --open."""
     parser.add_argument(
         "scenario",
         metavar="SCENARIO",

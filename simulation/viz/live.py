@@ -169,6 +169,7 @@ class LiveModel(mesa.Model):
 
     @property
     def hours_total(self) -> int:
+        """Hours in the whole run (days × 24)."""
         return self.simulation.days * HOURS_PER_DAY
 
     def step(self) -> None:

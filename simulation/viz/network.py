@@ -98,8 +98,11 @@ def induced_edges(graph: FollowerGraph, nodes: np.ndarray) -> np.ndarray:
 
 
 def _layout(n: int, edges: np.ndarray, seed: int) -> np.ndarray:
-    """Spring layout of the connected nodes; nodes without an edge in the sample go on a
-    ring around them (otherwise the layout pushes them far out and squeezes the rest)."""
+    """Node positions: a spring layout of the connected nodes, a ring for the others.
+
+    Nodes without an edge in the sample go on a ring around the rest (otherwise the
+    layout pushes them far out and squeezes the rest).
+    """
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from(edges.tolist())
@@ -160,6 +163,7 @@ class NetworkSample:
 
     @property
     def citizen_nodes(self) -> np.ndarray:
+        """The sampled nodes that are citizens (the government account left out)."""
         return self.nodes[~self.is_government]
 
     def state(self, model: GovernmentResponseModel) -> dict[str, np.ndarray]:
@@ -249,8 +253,10 @@ class NetworkSample:
         ax.figure.colorbar(scatter, ax=ax, shrink=0.6, pad=0.01, label="trust in government")
 
     def figure(self, state: GovernmentResponseModel | dict, title: str | None = None) -> Figure:
-        """A new matplotlib Figure of the sample: pass the model (drawn as it stands now)
-        or a `state(model)` taken earlier."""
+        """A new matplotlib Figure of the sample.
+
+        Pass the model (drawn as it stands now) or a `state(model)` taken earlier.
+        """
         from matplotlib.figure import Figure
 
         if not isinstance(state, dict):

@@ -98,6 +98,7 @@ def fill_cache(directory: Path | None = None, npm: str = "npm") -> list[str]:
 
 
 def main() -> int:
+    """Fill the cache of the page's assets and say what was added; returns the exit code."""
     try:
         added = fill_cache()
     except RuntimeError as exc:
