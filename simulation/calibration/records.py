@@ -1,5 +1,4 @@
-"""An account's records: reading and checking the CSV file, their statistics, and the same
-records and statistics from model runs.
+"""An account's records: reading, checking, their statistics; the same from model runs.
 
 **The records** (CSV, UTF-8, one row per citizen item; lines starting with `#` are
 comments; other columns are ignored):
@@ -415,6 +414,7 @@ class RecordStats:
 
     @property
     def items_per_day(self) -> float:
+        """Items a day over the records' days (NaN for no days)."""
         return self.items / self.days if self.days else float("nan")
 
     def to_dict(self) -> dict[str, Any]:

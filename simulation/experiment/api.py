@@ -227,10 +227,12 @@ class SweepResults(Results):
 
     @property
     def parameters(self) -> list[str]:
+        """The design's dotted keys."""
         return list(self.design.parameters)
 
     @property
     def labels(self) -> list[str]:
+        """`point` and the parameters: the columns between replication and the metrics."""
         return ["point", *self.parameters]
 
     @property
@@ -613,9 +615,14 @@ def sweep(
     run_store = RunStore.open(store, manifest, base.to_toml())
     done = run_store.completed()
     pending = [task for key, task in tasks.items() if key not in done]
+
+    def store_one(outcome: RunResult) -> None:
+        assert outcome.key is not None  # the executors set it
+        run_store.write(outcome.key, *tables_of(outcome))
+
     run_tasks(
         pending,
-        lambda outcome: run_store.write(outcome.key, *tables_of(outcome)),
+        store_one,
         executor,
         jobs,
         progress,

@@ -212,6 +212,7 @@ def _run_dask(
             client = Client(executor)
             owned.append(client)
         else:
+            assert isinstance(executor, Client)  # describe_executor said it is one
             client = executor
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         queue = iter(tasks)
@@ -246,7 +247,11 @@ def progress_bar(
     Disabled (a no-op `advance`) when `enabled` is false or there is nothing to do.
     """
     if not enabled or total <= 0:
-        yield lambda ok=True: None
+
+        def ignore(ok: bool = True) -> None:
+            """No bar: nothing to advance."""
+
+        yield ignore
         return
     from rich.console import Console
     from rich.progress import (

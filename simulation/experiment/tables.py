@@ -56,10 +56,12 @@ def run_tables(
     """
     labels = dict(labels or {})
     provenance = outcome.provenance
+    run_seed = provenance.get("seed", seed)
+    assert isinstance(run_seed, int)  # the model records its seed as an int
     row: dict[str, Any] = {
         "scenario": str(provenance.get("scenario", scenario.name)),
         "scenario_hash": str(provenance.get("scenario_hash") or scenario.content_hash()),
-        "seed": int(provenance.get("seed", seed)),
+        "seed": run_seed,
         "version": str(provenance.get("version", __version__)),
         "replication": int(replication),
         **labels,
