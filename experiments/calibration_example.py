@@ -23,7 +23,7 @@ The same fit from the command line:
     microgov calibrate baseline experiments/data/synthetic_account.csv \\
         --set population.citizens=2000 \\
         --params population.need_rate_per_day=0.003:0.1:log \\
-                 mechanism.reply_propensity=-2:1 \\
+                 staffing.reply_propensity=-2:1 \\
                  staffing.handling_minutes=5:120:log \\
         --trials 60 --replications 3 --out out/fit
 """
@@ -59,12 +59,12 @@ DATA_SEED = 20240304  # the "account's" own randomness, not among the fit's seed
 # desk and slower replies than the baseline's defaults.
 TRUTH = {
     "population.need_rate_per_day": 0.03,
-    "mechanism.reply_propensity": -0.4,
+    "staffing.reply_propensity": -0.4,
     "staffing.handling_minutes": 40.0,
 }
 SEARCH = {
     "population.need_rate_per_day": (0.003, 0.1, "log"),
-    "mechanism.reply_propensity": (-2.0, 1.0),
+    "staffing.reply_propensity": (-2.0, 1.0),
     "staffing.handling_minutes": (5.0, 120.0, "log"),
 }
 FULL = {"citizens": 2000, "days": 28, "trials": 60, "replications": 3, "spread_seeds": 8}

@@ -3,19 +3,24 @@
 The study of "Shanghai 12333" (MODEL.md §1) finds low response efficiency, one-sided
 responses, weak response capability and a missing response process, and proposes
 remedies: a response process (closed_loop), joint handling (joint), a proactive
-response mode (proactive), performance appraisal (appraisal_timeliness_48h,
+response mode (proactive), norms and policy that requests are answered
+(reply_mandate), performance appraisal (appraisal_timeliness_48h,
 appraisal_response_rate, appraisal_satisfaction), trained operators, and all of them
 together (all_remedies). This script runs each bundled remedy scenario and the
 baseline on common seeds and reports, for each remedy, the paired difference from the
 baseline with its confidence interval: response rate, response time (median and 90th
-percentile), one-sided share, resolution, satisfaction and trust.
+percentile), one-sided share, resolution, satisfaction and trust. It then splits the
+closed loop of earlier versions (whose preset also raised operators' inclination to
+reply) into the process alone (closed_loop), the reply mandate alone (reply_mandate)
+and the two together (closed_loop_mandate), with their interaction: the combined
+effect minus the sum of the two single effects, paired by seed.
 
-    python experiments/thesis_remedies.py              # full: 9 scenarios x 12 seeds
+    python experiments/thesis_remedies.py              # full: 11 scenarios x 12 seeds
     python experiments/thesis_remedies.py --jobs 2     # the same on two processes
     python experiments/thesis_remedies.py --smoke      # tiny, seconds (for tests)
 
 Outputs (default out/experiments/thesis_remedies/): report.md, comparison.csv,
-runs.csv, daily.csv, forest.png (differences from the baseline), daily_mean_trust.png,
+interaction.csv, runs.csv, daily.csv, forest.png (differences from the baseline), daily_mean_trust.png,
 daily_backlog_operators.png, daily_backlog_departments.png.
 """
 
@@ -24,6 +29,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -48,6 +56,8 @@ REMEDIES = (
     "closed_loop",
     "joint",
     "proactive",
+    "reply_mandate",
+    "closed_loop_mandate",
     "appraisal_timeliness_48h",
     "appraisal_response_rate",
     "appraisal_satisfaction",
@@ -65,8 +75,8 @@ METRICS = (
 )
 DAILY = ("mean_trust", "backlog_operators", "backlog_departments")
 
-# With 8 remedies x 7 metrics = 56 tests, Holm's correction needs at least 12 pairs for
-# any Wilcoxon p-value to be small enough (2 / 2^12 x 56 < 0.05).
+# With 10 remedies x 7 metrics = 70 tests, Holm's correction needs at least 12 pairs for
+# any Wilcoxon p-value to be small enough (2 / 2^12 x 70 = 0.034 < 0.05).
 FULL = {"replications": 12, "days": 30, "citizens": None}
 SMOKE = {"replications": 2, "days": 3, "citizens": 400}
 
@@ -75,6 +85,12 @@ CLAIMS = (
     ("closed_loop", "response_rate", "higher", "A response process raises the response rate"),
     ("closed_loop", "resolution_rate", "higher", "A response process resolves more requests"),
     ("joint", "resolution_rate", "higher", "Joint handling resolves more requests"),
+    (
+        "reply_mandate",
+        "response_rate",
+        "higher",
+        "A norm that requests are answered raises the response rate",
+    ),
     ("proactive", "mean_trust", "higher", "A proactive response mode keeps more trust"),
     (
         "appraisal_timeliness_48h",
@@ -104,7 +120,17 @@ CLAIMS = (
 )
 
 # Remedies built on one another: what each adds to the one it extends, paired by seed.
-STEPS = (("joint", "closed_loop"), ("proactive", "joint"), ("all_remedies", "proactive"))
+STEPS = (
+    ("joint", "closed_loop"),
+    ("proactive", "joint"),
+    ("closed_loop_mandate", "closed_loop"),
+    ("all_remedies", "proactive"),
+)
+
+# Two levers and their combination: (process alone, mandate alone, both), each a
+# bundled scenario extending the baseline.
+PROCESS, MANDATE, COMBINED = "closed_loop", "reply_mandate", "closed_loop_mandate"
+SPLIT_METRICS = ("response_rate", "resolution_rate", "one_sided_share", "mean_trust")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,7 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Which of the remedies the study proposes raise the share of requests answered, "
             "answer them faster and with substance, and keep citizens' trust — and which "
             "have side effects? Each bundled remedy scenario is compared with `baseline` "
-            "(a release-only account in office hours, no referral, no appraisal)."
+            "(a release-only account in office hours, no referral, no appraisal, no reply "
+            "mandate). The process scenarios (closed_loop, joint, proactive) change the "
+            "response process only; reply_mandate adds only a norm that requests are "
+            "answered; closed_loop_mandate has both."
         ),
     )
     scenarios = [exp.scenario(name) for name in (BASELINE, *REMEDIES)]
@@ -190,6 +219,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines.append(f"{later} − {earlier}: " + "; ".join(parts))
     report.bullets(lines)
     report.paragraph("Here * marks an unadjusted p < 0.05.")
+
+    report.section("Process, mandate, and the two together")
+    report.paragraph(
+        f"The closed loop of earlier versions was two changes at once: a response process "
+        f"(triage, referral, tracking until closed: `{PROCESS}`) and a higher inclination "
+        f"of operators to reply, now the reply mandate (`{MANDATE}`, "
+        f"`mandate.reply_norm = 1.25`). `{COMBINED}` has both. Each effect is the mean "
+        "paired difference from the baseline; the interaction is the combined effect "
+        "minus the sum of the two single effects, per seed, with its 95 % bootstrap CI "
+        "and unadjusted Wilcoxon p-value (* p < 0.05). A negative interaction means the "
+        "two together do less than their effects added (they overlap), a positive one "
+        "more."
+    )
+    split = {metric: _split(runs, metric) for metric in SPLIT_METRICS}
+    exp.table(
+        pd.DataFrame(
+            [
+                {"metric": metric, "effect": effect, **row}
+                for metric, effects in split.items()
+                for effect, row in effects.items()
+            ]
+        ),
+        "interaction",
+        "process, mandate and combined effects and their interaction, paired by seed",
+    )
+    report.table(_split_cells(split))
+    report.bullets([_split_sentence(effects) for effects in split.values()])
     report.section(
         "Figures",
         "![Differences from the baseline](forest.png)\n\n"
@@ -199,6 +255,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     exp.finish()
     return 0
+
+
+def _split(runs: pd.DataFrame, metric: str) -> dict[str, dict]:
+    """The process, mandate and combined effects on `metric` and their interaction."""
+
+    def arm(name: str) -> np.ndarray:
+        return runs.loc[name][metric].to_numpy(dtype=float)
+
+    base = arm(BASELINE)
+    effects: dict[str, dict] = {
+        name: {**stats.paired_difference(arm(name), base), "metric": metric}
+        for name in (PROCESS, MANDATE, COMBINED)
+    }
+    both = stats.interaction(arm(COMBINED), arm(PROCESS), arm(MANDATE), base)
+    effects["interaction"] = {**both, "metric": metric}
+    for row in effects.values():
+        row["significant"] = row["p_value"] < 0.05
+    return effects
+
+
+def _split_cells(split: dict[str, dict[str, dict]]) -> pd.DataFrame:
+    """One row per metric: the three effects and the interaction, each with its CI."""
+    rows = []
+    for metric, effects in split.items():
+        rows.append(
+            {
+                "metric": metric.replace("_", " "),
+                f"process ({PROCESS})": diff_text(effects[PROCESS]),
+                f"mandate ({MANDATE})": diff_text(effects[MANDATE]),
+                f"both ({COMBINED})": diff_text(effects[COMBINED]),
+                "interaction": diff_text(effects["interaction"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _split_sentence(effects: dict[str, dict]) -> str:
+    """How the combined effect on a metric compares with the two effects added."""
+    inter = effects["interaction"]
+    name = str(inter["metric"]).replace("_", " ")
+    measured = diff_text(inter).rstrip(" *")
+    if not inter["significant"]:
+        how = (
+            f"not shown to differ from the sum of the two (interaction {measured}, "
+            f"p = {inter['p_value']:.2g})"
+        )
+    elif inter["diff"] < 0:
+        how = f"less than the sum of the two (interaction {measured}, p = {inter['p_value']:.2g})"
+    else:
+        how = f"more than the sum of the two (interaction {measured}, p = {inter['p_value']:.2g})"
+    return (
+        f"**{name}**: process {diff_text(effects[PROCESS])}, mandate "
+        f"{diff_text(effects[MANDATE])}; together {diff_text(effects[COMBINED])}, {how}."
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from pydantic_core import PydanticUndefined
 
 from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.format import METRICS, split_unit, toml_number
-from simulation.mechanisms import MECHANISM_PRESETS
+from simulation.mechanisms import MECHANISM_PRESETS, PRESET_CHANGES
 from simulation.scenario import MechanismSettings, Scenario
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -296,9 +296,12 @@ def render_presets() -> str:
     intro = (
         "Values each `mechanism.preset` gives the settings a scenario leaves out (in "
         "bold: what changes from the preset to its left; each preset builds on the one "
-        "before it)."
+        "before it). A preset sets process settings only: operators' inclination to "
+        "reply is `staffing.reply_propensity`, a guarantee of replies is `[mandate]`."
     )
-    return intro + "\n\n" + _table(["setting", *(f"`{p}`" for p in presets)], rows)
+    table = _table(["setting", *(f"`{p}`" for p in presets)], rows)
+    notes = "\n".join(f"- `{name}`: {_cell(text)}" for name, text in PRESET_CHANGES.items())
+    return intro + "\n\n" + table + "\n\n" + notes
 
 
 def render_scenario_reference() -> str:

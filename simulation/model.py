@@ -164,6 +164,7 @@ class GovernmentResponseModel(mesa.Model):
                 on_duty,
                 staffing,
                 mechanism,
+                scenario.mandate,
                 self.lifecycle,
                 foresight,
                 self.rule,

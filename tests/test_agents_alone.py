@@ -70,7 +70,7 @@ def world():
     scenario = Scenario().with_overrides(
         {
             "accountability.rule": "timeliness",
-            "mechanism.reply_propensity": 3.0,
+            "staffing.reply_propensity": 3.0,
             "mechanism.referral": True,
             "staffing.motivation": 10.0,
             "staffing.load_sensitivity": 0.0,
@@ -122,6 +122,7 @@ def test_an_operator_chooses_and_works_on_its_own(world) -> None:
         on_duty,
         scenario.staffing,
         scenario.mechanism,
+        scenario.mandate,
         world.lifecycle,
         world.foresight,
         world.rule,
@@ -140,6 +141,51 @@ def test_an_operator_chooses_and_works_on_its_own(world) -> None:
         assert operator.work_hours(action) > 0.0
     assert operator.on_duty_at(3)
     assert operator.effort > 1.0, "pressure makes an operator work faster"
+
+
+def _choices(world, overrides: dict, count: int = 300) -> list[str]:
+    """What an operator with skill 0.9 does with a request it cannot answer, no backlog."""
+    scenario = world.scenario.with_overrides(
+        {
+            "staffing.reply_propensity": -0.5,
+            "staffing.motivation": 1.0,
+            "accountability.rule": "none",
+            **overrides,
+        }
+    )
+    operator = Operator(
+        StubModel(),
+        0,
+        0.9,
+        np.ones(24 * 10, dtype=bool),
+        scenario.staffing,
+        scenario.mechanism,
+        scenario.mandate,
+        world.lifecycle,
+        world.foresight,
+        make_rule(scenario.accountability),
+        world.rng,
+    )
+    hard = _add_item(world.lifecycle, REQUEST, 0.99)
+    return [ACTION_NAMES[operator.choose(hard, 2.0, 0.0)] for _ in range(count)]
+
+
+def test_the_mandates_audit_takes_leaving_off_the_list(world) -> None:
+    free = _choices(world, {})
+    audited = _choices(world, {"mandate.forbid_leaving": True})
+    assert free.count("leave") > 10, f"a reluctant operator leaves some items: {free}"
+    assert "leave" not in audited, audited
+
+
+def test_an_untracked_referral_is_not_worth_a_reply(world) -> None:
+    """Tracked, a referral brings the department's answer (worth 0.91 quality units and
+    the propensity): the operator refers most such items. Untracked, it brings nothing,
+    no more than leaving the item (both worth 0 with no backlog to price time)."""
+    tracked = _choices(world, {})
+    untracked = _choices(world, {"mechanism.track_referrals": False})
+    assert tracked.count("refer") > 0.7 * len(tracked), tracked
+    assert untracked.count("refer") < 0.5 * len(untracked), untracked
+    assert abs(untracked.count("refer") - untracked.count("leave")) < 0.2 * len(untracked)
 
 
 def test_foresight_follows_the_coordination(world) -> None:

@@ -318,12 +318,12 @@ def test_recovery_of_known_parameters():
     And the search itself: the fitted values must come about as close to the record as
     the true values do on the same seeds (within one unit of distance).
     """
-    truth = {"population.need_rate_per_day": 0.05, "mechanism.reply_propensity": -0.75}
+    truth = {"population.need_rate_per_day": 0.05, "staffing.reply_propensity": -0.75}
     base = Scenario().with_overrides(
         {
             "population.citizens": 1000,
             "population.need_rate_per_day": 0.02,
-            "mechanism.reply_propensity": 0.5,
+            "staffing.reply_propensity": 0.5,
         }
     )
     data = simulate_records(base.with_overrides(truth), seed=7, days=14)
@@ -332,14 +332,14 @@ def test_recovery_of_known_parameters():
         data,
         params={
             "population.need_rate_per_day": (0.01, 0.15, "log"),
-            "mechanism.reply_propensity": (-2.5, 1.0),
+            "staffing.reply_propensity": (-2.5, 1.0),
         },
         trials=24,
         replications=2,
         seed=1,
     )
     rate = result.fitted_values["population.need_rate_per_day"]
-    propensity = result.fitted_values["mechanism.reply_propensity"]
+    propensity = result.fitted_values["staffing.reply_propensity"]
     print(f"recovery: need rate 0.05 -> {rate}, propensity -0.75 -> {propensity}")
     assert abs(rate / 0.05 - 1) <= 0.35, f"need rate: true 0.05, fitted {rate}"
     assert abs(propensity - -0.75) <= 0.3, f"reply propensity: true -0.75, fitted {propensity}"
@@ -359,12 +359,12 @@ def test_recovery_of_known_parameters():
 def test_resume_continues_to_the_requested_total(tmp_path):
     scenario = tiny()
     data = simulate_records(scenario, seed=5, days=4)
-    params = {"mechanism.reply_propensity": (-2.0, 1.0), "staffing.operators": (1, 3)}
+    params = {"staffing.reply_propensity": (-2.0, 1.0), "staffing.operators": (1, 3)}
     study = tmp_path / "study.db"
     first = calibrate(scenario, data, params, trials=3, replications=1, seed=2, study_path=study)
     assert (first.trials, first.trials_run) == (3, 3)
     assert first.history["trial"].tolist() == [0, 1, 2]
-    assert first.history["mechanism.reply_propensity"].iloc[0] == -0.75, "trial 0: the base"
+    assert first.history["staffing.reply_propensity"].iloc[0] == -0.75, "trial 0: the base"
     second = calibrate(scenario, data, params, trials=5, replications=1, seed=2, study_path=study)
     assert (second.trials, second.trials_run) == (5, 2)
     pd.testing.assert_frame_equal(
@@ -382,7 +382,7 @@ def test_resume_continues_to_the_requested_total(tmp_path):
         calibrate(
             scenario,
             data,
-            {"mechanism.reply_propensity": (-1.0, 1.0)},
+            {"staffing.reply_propensity": (-1.0, 1.0)},
             trials=6,
             replications=1,
             seed=2,
@@ -463,12 +463,12 @@ def test_command_writes_outputs_and_refuses_bad_input(tmp_path, capsys):
     out = tmp_path / "out"
     base = ["calibrate", "baseline", str(data), "--set", "population.citizens=300"]
     code = calibrate_cli(
-        [*base, "--params", "mechanism.reply_propensity=-2:1", "--trials", "2"]
+        [*base, "--params", "staffing.reply_propensity=-2:1", "--trials", "2"]
         + ["--replications", "1", "--out", str(out)]
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "mechanism.reply_propensity = " in captured.out
+    assert "staffing.reply_propensity = " in captured.out
     assert (out / "fitted.toml").exists() and (out / "report.md").exists()
     assert load_scenario(out / "fitted.toml").population.citizens == 300
 

@@ -177,6 +177,10 @@ def test_days_option_is_part_of_the_hash(capsys, tmp_path):
             ["accountability.rule", "timeliness"],
         ),
         (["run", "baseline", "--days", "0"], ["--days", "at least 1"]),
+        (
+            ["run", "baseline", "--set", "mechanism.reply_propensity=0.5"],
+            ["mechanism.reply_propensity", "moved to `staffing.reply_propensity`"],
+        ),
     ],
 )
 def test_bad_input_gives_one_message_and_code_2(capsys, argv, expected):

@@ -85,13 +85,15 @@ def test_summary_counts_only_finished_runs_with_numbers():
 
 
 def test_compare_finds_that_more_operators_shorten_the_90th_percentile_wait():
-    """Closed loop under load, 1 vs 4 operators (as in test_directional), 8 common seeds."""
+    """Closed loop with the reply mandate under load, 1 vs 4 operators (as in
+    test_directional: an account that answers), 8 common seeds."""
     one = Scenario().with_overrides(
         {
             "name": "one_operator",
             "population.citizens": 2000,
             "population.need_rate_per_day": 0.03,
             "mechanism.preset": "closed_loop",
+            "mandate.reply_norm": 1.25,
             "staffing.operators": 1,
         }
     )

@@ -22,7 +22,7 @@ EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 # script → (tables, figures) it must write in --smoke mode
 OUTPUTS = {
     "thesis_remedies": (
-        ["comparison", "runs", "daily"],
+        ["comparison", "interaction", "runs", "daily"],
         ["forest", "daily_mean_trust", "daily_backlog_operators", "daily_backlog_departments"],
     ),
     "staffing": (

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from simulation import ScenarioError, load_scenario, run_one
-from simulation.mechanisms import MECHANISM_PRESETS
-from simulation.scenario import bundled_scenario_dir
+from simulation.mechanisms import MECHANISM_PRESETS, PRESET_CHANGES, PROCESS_SETTINGS
+from simulation.scenario import MechanismSettings, Scenario, bundled_scenario_dir
 
 SCENARIO_DIR = bundled_scenario_dir()
 BUNDLED = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
@@ -27,6 +27,8 @@ REQUIRED = {
     "appraisal_satisfaction",
     "trained_operators",
     "all_remedies",
+    "reply_mandate",
+    "closed_loop_mandate",
     "understaffed",
     "hotline_24x7",
     "pension_policy_shock",
@@ -44,7 +46,12 @@ CHANGES = {
     "appraisal_response_rate": ("baseline", {"accountability"}),
     "appraisal_satisfaction": ("baseline", {"accountability"}),
     "trained_operators": ("baseline", {"staffing.training"}),
-    "all_remedies": ("baseline", {"mechanism", "staffing.training", "accountability"}),
+    "all_remedies": (
+        "baseline",
+        {"mechanism", "mandate", "staffing.training", "accountability"},
+    ),
+    "reply_mandate": ("baseline", {"mandate.reply_norm"}),
+    "closed_loop_mandate": ("baseline", {"mechanism", "mandate.reply_norm"}),
     "understaffed": ("baseline", {"staffing.operators"}),
     "hotline_24x7": ("baseline", {"staffing.shifts"}),
     "pension_policy_shock": ("baseline", {"events"}),
@@ -129,18 +136,70 @@ def test_scenario_changes_only_what_it_says(name):
     assert not stray, f"{name} should change only {sorted(allowed)}, also changes {sorted(stray)}"
 
 
-@pytest.mark.parametrize("name", BUNDLED)
-def test_mechanism_remedies_use_their_presets_reply_propensity(name):
-    """A scenario that switches preset gets that preset's reply_propensity, not the
-    baseline's calibrated release_only value."""
-    mechanism = load_scenario(name).mechanism
-    if mechanism.preset == "release_only":
-        return
-    expected = MECHANISM_PRESETS[mechanism.preset]["reply_propensity"]
-    assert mechanism.reply_propensity == expected, (
-        f"{name}: preset {mechanism.preset} with reply_propensity "
-        f"{mechanism.reply_propensity}, expected the preset's {expected}"
+def test_presets_set_process_settings_only():
+    """A preset is a response process: it may not set a behavioural constant (such as
+    operators' inclination to reply) or a mandate, so "preset minus release_only" is
+    the process's effect alone."""
+    mechanism_fields = set(MechanismSettings.model_fields) - {"preset"}
+    assert set(PROCESS_SETTINGS) == mechanism_fields, (
+        "every [mechanism] setting but preset is a process setting and the other way round: "
+        f"{sorted(set(PROCESS_SETTINGS) ^ mechanism_fields)}"
     )
+    behavioural = {
+        name
+        for section in ("staffing", "reactions", "mandate", "population", "channels")
+        for name in Scenario.model_fields[section].annotation.model_fields
+    }
+    for preset, settings in MECHANISM_PRESETS.items():
+        stray = set(settings) - set(PROCESS_SETTINGS)
+        assert not stray, f"preset {preset} sets non-process settings {sorted(stray)}"
+        assert not set(settings) & behavioural, f"preset {preset} sets a behavioural constant"
+    assert set(PRESET_CHANGES) == set(MECHANISM_PRESETS), "every preset says what it changes"
+
+
+def test_each_preset_builds_on_the_one_before():
+    """The ladder: each preset keeps every setting of the previous one but what its
+    description names."""
+    presets = list(MECHANISM_PRESETS)
+    for earlier, later in zip(presets, presets[1:], strict=False):
+        changed = {
+            k
+            for k in PROCESS_SETTINGS
+            if MECHANISM_PRESETS[earlier][k] != MECHANISM_PRESETS[later][k]
+        }
+        assert changed, f"{later} changes nothing over {earlier}"
+        text = PRESET_CHANGES[later]
+        assert f"Builds on `{earlier}`" in text, f"{later}'s description names its parent"
+        for name in changed:
+            assert f"`{name}`" in text, f"{later}'s description omits its change of {name}"
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_scenarios_keep_the_calibrated_reply_propensity(name):
+    """Switching preset changes the process, not operators' calibrated inclination."""
+    scenario = load_scenario(name)
+    assert scenario.staffing.reply_propensity == Scenario().staffing.reply_propensity == -0.75
+
+
+def test_the_mandate_scenarios_carry_the_mandate_and_the_process_ones_do_not():
+    for name in ("reply_mandate", "closed_loop_mandate", "all_remedies"):
+        assert load_scenario(name).mandate.reply_norm == 1.25, name
+    for name in ("baseline", "closed_loop", "joint", "proactive", "rumour_crisis_proactive"):
+        assert load_scenario(name).mandate.reply_norm == 0.0, f"{name} shows the process alone"
+    mandate = load_scenario("reply_mandate")
+    assert mandate.mechanism == load_scenario("baseline").mechanism, "the process unchanged"
+    both = load_scenario("closed_loop_mandate")
+    assert both.mechanism == load_scenario("closed_loop").mechanism
+
+
+def test_the_old_mechanism_reply_propensity_is_refused_naming_its_new_place(tmp_path):
+    path = write(tmp_path, "old.toml", '[mechanism]\npreset = "reactive"\nreply_propensity = 0.5\n')
+    err = error_of(path)
+    assert err.field == "mechanism.reply_propensity"
+    assert "old.toml" in str(err) and "staffing.reply_propensity" in err.message, str(err)
+    assert "mandate.reply_norm" in err.message
+    err = error_of("baseline", ["mechanism.reply_propensity=0.5"])
+    assert err.source == "--set" and "staffing.reply_propensity" in err.message
 
 
 def test_edge_list_example_reads_its_graph():
@@ -205,7 +264,7 @@ def test_extends_a_bundled_scenario_from_elsewhere(tmp_path):
     scenario = load_scenario(child)
     base = load_scenario("baseline")
     assert scenario.staffing.operators == 5
-    assert scenario.mechanism.reply_propensity == base.mechanism.reply_propensity
+    assert scenario.staffing.reply_propensity == base.staffing.reply_propensity
 
 
 def test_edge_list_path_is_relative_to_the_file_that_names_it(tmp_path):

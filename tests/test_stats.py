@@ -108,6 +108,23 @@ def test_paired_difference_drops_incomplete_pairs():
         stats.paired_difference([1.0, 2.0], [1.0])
 
 
+def test_interaction_of_additive_levers_is_zero_and_of_overlapping_ones_negative():
+    rng = np.random.default_rng(3)
+    baseline = rng.normal(0.35, 0.03, 12)
+    process, mandate = baseline + 0.15, baseline + 0.40
+    additive = stats.interaction(baseline + 0.55, process, mandate, baseline)
+    assert additive["diff"] == pytest.approx(0.0, abs=1e-12) and additive["p_value"] == 1.0
+    # Together they add 0.33, not 0.55: an interaction of -0.22 in every pair.
+    overlap = stats.interaction(
+        baseline + 0.33 + rng.normal(0, 0.01, 12), process, mandate, baseline
+    )
+    assert overlap["n_pairs"] == 12
+    assert overlap["diff"] == pytest.approx(-0.22, abs=0.01)
+    assert overlap["diff_ci_high"] < -0.2 and overlap["p_value"] == pytest.approx(2 / 2**12)
+    with pytest.raises(ValueError, match="equally long"):
+        stats.interaction([1.0], [1.0, 2.0], [1.0], [1.0])
+
+
 def test_t_interval_of_a_hand_computed_example():
     """x = 1..5: mean 3, sd √2.5, se √0.5; t(0.975, 4) = 2.7764451…"""
     result = stats.t_interval([1.0, 2.0, float("nan"), 3.0, 4.0, 5.0])

@@ -4,7 +4,7 @@ Operators are servers of one service desk, the account's inbox (`OperatorDesk`).
 an operator takes a new item it chooses what to do with it by weighing, for each
 action it can take,
 
-    value = reply_propensity (if the action leads to a reply)
+    value = reply_propensity + reply_norm (if the action leads to a reply)
           + motivation × quality of the outcome
           + escalation_weight × escalations (if it leads to a reply)
           + pressure × what the accountability rule scores for it
@@ -15,7 +15,11 @@ appraisal rule, `pressure × (best rule score per hour over the available action
 min(1, backlog hours)`: when work is waiting, time spent on one item is score not
 earned on others. Effort (from pressure) shortens every action's time.
 The choice is a logit (some randomness between operators and moments). Substantive
-replies are only possible for items within the operator's skill.
+replies are only possible for items within the operator's skill. `reply_propensity`
+is the operators' own inclination (`staffing`, calibrated); `reply_norm` is an
+institutional guarantee that requests are answered (`mandate`), whose audit
+(`mandate.forbid_leaving`) takes leaving off the list. A referral leads to a reply only
+if referred items are tracked until closed (`mechanism.track_referrals`).
 
 The desk carries out what operators do: replies (and the public reply post),
 referrals, leaving an item, posting departments' answers, clarifying rumours,
@@ -70,6 +74,7 @@ if TYPE_CHECKING:
     from simulation.scenario import (
         AccountabilitySettings,
         DiffusionSettings,
+        MandateSettings,
         MechanismSettings,
         StaffingSettings,
     )
@@ -91,6 +96,7 @@ class Operator(mesa.Agent):
         on_duty: np.ndarray,
         staffing: StaffingSettings,
         mechanism: MechanismSettings,
+        mandate: MandateSettings,
         lifecycle: ItemLifecycle,
         foresight: Foresight,
         rule: Rule,
@@ -106,6 +112,9 @@ class Operator(mesa.Agent):
         self.actions = np.zeros(len(ACTION_NAMES), dtype=np.int64)  # run totals
         self.staffing = staffing
         self.mechanism = mechanism
+        self.mandate = mandate
+        # Worth of replying as such: own inclination plus the mandate's norm [utility].
+        self.reply_worth = staffing.reply_propensity + mandate.reply_norm
         self.items = lifecycle.store
         self.foresight = foresight
         self.rule = rule
@@ -144,7 +153,9 @@ class Operator(mesa.Agent):
         speed = self.effort
         handling = staffing.handling_minutes / 60.0
 
-        actions = [ACT_PARTIAL, ACT_BOILERPLATE, ACT_LEAVE]
+        actions = [ACT_PARTIAL, ACT_BOILERPLATE]
+        if not self.mandate.forbid_leaving:
+            actions.append(ACT_LEAVE)
         if self.can_answer(int(items.kind[item]), float(items.complexity[item])):
             actions.insert(0, ACT_SUBSTANTIVE)
         elif self.mechanism.referral:
@@ -161,11 +172,14 @@ class Operator(mesa.Agent):
         values = np.empty(len(actions))
         costs = np.empty(len(actions))
         scores = np.empty(len(actions))
-        engage = (
-            self.mechanism.reply_propensity + staffing.escalation_weight * items.escalations[item]
-        )
+        engage = self.reply_worth + staffing.escalation_weight * items.escalations[item]
+        tracked = self.mechanism.track_referrals
         for j, action in enumerate(actions):
-            if action == ACT_REFER:
+            if action == ACT_REFER and not tracked:
+                # Forwarded and forgotten: the citizen hears nothing back.
+                quality_value = 0.0
+                outlook = Outlook(False, math.inf, to_deadline, foresight.abandonment_satisfaction)
+            elif action == ACT_REFER:
                 topic = int(items.topic[item])
                 delay = foresight.referral_hours(topic, int(items.second_topic[item]))
                 quality_value = foresight.department_quality_value(topic)
@@ -265,7 +279,9 @@ class OperatorDesk:
         events.subscribe(ItemReceived, self._on_received)
         events.subscribe(Returned, self._on_returned)
         events.subscribe(Escalated, self._on_escalated)
-        events.subscribe(AnswerReady, self._on_answer_ready)
+        if mechanism.track_referrals:
+            # Tracked until closed: the departments' answer comes back to be posted.
+            events.subscribe(AnswerReady, self._on_answer_ready)
 
     # -------------------------------------------------------------- queueing
 

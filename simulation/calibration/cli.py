@@ -26,7 +26,7 @@ def add_parser(
         "again with more --trials to continue).",
         epilog="example:\n  microgov calibrate baseline my_account.csv "
         "--params population.need_rate_per_day=0.002:0.05 "
-        "--params mechanism.reply_propensity=-2:1 --trials 60 --out out/fit\n\n"
+        "--params staffing.reply_propensity=-2:1 --trials 60 --out out/fit\n\n"
         "Exit codes: 0 success, 2 a scenario, data file or argument that cannot be used.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

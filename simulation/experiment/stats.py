@@ -23,6 +23,8 @@ few replications (a metric that is mostly 0 with rare large values). Besides:
 - `paired_difference` — the mean of paired differences (replication i of one scenario
   minus replication i of another, run with the same seed), its bootstrap interval and
   the Wilcoxon signed-rank p-value (`scipy.stats.wilcoxon`);
+- `interaction` — the combined effect of two levers minus the sum of their single
+  effects, paired by seed, with the same interval and test;
 - `holm` — Holm's step-down adjustment of p-values for many tests at once.
 
 Missing values (NaN, e.g. a median response time when nothing was answered) are left
@@ -218,6 +220,31 @@ def paired_difference(
             warnings.simplefilter("ignore")  # few pairs: scipy warns the test is weak
             out["p_value"] = float(stats.wilcoxon(d).pvalue)
     return out
+
+
+def interaction(
+    both: Sequence[float] | np.ndarray,
+    first: Sequence[float] | np.ndarray,
+    second: Sequence[float] | np.ndarray,
+    baseline: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, float]:
+    """Interaction of two levers: the combined effect minus the sum of the single effects.
+
+    Per replication i (all four arms run with the same seed), (both − baseline) −
+    (first − baseline) − (second − baseline) = both + baseline − first − second; its
+    mean, bootstrap CI and Wilcoxon p-value are those of `paired_difference` of
+    `both + baseline` against `first + second`. Positive: the levers together do more
+    than their two effects added; negative: less (they overlap or get in each other's
+    way). Replications where any arm is missing are dropped.
+    """
+    arms = [np.asarray(a, dtype=float).ravel() for a in (both, first, second, baseline)]
+    if len({len(a) for a in arms}) != 1:
+        raise ValueError(f"the four arms must be equally long: {[len(a) for a in arms]}")
+    b, f, s, base = arms
+    return paired_difference(b + base, f + s, confidence, n_resamples, seed)
 
 
 def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:

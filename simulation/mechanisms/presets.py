@@ -1,9 +1,20 @@
 """Response mechanisms: presets over composable settings (MODEL.md §5).
 
+A preset is a response *process*: whether items are referred to departments and
+tracked until closed, how departments share an item, whether operators monitor
+public opinion, the order of the inbox, how much time goes to releases, rumour
+clarification and targeted releases. Nothing else: how inclined operators are to
+reply is a behavioural constant (`staffing.reply_propensity`, calibrated), and an
+institutional guarantee that requests are answered is a lever of its own
+(`[mandate]`). So "preset minus release_only" is the effect of the process alone;
+`tests/test_scenarios.py` fails if a preset sets anything but a process setting.
+
 A preset only fills the settings a scenario leaves out, so any single setting can be
-overridden (`mechanism.monitoring = true` on top of `closed_loop`). Each preset adds
-to the one before it, matching the study's ladder from broadcasting to a closed,
-joint, proactive response process.
+overridden (`mechanism.monitoring = true` on top of `closed_loop`). The presets are
+a ladder from broadcasting to a closed, joint, proactive response process, and each
+builds on the one before it: it keeps every setting of the previous preset and
+changes only what `PRESET_CHANGES` says (so `proactive` still refers items, tracks
+them and handles them jointly).
 """
 
 from __future__ import annotations
@@ -12,13 +23,27 @@ from typing import Literal
 
 MechanismName = Literal["release_only", "reactive", "closed_loop", "joint", "proactive"]
 
+# The settings a preset may set: process settings only (a test checks it).
+PROCESS_SETTINGS = (
+    "referral",
+    "track_referrals",
+    "coordination",
+    "monitoring",
+    "monitoring_threshold_impressions",
+    "queue_discipline",
+    "release_time_share",
+    "clarify_rumours",
+    "targeted_releases",
+)
+
 _RELEASE_ONLY = {
-    # Broadcasting is the job: replying is something operators do now and then.
-    # Calibrated: -0.75 gives the baseline scenario a response rate of about one third
-    # (0.350 over seeds 1-6, 10,000 citizens, 30 days), the share of online requests to
-    # Chinese county governments that got any reply (Chen, Pan & Xu 2016, AJPS).
-    "reply_propensity": -0.75,
+    # Broadcasting is the job: half of operators' time goes to releases, items are
+    # taken in order of arrival and nothing goes to the departments.
     "referral": False,
+    # Referred items are tracked until closed in every preset, so switching referral
+    # on (in any preset) gives the closed loop's referral; turn this off to see
+    # referral without tracking.
+    "track_referrals": True,
     "coordination": "silo",
     "monitoring": False,
     "monitoring_threshold_impressions": 50,
@@ -29,13 +54,14 @@ _RELEASE_ONLY = {
 }
 
 _REACTIVE = _RELEASE_ONLY | {
-    # Operators answer what they can themselves; nothing is referred.
-    "reply_propensity": 0.5,
+    # Answering the inbox becomes part of the job: less time on releases. Operators
+    # answer what they can themselves; nothing is referred.
     "release_time_share": 0.25,
 }
 
 _CLOSED_LOOP = _REACTIVE | {
-    # Triage, referral to departments, tracked until an answer is posted.
+    # Triage, referral to departments, tracked until an answer is posted (tracking is
+    # on in every preset); earliest deadline first.
     "referral": True,
     "queue_discipline": "deadline",
 }
@@ -60,4 +86,34 @@ MECHANISM_PRESETS: dict[str, dict[str, object]] = {
     "closed_loop": _CLOSED_LOOP,
     "joint": _JOINT,
     "proactive": _PROACTIVE,
+}
+
+# What each preset is and changes, for the README's preset list (`simulation.docs`).
+PRESET_CHANGES: dict[str, str] = {
+    "release_only": (
+        "The status quo, where broadcasting is the job: half of operators' time on "
+        "releases, inbox in order of arrival, no referral, silo departments, no "
+        "monitoring. The start of the ladder."
+    ),
+    "reactive": (
+        "Builds on `release_only`. Changes only `release_time_share` 0.5 → 0.25: "
+        "operators spend more time on the inbox and answer what they can themselves; "
+        "nothing is referred."
+    ),
+    "closed_loop": (
+        "Builds on `reactive`. Changes `referral` → true (items an operator cannot "
+        "answer go to their department; tracked until the answer is posted, since "
+        "`track_referrals` is true in every preset) and `queue_discipline` → "
+        '`"deadline"`.'
+    ),
+    "joint": (
+        "Builds on `closed_loop` (keeps referral and tracking). Changes only "
+        '`coordination` → `"joint"`: multi-department items are handled at once under '
+        "a lead department."
+    ),
+    "proactive": (
+        "Builds on `joint` (keeps referral, tracking and joint handling). Changes "
+        '`monitoring` → true, `queue_discipline` → `"visibility"`, `clarify_rumours` '
+        "→ true and `targeted_releases` → true."
+    ),
 }

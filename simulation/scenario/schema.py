@@ -431,15 +431,16 @@ class MechanismSettings(Section):
         description="Response mechanism preset: 'release_only', 'reactive', 'closed_loop', "
         "'joint' or 'proactive'.",
     )
-    reply_propensity: float | None = Field(
-        None,
-        ge=-5.0,
-        le=5.0,
-        description="Operators' institutional inclination to engage with an item rather than "
-        "leave it; negative where broadcasting is the job [utility units].",
-    )
     referral: bool | None = Field(
         None, description="Operators refer items they cannot answer to departments."
+    )
+    track_referrals: bool | None = Field(
+        None,
+        description="Referred items are tracked until closed: the departments' answer comes "
+        "back to the inbox and an operator posts it as the reply. Off: a referral is "
+        "forwarded and forgotten; departments still work on it but their answer never "
+        "reaches the citizen, and operators, knowing this, do not count a referral as "
+        "leading to a reply (true in every preset).",
     )
     coordination: CoordinationName | None = Field(
         None,
@@ -471,6 +472,18 @@ class MechanismSettings(Section):
         description="Releases address the topic with most recent consultations (otherwise a "
         "topic drawn from the topic mix).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "reply_propensity" in data:
+            raise ValueError(
+                "reply_propensity: moved to `staffing.reply_propensity` (calibrated -0.75): "
+                "operators' inclination to reply is a behavioural constant, not part of the "
+                "response process; a guarantee that requests are answered is "
+                "`mandate.reply_norm`"
+            )
+        return data
 
     @model_validator(mode="after")
     def _fill_from_preset(self) -> MechanismSettings:
@@ -607,6 +620,17 @@ class StaffingSettings(Section):
         description="Randomness of staff's choice between actions (logit), operators and "
         "departments alike [utility units].",
     )
+    reply_propensity: float = Field(
+        -0.75,
+        ge=-5.0,
+        le=5.0,
+        description="Operators' baseline inclination to engage with an item (reply or refer) "
+        "rather than leave it, added to the worth of every action that leads to a reply; "
+        "negative where broadcasting is the job. Calibrated: -0.75 gives the baseline "
+        "scenario a reply rate of about one third (0.350 over seeds 1-6, 10,000 citizens, "
+        "30 days), the share of online requests to Chinese county governments that got any "
+        "reply (Chen, Pan & Xu 2016, AJPS) [utility units].",
+    )
     escalation_weight: float = Field(
         0.5,
         ge=0.0,
@@ -658,6 +682,33 @@ class StaffingSettings(Section):
         description="Weight of the newest turnaround in the running mean a department keeps "
         "of its own turnaround, which operators use to foresee a referral's delay; "
         "modelling assumption [share].",
+    )
+
+
+class MandateSettings(Section):
+    """An institutional guarantee that requests are answered (the study's norms and policy).
+
+    A rule or norm that the account must answer what it is asked, separate from the
+    response process (`[mechanism]`) and from operators' own inclination
+    (`staffing.reply_propensity`). Off by default: the status quo has no such guarantee.
+    """
+
+    reply_norm: float = Field(
+        0.0,
+        ge=0.0,
+        le=5.0,
+        description="Weight of the norm that requests are answered, added to the worth "
+        "operators see in every action that leads to a reply (a reply, or a tracked "
+        "referral); 0: no norm. Modelling assumption: the bundled reply_mandate uses 1.25, "
+        "which lifts the calibrated -0.75 to the +0.5 the process presets used to assume "
+        "[utility units].",
+    )
+    forbid_leaving: bool = Field(
+        False,
+        description="Audit: an item an operator takes may not be left; it must be replied to "
+        "or referred (an untracked referral passes the audit without a reply). Items can "
+        "still go unanswered when their authors give up before an operator takes them. "
+        "Modelling assumption.",
     )
 
 
@@ -757,6 +808,7 @@ class Scenario(Section):
     reactions: ReactionSettings = Field(default_factory=ReactionSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     mechanism: MechanismSettings = Field(default_factory=MechanismSettings)
+    mandate: MandateSettings = Field(default_factory=MandateSettings)
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     departments: dict[str, DepartmentSettings] = Field(default_factory=default_departments)
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)

@@ -70,7 +70,7 @@ def queue_scenario(
         "channels.non_follower_factor": 1.0,
         "channels.public_share": 0.0,
         "mechanism.preset": "reactive",
-        "mechanism.reply_propensity": 5.0,
+        "staffing.reply_propensity": 5.0,
         "mechanism.release_time_share": 0.0,
         "mechanism.queue_discipline": "fifo",
         "staffing.operators": servers,

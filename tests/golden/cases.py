@@ -84,7 +84,10 @@ def _scenario_case(name: str, seed: int, overrides: dict | None = None) -> Calla
 
 # One variant for each network generator, queue discipline, appraisal rule, patience
 # distribution and deadline kind, and for the other switches the bundled files leave
-# at one value; each on the baseline (or the closed loop, where referral matters).
+# at one value; each on the baseline (or, where referral matters, on the closed loop
+# with the reply mandate, an account that answers: its operators weigh a reply at
+# -0.75 + 1.25 = +0.5, as the process presets themselves did before the mandate
+# became a lever of its own, so these cases kept their recorded outputs).
 VARIANTS: dict[str, tuple[str, dict]] = {
     "network_small_world": ("baseline", {"network.kind": "small_world"}),
     "network_random": ("baseline", {"network.kind": "random"}),
@@ -93,15 +96,15 @@ VARIANTS: dict[str, tuple[str, dict]] = {
         "baseline",
         {"network.kind": "random", "network.reciprocal": False},
     ),
-    "discipline_fifo": ("closed_loop", {"mechanism.queue_discipline": "fifo"}),
+    "discipline_fifo": ("closed_loop_mandate", {"mechanism.queue_discipline": "fifo"}),
     "discipline_deadline": ("baseline", {"mechanism.queue_discipline": "deadline"}),
-    "discipline_visibility": ("closed_loop", {"mechanism.queue_discipline": "visibility"}),
+    "discipline_visibility": ("closed_loop_mandate", {"mechanism.queue_discipline": "visibility"}),
     "rule_response_rate_closed_loop": (
-        "closed_loop",
+        "closed_loop_mandate",
         {"accountability.rule": "response_rate", "accountability.period_days": 3},
     ),
     "rule_timeliness_disclosed": (
-        "closed_loop",
+        "closed_loop_mandate",
         {
             "accountability.rule": "timeliness",
             "accountability.deadline_hours": 24.0,
@@ -111,22 +114,34 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     ),
     "rule_satisfaction_joint": (
         "joint",
-        {"accountability.rule": "satisfaction", "accountability.period_days": 2},
+        {
+            "accountability.rule": "satisfaction",
+            "accountability.period_days": 2,
+            "mandate.reply_norm": 1.25,
+        },
     ),
-    "patience_exponential": ("closed_loop", {"population.patience_distribution": "exponential"}),
-    "patience_lognormal": ("closed_loop", {"population.patience_distribution": "lognormal"}),
-    "patience_none": ("closed_loop", {"population.patience_distribution": "none"}),
+    "patience_exponential": (
+        "closed_loop_mandate",
+        {"population.patience_distribution": "exponential"},
+    ),
+    "patience_lognormal": (
+        "closed_loop_mandate",
+        {"population.patience_distribution": "lognormal"},
+    ),
+    "patience_none": ("closed_loop_mandate", {"population.patience_distribution": "none"}),
     "deadline_working_days": (
-        "closed_loop",
+        "closed_loop_mandate",
         {
             "accountability.rule": "timeliness",
             "accountability.deadline_working_days": 2,
             "accountability.period_days": 7,
         },
     ),
-    "handling_lognormal": ("closed_loop", {"staffing.handling_distribution": "lognormal"}),
-    "shifts_extended": ("closed_loop", {"staffing.shifts": "extended"}),
+    "handling_lognormal": ("closed_loop_mandate", {"staffing.handling_distribution": "lognormal"}),
+    "shifts_extended": ("closed_loop_mandate", {"staffing.shifts": "extended"}),
     "rhythm_flat": ("baseline", {"population.daily_rhythm": "flat"}),
+    "referrals_untracked": ("closed_loop_mandate", {"mechanism.track_referrals": False}),
+    "mandate_forbid_leaving": ("reply_mandate", {"mandate.forbid_leaving": True}),
     "escalation_priority_off": (
         "appraisal_response_rate",
         {"accountability.escalation_priority": False},
