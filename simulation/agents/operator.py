@@ -25,6 +25,7 @@ information releases, and monitoring public opinion for trending posts.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -261,6 +262,7 @@ class OperatorDesk:
             finish_job=self._finish,
             is_valid=self._is_valid,
             on_reserved_work=self._release_work,
+            shift_end=staffing.shift_end,
         )
         events.subscribe(ItemReceived, self._on_received)
         events.subscribe(Returned, self._on_returned)
@@ -423,7 +425,7 @@ class Monitoring:
         self,
         mechanism: MechanismSettings,
         lifecycle: ItemLifecycle,
-        deadline_for,
+        deadline_for: Callable[[float, int], float],
         patience,
         events: EventBus,
     ):
@@ -454,6 +456,7 @@ class Monitoring:
             return
         # Seen when it trends, but not before it was posted (posts appear within the hour).
         now = max(float(t), float(store.created[item]))
-        self.lifecycle.receive_by_monitoring(item, t, now, self.deadline_for(now))
+        deadline = self.deadline_for(now, int(store.kind[item]))
+        self.lifecycle.receive_by_monitoring(item, t, now, deadline)
         if not is_rumour:
             self.patience.start(item, now)
