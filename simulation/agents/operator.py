@@ -110,7 +110,7 @@ class Operator(mesa.Agent):
         self.items = lifecycle.store
         self.foresight = foresight
         self.rule = rule
-        self.stream = rng
+        self.stream = rng  # this operator's own decisions stream (choices, handling times)
         # Intrinsic worth of each outcome to a motivated operator [quality units].
         self.quality_value = {
             ACT_SUBSTANTIVE: 1.0,
@@ -243,7 +243,7 @@ class OperatorDesk:
         self.diffusion = diffusion
         self.topic_mix = topic_mix
         self.government = government  # the account's node in the follower graph
-        self.stream = rng
+        self.stream = rng  # the releases stream: topics of untargeted releases
         assert mechanism.queue_discipline is not None  # the preset fills it
         self.discipline = DISCIPLINES[mechanism.queue_discipline]
         self.escalated_first = accountability.rule != "none" and accountability.escalation_priority
