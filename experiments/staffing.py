@@ -6,6 +6,10 @@ tracking), this script sweeps a full grid of operators on duty x mean operator s
 and reports, per skill level, the smallest number of operators whose 90th-percentile
 response time is within --within per cent of the best on that row: beyond it, more
 operators buy little, because what remains is the departments' time and office hours.
+Extra operators do not turn spare time into anything else: each spends a fixed share of
+on-duty time on releases (`mechanism.release_time_share`), so releases grow in
+proportion to the operators on duty, and capacity beyond what the inbox needs idles
+(operator utilisation falls).
 
     python experiments/staffing.py                      # full: 6 x 4 grid x 3 seeds
     python experiments/staffing.py --jobs 2
@@ -180,6 +184,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"the smallest count whose mean p90 is within {args.within:g} % of it (computed "
         "from the means over replications). The last column is the paired difference "
         "(same seeds) between the two counts with its 95 % bootstrap CI."
+    )
+    report.paragraph(
+        "What extra operators do with time the inbox does not need: nothing. Each "
+        "operator spends a fixed share of on-duty time on releases "
+        "(`mechanism.release_time_share`), so releases grow in proportion to the operators "
+        "on duty; the rest of the spare capacity idles, and operator utilisation falls. "
+        "Each operator draws skill and decisions from streams of their own, so with the "
+        "same seed the operators of a smaller count keep their skills and random draws in "
+        "a larger one: counts are compared with the same people, plus the new ones."
     )
     metric = "p90_response_hours"
     p90 = summary[summary["metric"] == metric].set_index([OPERATORS, SKILL])

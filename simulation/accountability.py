@@ -19,12 +19,14 @@ run's events and sets each unit's pressure when a period ends.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, override
 
-from simulation.codes import HOURS_PER_DAY, TASK_NEW
+from simulation.codes import HOURS_PER_DAY, KIND_NAMES, TASK_NEW
 from simulation.events import (
     AnswerReady,
     Appraised,
@@ -171,14 +173,31 @@ def initial_pressure(settings: AccountabilitySettings) -> float:
 
 def reply_deadline(
     settings: AccountabilitySettings, calendar: Calendar
+) -> Callable[[float, int], float]:
+    """The reply deadline of an item of a kind received at a time: hours or working days.
+
+    `accountability.deadlines` sets it by kind of need; a kind it does not name (and a
+    monitored rumour) takes the single deadline: `deadline_working_days` if set, else
+    `deadline_hours`, else none.
+    """
+    single = _deadline_after(calendar, settings.deadline_hours, settings.deadline_working_days)
+    by_kind = {
+        KIND_NAMES.index(name): _deadline_after(calendar, d.hours, d.working_days)
+        for name, d in (settings.deadlines or {}).items()
+    }
+    if not by_kind:
+        return lambda received, kind: single(received)
+    return lambda received, kind: by_kind.get(kind, single)(received)
+
+
+def _deadline_after(
+    calendar: Calendar, hours: float | None, working_days: int | None
 ) -> Callable[[float], float]:
-    """The reply deadline of an item received at a time: clock hours, or working days."""
-    if settings.deadline_working_days is not None:
-        days = settings.deadline_working_days
-        return lambda received: calendar.add_working_days(received, days)
-    if settings.deadline_hours is not None:
-        hours = settings.deadline_hours
-        return lambda received: received + hours
+    """Deadline from the time received: working days if given, else clock hours, else none."""
+    if working_days is not None:
+        return functools.partial(calendar.add_working_days, working_days=working_days)
+    if hours is not None:
+        return functools.partial(operator.add, float(hours))
     return lambda received: math.inf
 
 

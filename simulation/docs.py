@@ -197,7 +197,12 @@ def _type_and_allowed(annotation: Any, metadata: Sequence[Any]) -> tuple[str, st
                 choices.append(f"each one of {item_choices}")
         elif origin is dict:
             _, value = typing.get_args(member)
-            names.append(f"table of {_plural(_type_and_allowed(value, ())[0])}")
+            if _is_model(value):  # a table of small tables, e.g. deadlines by kind
+                names.append("table of tables")
+                keys = " or ".join(f"`{key}`" for key in value.model_fields)
+                choices.append(f"each with {keys}")
+            else:
+                names.append(f"table of {_plural(_type_and_allowed(value, ())[0])}")
         else:
             names.append(_SCALAR_NAMES.get(member, getattr(member, "__name__", str(member))))
     unique = list(dict.fromkeys(names))

@@ -150,12 +150,24 @@ class GovernmentResponseModel(mesa.Model):
             staffing.partial_reply_value,
             staffing.boilerplate_reply_value,
         )
-        rng = self.streams["operators"]
         on_duty = self.calendar.shift_pattern(
             staffing.shifts, (staffing.extended_hours_start, staffing.extended_hours_end)
         )
-        skills = _beta_with_mean_sd(staffing.skill_mean, staffing.skill_sd, staffing.operators, rng)
-        skills = np.minimum(1.0, skills + staffing.training)
+        # Each operator draws skill and decisions from streams of their own, so adding an
+        # operator leaves the others as they were (and skill draws never shift decisions).
+        skills = [
+            min(
+                1.0,
+                _beta_with_mean_sd(
+                    staffing.skill_mean,
+                    staffing.skill_sd,
+                    1,
+                    self.streams.member("operator_skills", i),
+                )[0]
+                + staffing.training,
+            )
+            for i in range(staffing.operators)
+        ]
         self.operators: list[Operator] = [
             Operator(
                 self,
@@ -168,7 +180,7 @@ class GovernmentResponseModel(mesa.Model):
                 self.lifecycle,
                 foresight,
                 self.rule,
-                rng,
+                self.streams.member("operator_decisions", i),
             )
             for i, skill in enumerate(skills)
         ]
@@ -212,7 +224,7 @@ class GovernmentResponseModel(mesa.Model):
             scenario.diffusion,
             self.population.topic_mix,
             self.graph.government,
-            rng,
+            self.streams["releases"],
         )
         self.monitoring = Monitoring(
             mechanism, self.lifecycle, self.deadline_for, self.public.patience, self.events

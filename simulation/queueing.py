@@ -7,9 +7,14 @@ so with Poisson arrivals, exponential work and FIFO it *is* an M/M/c queue and
 reproduces Erlang C, and with impatient tickets Erlang A (MODEL.md §8). Cost is
 O(tickets · log queue) per hour, independent of the population size.
 
-A job still running when its server's shift ends is suspended and goes back to the
-head of the queue with its remaining work (work resumes in the next covered hour);
-with exponential work that is the same process as the time-of-day Markov chain.
+What happens to a job still running when its server's shift ends is the desk's
+`shift_end`:
+- "suspend": the job goes back to the head of the queue with its remaining work, and
+  work resumes in the next covered hour (by whichever server is free first); with
+  exponential work that is the same process as the time-of-day Markov chain;
+- "finish": the server stays on after the shift until the job is done, then stops;
+  those overtime hours count as duty hours (and as busy hours), so no job is left
+  half-done over the off-duty hours.
 """
 
 from __future__ import annotations
@@ -48,12 +53,14 @@ class Server:
     reserved_debt: float = 0.0
     busy_hours: float = 0.0  # queue work done, since last reset [hours]
     reserved_hours: float = 0.0  # reserved (other) work done, since last reset [hours]
-    duty_hours: float = 0.0  # hours on duty, since last reset
+    duty_hours: float = 0.0  # hours on duty, overtime included, since last reset
+    overtime_hours: float = 0.0  # hours worked off duty finishing a job, since last reset
 
 
 StartJob = Callable[[Ticket, int, float], float | None]
 FinishJob = Callable[[Ticket, int, float], None]
 IsValid = Callable[[Ticket, float], bool]
+SHIFT_ENDS = ("suspend", "finish")
 
 
 @dataclass
@@ -65,9 +72,14 @@ class ServiceDesk:
     finish_job: FinishJob  # (ticket, server index, finish time)
     is_valid: IsValid  # may this ticket still be served at time `now`?
     on_reserved_work: Callable[[int, float], None] | None = None  # (server, hours done)
+    shift_end: str = "suspend"  # a job running at the end of a shift: see the module doc
     _waiting: list = field(default_factory=list)
     _arrivals: list = field(default_factory=list)
     _seq: itertools.count = field(default_factory=itertools.count)
+
+    def __post_init__(self) -> None:
+        if self.shift_end not in SHIFT_ENDS:
+            raise ValueError(f"shift_end must be one of {SHIFT_ENDS}, got {self.shift_end!r}")
 
     def submit(self, ticket: Ticket) -> None:
         """Queue a ticket; it becomes available at `ticket.arrival`."""
@@ -87,6 +99,9 @@ class ServiceDesk:
         events: list[tuple[float, int, int]] = []
         for index, server in enumerate(self.servers):
             if not server.on_duty[hour]:
+                if server.current is not None:  # overtime: finishing the job in hand
+                    server.current.started_at = max(server.current.started_at, t0)
+                    heapq.heappush(events, (server.free_at, next(self._seq), index))
                 continue
             server.duty_hours += t1 - t0
             server.reserved_debt += server.reserved_share * (t1 - t0)
@@ -99,14 +114,19 @@ class ServiceDesk:
             now, _, index = heapq.heappop(events)
             server = self.servers[index]
             job = server.current
+            on_duty = bool(server.on_duty[hour])
             if job is not None:
                 if now >= t1:
                     self._carry_over(server, job, now, t0, t1, hour)
                     continue
                 server.busy_hours += now - job.started_at
+                if not on_duty:
+                    overtime = now - job.started_at
+                    server.overtime_hours += overtime
+                    server.duty_hours += overtime
                 server.current = None
                 self.finish_job(job, index, now)
-            if now >= t1:
+            if now >= t1 or not on_duty:
                 continue
             if server.reserved_debt > 1e-12:
                 spent = min(server.reserved_debt, t1 - now)
@@ -144,11 +164,21 @@ class ServiceDesk:
     def _carry_over(
         self, server: Server, job: Ticket, finish: float, t0: float, t1: float, hour: int
     ) -> None:
-        """A job running past the hour: keep it if the shift goes on, else suspend it."""
-        server.busy_hours += t1 - max(job.started_at, t0)
+        """A job running past the hour: keep it, or suspend it at the end of the shift.
+
+        The job stays with its server if the shift goes on, or if the server stays on to
+        finish it (shift_end "finish").
+        """
+        worked = t1 - max(job.started_at, t0)
+        server.busy_hours += worked
+        if not server.on_duty[hour]:  # already overtime
+            server.overtime_hours += worked
+            server.duty_hours += worked
         job.started_at = t1
         next_hour = hour + 1
         if next_hour < len(server.on_duty) and server.on_duty[next_hour]:
+            return
+        if self.shift_end == "finish":
             return
         job.work_left = (finish - t1) * 1.0
         server.current = None
@@ -171,10 +201,13 @@ class ServiceDesk:
         return None
 
     def reset_counters(self) -> tuple[float, float, float]:
-        """(busy, reserved, duty) hours since the last reset, summed over servers."""
+        """(busy, reserved, duty) hours since the last reset, summed over servers.
+
+        Duty hours include overtime (`Server.overtime_hours`, reset here too).
+        """
         busy = sum(s.busy_hours for s in self.servers)
         reserved = sum(s.reserved_hours for s in self.servers)
         duty = sum(s.duty_hours for s in self.servers)
         for s in self.servers:
-            s.busy_hours = s.reserved_hours = s.duty_hours = 0.0
+            s.busy_hours = s.reserved_hours = s.duty_hours = s.overtime_hours = 0.0
         return busy, reserved, duty

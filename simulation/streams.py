@@ -2,7 +2,9 @@
 
 Each stream is derived from the root seed and the stream's *name*, not its position,
 so adding a stream never shifts the others, and two scenarios run with the same seed
-share the draws of every process they have in common (common random numbers).
+share the draws of every process they have in common (common random numbers). Members
+of a group (each operator) draw from child streams by index (`Streams.member`), so
+adding a member leaves the others' draws unchanged.
 Nothing here, or anywhere in the package, touches global `random` or `np.random`.
 """
 
@@ -18,7 +20,9 @@ STREAM_NAMES = (
     "needs",  # needs arising: counts, authors, kinds, topics, complexity, timing
     "channels",  # channel choice and patience
     "diffusion",  # repost draws
-    "operators",  # operator skill, handling times, action choices
+    "operator_skills",  # each operator's skill: one child stream per operator (member)
+    "operator_decisions",  # each operator's choices and handling times: one child each
+    "releases",  # topics of information releases not targeted at what people ask
     "departments",  # processing times, quality, bounces
     "reactions",  # escalation, ratings
     "events",  # scheduled events (rumour authors)
@@ -38,6 +42,18 @@ class Streams:
         if name not in STREAM_NAMES:
             raise KeyError(f"unknown random stream '{name}'; known: {', '.join(STREAM_NAMES)}")
         return np.random.SeedSequence(entropy=self.seed, spawn_key=(zlib.crc32(name.encode()),))
+
+    def member(self, name: str, index: int) -> np.random.Generator:
+        """The stream `name` of one member of a group, e.g. operator `index`.
+
+        A child of the stream's seed sequence by index (what `SeedSequence.spawn` would
+        give the index-th child), so members keep their draws when others are added.
+        """
+        parent = self.seed_sequence(name)
+        child = np.random.SeedSequence(
+            entropy=parent.entropy, spawn_key=(*parent.spawn_key, int(index))
+        )
+        return np.random.Generator(np.random.PCG64(child))
 
     def __getitem__(self, name: str) -> np.random.Generator:
         generator = self._generators.get(name)

@@ -5,7 +5,8 @@
 - Another seed gives another run.
 - A run touches no global random state (`random`, `numpy.random`).
 - Common random numbers: a change that only concerns operators leaves the needs that
-  arise, hour by hour, exactly as they were; so does adding a rumour.
+  arise, hour by hour, exactly as they were; so does adding a rumour. Each operator has
+  streams of their own: adding one leaves the others' skills and draws unchanged.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 from simulation import GovernmentResponseModel, Scenario, run_one
+from simulation.agents.operator import ACT_SUBSTANTIVE
 from simulation.codes import HOURS_PER_DAY
+from simulation.streams import Streams
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,3 +191,52 @@ def test_adding_a_rumour_leaves_the_needs_that_arise_unchanged():
     with_rumour = busy_scenario()
     assert len(with_rumour.events) == len(without.events) + 1
     assert_same_needs(without, with_rumour, "adding a rumour")
+
+
+def test_member_streams_are_the_spawned_children_of_the_stream_by_index():
+    streams = Streams(11)
+    children = streams.seed_sequence("operator_decisions").spawn(4)
+    for index, child in enumerate(children):
+        expected = np.random.Generator(np.random.PCG64(child)).random(3)
+        assert np.array_equal(streams.member("operator_decisions", index).random(3), expected)
+    assert not np.array_equal(
+        streams.member("operator_decisions", 0).random(3),
+        streams.member("operator_skills", 0).random(3),
+    ), "members of different streams draw differently"
+
+
+def test_adding_an_operator_leaves_the_others_skills_and_draws_unchanged():
+    """Operators 0 and 1 have the same skill and, in isolation, the same first draws
+    whether there are 2 or 3 of them; the release topics are not drawn from theirs."""
+    two, three = (
+        GovernmentResponseModel(
+            busy_scenario(**{"staffing.operators": n}), seed=9, days=1, create_citizen_agents=False
+        )
+        for n in (2, 3)
+    )
+    assert [op.skill for op in two.operators] == [op.skill for op in three.operators[:2]]
+    assert len({op.skill for op in three.operators}) == 3, "skills are drawn, not copied"
+    for a, b in zip(two.operators, three.operators[:2], strict=False):
+        handling = [a.work_hours(ACT_SUBSTANTIVE) for _ in range(5)]
+        assert handling == [b.work_hours(ACT_SUBSTANTIVE) for _ in range(5)], a.index
+        assert np.array_equal(a.stream.random(5), b.stream.random(5)), a.index
+    releases = [two.operator_desk.stream.random(4), three.operator_desk.stream.random(4)]
+    assert np.array_equal(*releases), "release topics do not depend on the operators"
+    first_choice = GovernmentResponseModel(
+        busy_scenario(**{"staffing.operators": 2}), seed=9, days=1, create_citizen_agents=False
+    )
+    assert not any(
+        np.array_equal(op.stream.random(4), releases[0]) for op in first_choice.operators
+    ), "operators and releases draw from separate streams"
+
+
+def test_skill_settings_leave_the_operators_decision_draws_unchanged():
+    """Skill has its own stream: a constant skill (no draw) or another mean shifts no
+    decision draw."""
+    draws = []
+    for extra in ({}, {"staffing.skill_sd": 0.0}, {"staffing.skill_mean": 0.8}):
+        model = GovernmentResponseModel(
+            busy_scenario(**extra), seed=9, days=1, create_citizen_agents=False
+        )
+        draws.append([op.stream.random(3).tolist() for op in model.operators])
+    assert draws[0] == draws[1] == draws[2]

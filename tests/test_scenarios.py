@@ -25,6 +25,7 @@ REQUIRED = {
     "appraisal_timeliness_48h",
     "appraisal_response_rate",
     "appraisal_satisfaction",
+    "guangdong_12345_deadlines",
     "trained_operators",
     "all_remedies",
     "reply_mandate",
@@ -45,6 +46,7 @@ CHANGES = {
     "appraisal_timeliness_48h": ("baseline", {"accountability"}),
     "appraisal_response_rate": ("baseline", {"accountability"}),
     "appraisal_satisfaction": ("baseline", {"accountability"}),
+    "guangdong_12345_deadlines": ("baseline", {"accountability"}),
     "trained_operators": ("baseline", {"staffing.training"}),
     "all_remedies": (
         "baseline",
@@ -447,3 +449,41 @@ def test_set_into_a_value_that_is_not_a_section():
     exc = error_of("baseline", ["staffing.operators.count=1"])
     assert exc.source == "--set" and exc.field == "staffing.operators"
     assert "is not a section" in exc.message
+
+
+def test_deadline_by_kind_with_both_hours_and_working_days_is_refused(tmp_path):
+    text = "[accountability.deadlines]\ncomplaint = { hours = 48, working_days = 15 }\n"
+    exc = error_of(write(tmp_path, "both.toml", text))
+    assert exc.field.startswith("accountability.deadlines.complaint"), exc.field
+    assert "either as hours or as working_days (both given)" in exc.message, exc.message
+
+
+def test_deadline_by_kind_with_neither_form_is_refused(tmp_path):
+    exc = error_of(write(tmp_path, "none.toml", "[accountability.deadlines]\nrequest = {}\n"))
+    assert exc.field.startswith("accountability.deadlines.request"), exc.field
+    assert "(neither given)" in exc.message, exc.message
+
+
+def test_deadlines_by_kind_and_single_working_days_together_are_refused(tmp_path):
+    text = (
+        "[accountability]\ndeadline_working_days = 2\n"
+        "[accountability.deadlines]\ncomplaint = { working_days = 15 }\n"
+    )
+    exc = error_of(write(tmp_path, "two_forms.toml", text))
+    assert exc.field.startswith("accountability"), exc.field
+    assert "two forms of the reply deadline" in exc.message, exc.message
+
+
+def test_deadline_for_an_unknown_kind_suggests_the_right_one(tmp_path):
+    text = "[accountability.deadlines]\ncomplaints = { working_days = 15 }\n"
+    exc = error_of(write(tmp_path, "kind.toml", text))
+    assert "did you mean 'complaint'?" in exc.message, exc.message
+    assert "consultation" in exc.message
+
+
+def test_guangdong_scenario_sets_the_provincial_deadlines_by_kind():
+    deadlines = load_scenario("guangdong_12345_deadlines").accountability.deadlines
+    assert deadlines is not None
+    days = {kind: d.working_days for kind, d in deadlines.items()}
+    assert days == {"consultation": 2, "request": 10, "suggestion": 10, "complaint": 15}
+    assert all(d.hours is None for d in deadlines.values())

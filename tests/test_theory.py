@@ -93,8 +93,11 @@ def test_operators_desk_is_an_erlang_c_queue_at_utilisation_0_8():
     """c = 5, λ = 4/h, μ = 1/h: utilisation 0.8, where waiting is common and long."""
     c, lam, mu = 5, 4.0, 1.0
     p_wait, mean_wait = erlang_c(c, lam, mu)  # 0.5541, 0.5541 h
+    # Near saturation the 40-day mean wait varies a lot from seed to seed (sd about
+    # 0.16 h over seeds 0-23), so 8 seeds put its standard error right at the 10 % this
+    # test requires; 16 seeds keep it near 7 %.
     runs = [
-        run_queue(queue_scenario(c, lam, mu), seed, days=40, warm_up_days=2) for seed in range(8)
+        run_queue(queue_scenario(c, lam, mu), seed, days=40, warm_up_days=2) for seed in range(16)
     ]
     assert_matches("P(wait > 0)", [r.p_wait for r in runs], p_wait, 0.05)
     assert_matches("mean wait [h]", [r.mean_wait for r in runs], mean_wait, 0.10)

@@ -150,14 +150,22 @@ NOT_PASSING_IN_SMOKE = {
     # Too few cascades for their rare tail: the largest per run averages 8.7 over 3 runs
     # (the CI's lower bound must reach 10) and 1.4 % of them reach 10 (the limit is 1 %).
     "cascades_rare_large": False,
-    # Right direction (−16 h), but one closed_loop seed answers no two-department referral
-    # within 7 days, which leaves 2 pairs: the CI is [−112, 80] h.
-    "directional_joint_multi_department_median_hours": False,
     # Right direction (−24 % negative views), but over 3 seeds the CI includes 0.
     "directional_rumour_crisis_proactive_negative_impressions": False,
     # Right direction (median 8.5 h → 0.6 h), but the baseline median varies so much over
     # 3 seeds (it depends on how many items wait over the weekend) that the CI includes 0.
     "directional_hotline_24x7_median_response_hours": False,
+    # Near saturation (one server, ρ = 0.85) a 3-day mean wait varies enormously from
+    # seed to seed and is biased low from an empty start: 2.2 h, CI [1.7, 2.7], against
+    # 2.83 h. In the full plan (8 seeds, 20 days) the CI is wide and includes it.
+    "erlang_c_wait_c1_rho0.85": False,
+    # Three 3-day runs that happen to agree (0.163, 0.154, 0.162) give a narrow interval,
+    # [0.148, 0.172], below 0.2007; over 12 seeds the 3-day mean is 0.188, and in the full
+    # plan (8 seeds, 20 days) 0.202 [0.180, 0.223].
+    "erlang_a_p_abandon_c4_lam4.4": False,
+    # Right direction (−0.19), but over 3 seeds of 7 days the CI is [−0.57, 0.19]; in full
+    # size (8 seeds, 10,000 citizens, 30 days) −0.13 [−0.18, −0.08].
+    "directional_trained_operators_one_sided_share": False,
     # At 2,000 citizens two operators are not busy enough (utilisation ≈ 0.56 with two,
     # 0.64 with one) for the second one to shorten waits much; the 90th percentile of a
     # 7-day run is set by nights and the weekend, and it comes out lower with one operator

@@ -94,6 +94,14 @@ def test_levers_become_dotted_overrides():
         Levers.of("baseline", operator=3)
 
 
+def test_the_deadline_lever_replaces_deadlines_by_kind():
+    untouched = Levers.of("guangdong_12345_deadlines")
+    assert untouched.overrides() == {}
+    scenario = Levers.of("guangdong_12345_deadlines", deadline_hours=24.0).scenario_object()
+    assert scenario.accountability.deadlines is None
+    assert scenario.accountability.deadline_hours == 24.0
+
+
 def test_another_network_replaces_an_edge_list_file():
     scenario = Levers.of("edge_list_example", network="random", citizens=500).scenario_object()
     assert scenario.network.kind == "random"

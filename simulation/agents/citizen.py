@@ -42,6 +42,7 @@ from simulation.codes import (
     SILENT,
     SUBSTANTIVE,
     VENT,
+    WEEKDAYS,
 )
 from simulation.diffusion import sorted_unique
 from simulation.events import (
@@ -166,6 +167,9 @@ class Population:
         else:
             rhythm = np.asarray(pop.daily_rhythm, dtype=float)
         self.rhythm = rhythm * 24.0 / rhythm.sum()
+        weekly = np.ones(7) if pop.weekly_rhythm == "flat" else np.asarray(pop.weekly_rhythm)
+        self.weekly_rhythm = weekly * 7.0 / weekly.sum()  # Monday first, mean 1
+        self.start_weekday = WEEKDAYS.index(scenario.run.start_weekday)
         self.topics = scenario.topics
         kind_mix = np.array([pop.kind_mix.get(k, 0.0) for k in NEED_KINDS])
         topic_mix = np.array([pop.topic_mix.get(t, 0.0) for t in self.topics])
@@ -180,9 +184,16 @@ class Population:
 
     # ------------------------------------------------------------- needs arise
 
-    def need_rates(self, hour_of_day: int, multiplier: np.ndarray) -> np.ndarray:
-        """Expected new needs this hour by (kind, topic); `multiplier` has that shape."""
+    def need_rates(self, t: int, multiplier: np.ndarray) -> np.ndarray:
+        """Expected new needs in hour `t` of the run by (kind, topic); `multiplier` has that shape.
+
+        The rate is the daily rate spread over the hours by the daily rhythm, times the
+        weekly rhythm's weight of the day's weekday (both mean 1).
+        """
+        day, hour_of_day = divmod(t, HOURS_PER_DAY)
+        weekday = (day + self.start_weekday) % 7
         base = self.n * self.settings.need_rate_per_day / 24.0 * self.rhythm[hour_of_day]
+        base *= self.weekly_rhythm[weekday]
         return base * np.outer(self.kind_mix, self.topic_mix) * multiplier
 
     def arise_needs(self, t: int, rates: np.ndarray, rng: np.random.Generator) -> NeedBatch:
@@ -358,7 +369,7 @@ class Public:
         events: EventBus,
         spreading: Spreading,
         schedule: Schedule,
-        deadline_for: Callable[[float], float],
+        deadline_for: Callable[[float, int], float],
         streams,
     ):
         self.population = population
@@ -391,7 +402,7 @@ class Public:
         multiplier = self.schedule.need_multiplier(t, len(NEED_KINDS), self.n_topics)
         reduction = self.settings.release_consultation_reduction
         multiplier[CONSULTATION] *= 1.0 - reduction * self.knowledge
-        rates = self.population.need_rates(t % HOURS_PER_DAY, multiplier)
+        rates = self.population.need_rates(t, multiplier)
         self.needs = self.population.arise_needs(t, rates, self.needs_rng)
         self.events.publish(NeedsArose(t, len(self.needs)))
 
@@ -411,8 +422,10 @@ class Public:
         expire = np.where(addressed, needs.created + patience, np.inf)
         deadline = np.array(
             [
-                self.deadline_for(float(created)) if a else math.inf
-                for created, a in zip(needs.created.tolist(), addressed.tolist(), strict=True)
+                self.deadline_for(created, kind) if a else math.inf
+                for created, kind, a in zip(
+                    needs.created.tolist(), needs.kind.tolist(), addressed.tolist(), strict=True
+                )
             ]
         )
         ids = self.lifecycle.post_needs(t, needs, channel, expire, deadline)

@@ -29,6 +29,7 @@ information releases, and monitoring public opinion for trending posts.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -118,7 +119,7 @@ class Operator(mesa.Agent):
         self.items = lifecycle.store
         self.foresight = foresight
         self.rule = rule
-        self.stream = rng
+        self.stream = rng  # this operator's own decisions stream (choices, handling times)
         # Intrinsic worth of each outcome to a motivated operator [quality units].
         self.quality_value = {
             ACT_SUBSTANTIVE: 1.0,
@@ -256,7 +257,7 @@ class OperatorDesk:
         self.diffusion = diffusion
         self.topic_mix = topic_mix
         self.government = government  # the account's node in the follower graph
-        self.stream = rng
+        self.stream = rng  # the releases stream: topics of untargeted releases
         assert mechanism.queue_discipline is not None  # the preset fills it
         self.discipline = DISCIPLINES[mechanism.queue_discipline]
         self.escalated_first = accountability.rule != "none" and accountability.escalation_priority
@@ -275,6 +276,7 @@ class OperatorDesk:
             finish_job=self._finish,
             is_valid=self._is_valid,
             on_reserved_work=self._release_work,
+            shift_end=staffing.shift_end,
         )
         events.subscribe(ItemReceived, self._on_received)
         events.subscribe(Returned, self._on_returned)
@@ -439,7 +441,7 @@ class Monitoring:
         self,
         mechanism: MechanismSettings,
         lifecycle: ItemLifecycle,
-        deadline_for,
+        deadline_for: Callable[[float, int], float],
         patience,
         events: EventBus,
     ):
@@ -470,6 +472,7 @@ class Monitoring:
             return
         # Seen when it trends, but not before it was posted (posts appear within the hour).
         now = max(float(t), float(store.created[item]))
-        self.lifecycle.receive_by_monitoring(item, t, now, self.deadline_for(now))
+        deadline = self.deadline_for(now, int(store.kind[item]))
+        self.lifecycle.receive_by_monitoring(item, t, now, deadline)
         if not is_rumour:
             self.patience.start(item, now)

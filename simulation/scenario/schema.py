@@ -130,12 +130,21 @@ class PopulationSettings(Section):
         description="Hour-of-day activity profile: 'weibo' (low at night, evening peak), "
         "'flat', or 24 non-negative weights [relative].",
     )
+    weekly_rhythm: Literal["flat"] | list[float] = Field(
+        "flat",
+        description="Day-of-week activity profile, Monday to Sunday, times the daily "
+        "rhythm: 'flat' (every day alike; modelling assumption: no source on the weekly "
+        "rhythm of posts to government accounts was found) or 7 non-negative weights, "
+        "scaled to mean 1 so a week's needs do not change [relative].",
+    )
     activity_pareto_shape: float = Field(
         1.1,
         gt=1.0,
         le=10.0,
         description="Shape of the Pareto distribution of citizen activity; near 1 means a few "
-        "per cent of users write most posts (Fu & Chau 2013) [dimensionless].",
+        "per cent of users write most posts (Fu & Chau 2013: ~5 % write over 80 %; the top "
+        "5 % hold 76 % at 1.1 in an infinite population, about 67 % at 10,000 citizens, a "
+        "deliberate departure explained in docs/ODD.md §7.1) [dimensionless].",
     )
     kind_mix: dict[str, float] = Field(
         default_factory=lambda: {
@@ -548,6 +557,14 @@ class StaffingSettings(Section):
         description="Covered hours: 'office_hours' (calendar office hours), 'extended' "
         "(extended_hours_start to extended_hours_end every day) or '24x7'.",
     )
+    shift_end: Literal["suspend", "finish"] = Field(
+        "suspend",
+        description="An operator's item still in hand when the shift ends: 'suspend' (put "
+        "back at the head of the inbox with the work left, resumed in the next covered "
+        "hour) or 'finish' (the operator stays on until it is done; the overtime counts "
+        "in operator duty hours and staff_hours). Departments always stop at closing time, "
+        "since their processing time is counted in working hours; modelling assumption.",
+    )
     extended_hours_start: int = Field(
         8, ge=0, le=23, description="Start of 'extended' shifts [hour of day, 0-23]."
     )
@@ -712,6 +729,36 @@ class MandateSettings(Section):
     )
 
 
+class KindDeadline(Section):
+    """The reply deadline of one kind of need: clock hours or working days, not both."""
+
+    hours: float | None = Field(None, gt=0.0, description="Deadline in clock hours [hours].")
+    working_days: int | None = Field(
+        None,
+        ge=1,
+        le=60,
+        description="Deadline at office closing time of the n-th working day after the day "
+        "received [working days].",
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> KindDeadline:
+        if (self.hours is None) == (self.working_days is None):
+            given = "both" if self.hours is not None else "neither"
+            raise ValueError(
+                f"give the deadline either as hours or as working_days ({given} given), "
+                "e.g. {working_days = 2} or {hours = 48}"
+            )
+        return self
+
+
+GUANGDONG_12345_SOURCE = (
+    "Guangdong provincial 12345 government service hotline rules, as summarised in the "
+    "model specification (MODEL.md §7): consultations answered within 2 working days, "
+    "help-seeking requests and suggestions within 10, complaints within 15"
+)
+
+
 class AccountabilitySettings(Section):
     """Appraisal rule, its strength, period and disclosure (MODEL.md §4.7, §5)."""
 
@@ -754,10 +801,27 @@ class AccountabilitySettings(Section):
         description="Reply deadline in working days (Guangdong 12345: 2 for consultations); "
         "replaces deadline_hours when set [working days].",
     )
+    deadlines: dict[str, KindDeadline] | None = Field(
+        None,
+        description="Reply deadline by kind of need, each {hours = h} (clock hours) or "
+        "{working_days = n} (office closing time of the n-th working day after the day "
+        "received), e.g. {consultation = {working_days = 2}, complaint = {working_days = "
+        f"15}}}}; {GUANGDONG_12345_SOURCE} (scenarios/guangdong_12345_deadlines.toml). Kinds "
+        "not named take deadline_hours; not together with deadline_working_days [per kind].",
+    )
     escalation_priority: bool = Field(
         True,
         description="Under a rule, escalated items (complaints upward) jump the queue.",
     )
+
+    @model_validator(mode="after")
+    def _one_deadline_form(self) -> AccountabilitySettings:
+        if self.deadlines is not None and self.deadline_working_days is not None:
+            raise ValueError(
+                "deadline_working_days and deadlines are two forms of the reply deadline: "
+                "set one of them (kinds that deadlines does not name take deadline_hours)"
+            )
+        return self
 
 
 class BurstEvent(Section):
@@ -851,6 +915,15 @@ class Scenario(Section):
                 "population.daily_rhythm must be 'weibo', 'flat' or 24 non-negative weights "
                 "with a positive sum"
             )
+        if isinstance(pop.weekly_rhythm, list) and (
+            len(pop.weekly_rhythm) != 7 or min(pop.weekly_rhythm) < 0 or sum(pop.weekly_rhythm) <= 0
+        ):
+            raise ValueError(
+                "population.weekly_rhythm must be 'flat' or 7 non-negative weights, Monday "
+                f"to Sunday, with a positive sum (got {len(pop.weekly_rhythm)} weights)"
+            )
+        for kind in self.accountability.deadlines or {}:
+            _check_known(kind, NEED_KINDS, "accountability.deadlines")
         for i, event in enumerate(self.events):
             _check_known(event.topic, tuple(self.departments), f"events[{i}].topic")
             if isinstance(event, BurstEvent):

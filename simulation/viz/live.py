@@ -112,6 +112,8 @@ class Levers:
             out["network.edge_list"] = None  # a generated graph instead of the file
         if "accountability.deadline_hours" in out and base.accountability.deadline_working_days:
             out["accountability.deadline_working_days"] = None  # hours replace working days
+        if "accountability.deadline_hours" in out and base.accountability.deadlines:
+            out["accountability.deadlines"] = None  # one deadline in hours for every kind
         return out
 
     def scenario_object(self) -> Scenario:

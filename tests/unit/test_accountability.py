@@ -19,9 +19,19 @@ from simulation.accountability import (
     initial_pressure,
     make_rule,
     pressure_after_appraisal,
+    reply_deadline,
 )
 from simulation.agents.choice import choose_action
-from simulation.scenario import AccountabilitySettings
+from simulation.calendar import Calendar
+from simulation.codes import (
+    COMPLAINT,
+    CONSULTATION,
+    KIND_NAMES,
+    REQUEST,
+    RUMOUR,
+    SUGGESTION,
+)
+from simulation.scenario import AccountabilitySettings, Scenario
 
 
 def outlook(replies=True, delay=0.0, to_deadline=math.inf, satisfaction=0.0) -> Outlook:
@@ -195,3 +205,44 @@ def test_logit_probabilities_follow_the_utility_difference():
             f"τ = {temperature}: better option chosen {wins} times, expected "
             f"{draws * p:.0f} ± {bound:.0f}"
         )
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def test_reply_deadline_by_kind_in_working_days_and_hours_with_a_single_fallback():
+
+    scenario = Scenario().with_overrides(
+        {
+            "accountability.deadline_hours": 30.0,
+            "accountability.deadlines": {
+                "consultation": {"working_days": 2},
+                "complaint": {"working_days": 15},
+                "suggestion": {"hours": 5.0},
+            },
+        }
+    )
+    calendar = Calendar(scenario, 60)
+    deadline_for = reply_deadline(scenario.accountability, calendar)
+    friday_evening = 24.0 * 4 + 19.0  # day 0 is a Monday
+    # Two working days after a Friday: Tuesday (day 8) at closing time, 17:00.
+    assert deadline_for(friday_evening, CONSULTATION) == 24.0 * 8 + 17.0
+    # Fifteen working days after Friday day 4: three weeks on, Friday day 25.
+    assert deadline_for(friday_evening, COMPLAINT) == 24.0 * 25 + 17.0
+    assert deadline_for(friday_evening, SUGGESTION) == friday_evening + 5.0
+    # Kinds not named (and monitored rumours) take the single deadline_hours.
+    assert deadline_for(friday_evening, REQUEST) == friday_evening + 30.0
+    assert deadline_for(friday_evening, RUMOUR) == friday_evening + 30.0
+
+
+def test_reply_deadline_without_a_table_is_the_single_deadline_for_every_kind():
+
+    for overrides, expected in (
+        ({"accountability.deadline_hours": 48.0}, 10.5 + 48.0),
+        ({"accountability.deadline_working_days": 1}, 24.0 + 17.0),  # Monday → Tuesday 17:00
+    ):
+        scenario = Scenario().with_overrides(overrides)
+        deadline_for = reply_deadline(scenario.accountability, Calendar(scenario, 10))
+        assert [deadline_for(10.5, k) for k in range(len(KIND_NAMES))] == [expected] * len(
+            KIND_NAMES
+        ), overrides

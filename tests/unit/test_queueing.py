@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulation.queueing import Server, ServiceDesk, Ticket
 
@@ -41,7 +43,12 @@ class Recorder:
         return {item: t for item, _, t in self.finished}
 
 
-def make_desk(recorder: Recorder, *on_duty: np.ndarray, reserved_share: float = 0.0):
+def make_desk(
+    recorder: Recorder,
+    *on_duty: np.ndarray,
+    reserved_share: float = 0.0,
+    shift_end: str = "suspend",
+):
     servers = [
         Server(on_duty=np.asarray(d, dtype=bool), reserved_share=reserved_share) for d in on_duty
     ]
@@ -51,6 +58,7 @@ def make_desk(recorder: Recorder, *on_duty: np.ndarray, reserved_share: float = 
         finish_job=recorder.finish_job,
         is_valid=recorder.is_valid,
         on_reserved_work=recorder.on_reserved_work,
+        shift_end=shift_end,
     )
 
 
@@ -179,6 +187,60 @@ def test_off_duty_server_does_nothing_and_accrues_no_duty():
     assert_finishes(rec, {0: 2.75})
 
 
+def test_with_finish_the_server_stays_on_to_finish_the_job_and_counts_the_overtime():
+    # On duty in hours 0 and 2 only. The job starts at 0.5 with 1.25 h of work: it is
+    # finished in overtime at 1.75, not suspended; the next ticket waits for hour 2.
+    on_duty = np.zeros(6, dtype=bool)
+    on_duty[[0, 2]] = True
+    rec = Recorder({0: 1.25, 1: 0.25})
+    desk = make_desk(rec, on_duty, shift_end="finish")
+    desk.submit(ticket(0, 0.5))
+    desk.submit(ticket(1, 0.6))
+    run_hours(desk, 0, 1)
+    assert [t.item for t in desk.in_service()] == [0], "the job stays with its server"
+    overtime = desk.servers[0].overtime_hours
+    run_hours(desk, 1, 2)
+    assert_finishes(rec, {0: 1.75})
+    assert desk.in_service() == [] and [t.item for t in desk.waiting_tickets()] == [1], (
+        "off duty, the server takes no new work after finishing"
+    )
+    assert overtime == 0.0 and desk.servers[0].overtime_hours == pytest.approx(0.75)
+    run_hours(desk, 2, 3)
+    assert_finishes(rec, {0: 1.75, 1: 2.25})
+    busy, _, duty = desk.reset_counters()
+    # Busy: 1.25 + 0.25 h. Duty: hours 0 and 2, plus 0.75 h of overtime.
+    assert (busy, duty) == pytest.approx((1.5, 2.75)), f"(busy, duty) = {(busy, duty)}"
+    assert desk.servers[0].overtime_hours == 0.0, "reset_counters resets overtime too"
+
+
+def test_with_finish_a_job_longer_than_the_off_duty_stretch_runs_on_into_the_next_shift():
+    on_duty = np.zeros(6, dtype=bool)
+    on_duty[[0, 2]] = True
+    rec = Recorder({0: 2.5})
+    desk = make_desk(rec, on_duty, shift_end="finish")
+    desk.submit(ticket(0, 0.0))
+    run_hours(desk, 0, 3)
+    assert_finishes(rec, {0: 2.5})
+    busy, _, duty = desk.reset_counters()
+    assert (busy, duty) == pytest.approx((2.5, 3.0)), "hour 1 is all overtime"
+
+
+def test_with_finish_a_job_ending_exactly_at_the_end_of_the_shift_costs_no_overtime():
+    on_duty = np.zeros(4, dtype=bool)
+    on_duty[0] = True
+    rec = Recorder({0: 1.0})
+    desk = make_desk(rec, on_duty, shift_end="finish")
+    desk.submit(ticket(0, 0.0))
+    run_hours(desk, 0, 2)
+    assert_finishes(rec, {0: 1.0})
+    assert desk.reset_counters() == pytest.approx((1.0, 0.0, 1.0))
+
+
+def test_unknown_shift_end_is_refused():
+    with pytest.raises(ValueError, match="shift_end must be one of"):
+        make_desk(Recorder({}), always(), shift_end="overtime")
+
+
 # --------------------------------------------------------------------------- queue order
 
 
@@ -280,3 +342,70 @@ def test_reset_counters_sums_servers_and_starts_again_from_zero():
         f"(busy, reserved, duty): expected (1.75, 0.3, 3.0), got {(busy, reserved, duty)}"
     )
     assert desk.reset_counters() == (0.0, 0.0, 0.0), "counters should be zero after a reset"
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@st.composite
+def shift_worlds(draw):
+    """Servers with random on-duty hours (then a long covered stretch) and random jobs."""
+    servers = draw(st.integers(1, 3))
+    hours = 10
+    patterns = [
+        np.concatenate([draw(st.lists(st.booleans(), min_size=hours, max_size=hours)), [True] * 40])
+        for _ in range(servers)
+    ]
+    jobs = draw(
+        st.lists(st.tuples(st.floats(0.0, 9.5), st.floats(0.05, 3.0)), min_size=1, max_size=10)
+    )
+    return patterns, jobs
+
+
+@settings(max_examples=150, deadline=None)
+@given(world=shift_worlds(), shift_end=st.sampled_from(["suspend", "finish"]))
+def test_work_is_conserved_and_finish_holds_no_job_over_off_duty_hours(world, shift_end):
+    patterns, jobs = world
+    rec = Recorder({item: work for item, (_, work) in enumerate(jobs)})
+    desk = make_desk(rec, *patterns, shift_end=shift_end)
+    for item, (arrival, _) in enumerate(jobs):
+        desk.submit(ticket(item, arrival))
+    busy = duty = overtime = 0.0
+    suspended = set()
+    horizon = len(patterns[0])
+    for hour in range(horizon):
+        desk.work(float(hour), float(hour + 1))
+        suspended |= {t.item for t in desk.waiting_tickets() if t.work_left is not None}
+        if hour + 1 < horizon:
+            for server in desk.servers:
+                if server.current is not None and not server.on_duty[hour + 1]:
+                    assert shift_end == "finish", f"suspend: a job held past hour {hour}"
+        overtime += sum(s.overtime_hours for s in desk.servers)
+        b, _, d = desk.reset_counters()
+        busy, duty = busy + b, duty + d
+    on_duty_hours = float(sum(p.sum() for p in patterns))
+    works = [work for _, work in jobs]
+    assert sorted(i for i, _, _ in rec.finished) == list(range(len(jobs))), "each job once"
+    assert busy == pytest.approx(sum(works)), "busy hours are the work done"
+    assert duty == pytest.approx(on_duty_hours + overtime), "duty = shifts + overtime"
+    assert busy <= duty + 1e-9
+    assert len(rec.started) == len(jobs), "a job is started once (resuming is no start)"
+    starts = {item: t for item, _, t in rec.started}
+    server_of = {item: server for item, server, _ in rec.started}
+    finishes = rec.finish_times()
+    for item, (arrival, work) in enumerate(jobs):
+        assert starts[item] >= arrival - 1e-12
+        assert patterns[server_of[item]][int(starts[item])], (
+            f"job {item} started by a server off duty at {starts[item]}"
+        )
+        if shift_end == "finish":
+            assert finishes[item] - starts[item] == pytest.approx(work), (
+                f"finish: job {item} should run without a break ({starts[item]} → "
+                f"{finishes[item]}, work {work})"
+            )
+        else:
+            assert finishes[item] - starts[item] >= work - 1e-9
+    if shift_end == "finish":
+        assert not suspended, f"finish: jobs {suspended} were suspended"
+    else:
+        assert overtime == 0.0, "suspend: no overtime"
