@@ -47,6 +47,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "trust_sd": ("0-1", "Standard deviation of trust at the end (polarisation)."),
     "trust_change": ("0-1", "Mean trust at the end minus at the start."),
     "satisfaction": ("-1 to 1", "Mean rating of replies by citizens who rated them."),
+    "closed_satisfaction": (
+        "-1 to 1",
+        "Mean satisfaction over every closed request: each answered one as its author judged "
+        "the reply, each abandoned one at reactions.abandonment_satisfaction.",
+    ),
     "negative_impressions": (
         "views",
         "Exposures of followers to unresolved complaints, escalations, vents and rumours.",
@@ -76,7 +81,11 @@ DAILY_UNITS: dict[str, str] = {
 
 COUNT_UNITS = ("count", "items", "views", "accounts")  # whole numbers of things
 SCORE_UNITS = ("0-1", "-1 to 1")  # bounded scores, read to three decimals
-SIGNED_METRICS = ("trust_change", "satisfaction")  # a value whose sign is news
+SIGNED_METRICS = (
+    "trust_change",
+    "satisfaction",
+    "closed_satisfaction",
+)  # a value whose sign is news
 
 MISSING = "–"
 NOT_AVAILABLE = "n/a"

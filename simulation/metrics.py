@@ -317,7 +317,20 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     def share(mask: np.ndarray, of: int = n) -> float:
         return float(mask.sum()) / of if of else float("nan")
 
-    ratings = items.view("satisfaction")[items.view("rated")]
+    judged = items.view("satisfaction")
+    ratings = judged[items.view("rated")]
+    answered_judged = judged[answered & ~np.isnan(judged)]
+    abandoned = int((requests & (status == ABANDONED)).sum())
+    closed = len(answered_judged) + abandoned
+    closed_satisfaction = (
+        (
+            float(answered_judged.sum())
+            + abandoned * model.scenario.reactions.abandonment_satisfaction
+        )
+        / closed
+        if closed
+        else float("nan")
+    )
     busy_ops = sum(counts["operator_busy_hours"])
     duty_ops = sum(counts["operator_duty_hours"])
     busy_dept = sum(counts["department_busy_hours"])
@@ -342,6 +355,7 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         "trust_sd": float(population.trust.std()),
         "trust_change": float(population.trust.mean() - population.initial_mean_trust),
         "satisfaction": float(ratings.mean()) if len(ratings) else float("nan"),
+        "closed_satisfaction": closed_satisfaction,
         "negative_impressions": float(sum(counts["negative_impressions"])),
         "impressions": float(sum(counts["impressions"])),
         "largest_cascade": float(max(counts["largest_cascade"], default=0.0)),

@@ -236,6 +236,8 @@ class GovernmentResponseModel(mesa.Model):
             self.departments,
             self.items,
             self.events,
+            scenario.reactions,
+            self.streams["survey"],
         )
 
     # ------------------------------------------------------------------ the step

@@ -26,6 +26,7 @@ STREAM_NAMES = (
     "departments",  # processing times, quality, bounces
     "reactions",  # escalation, ratings
     "events",  # scheduled events (rumour authors)
+    "survey",  # the satisfaction rule's call-back survey of requests given up
     "mesa",  # handed to mesa.Model (not used by the model's own processes)
 )
 

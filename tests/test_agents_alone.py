@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from simulation import Scenario
-from simulation.accountability import Outlook, make_rule
+from simulation.accountability import Outlook, UnitRecord, make_rule
 from simulation.agents.choice import Foresight
 from simulation.agents.citizen import Citizen, Population
 from simulation.agents.department import Department, ReferralBook
@@ -202,8 +202,8 @@ def test_foresight_follows_the_coordination(world) -> None:
     assert joint == max(30.0, 50.0) + 4.0
     assert world.foresight.referral_hours(0, -1) == 30.0
     assert world.foresight.department_quality_value(0) == pytest.approx(0.8 + 0.2 * 0.4)
-    rule = world.rule
-    assert rule.action_score(Outlook(True, 0.0, 10.0, 0.5)) == 1.0
+    rule = world.rule  # timeliness: an immediate reply before the deadline is on time
+    assert rule.item_score(UnitRecord(handled=1), Outlook(True, 0.0, 10.0, 0.5)) == 1.0
 
 
 def test_a_department_processes_a_referral_on_its_own(world) -> None:

@@ -22,6 +22,7 @@ import pytest
 from simulation.cli import add_command
 from simulation.scenario import bundled_scenario_dir
 from simulation.validation import (
+    GAMING,
     REMEDIES,
     SECTIONS,
     Check,
@@ -136,6 +137,16 @@ NOT_PASSING_IN_FULL = {
     "directional_appraisal_satisfaction_satisfaction": False,
 }
 
+# Checks of the stored full report that the code no longer makes, and what replaced
+# them. They stay in NOT_PASSING_IN_FULL while docs/validation is not regenerated; drop
+# both entries when it is.
+RETIRED_IN_FULL = {
+    # Satisfaction per rated reply cannot see the requests left unanswered; the check now
+    # measures satisfaction over every closed request (an abandoned one at the
+    # abandonment satisfaction): directional_appraisal_satisfaction_closed_satisfaction.
+    "directional_appraisal_satisfaction_satisfaction",
+}
+
 # Checks that also do not pass in smoke size (2,000 citizens, 7 days from a Monday, 3
 # seeds: PLANS["smoke"]), because that plan is too small to decide them. All pass in the
 # full report.
@@ -171,6 +182,18 @@ NOT_PASSING_IN_SMOKE = {
     # 7-day run is set by nights and the weekend, and it comes out lower with one operator
     # (44.8 h → 34.6 h). With 10,000 citizens, or in the full report, it is higher.
     "directional_understaffed_p90_response_hours": False,
+    # Right direction (−0.44 → −0.11 over closed requests), but over 3 seeds the CI,
+    # [−0.016, 0.68], includes 0; the full plan gives +0.44 [0.40, 0.47].
+    "directional_appraisal_satisfaction_closed_satisfaction": False,
+    # Right direction (boilerplate share 0.12 → 0.24) but a 7-day run at 2,000 citizens
+    # has few replies and the CI over 3 seeds includes 0; the full plan gives +0.51
+    # [0.48, 0.54] (response rate) and +0.50 [0.47, 0.53] (timeliness). In 7 days from a
+    # Monday no reply the operators foresee misses 48 h, so the two rules choose alike.
+    "gaming_appraisal_response_rate_boilerplate_share": False,
+    "gaming_appraisal_timeliness_48h_boilerplate_share": False,
+    # Right direction (partial share 0.45 → 0.54), CI over 3 seeds includes 0; the full
+    # plan gives +0.16 [0.11, 0.21].
+    "gaming_appraisal_satisfaction_partial_share": False,
 }
 
 
@@ -197,7 +220,12 @@ def test_the_full_report_fails_only_the_known_checks():
 def test_every_smoke_check_passes_except_the_known_ones(smoke):
     results, _ = smoke
     by_id = {c.id: c for c in results.checks}
-    expected = NOT_PASSING_IN_FULL | NOT_PASSING_IN_SMOKE
+    expected = {
+        i: outcome
+        for i, outcome in (NOT_PASSING_IN_FULL | NOT_PASSING_IN_SMOKE).items()
+        if i not in RETIRED_IN_FULL
+    }
+    assert not RETIRED_IN_FULL & set(by_id), "a retired check is still made"
     unknown = sorted(set(expected) - set(by_id))
     assert not unknown, f"listed as not passing, but no such check in the smoke run: {unknown}"
     failing = [by_id[i] for i in by_id if by_id[i].passed is not True and i not in expected]
@@ -270,6 +298,8 @@ def test_the_report_covers_the_requested_checks(smoke):
     for _, treatment, metric, *_ in REMEDIES:
         assert f"directional_{treatment}_{metric}" in ids
         assert (bundled_scenario_dir() / f"{treatment}.toml").exists()
+    for treatment, metric, *_ in GAMING:
+        assert f"gaming_{treatment}_{metric}" in ids, f"no gaming check of {treatment}"
     degroot = next(c for c in results.checks if c.id == "degroot")
     assert degroot.passed is None and degroot.value == 0.0, "trust moved with every shock off"
     assert "no DeGroot limit" in results.notes["degroot"]

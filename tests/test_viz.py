@@ -591,3 +591,11 @@ def test_queue_scenario_has_the_asked_utilisation_and_rule_scores_show_the_trap(
     proper = "answer it properly (reply in 6 h)"
     assert scores.loc[brush_off, "response_rate"] == scores.loc[proper, "response_rate"]
     assert scores.loc[brush_off, "satisfaction"] < scores.loc[proper, "satisfaction"]
+    leave = "leave it (citizen may give up)"
+    replies_only = "satisfaction (replies only)"
+    assert scores.loc[leave, replies_only] == 0.0 > scores.loc[brush_off, replies_only], (
+        "rating replies only: leaving is never rated, so it beats a brush-off"
+    )
+    assert scores.loc[leave, "satisfaction"] < scores.loc[brush_off, "satisfaction"], (
+        "the call-back survey rates giving up too"
+    )

@@ -55,6 +55,20 @@ class Foresight:
         """Satisfaction of a citizen who gives up waiting [-1, 1]."""
         return self.reactions.abandonment_satisfaction
 
+    @property
+    def rating_probability(self) -> float:
+        """Chance that a closed request is rated (surveyed) [probability]."""
+        return self.reactions.rating_probability
+
+    def abandon_probability(self, escalations: int) -> float:
+        """Chance that the author of an item left unanswered gives up rather than escalates.
+
+        When patience runs out the author escalates with `escalation_probability` while
+        they have escalations left; an escalated item comes back to the inbox.
+        """
+        r = self.reactions
+        return 1.0 if escalations >= r.max_escalations else 1.0 - r.escalation_probability
+
     def referral_hours(self, topic: int, second_topic: int) -> float:
         """Clock hours from referral to the departments' answer (second_topic -1: none)."""
         first = self.departments[topic].turnaround_hours
@@ -66,11 +80,54 @@ class Foresight:
         q = self.departments[topic].settings.quality
         return q * 1.0 + (1.0 - q) * self.partial_reply_value
 
-    def department_satisfaction(self, topic: int) -> float:
-        """Citizens' expected satisfaction with a department's full answer, if on time."""
+    def reply_satisfaction(self, quality: int, hours: float) -> float:
+        """Satisfaction with a reply of `quality` posted `hours` after the post, as judged.
+
+        The citizens' rule (`Population.satisfaction`): quality minus lateness, within
+        [-1, 1].
+        """
+        judged = self.quality_satisfaction[quality] - self.lateness_satisfaction(hours)
+        return min(1.0, max(-1.0, judged))
+
+    def department_satisfaction(self, topic: int, hours: float = 0.0) -> float:
+        """Citizens' expected satisfaction with a department's full answer `hours` after the post.
+
+        A full answer is substantive with the department's `quality`, otherwise partial.
+        """
         q = self.departments[topic].settings.quality
-        sat = self.quality_satisfaction
-        return q * sat[SUBSTANTIVE] + (1.0 - q) * sat[PARTIAL]
+        substantive = self.reply_satisfaction(SUBSTANTIVE, hours)
+        return q * substantive + (1.0 - q) * self.reply_satisfaction(PARTIAL, hours)
+
+
+class ScoreRate:
+    """A unit's recent appraisal score per hour of work: what an hour is worth under a rule.
+
+    Running means (weight `SCORE_RATE_WEIGHT` for the newest choice) of the score of the
+    actions the unit chose and the hours they took. Time spent on one item is work not
+    done on the next, which the unit would handle as it usually does: so an hour costs
+    this rate, not the rate of the fastest action open to it.
+    """
+
+    __slots__ = ("hours", "score")
+
+    def __init__(self) -> None:
+        self.score = 0.0  # mean score of a chosen action [score]
+        self.hours = 0.0  # mean hours of a chosen action [hours]
+
+    @property
+    def rate(self) -> float:
+        """Score earned per hour of work (0 before any choice, never negative)."""
+        return max(0.0, self.score / self.hours) if self.hours > 0.0 else 0.0
+
+    def add(self, score: float, hours: float) -> None:
+        """Count a chosen action's score and hours."""
+        self.score += SCORE_RATE_WEIGHT * (score - self.score)
+        self.hours += SCORE_RATE_WEIGHT * (hours - self.hours)
+
+
+# Weight of the newest choice in a unit's running score rate: about its last 20 items
+# (assumption).
+SCORE_RATE_WEIGHT = 0.05
 
 
 def choose_action(

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.accountability import Outlook, Rule
-from simulation.agents.choice import Foresight, choose_action
+from simulation.accountability import Outlook, Rule, UnitRecord
+from simulation.agents.choice import Foresight, ScoreRate, choose_action
 from simulation.codes import PARTIAL, REFERRED, SUBSTANTIVE
 from simulation.events import AnswerReady, EventBus, PartDone, PartStarted
 from simulation.mechanisms.coordination import Coordination, Referral
@@ -57,6 +57,8 @@ class Department(mesa.Agent):
         self.settings = settings
         self.pressure = 0.0  # appraisal pressure [pressure units]
         self.last_score: float | None = None
+        self.record = UnitRecord()  # this appraisal period's record (kept by `Appraisal`)
+        self.score_rate = ScoreRate()  # recent rule score per hour of work
         self.staffing = staffing
         self.coordination = coordination
         self.lifecycle = lifecycle
@@ -106,14 +108,14 @@ class Department(mesa.Agent):
         if self.coordination.bounces and rng.random() < self.settings.bounce_probability:
             ticket.data = (BOUNCE, now)
             return self.settings.bounce_hours
+        if PartStarted in self.events.wanted:  # before the choice: the part counts as handled
+            self.events.publish(PartStarted(ticket.item, self.topic, now))
         action = self._choose(ticket.item, now)
         mean = self.settings.processing_hours
         sigma2 = math.log1p(self.settings.processing_cv**2)
         hours = rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2))
         if action == QUICK:
             hours *= self.settings.quick_share
-        if PartStarted in self.events.wanted:
-            self.events.publish(PartStarted(ticket.item, self.topic, now))
         ticket.data = (action, now)
         return hours / self.effort
 
@@ -128,16 +130,16 @@ class Department(mesa.Agent):
         to_deadline = items.deadline[item] - now
         full_hours = self.settings.processing_hours / self.effort
         hours = np.array([full_hours, full_hours * self.settings.quick_share])
-        full_satisfaction = foresight.department_satisfaction(self.topic)
-        quick_satisfaction = foresight.quality_satisfaction[PARTIAL]
-        late = foresight.lateness_satisfaction(elapsed)
+        full_satisfaction = foresight.department_satisfaction(self.topic, elapsed)
+        quick_satisfaction = foresight.reply_satisfaction(PARTIAL, elapsed)
+        rated = foresight.rating_probability
         outlooks = (
-            Outlook(True, full_hours, to_deadline, full_satisfaction - late),
+            Outlook(True, full_hours, to_deadline, full_satisfaction, rated),
             Outlook(
-                True, full_hours * self.settings.quick_share, to_deadline, quick_satisfaction - late
+                True, full_hours * self.settings.quick_share, to_deadline, quick_satisfaction, rated
             ),
         )
-        scores = np.array([self.rule.action_score(o) for o in outlooks])
+        scores = np.array([self.rule.item_score(self.record, o) for o in outlooks])
         partial_value = foresight.partial_reply_value
         quality = np.array([foresight.department_quality_value(self.topic), partial_value])
         values = staffing.motivation * quality + self.pressure * scores
@@ -145,10 +147,10 @@ class Department(mesa.Agent):
         backlog_hours = waiting * self.settings.processing_hours / max(1, len(self.desk.servers))
         time_price = staffing.load_sensitivity * backlog_hours / self.office_hours_per_day
         if self.pressure > 0.0:
-            time_price += (
-                self.pressure * max(float(np.max(scores / hours)), 0.0) * min(1.0, backlog_hours)
-            )
-        return choose_action(values, hours, time_price, staffing.choice_temperature, self.stream)
+            time_price += self.pressure * self.score_rate.rate * min(1.0, backlog_hours)
+        pick = choose_action(values, hours, time_price, staffing.choice_temperature, self.stream)
+        self.score_rate.add(float(scores[pick]), float(hours[pick]))
+        return pick
 
     def _finish(self, ticket: Ticket, server: int, now: float) -> None:
         assert self.referrals is not None

@@ -7,13 +7,16 @@ action it can take,
     value = reply_propensity + reply_norm (if the action leads to a reply)
           + motivation × quality of the outcome
           + escalation_weight × escalations (if it leads to a reply)
-          + pressure × what the accountability rule scores for it
+          + pressure × what the action is worth to the appraisal score
     cost  = time price × hours the action takes
 
-where the time price is `load_sensitivity × backlog hours per operator` plus, under an
-appraisal rule, `pressure × (best rule score per hour over the available actions) ×
-min(1, backlog hours)`: when work is waiting, time spent on one item is score not
-earned on others. Effort (from pressure) shortens every action's time.
+What an action is worth to the appraisal is the expected change its outcome makes to
+the operator's period score given its record so far, read per item handled
+(`Rule.item_score`). The time price is `load_sensitivity × backlog hours per operator`
+plus, under an appraisal rule, `pressure × (the operator's recent score per hour of
+work) × min(1, backlog hours)`: when work is waiting, time spent on one item is score
+not earned on the next, handled as the operator usually handles items. Effort (from
+pressure) shortens every action's time.
 The choice is a logit (some randomness between operators and moments). Substantive
 replies are only possible for items within the operator's skill. `reply_propensity`
 is the operators' own inclination (`staffing`, calibrated); `reply_norm` is an
@@ -35,8 +38,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.accountability import Outlook, Rule
-from simulation.agents.choice import Foresight, choose_action
+from simulation.accountability import Outlook, Rule, UnitRecord
+from simulation.agents.choice import Foresight, ScoreRate, choose_action
 from simulation.codes import (
     BOILERPLATE,
     CONSULTATION,
@@ -109,6 +112,8 @@ class Operator(mesa.Agent):
         self.pressure = 0.0  # appraisal pressure [pressure units]
         self.server = Server(on_duty=on_duty)
         self.last_score: float | None = None  # at the last appraisal (None: nothing scored)
+        self.record = UnitRecord()  # this appraisal period's record (kept by `Appraisal`)
+        self.score_rate = ScoreRate()  # recent rule score per hour of work
         self.release_hours = 0.0  # release work not yet turned into a post [hours]
         self.actions = np.zeros(len(ACTION_NAMES), dtype=np.int64)  # run totals
         self.staffing = staffing
@@ -168,8 +173,8 @@ class Operator(mesa.Agent):
             ACT_REFER: staffing.referral_minutes / 60.0,
             ACT_LEAVE: staffing.triage_minutes / 60.0,
         }
-        lateness = foresight.lateness_satisfaction
-        reply_satisfaction = foresight.quality_satisfaction
+        rated = foresight.rating_probability
+        escalations = int(items.escalations[item])
         values = np.empty(len(actions))
         costs = np.empty(len(actions))
         scores = np.empty(len(actions))
@@ -184,16 +189,23 @@ class Operator(mesa.Agent):
                 topic = int(items.topic[item])
                 delay = foresight.referral_hours(topic, int(items.second_topic[item]))
                 quality_value = foresight.department_quality_value(topic)
-                satisfaction = foresight.department_satisfaction(topic) - lateness(elapsed + delay)
-                outlook = Outlook(True, delay, to_deadline, satisfaction)
+                satisfaction = foresight.department_satisfaction(topic, elapsed + delay)
+                outlook = Outlook(True, delay, to_deadline, satisfaction, rated)
             elif action == ACT_LEAVE:
                 quality_value = 0.0
-                outlook = Outlook(False, math.inf, to_deadline, foresight.abandonment_satisfaction)
+                outlook = Outlook(
+                    False,
+                    math.inf,
+                    to_deadline,
+                    foresight.abandonment_satisfaction,
+                    rated,
+                    foresight.abandon_probability(escalations),
+                )
             else:
                 quality_value = self.quality_value[action]
-                satisfaction = reply_satisfaction[_REPLY_QUALITY[action]] - lateness(elapsed)
-                outlook = Outlook(True, 0.0, to_deadline, satisfaction)
-            scores[j] = self.rule.action_score(outlook)
+                satisfaction = foresight.reply_satisfaction(_REPLY_QUALITY[action], elapsed)
+                outlook = Outlook(True, 0.0, to_deadline, satisfaction, rated)
+            scores[j] = self.rule.item_score(self.record, outlook)
             values[j] = (
                 (engage if outlook.replies else 0.0)
                 + staffing.motivation * quality_value
@@ -202,9 +214,9 @@ class Operator(mesa.Agent):
             costs[j] = hours[action] / speed
         time_price = staffing.load_sensitivity * backlog_hours
         if self.pressure > 0.0:
-            best_rate = float(np.max(scores / costs))
-            time_price += self.pressure * max(best_rate, 0.0) * min(1.0, backlog_hours)
+            time_price += self.pressure * self.score_rate.rate * min(1.0, backlog_hours)
         pick = choose_action(values, costs, time_price, staffing.choice_temperature, self.stream)
+        self.score_rate.add(float(scores[pick]), float(costs[pick]))
         return actions[pick]
 
     def work_hours(self, action: int) -> float:

@@ -782,6 +782,29 @@ class AccountabilitySettings(Section):
         le=20.0,
         description="Extra pressure per unit of shortfall below target [pressure/score].",
     )
+    relief_gain: float = Field(
+        2.5,
+        ge=0.0,
+        le=20.0,
+        description="Pressure shed per unit of score above target, as a share of strength: "
+        "a unit comfortably above its target relaxes (assumption: at 2.5 a perfect score "
+        "against the 0.8 target reaches the floor) [strength share/score].",
+    )
+    pressure_floor: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Least pressure while a rule is in force, as a share of strength: the "
+        "ranking and its inspection go on however well a unit scores (assumption; 0: a "
+        "unit far enough above target stops minding the rule) [share of strength].",
+    )
+    satisfaction_survey: Literal["replies", "all_closed"] = Field(
+        "all_closed",
+        description="Whom the satisfaction rule surveys: only citizens who got a reply, or "
+        "every closed request, replied or given up, as 12345 hotlines' call-back surveys do "
+        "(an abandoned request rates reactions.abandonment_satisfaction); each with "
+        "reactions.rating_probability.",
+    )
     public_disclosure: bool = Field(
         False, description="Rankings are published, which multiplies pressure."
     )

@@ -35,6 +35,7 @@ _EXPORTS = {
     "rumour_scenario": _LIMITS,
     "run_queue": _LIMITS,
     "run_scenario": _LIMITS,
+    "GAMING": _CHECKS,
     "PLANS": _CHECKS,
     "REMEDIES": _CHECKS,
     "SECTIONS": _CHECKS,
@@ -52,6 +53,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "GAMING",
     "PLANS",
     "REMEDIES",
     "SECTIONS",
@@ -84,6 +86,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from simulation.validation.checks import (
+        GAMING,
         PLANS,
         REMEDIES,
         SECTIONS,

@@ -794,6 +794,14 @@ def _bundled(name: str, plan: Plan) -> Scenario:
     return scenario
 
 
+def _scenario(name: str, plan: Plan) -> Scenario:
+    """A bundled scenario, or a variant of one (`VARIANTS`), at the plan's size."""
+    if name not in VARIANTS:
+        return _bundled(name, plan)
+    base, overrides = VARIANTS[name]
+    return _bundled(base, plan).with_overrides({**overrides, "name": name})
+
+
 def _days(scenario: Scenario, plan: Plan) -> int:
     return plan.scenario_days or scenario.run.days
 
@@ -843,10 +851,11 @@ REMEDIES = (
     (
         "baseline",
         "appraisal_satisfaction",
-        "satisfaction",
+        "closed_satisfaction",
         "up",
-        "appraisal on satisfaction raises satisfaction",
-        "appraisal_satisfaction.toml",
+        "appraisal on satisfaction (call-back survey of every closed request) raises "
+        "satisfaction over every closed request, replied or given up",
+        "appraisal_satisfaction.toml; 12345 hotlines' call-back surveys",
     ),
     (
         "baseline",
@@ -882,12 +891,83 @@ REMEDIES = (
     ),
 )
 
+# Variants of bundled scenarios that only the gaming checks run: name → (scenario, overrides).
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "appraisal_satisfaction_replies_survey": (
+        "appraisal_satisfaction",
+        {"accountability.satisfaction_survey": "replies"},
+    ),
+}
+
+# The gaming each appraisal rule leaves room for, and what the runs show of it, against
+# the baseline (no appraisal). Nothing in the model decides that a rule is gamed: staff
+# weigh the expected change of their period score (simulation/accountability.py), so
+# whatever the score does not see can be given up for what it does.
+# (treatment, metric, direction, claim, source of the claim)
+GAMING = (
+    (
+        "appraisal_response_rate",
+        "boilerplate_share",
+        "up",
+        "counting replies rewards brush-offs: every reply counts the same and a boilerplate "
+        "one is the quickest",
+        "Goodhart's law; appraisal_response_rate.toml",
+    ),
+    (
+        "appraisal_timeliness_48h",
+        "boilerplate_share",
+        "up",
+        "a 48 h timeliness rule rewards fast brush-offs",
+        "Goodhart's law; State Council 2016 No. 61",
+    ),
+    (
+        "appraisal_timeliness_48h",
+        "late_reply_rate",
+        "down",
+        "a 48 h timeliness rule leaves the requests that missed their deadline: a late reply "
+        "scores nothing, so fewer of the requests still open at their deadline get one",
+        "Goodhart's law; appraisal_timeliness_48h.toml",
+    ),
+    (
+        "appraisal_satisfaction_replies_survey",
+        "hard_reply_ratio",
+        "down",
+        "scoring only the ratings of replies cream-skims: hard requests, which cannot be "
+        "answered well, are left, since a request never replied to is never rated",
+        "cream-skimming (Heckman, Heinrich & Smith 2002); accountability.satisfaction_survey",
+    ),
+    (
+        "appraisal_satisfaction",
+        "hard_reply_ratio",
+        "up",
+        "a call-back survey of every closed request does not cream-skim: giving up rates the "
+        "abandonment satisfaction, so hard requests are answered more, not less",
+        "12345 hotlines' call-back surveys; accountability.satisfaction_survey",
+    ),
+    (
+        "appraisal_satisfaction",
+        "partial_share",
+        "up",
+        "a call-back survey of every closed request rewards partial answers to hard requests: "
+        "a partial reply rates better than a request given up",
+        "12345 hotlines' call-back surveys; accountability.satisfaction_survey",
+    ),
+)
+
+# Units of the measures the gaming checks read that are not summary metrics.
+GAMING_UNITS = {"hard_reply_ratio": "ratio", "late_reply_rate": "share", "partial_share": "share"}
+
 # Metrics shown beside a directional check, to read its result (reference → treatment).
 CONTEXT = {
     "resolution_rate": ("response_rate", "one_sided_share"),
     "negative_impressions": ("rumours_clarified", "received_via_monitoring"),
     "answered_within_deadline": ("response_rate", "one_sided_share"),
     "satisfaction": ("response_rate", "one_sided_share", "abandonment_rate", "ratings"),
+    "closed_satisfaction": ("satisfaction", "response_rate", "one_sided_share", "abandonment_rate"),
+    "boilerplate_share": ("response_rate", "satisfaction"),
+    "late_reply_rate": ("response_rate", "answered_within_deadline", "boilerplate_share"),
+    "hard_reply_ratio": ("response_rate", "satisfaction", "closed_satisfaction"),
+    "partial_share": ("one_sided_share", "resolution_rate", "closed_satisfaction"),
     "one_sided_share": ("boilerplate_share", "response_rate"),
     "median_response_hours": ("response_rate",),
     "p90_response_hours": ("response_rate", "abandonment_rate"),
@@ -899,6 +979,12 @@ def _metric(run: ScenarioRun, metric: str) -> float:
         return run.multi_department_median_hours
     if metric == "ratings":
         return float(run.ratings)
+    if metric in ("hard_reply_ratio", "late_reply_rate"):
+        return float(getattr(run, metric))
+    if metric == "partial_share":
+        summary = run.summary
+        replies = sum(summary[f"replies_{q}"] for q in ("substantive", "partial", "boilerplate"))
+        return summary["replies_partial"] / replies if replies else math.nan
     return float(run.summary[metric])
 
 
@@ -925,10 +1011,11 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
     names = ["baseline", "appraisal_response_rate"]
     for ref, treat, *_ in REMEDIES:
         names += [n for n in (ref, treat) if n not in names]
+    names += [treat for treat, *_ in GAMING if treat not in names]
     runs: dict[str, list[ScenarioRun]] = {}
     for name in names:
         progress(f"  {name} ({len(plan.scenario_seeds)} seeds)")
-        scenario = _bundled(name, plan)
+        scenario = _scenario(name, plan)
         runs[name] = [
             run_scenario(scenario, seed, _days(scenario, plan), record=name == "baseline")
             for seed in plan.scenario_seeds
@@ -1103,6 +1190,23 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
                 metric_unit(metric),
                 names=(ref, treat),
                 detail=detail,
+                figure="directional.png",
+            )
+        )
+    for treat, metric, direction, claim, source in GAMING:
+        arrow = "↑" if direction == "up" else "↓"
+        checks.append(
+            paired_check(
+                f"gaming_{treat}_{metric}",
+                DIRECTIONAL,
+                f"{claim}: {metric} {arrow}, {treat} vs baseline",
+                [_metric(r, metric) for r in base],
+                [_metric(r, metric) for r in runs[treat]],
+                direction,
+                source,
+                GAMING_UNITS.get(metric) or metric_unit(metric),
+                names=("baseline", treat),
+                detail=_context(metric, base, runs[treat]),
                 figure="directional.png",
             )
         )

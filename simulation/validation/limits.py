@@ -22,6 +22,7 @@ from simulation.codes import (
     ANSWERED,
     HOURS_PER_DAY,
     MENTION,
+    NOT_RECEIVED,
     OPEN,
     POST_NEGATIVE,
     POST_NEUTRAL,
@@ -30,6 +31,7 @@ from simulation.codes import (
     WEEKDAYS,
 )
 from simulation.events import PostStarted, Referred
+from simulation.items import ItemStore
 from simulation.model import GovernmentResponseModel
 from simulation.scenario import RumourEvent, Scenario
 
@@ -288,9 +290,50 @@ class ScenarioRun:
     multi_department_median_hours: float  # referred two-department items, answered
     multi_department_answered: float  # share of referred two-department items answered
     ratings: int  # replies that were rated (the sample behind `satisfaction`)
+    # Reply rate of the harder half of requests (complexity at or above the run's median)
+    # over that of the easier half: below 1 when hard requests are left more.
+    hard_reply_ratio: float = math.nan
+    # Share of the requests still open at their deadline that got a reply after it.
+    late_reply_rate: float = math.nan
     public_posts_by_author: np.ndarray | None = None
     activity: np.ndarray | None = None
     cascade_sizes: np.ndarray | None = None
+
+
+def _requests_answered(store: ItemStore) -> tuple[np.ndarray, np.ndarray]:
+    status = store.view("status")
+    requests = (status != NOT_RECEIVED) & (store.view("kind") != RUMOUR)
+    return requests, requests & (status == ANSWERED)
+
+
+def hard_reply_ratio(store: ItemStore) -> float:
+    """Reply rate of the harder half of received requests over the easier half's.
+
+    Halves split at the median complexity of the run's received requests; cream-skimming
+    (leaving the requests that cannot be answered well) pushes the ratio down.
+    """
+    requests, answered = _requests_answered(store)
+    if not requests.any():
+        return math.nan
+    complexity = store.view("complexity")
+    hard = requests & (complexity >= np.median(complexity[requests]))
+    easy = requests & ~hard
+    if not hard.any() or not easy.any() or not answered[easy].any():
+        return math.nan
+    return float(answered[hard].mean() / answered[easy].mean())
+
+
+def late_reply_rate(store: ItemStore, now: float) -> float:
+    """Share of received requests still open at their deadline that got a reply after it.
+
+    Open at the deadline: neither answered nor given up by then, the deadline before
+    `now` (the end of the run).
+    """
+    requests, answered = _requests_answered(store)
+    deadline = store.view("deadline")
+    closed_in_time = store.view("ended_at") <= deadline  # NaN (still open): False
+    missed = requests & (deadline < now) & ~closed_in_time
+    return float(answered[missed].mean()) if missed.any() else math.nan
 
 
 def run_scenario(scenario: Scenario, seed: int, days: int, record: bool = False) -> ScenarioRun:
@@ -320,6 +363,8 @@ def run_scenario(scenario: Scenario, seed: int, days: int, record: bool = False)
         multi_department_median_hours=float(np.median(reply)) if len(reply) else math.nan,
         multi_department_answered=float(answered.sum() / multi.sum()) if multi.any() else math.nan,
         ratings=int(store.view("rated").sum()),
+        hard_reply_ratio=hard_reply_ratio(store),
+        late_reply_rate=late_reply_rate(store, float(model.hour)),
     )
     if record:
         public = np.isin(store.view("channel"), (MENTION, VENT)) & (store.view("kind") != RUMOUR)

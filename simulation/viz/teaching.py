@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation.accountability import RULES, Outlook, make_rule
+from simulation.accountability import RULES, Outlook, UnitRecord, make_rule
 from simulation.codes import (
     ABANDONED,
     ANSWERED,
@@ -283,28 +283,40 @@ def queue_wait(scenario: Scenario, seed: int = 1, days: int = 14, warm_up_days: 
 
 # An operator's options on one complaint, 20 hours before a 48-hour deadline: what the
 # citizen would get, how soon, and how satisfied they would be (the reactions' defaults:
-# substantive 1.0, partial 0.2, boilerplate -0.4, giving up -1.0).
+# substantive 1.0, partial 0.2, boilerplate -0.4, giving up -1.0; 30 % of closed requests
+# rated; a citizen left waiting gives up with probability 0.7, else escalates).
 OPTIONS = {
-    "answer it properly (reply in 6 h)": Outlook(True, 6.0, 20.0, 1.0),
-    "partial answer (reply in 3 h)": Outlook(True, 3.0, 20.0, 0.2),
-    "boilerplate brush-off (reply now)": Outlook(True, 0.0, 20.0, -0.4),
-    "refer to a department (reply in 40 h)": Outlook(True, 40.0, 20.0, 0.8),
-    "leave it (citizen may give up)": Outlook(False, float("inf"), 20.0, -1.0),
+    "answer it properly (reply in 6 h)": Outlook(True, 6.0, 20.0, 1.0, 0.3),
+    "partial answer (reply in 3 h)": Outlook(True, 3.0, 20.0, 0.2, 0.3),
+    "boilerplate brush-off (reply now)": Outlook(True, 0.0, 20.0, -0.4, 0.3),
+    "refer to a department (reply in 40 h)": Outlook(True, 40.0, 20.0, 0.8, 0.3),
+    "leave it (citizen may give up)": Outlook(False, float("inf"), 20.0, -1.0, 0.3, 0.7),
 }
+# The operator's record so far this period: 10 items taken, 6 replied (4 on time), five
+# ratings averaging 0.3.
+RECORD = UnitRecord(handled=10, replied=6, on_time=4, rating_sum=1.5, ratings=5)
 
 
-def rule_scores(options: Mapping[str, Outlook] | None = None) -> pd.DataFrame:
-    """What each appraisal rule scores for each option (rows) — before the time it costs.
+def rule_scores(
+    options: Mapping[str, Outlook] | None = None, record: UnitRecord | None = None
+) -> pd.DataFrame:
+    """What each appraisal rule makes each option (rows) worth — before the time it costs.
 
-    Operators weigh these scores, times their appraisal pressure, against the quality of
-    the outcome and the time each option takes (`simulation/agents/operator.py`).
+    The worth is the expected change of the operator's period score given its record so
+    far, per item handled (`Rule.item_score`); operators weigh it, times their appraisal
+    pressure, against the quality of the outcome and the time each option takes
+    (`simulation/agents/operator.py`). The satisfaction rule appears with each survey:
+    the call-back survey of every closed request (the default) and replies only.
     """
     options = OPTIONS if options is None else options
-    rules = tuple(RULES)
+    record = RECORD if record is None else record
+    columns = {rule: AccountabilitySettings(rule=rule) for rule in RULES if rule != "satisfaction"}
+    columns["satisfaction"] = AccountabilitySettings(rule="satisfaction")
+    columns["satisfaction (replies only)"] = AccountabilitySettings(
+        rule="satisfaction", satisfaction_survey="replies"
+    )
     table = {
-        rule: [
-            make_rule(AccountabilitySettings(rule=rule)).action_score(o) for o in options.values()
-        ]
-        for rule in rules
+        name: [make_rule(settings).item_score(record, o) for o in options.values()]
+        for name, settings in columns.items()
     }
     return pd.DataFrame(table, index=list(options)).round(2)
