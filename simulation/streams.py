@@ -21,6 +21,7 @@ STREAM_NAMES = (
     "operators",  # operator skill, handling times, action choices
     "departments",  # processing times, quality, bounces
     "reactions",  # escalation, ratings
+    "contacts",  # follow-ups and reminders: whether and when authors contact again
     "events",  # scheduled events (rumour authors)
     "mesa",  # handed to mesa.Model (not used by the model's own processes)
 )
