@@ -31,6 +31,12 @@ STATUS_NAMES = {OPEN: "open", REFERRED: "referred", ANSWERED: "answered", ABANDO
 NO_REPLY, BOILERPLATE, PARTIAL, SUBSTANTIVE = 0, 1, 2, 3
 QUALITY_NAMES = {BOILERPLATE: "boilerplate", PARTIAL: "partial", SUBSTANTIVE: "substantive"}
 
+# Why an author contacts the government again about the same need: a follow-up after
+# a reply that did not settle it, or a reminder after hearing nothing (their item was
+# left in the inbox). Each re-opens the item as a new contact.
+FOLLOW_UP, REMINDER = 0, 1
+REPEAT_CONTACT_NAMES = ("follow_up", "reminder")
+
 # What a spreading post does to the people who see it (simulation.diffusion).
 POST_NEGATIVE, POST_NEUTRAL, POST_REPLY, POST_RELEASE, POST_CLARIFICATION, POST_RUMOUR = range(6)
 POST_TYPE_NAMES = ("negative", "neutral", "reply", "release", "clarification", "rumour")

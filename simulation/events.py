@@ -7,7 +7,9 @@ outside the model has to patch a model object to see a run.
 
 Publishing is synchronous and in subscription order, so a run with more subscribers
 draws exactly the same random numbers as one without: subscribers must not draw from
-the model's streams. Where a phase produces many events at once (a generation of
+the model's streams. A handler that would change the state others are about to read
+(re-open the item a reply was just posted to) asks for it to run once every subscriber
+has heard the event (`EventBus.after_current`). Where a phase produces many events at once (a generation of
 exposures), one event carries the whole batch as arrays.
 
     bus = model.events
@@ -103,7 +105,7 @@ class ServiceStarted(Event):
 
 @dataclass(slots=True)
 class Replied(Event):
-    """The first reply to an item was posted."""
+    """A reply to an item was posted: the first, or one to a follow-up or reminder."""
 
     item: int
     quality: int
@@ -111,6 +113,8 @@ class Replied(Event):
     time: float
     reply_hours: float  # from the post to this reply
     on_time: bool  # within the reply deadline
+    first: bool  # the need's first reply
+    wait_hours: float  # from the start of the author's current wait to this reply
 
 
 @dataclass(slots=True)
@@ -178,6 +182,21 @@ class Escalated(Event):
     time: float
     escalations: int  # the item's escalations so far, this one included
     requeued: bool  # the item went back into the operators' queue
+
+
+@dataclass(slots=True)
+class Reopened(Event):
+    """An author contacted the government again about an item, which is open again.
+
+    `reason` is a follow-up after a reply or a reminder after hearing nothing
+    (`codes.REPEAT_CONTACT_NAMES`); the item goes back into the operators' inbox at
+    `time` with a new version.
+    """
+
+    item: int
+    time: float
+    reason: int
+    contacts: int  # the item's contacts so far, this one included
 
 
 @dataclass(slots=True)
@@ -293,6 +312,8 @@ class EventBus:
         self._handlers: defaultdict[type, list[Handler]] = defaultdict(list)
         self._everything: list[Handler] = []
         self.wanted: frozenset[type] = frozenset()
+        self._publishing = 0  # events being published (nested publishes count)
+        self._after: list[Callable[[], object]] = []
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Call `handler(event)` for every event of `event_type` (`Event`: all of them)."""
@@ -320,7 +341,29 @@ class EventBus:
 
     def publish(self, event: Event) -> None:
         """Call every subscriber of the event's type, then those of every event."""
-        for handler in self._handlers.get(type(event), ()):
-            handler(event)
-        for handler in self._everything:
-            handler(event)
+        self._publishing += 1
+        try:
+            for handler in self._handlers.get(type(event), ()):
+                handler(event)
+            for handler in self._everything:
+                handler(event)
+        finally:
+            self._publishing -= 1
+        if not self._publishing and self._after:
+            self._run_after()
+
+    def after_current(self, action: Callable[[], object]) -> None:
+        """Run `action()` once the event being published has reached every subscriber.
+
+        Actions run in the order asked for, after the outermost event being published;
+        with none being published, at once.
+        """
+        self._after.append(action)
+        if not self._publishing:
+            self._run_after()
+
+    def _run_after(self) -> None:
+        while self._after:
+            actions, self._after = self._after, []
+            for action in actions:
+                action()

@@ -27,7 +27,14 @@ from typing import Any
 METRICS: dict[str, tuple[str, str]] = {
     "needs": ("count", "Needs that arose among citizens (addressed, vented or kept silent)."),
     "received": ("count", "Requests the government received (addressed or found by monitoring)."),
-    "response_rate": ("share", "Received requests that got any reply."),
+    "response_rate": (
+        "share",
+        "Received requests (needs) that got any reply; the headline reply rate, per need.",
+    ),
+    "contact_response_rate": (
+        "share",
+        "Contacts (posts, follow-ups, reminders) that got a reply; replies per contact.",
+    ),
     "answered_within_deadline": (
         "share",
         "Received requests replied to within the reply deadline (accountability deadline).",
@@ -38,8 +45,27 @@ METRICS: dict[str, tuple[str, str]] = {
     "one_sided_share": ("share", "Replies that were boilerplate or partial."),
     "boilerplate_share": ("share", "Replies that were boilerplate."),
     "escalation_rate": ("share", "Received requests whose author escalated at least once."),
-    "abandonment_rate": ("share", "Received requests whose author gave up unanswered."),
+    "abandonment_rate": (
+        "share",
+        "Received requests whose author gave up waiting (their last contact unanswered).",
+    ),
     "referral_rate": ("share", "Received requests referred to a department at least once."),
+    "contacts": (
+        "count",
+        "Contacts about received requests: each first post, follow-up and reminder.",
+    ),
+    "contacts_per_need": ("ratio", "Contacts per received request (1: nobody came back)."),
+    "follow_ups": ("count", "Follow-ups: contacts after a reply that did not settle the need."),
+    "reminders": ("count", "Reminders: contacts after an item was left without a reply."),
+    "repeat_contact_share": (
+        "share",
+        "Failure demand by count: share of contacts that were follow-ups or reminders.",
+    ),
+    "failure_demand": (
+        "share",
+        "Share of operators' work hours on requests (new items, posting answers) spent on "
+        "follow-ups and reminders.",
+    ),
     "backlog_operators": ("items", "Items waiting for an operator at the end of the run."),
     "backlog_departments": ("items", "Items at departments at the end of the run."),
     "open_at_end": ("items", "Received requests neither answered nor abandoned at the end."),
@@ -70,6 +96,8 @@ METRICS: dict[str, tuple[str, str]] = {
 # Units of daily-series columns that are not summary metrics (see MetricsRecorder).
 DAILY_UNITS: dict[str, str] = {
     "replies_per_received": "ratio",
+    "replies_per_contact": "ratio",
+    "first_replies": "count",
     "open_items": "items",
     "referred_items": "items",
     "abandonments": "count",

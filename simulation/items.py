@@ -6,9 +6,14 @@ government sees it (addressed to it, or pulled in by monitoring); from then on i
 at every moment, exactly one of OPEN, REFERRED, ANSWERED or ABANDONED (MODEL.md §8,
 conservation). Escalation and resolution are flags, not statuses.
 
+A row is one *need*; each time its author addresses the government about it is a
+*contact*: the post itself, then any follow-up (after a reply that did not settle it)
+or reminder (after hearing nothing). A follow-up re-opens an answered item, a reminder
+puts a left one back into the inbox; abandoned is final.
+
 `ItemLifecycle` makes every change of an item's state — posted, received, service
 started, answered, referred, bounced back, left, escalated, abandoned, judged,
-clarified, re-queued — and publishes the matching event (`simulation.events`). The
+clarified, re-queued, re-opened — and publishes the matching event (`simulation.events`). The
 agents decide *what* happens; this module is where it happens, so the conservation
 law has one place to hold. Other code reads the store's columns and never writes them.
 """
@@ -23,10 +28,12 @@ import numpy as np
 from simulation.codes import (
     ABANDONED,
     ANSWERED,
+    FOLLOW_UP,
     NO_REPLY,
     NOT_RECEIVED,
     OPEN,
     REFERRED,
+    REMINDER,
     RUMOUR,
     RUMOUR_CHANNEL,
     STATUS_NAMES,
@@ -42,6 +49,7 @@ from simulation.events import (
     Judged,
     Left,
     Referred,
+    Reopened,
     Replied,
     Returned,
     RumoursSeeded,
@@ -80,6 +88,13 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "satisfaction": (np.float32, np.nan),
     "rated": (np.bool_, False),
     "version": (np.int32, 0),
+    "contacts": (np.int16, 0),
+    "follow_ups": (np.int8, 0),
+    "reminders": (np.int8, 0),
+    "replies": (np.int16, 0),
+    "referrals": (np.int16, 0),
+    "waiting_since": (np.float64, np.nan),
+    "patience": (np.float64, np.inf),
 }
 
 
@@ -99,9 +114,9 @@ class ItemStore:
     service_started_at: np.ndarray  # first time an operator started work on it [hours]
     reply_time: np.ndarray  # from the post to the first reply [hours]
     quality: np.ndarray  # of the first reply (codes.QUALITY_NAMES; NO_REPLY)
-    resolved: np.ndarray  # the reply was substantive
+    resolved: np.ndarray  # a reply was substantive
     escalations: np.ndarray  # times the author escalated
-    ended_at: np.ndarray  # answered or abandoned at [hours]
+    ended_at: np.ndarray  # last answered or abandoned at; NaN while open or referred [hours]
     expire_at: np.ndarray  # when the author's patience runs out [hours]
     deadline: np.ndarray  # reply deadline under the accountability rule [hours]
     impressions: np.ndarray  # exposures of followers to the item's posts
@@ -112,6 +127,13 @@ class ItemStore:
     satisfaction: np.ndarray  # the author's judgement of the reply [-1, 1]
     rated: np.ndarray  # the author left a rating
     version: np.ndarray  # bumped when the row re-enters a queue (stale tickets)
+    contacts: np.ndarray  # times the author addressed the government about the need
+    follow_ups: np.ndarray  # contacts after a reply that did not settle the need
+    reminders: np.ndarray  # contacts after the item was left without a reply
+    replies: np.ndarray  # replies posted to the need (at most one per contact)
+    referrals: np.ndarray  # times operators referred it to the departments
+    waiting_since: np.ndarray  # start of the author's current wait for a reply [hours]
+    patience: np.ndarray  # how long the author waits for a reply to a contact [hours]
 
     def __init__(self, capacity: int = 1024):
         self.size = 0
@@ -178,13 +200,14 @@ class ItemLifecycle:
         hour: int,
         needs: NeedBatch,
         channel: np.ndarray,
-        expire_at: np.ndarray,
+        patience: np.ndarray,
         deadline: np.ndarray,
     ) -> np.ndarray:
-        """Citizens' posts of this hour's needs; addressed ones are received at once.
+        """Citizens' posts of this hour's needs (a first contact each); addressed ones are received.
 
-        `expire_at` is when each author's patience runs out (inf for vents), `deadline`
-        each item's reply deadline (inf for vents). Returns the new ids.
+        `patience` is how long each author waits for a reply [hours] (inf for vents:
+        drawn if monitoring finds them), `deadline` each item's reply deadline (inf for
+        vents). Returns the new ids.
         """
         addressed = channel != VENT
         ids = self.store.add(
@@ -197,8 +220,11 @@ class ItemLifecycle:
             complexity=needs.complexity,
             status=np.where(addressed, OPEN, NOT_RECEIVED),
             received_at=np.where(addressed, needs.created, np.nan),
-            expire_at=expire_at,
+            expire_at=needs.created + patience,
             deadline=deadline,
+            contacts=np.ones(len(needs)),
+            waiting_since=needs.created,
+            patience=patience,
         )
         publish = self.events.publish
         for j, item in enumerate(ids.tolist()):
@@ -261,16 +287,22 @@ class ItemLifecycle:
         self.store.in_service[item] = False
 
     def answer(self, item: int, quality: int, operator: int, now: float) -> bool:
-        """The first reply to an open or referred item; False if it was closed already."""
+        """A reply to an open or referred item's contact; False if it was closed already.
+
+        The first reply to the need sets its reply time and quality; every reply counts.
+        """
         store = self.store
         status = store.status[item]
         if status not in (OPEN, REFERRED):
             return False
+        first = bool(store.replies[item] == 0)
         store.answered_by_departments[item] = status == REFERRED
         self._mark_answered(item, quality, operator, now)
         on_time = bool(now <= store.deadline[item])
+        wait = now - float(store.waiting_since[item])
+        reply_hours = now - float(store.created[item])
         self.events.publish(
-            Replied(item, quality, operator, now, float(store.reply_time[item]), on_time)
+            Replied(item, quality, operator, now, reply_hours, on_time, first, wait)
         )
         return True
 
@@ -281,10 +313,12 @@ class ItemLifecycle:
 
     def _mark_answered(self, item: int, quality: int, operator: int, now: float) -> None:
         store = self.store
+        if store.replies[item] == 0:
+            store.quality[item] = quality
+            store.reply_time[item] = now - store.created[item]
+        store.replies[item] += 1
         store.status[item] = ANSWERED
-        store.quality[item] = quality
-        store.resolved[item] = quality == SUBSTANTIVE
-        store.reply_time[item] = now - store.created[item]
+        store.resolved[item] |= quality == SUBSTANTIVE
         store.ended_at[item] = now
         store.operator[item] = operator
 
@@ -293,7 +327,8 @@ class ItemLifecycle:
         store = self.store
         if store.status[item] != OPEN:
             return False
-        first = bool(store.operator[item] < 0)
+        first = bool(store.referrals[item] == 0)
+        store.referrals[item] += 1
         store.status[item] = REFERRED
         store.operator[item] = operator
         self.events.publish(Referred(item, operator, now, first))
@@ -313,9 +348,47 @@ class ItemLifecycle:
 
     # -------------------------------------------------------------- citizens
 
-    def set_patience(self, item: int, expire_at: float) -> None:
-        """When the author's patience runs out (next)."""
+    def set_patience(self, item: int, expire_at: float, patience: float | None = None) -> None:
+        """When the author's patience runs out (next); `patience`: their patience [hours]."""
         self.store.expire_at[item] = expire_at
+        if patience is not None:
+            self.store.patience[item] = patience
+
+    def follow_up(self, item: int, now: float, expire_at: float) -> bool:
+        """The author follows up a reply: the answered item re-opens as a new contact.
+
+        The author's wait starts again at `now` and their patience runs out at
+        `expire_at`. Returns False (and changes nothing) if the item is not answered.
+        """
+        store = self.store
+        if store.status[item] != ANSWERED:
+            return False
+        store.follow_ups[item] += 1
+        store.status[item] = OPEN
+        store.ended_at[item] = np.nan
+        store.waiting_since[item] = now
+        store.expire_at[item] = expire_at
+        self._new_contact(item, now, FOLLOW_UP)
+        return True
+
+    def remind(self, item: int, now: float) -> bool:
+        """The author of an item left in the inbox posts it again: a new contact.
+
+        The author goes on waiting (their wait and patience are unchanged). Returns
+        False (and changes nothing) if the item is not open.
+        """
+        store = self.store
+        if store.status[item] != OPEN:
+            return False
+        store.reminders[item] += 1
+        self._new_contact(item, now, REMINDER)
+        return True
+
+    def _new_contact(self, item: int, now: float, reason: int) -> None:
+        store = self.store
+        store.contacts[item] += 1
+        store.version[item] += 1
+        self.events.publish(Reopened(item, now, reason, int(store.contacts[item])))
 
     def escalate(self, item: int, now: float) -> bool:
         """The author escalated; an open item re-enters the queue. Returns whether it did."""

@@ -3,8 +3,13 @@
 Daily counters are filled as events happen (cost follows events); a snapshot of
 stocks (backlogs, trust) is taken at the end of each day. The summary is computed
 from the item store at the end. Response times count from the citizen's post to the
-first reply and are known only for answered items; the response rate says how many
+first reply and are known only for items that got one; the response rate says how many
 those are.
+
+A need can take several contacts (the post, then follow-ups and reminders), each
+answered at most once. Rates per need (`response_rate`, the headline) and per contact
+(`contact_response_rate`) are both reported, with the contacts per need and the
+failure demand (the operators' work on repeat contacts).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from simulation.codes import (
     POST_REPLY,
     QUALITY_NAMES,
     REFERRED,
+    REPEAT_CONTACT_NAMES,
     RUMOUR,
     STATUS_NAMES,
     SUBSTANTIVE,
@@ -48,6 +54,7 @@ from simulation.events import (
     NeedsKeptSilent,
     Referred,
     ReleasePublished,
+    Reopened,
     Replied,
     Returned,
     RumoursSeeded,
@@ -69,7 +76,11 @@ DAILY_COUNTERS = (
     "received",
     *(f"received_{kind}" for kind in KIND_NAMES),
     *(f"received_via_{channel}" for channel in CHANNEL_NAMES),
+    "contacts",
+    "follow_ups",
+    "reminders",
     "replies",
+    "first_replies",
     "replies_substantive",
     "replies_partial",
     "replies_boilerplate",
@@ -106,6 +117,7 @@ DAILY_SNAPSHOTS = (
 _RECEIVED_KIND = [f"received_{kind}" for kind in KIND_NAMES]
 _RECEIVED_VIA = [f"received_via_{channel}" for channel in CHANNEL_NAMES]
 _REPLIES_OF_QUALITY = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
+_REPEAT_CONTACTS = [f"{name}s" for name in REPEAT_CONTACT_NAMES]  # follow_ups, reminders
 
 
 class MetricsRecorder:
@@ -136,6 +148,7 @@ class MetricsRecorder:
             (Replied, self._on_replied),
             (Referred, self._on_referred),
             (Returned, self._on_returned),
+            (Reopened, self._on_reopened),
             (Escalated, self._on_escalated),
             (Abandoned, self._on_abandoned),
             (Judged, self._on_judged),
@@ -163,6 +176,7 @@ class MetricsRecorder:
         day = event.hour // HOURS_PER_DAY
         if event.kind != RUMOUR:  # rumours are not requests (as in the summary)
             self.add(day, "received")
+            self.add(day, "contacts")
         self.add(day, _RECEIVED_KIND[event.kind])
         self.add(day, _RECEIVED_VIA[event.channel])
 
@@ -173,9 +187,16 @@ class MetricsRecorder:
         day = int(event.time // HOURS_PER_DAY)
         self.add(day, "replies")
         self.add(day, _REPLIES_OF_QUALITY[event.quality])
-        self.reply(day, event.reply_hours)
-        if event.on_time:
-            self.add(day, "replies_on_time")
+        if event.first:  # response times and deadlines are those of the need
+            self.add(day, "first_replies")
+            self.reply(day, event.reply_hours)
+            if event.on_time:
+                self.add(day, "replies_on_time")
+
+    def _on_reopened(self, event: Reopened) -> None:
+        day = int(event.time // HOURS_PER_DAY)
+        self.add(day, "contacts")
+        self.add(day, _REPEAT_CONTACTS[event.reason])
 
     def _on_referred(self, event: Referred) -> None:
         day = int(event.time // HOURS_PER_DAY)
@@ -266,7 +287,8 @@ class MetricsRecorder:
         for name in sorted(self.counts):
             frame[name] = self.counts[name]
         column = self.counts.__getitem__  # missing counters read as zeros
-        frame["replies_per_received"] = _ratio(column("replies"), column("received"))
+        frame["replies_per_received"] = _ratio(column("first_replies"), column("received"))
+        frame["replies_per_contact"] = _ratio(column("replies"), column("contacts"))
         frame["one_sided_share"] = _ratio(
             column("replies_boilerplate") + column("replies_partial"), column("replies")
         )
@@ -303,14 +325,21 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     kind = items.view("kind")
     requests = (status != NOT_RECEIVED) & (kind != RUMOUR)
     n = int(requests.sum())
-    answered = requests & (status == ANSWERED)
-    quality = items.view("quality")
+    replies = items.view("replies")
+    answered = requests & (replies > 0)  # needs that got a reply (they may be open again)
     reply_hours = items.view("reply_time")[answered]
     on_time = answered & (
         items.view("created") + items.view("reply_time") <= items.view("deadline")
     )
     n_answered = int(answered.sum())
+    contacts = int(items.view("contacts")[requests].sum())
     counts = model.metrics.counts
+    # Replies by quality, every reply to every contact (the need's first one and later).
+    by_quality = {
+        code: float(sum(counts[f"replies_{name}"])) for code, name in QUALITY_NAMES.items()
+    }
+    all_replies = sum(by_quality.values())
+    need_hours = model.operator_desk.need_hours
     population = model.population
     now = float(model.hour)
 
@@ -339,15 +368,30 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         "needs": float(sum(counts["needs"])),
         "received": float(n),
         "response_rate": share(answered),
+        "contact_response_rate": (
+            float(replies[requests].sum()) / contacts if contacts else float("nan")
+        ),
         "answered_within_deadline": share(on_time),
         "median_response_hours": float(np.median(reply_hours)) if n_answered else float("nan"),
         "p90_response_hours": float(np.quantile(reply_hours, 0.9)) if n_answered else float("nan"),
         "resolution_rate": share(requests & items.view("resolved")),
-        "one_sided_share": share(answered & np.isin(quality, (BOILERPLATE, PARTIAL)), n_answered),
-        "boilerplate_share": share(answered & (quality == BOILERPLATE), n_answered),
+        "one_sided_share": (
+            (by_quality[BOILERPLATE] + by_quality[PARTIAL]) / all_replies
+            if all_replies
+            else float("nan")
+        ),
+        "boilerplate_share": by_quality[BOILERPLATE] / all_replies if all_replies else float("nan"),
         "escalation_rate": share(requests & (items.view("escalations") > 0)),
         "abandonment_rate": share(requests & (status == ABANDONED)),
         "referral_rate": float(sum(counts["first_referrals"])) / n if n else float("nan"),
+        "contacts": float(contacts),
+        "contacts_per_need": contacts / n if n else float("nan"),
+        "follow_ups": float(items.view("follow_ups")[requests].sum()),
+        "reminders": float(items.view("reminders")[requests].sum()),
+        "repeat_contact_share": (contacts - n) / contacts if contacts else float("nan"),
+        "failure_demand": (
+            float(need_hours[1] / need_hours.sum()) if need_hours.sum() else float("nan")
+        ),
         "backlog_operators": float(model.operator_desk.backlog(now)),
         "backlog_departments": float(sum(d.backlog(now) for d in model.departments)),
         "open_at_end": float((requests & np.isin(status, (OPEN, REFERRED))).sum()),
@@ -381,12 +425,8 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     summary["received_via_monitoring"] = float(
         ((status != NOT_RECEIVED) & items.view("via_monitoring")).sum()
     )
-    for code, name in (
-        (SUBSTANTIVE, "substantive"),
-        (PARTIAL, "partial"),
-        (BOILERPLATE, "boilerplate"),
-    ):
-        summary[f"replies_{name}"] = float((answered & (quality == code)).sum())
+    for code in (SUBSTANTIVE, PARTIAL, BOILERPLATE):
+        summary[f"replies_{QUALITY_NAMES[code]}"] = by_quality[code]
     return summary
 
 
@@ -406,14 +446,20 @@ ITEM_COLUMNS: dict[str, str] = {
     "queue_wait_hours": "service_started minus received [hours].",
     "first_reply": "When the first reply was posted [hours]; empty if none.",
     "reply_hours": "first_reply minus created [hours].",
-    "reply_quality": "substantive, partial or boilerplate; empty if no reply.",
+    "reply_quality": "Of the first reply: substantive, partial or boilerplate; empty if none.",
     "status": "At the end: open, referred, answered, abandoned or not_received.",
     "deadline": "Reply deadline under the accountability rule [hours]; empty if none.",
     "escalations": "Times the author escalated.",
+    "contacts": "Times the author addressed the government about it: the post, follow-ups, "
+    "reminders (0 for rumours).",
+    "follow_ups": "Contacts after a reply that did not settle the need.",
+    "reminders": "Contacts after the item was left without a reply.",
+    "replies": "Replies posted to it (at most one per contact).",
     "impressions": "Exposures of followers to the item's posts.",
     "reposts": "Reposts of the item's posts.",
-    "responsible_unit": "Who answered: operator <i>, or the department that led the answer.",
-    "satisfaction": "The author's judgement of the reply [-1, 1].",
+    "responsible_unit": "Who answered last: operator <i>, or the department that led the "
+    "answer; empty unless answered at the end.",
+    "satisfaction": "The author's judgement of the last reply [-1, 1].",
     "rated": "The author left a rating.",
 }
 
@@ -466,6 +512,10 @@ def item_table(items: ItemStore, topics: list[str]) -> pd.DataFrame:
             "status": named(status + 1, status_names),
             "deadline": finite(column("deadline")),
             "escalations": column("escalations").astype(np.int64),
+            "contacts": column("contacts").astype(np.int64),
+            "follow_ups": column("follow_ups").astype(np.int64),
+            "reminders": column("reminders").astype(np.int64),
+            "replies": column("replies").astype(np.int64),
             "impressions": column("impressions").astype(np.int64),
             "reposts": column("reposts").astype(np.int64),
             "responsible_unit": pd.Categorical(unit),

@@ -4,6 +4,7 @@ One step is one simulated hour [t, t + 1). `step()` runs these phases, in order:
 
 1. `arise_needs`      new needs by kind and topic: daily rhythm, events, what releases taught
 2. `choose_channels`  each need is @-mentioned, sent privately, vented in public or kept;
+                      follow-ups and reminders due this hour re-open their items;
                       scheduled rumours appear
 3. `diffuse`          posts spread one generation over the follower graph; exposures move
                       trust; monitoring pulls trending vents and rumours into the inbox
@@ -271,8 +272,9 @@ class GovernmentResponseModel(mesa.Model):
         self.public.arise_needs(t)
 
     def choose_channels(self, t: int) -> None:
-        """Phase 2: citizens post their needs where they choose; scheduled rumours appear."""
+        """Phase 2: citizens post their needs and repeat contacts; scheduled rumours appear."""
         self.public.post_needs(t)
+        self.public.post_repeat_contacts(t)
         self.schedule.seed_rumours(t)
 
     def diffuse(self, t: int) -> None:

@@ -25,6 +25,7 @@ STREAM_NAMES = (
     "releases",  # topics of information releases not targeted at what people ask
     "departments",  # processing times, quality, bounces
     "reactions",  # escalation, ratings
+    "contacts",  # follow-ups and reminders: whether and when authors contact again
     "events",  # scheduled events (rumour authors)
     "survey",  # the satisfaction rule's call-back survey of requests given up
     "mesa",  # handed to mesa.Model (not used by the model's own processes)

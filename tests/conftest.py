@@ -48,16 +48,21 @@ def mean_and_se(values) -> tuple[float, float]:
 _RECEIVED_STATUSES = (OPEN, REFERRED, ANSWERED, ABANDONED)
 
 
-def item_problems(model, before: np.ndarray | None = None) -> list[str]:
+def item_problems(
+    model, before: np.ndarray | None = None, before_follow_ups: np.ndarray | None = None
+) -> list[str]:
     """Violations of the item conservation laws at this moment (empty when all hold).
 
     - every received row is exactly one of open, referred, answered, abandoned, and the
       received requests (rumours aside) equal the `received` counter summed over the days;
     - rows the government never saw are public vents or rumours, nothing addressed to it;
-    - answered and abandoned are final: a row in `before` (statuses at an earlier
-      step) that was answered or abandoned still is;
-    - a reply time exists exactly for answered rows and is >= 0; an end time exists
-      exactly for answered and abandoned rows;
+    - abandoned is final, and answered is final but for a follow-up: a row in `before`
+      (statuses at an earlier step) that was abandoned still is, and one that was
+      answered still is unless its author followed it up since (`before_follow_ups`);
+    - a reply time exists exactly for rows with a reply, and is >= 0; every answered row
+      has a reply; an end time exists exactly for answered and abandoned rows;
+    - every need has one contact or more: its post, plus each follow-up and reminder
+      (within their caps); rumours have none; no contact has more than one reply;
     - nobody waits past their patience unless an operator is on their item.
     """
     store = model.items
@@ -82,19 +87,40 @@ def item_problems(model, before: np.ndarray | None = None) -> list[str]:
     unseen_addressed = ~received & np.isin(channel, (MENTION, PRIVATE))
     if unseen_addressed.any():
         problems.append(f"addressed rows {np.flatnonzero(unseen_addressed)[:5]} never received")
+    follow_ups = store.view("follow_ups")
     if before is not None:
         old = before[: len(status)]
-        final = np.isin(old, (ANSWERED, ABANDONED))
-        changed = final & (status[: len(old)] != old)
+        now = status[: len(old)]
+        if before_follow_ups is None:
+            followed_up = np.zeros(len(old), dtype=bool)
+        else:
+            followed_up = follow_ups[: len(old)] > before_follow_ups[: len(old)]
+        changed = (old == ABANDONED) & (now != old)
+        changed |= (old == ANSWERED) & (now != old) & ~followed_up
         if changed.any():
             problems.append(f"final rows {np.flatnonzero(changed)[:5]} changed status")
     reply_time = store.view("reply_time")
     answered = status == ANSWERED
     has_reply = ~np.isnan(reply_time)
-    if (has_reply != answered).any():
+    replies = store.view("replies")
+    if (has_reply != (replies > 0)).any() or (answered & ~has_reply).any():
         problems.append(
-            f"rows {np.flatnonzero(has_reply != answered)[:5]}: reply time without answer "
-            "or answer without reply time"
+            f"rows {np.flatnonzero((has_reply != (replies > 0)) | (answered & ~has_reply))[:5]}: "
+            "reply time without a reply, or a reply (or an answer) without a reply time"
+        )
+    contacts = store.view("contacts").astype(np.int64)
+    need = store.view("kind") != RUMOUR
+    repeat = follow_ups.astype(np.int64) + store.view("reminders")
+    reactions = model.scenario.reactions
+    miscounted = need & ((contacts < 1) | (contacts != 1 + repeat) | (replies > contacts))
+    miscounted |= ~need & (contacts != 0)
+    miscounted |= (follow_ups > reactions.max_follow_ups) | (
+        store.view("reminders") > reactions.max_reminders
+    )
+    if miscounted.any():
+        problems.append(
+            f"rows {np.flatnonzero(miscounted)[:5]}: contacts are not the post plus its "
+            "follow-ups and reminders within their caps, or exceed the replies"
         )
     if (reply_time[has_reply] < 0).any():
         problems.append(f"negative reply times: {reply_time[has_reply & (reply_time < 0)][:5]}")

@@ -9,6 +9,10 @@ mean (SE = sd of the differences / sqrt(seeds)); the message gives both arms' va
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from functools import cache
+
 import numpy as np
 
 from simulation import Scenario, run_one
@@ -40,19 +44,35 @@ def scenario(overrides: dict) -> Scenario:
     return built
 
 
+@cache
+def _summary(overrides: str, seed: int, days: int) -> dict:
+    """One run's summary (kept: two checks of the same arms run them once)."""
+    return run_one(scenario(json.loads(overrides)), seed=seed, days=days).summary
+
+
 def compare(
-    base: dict, lower: dict, higher: dict, metric: str, days: int = 14
+    base: dict,
+    lower: dict,
+    higher: dict,
+    metric: str | Callable[[dict], float],
+    days: int = 14,
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """`metric` per seed in the arm expected lower and the arm expected higher."""
-    low = np.array(
-        [run_one(scenario({**base, **lower}), seed=s, days=days).summary[metric] for s in SEEDS]
-    )
-    high = np.array(
-        [run_one(scenario({**base, **higher}), seed=s, days=days).summary[metric] for s in SEEDS]
-    )
+    """`metric` per seed in the arm expected lower and the arm expected higher.
+
+    `metric` names a summary metric, or computes one from the summary (its docstring's
+    first line names it in the message).
+    """
+
+    def measure(overrides: dict, seed: int) -> float:
+        summary = _summary(json.dumps(overrides, sort_keys=True), seed, days)
+        return metric(summary) if callable(metric) else summary[metric]
+
+    name = (metric.__doc__ or metric.__name__).strip() if callable(metric) else metric
+    low = np.array([measure({**base, **lower}, s) for s in SEEDS])
+    high = np.array([measure({**base, **higher}, s) for s in SEEDS])
     diff, se = mean_and_se(high - low)
     message = (
-        f"expected {metric} higher with {higher} than with {lower} (by > {MIN_SE:.0f} SE); "
+        f"expected {name} higher with {higher} than with {lower} (by > {MIN_SE:.0f} SE); "
         f"measured {high.round(3).tolist()} vs {low.round(3).tolist()} over seeds "
         f"{list(SEEDS)}: paired difference {diff:+.3f} ± {se:.3f}"
     )
@@ -163,4 +183,54 @@ def test_tracking_referrals_until_closed_resolves_more_requests():
         lower={"mechanism.track_referrals": False},
         higher={},
         metric="resolution_rate",
+    )
+
+
+# --------------------------------------------------------------------------- repeat contacts
+
+UNDER_LOAD = {
+    "population.citizens": 2000,
+    "population.need_rate_per_day": 0.06,
+    "staffing.operators": 2,
+    "mechanism.preset": "closed_loop",
+}
+
+
+def follow_ups_per_one_sided_reply(summary: dict) -> float:
+    """follow-ups per boilerplate or partial reply"""
+    return summary["follow_ups"] / (summary["replies_boilerplate"] + summary["replies_partial"])
+
+
+def test_authors_less_satisfied_with_one_sided_replies_follow_them_up_more():
+    """The same replies judged worse (boilerplate -0.9, partial -0.3) come back more often."""
+    compare(
+        UNDER_LOAD,
+        lower={},
+        higher={
+            "reactions.quality_satisfaction": {
+                "substantive": 1.0,
+                "partial": -0.3,
+                "boilerplate": -0.9,
+            }
+        },
+        metric=follow_ups_per_one_sided_reply,
+    )
+
+
+def test_brush_offs_come_back_as_failure_demand():
+    """Operators who value a boilerplate reply (0.9 against 0) brush off more, and the
+    follow-ups make a larger share of their work than substantive answers do."""
+    lower = {"staffing.boilerplate_reply_value": 0.0}
+    higher = {"staffing.boilerplate_reply_value": 0.9}
+    compare(UNDER_LOAD, lower, higher, metric="boilerplate_share")
+    compare(UNDER_LOAD, lower, higher, metric="failure_demand")
+
+
+def test_counting_replies_buys_its_boilerplate_with_failure_demand():
+    """Goodhart's law, continued: the time a brush-off saves comes back as follow-ups."""
+    compare(
+        UNDER_LOAD,
+        lower={"accountability.rule": "satisfaction"},
+        higher={"accountability.rule": "response_rate"},
+        metric="failure_demand",
     )

@@ -5,8 +5,10 @@ patience, network generator, events, seed), steps the model hour by hour and che
 after every hour:
 
 - conservation: every received item is exactly one of open, referred, answered or
-  abandoned, answered and abandoned are final, nothing addressed to the government goes
-  unreceived, a reply time (>= 0) exists exactly for answered items (`item_problems`);
+  abandoned, abandoned is final and answered is too but for a follow-up, nothing
+  addressed to the government goes unreceived, a reply time (>= 0) exists exactly for
+  items with a reply, every need has at least one contact and its contacts are its post,
+  follow-ups and reminders within their caps (`item_problems`);
 - trust stays within [0, 1];
 - no exposure without a follower edge: every (source, follower) pair the diffusion
   engine exposed is an edge of the graph's CSR arrays;
@@ -54,6 +56,13 @@ def small_scenarios(draw) -> Scenario:
         "network.reciprocal": draw(st.booleans()),
         "diffusion.repost_probability": draw(st.floats(0.0, 0.2)),
         "run.start_weekday": draw(st.sampled_from(["monday", "friday", "saturday"])),
+        # Repeat contacts: at once (within the hour being worked) or later, some or none.
+        "reactions.follow_up_base": draw(st.floats(0.0, 0.5)),
+        "reactions.follow_up_delay_hours": draw(st.sampled_from([0.0, 0.3, 6.0])),
+        "reactions.max_follow_ups": draw(st.integers(0, 3)),
+        "reactions.reminder_probability": draw(st.floats(0.0, 1.0)),
+        "reactions.reminder_delay_hours": draw(st.sampled_from([0.0, 0.3, 12.0])),
+        "reactions.max_reminders": draw(st.integers(0, 3)),
     }
     if draw(st.booleans()):
         overrides["accountability.deadline_working_days"] = draw(st.integers(1, 3))
@@ -115,7 +124,11 @@ def series_summary_mismatches(model) -> list[str]:
     expected = {
         "needs": summary["needs"],
         "received": received,
-        "replies": summary["response_rate"] * received if received else 0.0,
+        "first_replies": summary["response_rate"] * received if received else 0.0,
+        "replies": summary["contact_response_rate"] * summary["contacts"] if received else 0.0,
+        "contacts": summary["contacts"],
+        "follow_ups": summary["follow_ups"],
+        "reminders": summary["reminders"],
         "replies_on_time": summary["answered_within_deadline"] * received if received else 0.0,
         "abandonments": summary["abandonment_rate"] * received if received else 0.0,
         "first_referrals": summary["referral_rate"] * received if received else 0.0,
@@ -180,13 +193,14 @@ def test_invariants_hold_at_every_hour(scenario: Scenario, seed: int, days: int)
     model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
     model.diffusion.record_exposures = True
     keys = edge_keys(model.graph)
-    before = None
+    before = before_follow_ups = None
     while model.hour < days * HOURS_PER_DAY:
         model.step()
         where = f"after hour {model.hour}"
-        problems = item_problems(model, before)
+        problems = item_problems(model, before, before_follow_ups)
         assert not problems, f"{where}: " + "; ".join(problems)
         before = model.items.view("status").copy()
+        before_follow_ups = model.items.view("follow_ups").copy()
         trust = model.population.trust
         assert np.isfinite(trust).all() and trust.min() >= 0.0 and trust.max() <= 1.0, (
             f"{where}: trust in [{trust.min()}, {trust.max()}], expected within [0, 1]"

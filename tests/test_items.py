@@ -6,6 +6,8 @@
   run's summary: statuses, replies by quality, queue waits never negative, a reply never
   before its service started, the responsible unit named exactly for answered items.
 - The events a run publishes count what the summary counts.
+- Every reply is judged exactly once, before a follow-up re-opens its item, while the
+  operator who replied is still the item's operator on record.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import pytest
 
 from simulation import GovernmentResponseModel, run_one
-from simulation.events import Abandoned, Event, Referred, Replied, ServiceStarted
+from simulation.events import Abandoned, Event, Judged, Referred, Reopened, Replied, ServiceStarted
 from simulation.items import COLUMNS, ItemStore
 from simulation.metrics import ITEM_COLUMNS
 from tests.conftest import small_scenario
@@ -77,11 +79,23 @@ def test_item_table_agrees_with_the_summary(closed_loop_run) -> None:
     summary, items = closed_loop_run.summary, closed_loop_run.items
     requests = items[items["received"].notna() & (items["kind"] != "rumour")]
     assert len(requests) == summary["received"]
-    answered = requests["status"] == "answered"
+    answered = requests["replies"] > 0  # the need got a reply (it may be open again)
     assert answered.mean() == pytest.approx(summary["response_rate"], abs=1e-12)
+    assert (requests["status"] == "answered").sum() <= answered.sum()
+    replies = 0.0
     for quality in ("substantive", "partial", "boilerplate"):
-        got = int((requests["reply_quality"] == quality).sum())
-        assert got == summary[f"replies_{quality}"], f"{quality}: {got} rows"
+        # reply_quality is the first reply's; the summary counts every reply.
+        first = int((requests["reply_quality"] == quality).sum())
+        assert first <= summary[f"replies_{quality}"], f"{quality}: {first} first replies"
+        replies += summary[f"replies_{quality}"]
+    assert requests["replies"].sum() == replies
+    assert requests["contacts"].sum() == summary["contacts"]
+    assert requests["replies"].sum() / requests["contacts"].sum() == pytest.approx(
+        summary["contact_response_rate"], abs=1e-12
+    )
+    assert requests["follow_ups"].sum() == summary["follow_ups"]
+    assert requests["reminders"].sum() == summary["reminders"]
+    assert summary["follow_ups"] + summary["reminders"] > 0, "nobody came back in a closed loop"
     assert (requests["status"] == "abandoned").mean() == pytest.approx(
         summary["abandonment_rate"], abs=1e-12
     )
@@ -150,3 +164,47 @@ def test_subscribers_do_not_change_the_run() -> None:
         if not (v == plain.summary[k] or (v != v and plain.summary[k] != plain.summary[k]))
     }
     assert not moved, f"subscribers changed the run: {moved}"
+
+
+def test_every_reply_is_judged_once_and_before_its_item_reopens() -> None:
+    scenario = small_scenario(
+        **{
+            "mechanism.preset": "closed_loop",
+            "reactions.follow_up_qualities": ["boilerplate", "partial", "substantive"],
+            "reactions.follow_up_base": 0.5,
+            "reactions.follow_up_delay_hours": 0.2,  # often within the hour of the reply
+            "reactions.max_follow_ups": 3,
+            "reactions.rating_probability": 1.0,
+        }
+    )
+    model = GovernmentResponseModel(scenario, seed=5, days=4, create_citizen_agents=False)
+    replied_by: dict[int, int] = {}
+    judged: list[int] = []
+    wrong: list[tuple[int, int, int]] = []
+    same_hour: list[int] = []
+
+    def on_replied(event: Replied) -> None:
+        assert event.item not in replied_by, f"item {event.item} replied to again unjudged"
+        replied_by[event.item] = event.operator
+
+    def on_judged(event: Judged) -> None:
+        for item in event.items.tolist():
+            operator = replied_by.pop(item)
+            judged.append(item)
+            if int(model.items.operator[item]) != operator:
+                wrong.append((item, operator, int(model.items.operator[item])))
+
+    def on_reopened(event: Reopened) -> None:
+        assert event.item not in replied_by, f"item {event.item} re-opened before judged"
+        if event.time < model.hour + 1:
+            same_hour.append(event.item)
+
+    model.events.subscribe(Replied, on_replied)
+    model.events.subscribe(Judged, on_judged)
+    model.events.subscribe(Reopened, on_reopened)
+    model.run()
+    summary = model.summary()
+    replies = sum(summary[f"replies_{q}"] for q in ("substantive", "partial", "boilerplate"))
+    assert len(judged) == replies and not replied_by
+    assert not wrong, f"ratings credited to another operator than the replier: {wrong[:5]}"
+    assert same_hour, "no follow-up re-opened its item within the hour of its reply"

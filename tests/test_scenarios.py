@@ -237,11 +237,18 @@ def test_pension_policy_shock_raises_pension_consultations():
 
 @pytest.mark.slow
 def test_baseline_is_calibrated_to_one_third_replied():
-    """Chen, Pan & Xu (2016): about 1/3 of online requests got any reply."""
+    """Chen, Pan & Xu (2016): about 1/3 of online requests got any reply.
+
+    Each of the study's requests was one post, never followed up: the model's share of
+    posts to the government (contacts) that got a reply. Per need, with follow-ups and
+    reminders, more get a reply in the end (`response_rate`).
+    """
     scenario = load_scenario("baseline")
-    rates = [run_one(scenario, seed=seed).summary["response_rate"] for seed in (1, 2, 3)]
+    summaries = [run_one(scenario, seed=seed).summary for seed in (1, 2, 3)]
+    rates = [s["contact_response_rate"] for s in summaries]
     mean = float(np.mean(rates))
-    assert 0.30 <= mean <= 0.37, f"baseline response rate {mean:.3f} (seeds 1-3: {rates})"
+    assert 0.30 <= mean <= 0.37, f"baseline contact response rate {mean:.3f} (seeds 1-3: {rates})"
+    assert np.mean([s["response_rate"] for s in summaries]) >= mean
 
 
 # --------------------------------------------------------------------------- loading

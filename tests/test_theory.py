@@ -25,15 +25,18 @@ from simulation import GovernmentResponseModel, Scenario
 from simulation.codes import ABANDONED, ANSWERED, HOURS_PER_DAY, OPEN, REFERRED
 from simulation.validation import (
     backlog_by_hour,
+    feedback_queue_scenario,
     office_hours_scenario,
     queue_scenario,
     rumour_cascade_sizes,
     rumour_scenario,
+    run_contact_queue,
     run_queue,
 )
 from simulation.validation.theory import (
     erlang_a,
     erlang_c,
+    erlang_c_with_feedback,
     giant_component_share,
     office_hours_backlog,
 )
@@ -101,6 +104,48 @@ def test_operators_desk_is_an_erlang_c_queue_at_utilisation_0_8():
     ]
     assert_matches("P(wait > 0)", [r.p_wait for r in runs], p_wait, 0.05)
     assert_matches("mean wait [h]", [r.mean_wait for r in runs], mean_wait, 0.10)
+
+
+def test_follow_ups_at_once_give_each_need_a_geometric_number_of_contacts():
+    """Immediate Bernoulli feedback p = 0.3 (every reply followed up at once with
+    probability p, whatever its quality): a need makes 1 / (1 − p) contacts on average
+    and only one with probability 1 − p."""
+    c, lam, mu, p = 4, 3.92, 2.0, 0.3
+    runs = [
+        run_contact_queue(feedback_queue_scenario(c, lam, mu, p), seed, days=5) for seed in range(8)
+    ]
+    for run in runs:
+        assert run.substantive_share == 1.0, "an operator chose something but a substantive reply"
+    assert_matches("contacts per need", [r.contacts_per_need for r in runs], 1 / (1 - p), 0.02)
+    # Without feedback the same desk has one contact per need: the check can fail.
+    mean, se = mean_and_se([r.contacts_per_need for r in runs])
+    assert abs(mean - 1.0) > 20 * se
+
+
+@pytest.mark.slow
+def test_follow_ups_at_once_make_the_desk_erlang_c_at_the_total_contact_rate():
+    """c = 4 operators, μ = 2/h, needs at λ = 3.92/h, each reply followed up at once with
+    probability p = 0.3: contacts arrive at λ / (1 − p) = 5.6/h (utilisation 0.7), and
+    every contact waits as in M/M/4 at that rate."""
+    c, lam, mu, p = 4, 3.92, 2.0, 0.3
+    p_wait, mean_wait = erlang_c_with_feedback(c, lam, mu, p)  # 0.4287, 0.1786 h
+    runs = [
+        run_contact_queue(feedback_queue_scenario(c, lam, mu, p), seed, days=40, warm_up_days=2)
+        for seed in range(8)
+    ]
+    for run in runs:
+        assert run.substantive_share == 1.0
+    assert_matches("P(wait > 0) per contact", [r.p_wait for r in runs], p_wait, 0.05)
+    assert_matches("mean wait per contact [h]", [r.mean_wait for r in runs], mean_wait, 0.10)
+    assert_matches("contacts per need", [r.contacts_per_need for r in runs], 1 / (1 - p), 0.02)
+    # Erlang C at the rate of needs alone (feedback ignored) is far off: the check can fail.
+    naive_p_wait, naive_wait = erlang_c(c, lam, mu)  # 0.1642, 0.0403 h
+    for estimates, naive in (
+        ([r.p_wait for r in runs], naive_p_wait),
+        ([r.mean_wait for r in runs], naive_wait),
+    ):
+        mean, se = mean_and_se(estimates)
+        assert abs(mean - naive) > 2 * Z * se, f"{mean:.4f} ± {se:.4f} is near {naive:.4f}"
 
 
 def test_impatient_citizens_make_it_an_erlang_a_queue():
@@ -189,13 +234,14 @@ def test_every_received_item_is_in_exactly_one_status_at_every_step():
         }
     )
     model = GovernmentResponseModel(scenario, seed=11, days=6, create_citizen_agents=False)
-    before = None
+    before = before_follow_ups = None
     seen: set[int] = set()
     while model.hour < model.days * HOURS_PER_DAY:
         model.step()
-        problems = item_problems(model, before)
+        problems = item_problems(model, before, before_follow_ups)
         assert not problems, f"after hour {model.hour}: " + "; ".join(problems)
         before = model.items.view("status").copy()
+        before_follow_ups = model.items.view("follow_ups").copy()
         seen.update(np.unique(before).tolist())
     # The run went through every status and both routes into the inbox.
     assert {OPEN, REFERRED, ANSWERED, ABANDONED} <= seen, f"statuses seen: {seen}"

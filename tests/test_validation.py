@@ -152,8 +152,8 @@ RETIRED_IN_FULL = {
 # full report.
 NOT_PASSING_IN_SMOKE = {
     # Calibrated for the baseline's own size (10,000 citizens, 30 days). A 7-day run ends
-    # on a Sunday with the last days' items still unanswered, so the share replied reads
-    # low: 0.26, CI [0.21, 0.31], below the range's 0.28.
+    # on a Sunday with the last days' items still unanswered, so the share of contacts
+    # replied to reads low: 0.24, CI [0.16, 0.33], below the range's 0.28.
     "reply_rate_baseline": False,
     # About 59 public posts per run, fewer than the top 5 % of citizens (100): in both arms
     # the top 5 % write every post, so the paired difference is exactly 0 and cannot be > 0.
@@ -161,6 +161,10 @@ NOT_PASSING_IN_SMOKE = {
     # Too few cascades for their rare tail: the largest per run averages 8.7 over 3 runs
     # (the CI's lower bound must reach 10) and 1.4 % of them reach 10 (the limit is 1 %).
     "cascades_rare_large": False,
+    # Right direction (−23 h), but two of the three closed_loop seeds answer no
+    # two-department referral within 7 days (their desks also carry follow-ups and
+    # reminders), which leaves 1 pair: no interval, so the check is not decided.
+    "directional_joint_multi_department_median_hours": None,
     # Right direction (−24 % negative views), but over 3 seeds the CI includes 0.
     "directional_rumour_crisis_proactive_negative_impressions": False,
     # Right direction (median 8.5 h → 0.6 h), but the baseline median varies so much over

@@ -8,8 +8,10 @@ something that hour (ARCHITECTURE.md principle 1).
 - `Population`: the citizens' state arrays and their vectorised behaviour (needs,
   channel choice, patience draws, satisfaction, trust updates, exposures);
 - `PatienceClock`: when each waiting author's patience runs out;
-- `Public`: what citizens do in a step — post their needs, judge replies, escalate or
-  give up, learn from releases and from what they see spread.
+- `RepeatContacts`: authors who contact the government again about the same need — a
+  follow-up after a reply that did not settle it, a reminder after their item was left;
+- `Public`: what citizens do in a step — post their needs, judge replies, follow up,
+  escalate or give up, learn from releases and from what they see spread.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from simulation.codes import (
     BOILERPLATE,
     COMPLAINT,
     CONSULTATION,
+    FOLLOW_UP,
     HOURS_PER_DAY,
     MENTION,
     NEED_KINDS,
@@ -36,7 +39,9 @@ from simulation.codes import (
     POST_NEUTRAL,
     POST_RELEASE,
     PRIVATE,
+    QUALITY_NAMES,
     REFERRED,
+    REMINDER,
     REQUEST,
     RUMOUR,
     SILENT,
@@ -262,6 +267,25 @@ class Population:
         late = np.maximum(0.0, reply_hours / r.expected_reply_hours - 1.0)
         return np.clip(base - r.lateness_penalty * late, -1.0, 1.0)
 
+    def follow_up_probability(self, satisfaction: float, patience_hours: float) -> float:
+        """Chance that an author follows up a reply they judged `satisfaction` [-1, 1].
+
+        Linear in the dissatisfaction (1 - s) / 2 and in the impatience h / (h + P) of an
+        author with patience P [hours] (h: `follow_up_reference_patience_hours`), clipped
+        to [0, 1]; constant (`follow_up_base`) when both weights are 0 (the immediate
+        Bernoulli feedback limit).
+        """
+        r = self.reactions
+        dissatisfaction = (1.0 - satisfaction) / 2.0
+        h = r.follow_up_reference_patience_hours
+        impatience = h / (h + patience_hours) if math.isfinite(patience_hours) else 0.0
+        p = (
+            r.follow_up_base
+            + r.follow_up_dissatisfaction_weight * dissatisfaction
+            + r.follow_up_impatience_weight * impatience
+        )
+        return min(1.0, max(0.0, p))
+
     def update_trust(self, citizens: np.ndarray, satisfaction: np.ndarray) -> None:
         """Asymmetric update: losses move trust faster than gains; stays in [0, 1]."""
         r = self.reactions
@@ -333,8 +357,8 @@ class PatienceClock:
 
     def start(self, item: int, now: float) -> None:
         """The author of an item just received starts waiting."""
-        patience = self.population.draw_patience(1, self.rng)[0]
-        self.lifecycle.set_patience(item, now + patience)
+        patience = float(self.population.draw_patience(1, self.rng)[0])
+        self.lifecycle.set_patience(item, now + patience, patience)
         expire = self.items.expire_at[item]
         if math.isfinite(expire):
             self.push(float(expire), item)
@@ -356,6 +380,119 @@ class PatienceClock:
             if items.in_service[item]:
                 continue  # an operator is on it; patience is judged again if it is left
             yield when, item
+
+
+class RepeatContacts:
+    """Authors who contact the government again about a need their last contact left open.
+
+    - **Follow-up**: an author who judged a reply of a quality in
+      `reactions.follow_up_qualities` follows it up with
+      `Population.follow_up_probability` (the less satisfied and the less patient, the
+      likelier), an exponential `follow_up_delay_hours` after the reply, at most
+      `max_follow_ups` times per need. The answered item re-opens: the author waits
+      again, with the patience they had for the need, from the follow-up on.
+    - **Reminder**: the author of an item an operator left hears nothing; with
+      `reminder_probability` they post it again an exponential `reminder_delay_hours`
+      after it was left, if their patience has not run out by then, at most
+      `max_reminders` times per need. They go on waiting as before (same patience).
+
+    Either is a new contact: the item gets a new version and goes back into the inbox
+    (`ItemLifecycle.follow_up`, `remind`; event `Reopened`). A contact due within the
+    hour being worked is made at once — its ticket becomes available at its exact time,
+    as a post made later in the hour does; a later one waits until phase 2 of its hour
+    (`post_due`). A scheduled contact is dropped if the item changed meanwhile (its
+    version moved on). Draws come from the `contacts` stream.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        population: Population,
+        lifecycle: ItemLifecycle,
+        patience: PatienceClock,
+        rng: np.random.Generator,
+        events: EventBus,
+    ):
+        self.reactions = reactions = scenario.reactions
+        self.population = population
+        self.lifecycle = lifecycle
+        self.items = lifecycle.store
+        self.patience = patience
+        self.rng = rng
+        self.events = events
+        self.qualities = frozenset(
+            code for code, name in QUALITY_NAMES.items() if name in reactions.follow_up_qualities
+        )
+        self.heap: list[tuple[float, int, int, int]] = []  # (due, item, version, reason)
+        if reactions.max_reminders > 0 and reactions.reminder_probability > 0.0:
+            events.subscribe(Left, self._on_left)
+
+    def may_follow_up(self, event: Replied) -> bool:
+        """Whether the author of this reply is one who might follow it up at all."""
+        return (
+            event.quality in self.qualities
+            and self.items.follow_ups[event.item] < self.reactions.max_follow_ups
+        )
+
+    def after_reply(
+        self, event: Replied, satisfaction: float, before_reopening: Callable[[int], None]
+    ) -> None:
+        """Whether and when the author follows up a reply they judged `satisfaction`.
+
+        `before_reopening(item)` is called just before a follow-up re-opens the item
+        within the hour (the author has judged the reply by then).
+        """
+        item = event.item
+        p = self.population.follow_up_probability(satisfaction, float(self.items.patience[item]))
+        if p <= 0.0 or not self.rng.random() < p:
+            return
+        due = event.time + self._delay(self.reactions.follow_up_delay_hours)
+        if due < math.floor(event.time) + 1:
+
+            def follow_up_now() -> None:
+                before_reopening(item)
+                self._follow_up(item, due)
+
+            # Once everyone has heard of the reply: the item is still as it was posted.
+            self.events.after_current(follow_up_now)
+        else:
+            heapq.heappush(self.heap, (due, item, int(self.items.version[item]), FOLLOW_UP))
+
+    def _on_left(self, event: Left) -> None:
+        item, now = event.item, event.time
+        store = self.items
+        reactions = self.reactions
+        if store.reminders[item] >= reactions.max_reminders:
+            return
+        if not self.rng.random() < reactions.reminder_probability:
+            return
+        due = now + self._delay(reactions.reminder_delay_hours)
+        if not due < store.expire_at[item]:
+            return  # patience runs out first: they escalate or give up instead
+        if due < math.floor(now) + 1:
+            self.events.after_current(lambda: self.lifecycle.remind(item, due))
+        else:
+            heapq.heappush(self.heap, (due, item, int(store.version[item]), REMINDER))
+
+    def _delay(self, mean_hours: float) -> float:
+        return float(self.rng.exponential(mean_hours)) if mean_hours > 0.0 else 0.0
+
+    def _follow_up(self, item: int, due: float) -> None:
+        expire = due + float(self.items.patience[item])
+        if self.lifecycle.follow_up(item, due, expire) and math.isfinite(expire):
+            self.patience.push(expire, item)
+
+    def post_due(self, until: float) -> None:
+        """Make the scheduled contacts due before `until` whose items are as they were."""
+        heap, store = self.heap, self.items
+        while heap and heap[0][0] < until:
+            due, item, version, reason = heapq.heappop(heap)
+            if store.version[item] != version:
+                continue  # escalated, re-queued or closed since: the contact is moot
+            if reason == FOLLOW_UP:
+                self._follow_up(item, due)
+            elif not store.in_service[item] and due < store.expire_at[item]:
+                self.lifecycle.remind(item, due)
 
 
 class Public:
@@ -387,11 +524,15 @@ class Public:
         self.channels_rng = streams["channels"]
         self.reactions_rng = streams["reactions"]
         self.patience = PatienceClock(lifecycle, population, self.channels_rng, events)
+        self.contacts = RepeatContacts(
+            scenario, population, lifecycle, self.patience, streams["contacts"], events
+        )
         # What releases taught, per topic [0-1]; it fades with a half-life.
         self.knowledge = np.zeros(self.n_topics)
         self._knowledge_decay = 0.5 ** (1.0 / (24.0 * self.settings.knowledge_half_life_days))
         self.needs: NeedBatch | None = None  # the needs that arose this hour
-        self._judgements: list[int] = []  # items replied to this hour, to be judged
+        # Replies of this hour to be judged: item → (quality, hours the author waited).
+        self._judgements: dict[int, tuple[int, float]] = {}
         events.subscribe(Replied, self._on_replied)
         events.subscribe(ExposureBatch, self._on_exposures)
 
@@ -419,7 +560,8 @@ class Public:
             return
         addressed = channel != VENT
         patience = self.population.draw_patience(len(needs), self.channels_rng)
-        expire = np.where(addressed, needs.created + patience, np.inf)
+        patience = np.where(addressed, patience, np.inf)  # a vent's is drawn if it is found
+        expire = needs.created + patience
         deadline = np.array(
             [
                 self.deadline_for(created, kind) if a else math.inf
@@ -428,7 +570,7 @@ class Public:
                 )
             ]
         )
-        ids = self.lifecycle.post_needs(t, needs, channel, expire, deadline)
+        ids = self.lifecycle.post_needs(t, needs, channel, patience, deadline)
         for j, item in enumerate(ids.tolist()):
             if addressed[j] and math.isfinite(expire[j]):
                 self.patience.push(float(expire[j]), item)
@@ -444,6 +586,10 @@ class Public:
                     item=item,
                 )
 
+    def post_repeat_contacts(self, t: int) -> None:
+        """Follow-ups and reminders due this hour go back into the inbox."""
+        self.contacts.post_due(float(t + 1))
+
     # -------------------------------------------------------------- reactions
 
     def react(self, t: int) -> None:
@@ -453,19 +599,41 @@ class Public:
         self.knowledge *= self._knowledge_decay
 
     def _on_replied(self, event: Replied) -> None:
-        self._judgements.append(event.item)
+        self._judgements[event.item] = (event.quality, event.wait_hours)
+        if self.contacts.may_follow_up(event):
+            satisfaction = self.population.satisfaction(
+                np.array([event.quality]), np.array([event.wait_hours])
+            )
+            self.contacts.after_reply(event, float(satisfaction[0]), self._judge_now)
+
+    def _judge_now(self, item: int) -> None:
+        """Judge one reply at once (its author follows it up before the hour is over)."""
+        judgement = self._judgements.pop(item, None)
+        if judgement is not None:
+            self._judge(np.array([item]), np.array([judgement[0]]), np.array([judgement[1]]))
 
     def _judge_replies(self) -> None:
-        """Satisfaction from quality and lateness moves trust; some authors rate the reply."""
+        """This hour's replies are judged (see `_judge`)."""
         if not self._judgements:
             return
-        store = self.items
-        rows = np.array(self._judgements)
+        rows = np.fromiter(self._judgements, dtype=np.int64, count=len(self._judgements))
+        quality = np.array([q for q, _ in self._judgements.values()])
+        waited = np.array([w for _, w in self._judgements.values()])
         self._judgements.clear()
-        rows = rows[store.kind[rows] != RUMOUR]
+        self._judge(rows, quality, waited)
+
+    def _judge(self, rows: np.ndarray, quality: np.ndarray, waited: np.ndarray) -> None:
+        """Satisfaction from quality and lateness moves trust; some authors rate the reply.
+
+        Lateness counts from the start of the author's wait: their post, or their last
+        follow-up (a reminder does not restart it).
+        """
+        store = self.items
+        need = store.kind[rows] != RUMOUR
+        rows, quality, waited = rows[need], quality[need], waited[need]
         if not len(rows):
             return
-        satisfaction = self.population.satisfaction(store.quality[rows], store.reply_time[rows])
+        satisfaction = self.population.satisfaction(quality, waited)
         self.population.update_trust(store.author[rows], satisfaction)
         rated = self.reactions_rng.random(len(rows)) < self.reactions.rating_probability
         self.lifecycle.judge(rows, satisfaction, rated)

@@ -26,7 +26,9 @@ if referred items are tracked until closed (`mechanism.track_referrals`).
 
 The desk carries out what operators do: replies (and the public reply post),
 referrals, leaving an item, posting departments' answers, clarifying rumours,
-information releases, and monitoring public opinion for trending posts.
+information releases, and monitoring public opinion for trending posts. An item its
+author follows up or reminds about (event `Reopened`) is queued again as a new item;
+`need_hours` keeps the work on first and on repeat contacts apart (failure demand).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from simulation.events import (
     ExposureBatch,
     ItemReceived,
     ReleasePublished,
+    Reopened,
     Returned,
 )
 from simulation.mechanisms.disciplines import DISCIPLINES
@@ -274,6 +277,9 @@ class OperatorDesk:
         self.discipline = DISCIPLINES[mechanism.queue_discipline]
         self.escalated_first = accountability.rule != "none" and accountability.escalation_priority
         self.hour = 0  # the hour being worked
+        # Hours of work on needs (new items and answers to post), for the item's first
+        # contact and for its repeat contacts (follow-ups, reminders): failure demand.
+        self.need_hours = np.zeros(2)
         # Consultations received per topic, decaying by half a day (for targeted releases):
         # operators know only what they were asked.
         self.recent_consultations = np.zeros(len(topic_mix))
@@ -293,6 +299,7 @@ class OperatorDesk:
         events.subscribe(ItemReceived, self._on_received)
         events.subscribe(Returned, self._on_returned)
         events.subscribe(Escalated, self._on_escalated)
+        events.subscribe(Reopened, self._on_reopened)
         if mechanism.track_referrals:
             # Tracked until closed: the departments' answer comes back to be posted.
             events.subscribe(AnswerReady, self._on_answer_ready)
@@ -327,6 +334,9 @@ class OperatorDesk:
     def _on_escalated(self, event: Escalated) -> None:
         if event.requeued:
             self.submit(event.item, TASK_NEW, event.time)
+
+    def _on_reopened(self, event: Reopened) -> None:
+        self.submit(event.item, TASK_NEW, event.time)
 
     def _on_answer_ready(self, event: AnswerReady) -> None:
         self.submit(event.item, TASK_POST_ANSWER, event.time, data=event.quality)
@@ -364,14 +374,17 @@ class OperatorDesk:
         op = self.operators[server]
         staffing = self.staffing
         self.lifecycle.start_service(ticket.item, ticket.task, server, now, ticket.arrival)
-        if ticket.task == TASK_POST_ANSWER:
-            return staffing.reply_post_minutes / 60.0 / op.effort
         if ticket.task == TASK_CLARIFY:
             return staffing.clarification_minutes / 60.0 / op.effort
-        action = op.choose(ticket.item, now, self.backlog_hours_per_operator())
-        ticket.data = action
-        op.actions[action] += 1
-        return op.work_hours(action)
+        if ticket.task == TASK_POST_ANSWER:
+            hours = staffing.reply_post_minutes / 60.0 / op.effort
+        else:
+            action = op.choose(ticket.item, now, self.backlog_hours_per_operator())
+            ticket.data = action
+            op.actions[action] += 1
+            hours = op.work_hours(action)
+        self.need_hours[int(self.items.contacts[ticket.item] > 1)] += hours
+        return hours
 
     def _finish(self, ticket: Ticket, server: int, now: float) -> None:
         item = ticket.item

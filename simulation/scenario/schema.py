@@ -54,6 +54,7 @@ else:
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+ReplyQuality = Literal["boilerplate", "partial", "substantive"]
 
 
 class Section(BaseModel):
@@ -370,6 +371,60 @@ class ReactionSettings(Section):
     rating_probability: Probability = Field(
         0.3,
         description="Probability that a citizen rates a reply (satisfaction survey) [probability].",
+    )
+    follow_up_qualities: list[ReplyQuality] = Field(
+        default_factory=lambda: list[ReplyQuality](["boilerplate", "partial"]),
+        description="Reply qualities whose authors may follow up (a substantive reply settles "
+        "the need); an empty list turns follow-ups off [qualities].",
+    )
+    follow_up_base: Probability = Field(
+        0.0,
+        description="Follow-up probability of a fully satisfied, infinitely patient author "
+        "(assumption) [probability].",
+    )
+    follow_up_dissatisfaction_weight: Probability = Field(
+        0.5,
+        description="Follow-up probability added per unit of dissatisfaction (1 - s) / 2 of "
+        "the reply (0 at s = 1, 1 at s = -1); with the default quality values a timely "
+        "boilerplate reply gives 0.35, a partial one 0.2 (assumption) [probability].",
+    )
+    follow_up_impatience_weight: Probability = Field(
+        0.2,
+        description="Follow-up probability added per unit of impatience h / (h + P), where P "
+        "is the author's patience and h = follow_up_reference_patience_hours (0 for citizens "
+        "who wait for ever) (assumption) [probability].",
+    )
+    follow_up_reference_patience_hours: float = Field(
+        72.0,
+        gt=0.0,
+        le=10_000.0,
+        description="Patience at which an author's impatience is 0.5; the default mean "
+        "patience (assumption) [hours].",
+    )
+    follow_up_delay_hours: float = Field(
+        4.0,
+        ge=0.0,
+        le=720.0,
+        description="Mean time from a reply to its follow-up, exponential; 0: at once "
+        "(assumption) [hours].",
+    )
+    max_follow_ups: int = Field(
+        2, ge=0, le=50, description="Follow-ups per need at most; 0 turns them off [count]."
+    )
+    reminder_probability: Probability = Field(
+        0.5,
+        description="Probability that the author of an item operators left without a reply "
+        "posts it again (a reminder), if still waiting then (assumption) [probability].",
+    )
+    reminder_delay_hours: float = Field(
+        24.0,
+        ge=0.0,
+        le=720.0,
+        description="Mean time from an item being left to its author's reminder, exponential; "
+        "0: at once (assumption) [hours].",
+    )
+    max_reminders: int = Field(
+        2, ge=0, le=50, description="Reminders per need at most; 0 turns them off [count]."
     )
 
 

@@ -1,9 +1,10 @@
 """Limit cases: the model with all but one mechanism switched off, and runs to measure it.
 
-The scenario builders (`queue_scenario`, `office_hours_scenario`, `rumour_scenario`,
-`edge_list_rumour_scenario`) set up the model so that one part of it has a textbook
-answer (`simulation.validation.theory`); the run functions (`run_queue`,
-`backlog_by_hour`, `rumour_cascade_sizes`, `run_scenario`) run the real model and read
+The scenario builders (`queue_scenario`, `feedback_queue_scenario`,
+`office_hours_scenario`, `rumour_scenario`, `edge_list_rumour_scenario`) set up the
+model so that one part of it has a textbook answer (`simulation.validation.theory`);
+the run functions (`run_queue`, `run_contact_queue`, `backlog_by_hour`,
+`rumour_cascade_sizes`, `run_scenario`) run the real model and read
 off what theory predicts. They are shared by the validation report
 (`simulation.validation.checks`), the fast, strict checks in `tests/test_theory.py` and
 the golden outputs (`tests/golden/`).
@@ -27,10 +28,11 @@ from simulation.codes import (
     POST_NEGATIVE,
     POST_NEUTRAL,
     RUMOUR,
+    TASK_NEW,
     VENT,
     WEEKDAYS,
 )
-from simulation.events import PostStarted, Referred
+from simulation.events import ItemReceived, PostStarted, Referred, Reopened, ServiceStarted
 from simulation.items import ItemStore
 from simulation.model import GovernmentResponseModel
 from simulation.scenario import RumourEvent, Scenario
@@ -53,7 +55,7 @@ def queue_scenario(
     private: no cascades); all are consultations so easy and operators so skilled and
     motivated that every one gets a substantive reply (no partial, boilerplate, leave,
     referral or release work); handling is exponential with mean 60/μ minutes; operators
-    work 24x7 in FIFO order; there is no appraisal.
+    work 24x7 in FIFO order; there is no appraisal and nobody follows up or reminds.
     """
     overrides = {
         "population.citizens": citizens,
@@ -86,6 +88,8 @@ def queue_scenario(
         "accountability.rule": "none",
         "network.kind": "random",
         "network.mean_following": 2.0,
+        "reactions.max_follow_ups": 0,
+        "reactions.max_reminders": 0,
     }
     if patience_hours is not None:
         overrides["population.patience_distribution"] = "exponential"
@@ -142,6 +146,90 @@ def run_queue(scenario: Scenario, seed: int, days: int, warm_up_days: int = 1) -
         mean_wait=float(waits.mean()),
         mean_reply_time=float(store.view("reply_time")[cohort][answered].mean()),
         p_abandon=float(abandoned.mean()),
+        substantive_share=summary["replies_substantive"] / replies,
+    )
+
+
+def feedback_queue_scenario(
+    servers: int,
+    arrivals_per_hour: float,
+    service_rate: float,
+    feedback: float,
+    citizens: int = 200,
+) -> Scenario:
+    """`queue_scenario` with immediate Bernoulli feedback of probability `feedback`.
+
+    Every reply, whatever its quality and however satisfied its author, is followed up
+    at once (no delay) with probability `feedback`, independently, up to 50 times per
+    need: each served contact comes straight back into the inbox with that probability.
+    """
+    return queue_scenario(
+        servers, arrivals_per_hour, service_rate, citizens=citizens
+    ).with_overrides(
+        {
+            "reactions.follow_up_qualities": ["boilerplate", "partial", "substantive"],
+            "reactions.follow_up_base": feedback,
+            "reactions.follow_up_dissatisfaction_weight": 0.0,
+            "reactions.follow_up_impatience_weight": 0.0,
+            "reactions.follow_up_delay_hours": 0.0,
+            "reactions.max_follow_ups": 50,
+        }
+    )
+
+
+@dataclass
+class ContactQueueRun:
+    """Outcome of one replication, per contact (a need's post and each follow-up)."""
+
+    contacts: int  # contacts that arrived in the measured window
+    p_wait: float  # share of those contacts not served on arrival
+    mean_wait: float  # their mean time in queue [hours]
+    contacts_per_need: float  # mean contacts of the needs posted in the window
+    substantive_share: float  # substantive replies / all replies (whole run)
+
+
+def run_contact_queue(
+    scenario: Scenario, seed: int, days: int, warm_up_days: int = 1
+) -> ContactQueueRun:
+    """Run the model and measure every contact that joins the inbox after warm-up.
+
+    A contact's wait is from its arrival in the inbox (the post, or the follow-up) to
+    the start of its service, from the model's events. Contacts and needs of the last
+    day are left out so that every measured one has been served.
+    """
+    model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
+    arrivals: list[float] = []
+    services: list[tuple[float, float]] = []  # (arrival, start of service)
+    model.events.subscribe(ItemReceived, lambda e: arrivals.append(e.time))
+    model.events.subscribe(Reopened, lambda e: arrivals.append(e.time))
+
+    def served(event: ServiceStarted) -> None:
+        if event.task == TASK_NEW:
+            services.append((event.queued_at, event.time))
+
+    model.events.subscribe(ServiceStarted, served)
+    model.run()
+
+    start, end = warm_up_days * HOURS_PER_DAY, (days - 1) * HOURS_PER_DAY
+    arrived = np.asarray(arrivals)
+    queued, started = np.asarray(services).T
+    window = (queued >= start) & (queued < end)
+    contacts = int(np.count_nonzero((arrived >= start) & (arrived < end)))
+    if contacts != int(window.sum()):
+        raise LimitCaseError("a contact of the window was served twice or never")
+    waits = started[window] - queued[window]
+    store = model.items
+    created = store.view("created")
+    cohort = (created >= start) & (created < end)
+    if not (store.view("status")[cohort] == ANSWERED).all():
+        raise LimitCaseError("a need of the window was still waiting at the end")
+    summary = model.summary()
+    replies = sum(summary[f"replies_{q}"] for q in ("substantive", "partial", "boilerplate"))
+    return ContactQueueRun(
+        contacts=contacts,
+        p_wait=float(np.mean(waits > 0.0)),
+        mean_wait=float(waits.mean()),
+        contacts_per_need=float(store.view("contacts")[cohort].mean()),
         substantive_share=summary["replies_substantive"] / replies,
     )
 

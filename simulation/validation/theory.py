@@ -5,6 +5,8 @@ so the validation (`simulation.validation`, `tests/test_theory.py`) compares two
 separate implementations:
 
 - `erlang_c`: the M/M/c queue (operators 24x7, FIFO, exponential handling, nobody leaves);
+- `erlang_c_with_feedback`: the M/M/c queue whose served customers come straight back
+  with probability p (immediate Bernoulli feedback): Erlang C at the rate λ / (1 − p);
 - `erlang_a`: M/M/c+M, the same with exponential patience, from its birth-death chain;
 - `office_hours_backlog`, `office_hours_backlog_by_hour`: servers on duty only in office
   hours, arrivals around the clock — the periodic solution of the time-of-day chain;
@@ -37,6 +39,7 @@ __all__ = [
     "degree_distribution",
     "erlang_a",
     "erlang_c",
+    "erlang_c_with_feedback",
     "giant_component_share",
     "office_hours_backlog",
     "office_hours_backlog_by_hour",
@@ -61,6 +64,25 @@ def erlang_c(servers: int, arrival_rate: float, service_rate: float) -> tuple[fl
     top = load**servers / math.factorial(servers) / (1.0 - rho)
     p_wait = top / (below + top)
     return p_wait, p_wait / (servers * service_rate - arrival_rate)
+
+
+def erlang_c_with_feedback(
+    servers: int, arrival_rate: float, service_rate: float, feedback: float
+) -> tuple[float, float]:
+    """M/M/c with immediate Bernoulli feedback: (P(a contact waits), mean wait per contact).
+
+    Each service ends with the customer rejoining the back of the queue with probability
+    p, independently. The number present is then a birth–death chain with births λ and
+    deaths min(n, c)·μ·(1 − p), whose stationary law is that of M/M/c at the total
+    contact rate λ / (1 − p); by the arrival theorem of open Jackson networks every
+    contact, fed back or new, sees that law, and by Little's law the mean wait per
+    contact is that of M/M/c too. A need makes 1 / (1 − p) contacts on average
+    (geometric). E.g. Gross & Harris, Fundamentals of Queueing Theory, §4.1 (Jackson
+    networks, feedback).
+    """
+    if not 0.0 <= feedback < 1.0:
+        raise ValueError(f"feedback probability must be in [0, 1), got {feedback}")
+    return erlang_c(servers, arrival_rate / (1.0 - feedback), service_rate)
 
 
 def erlang_a(
