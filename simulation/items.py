@@ -89,6 +89,7 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "rated": (np.bool_, False),
     "version": (np.int32, 0),
     "contacts": (np.int16, 0),
+    "threat": (np.bool_, False),
     "follow_ups": (np.int8, 0),
     "reminders": (np.int8, 0),
     "replies": (np.int16, 0),
@@ -128,6 +129,7 @@ class ItemStore:
     rated: np.ndarray  # the author left a rating
     version: np.ndarray  # bumped when the row re-enters a queue (stale tickets)
     contacts: np.ndarray  # times the author addressed the government about the need
+    threat: np.ndarray  # the author stated a threat to complain to upper levels
     follow_ups: np.ndarray  # contacts after a reply that did not settle the need
     reminders: np.ndarray  # contacts after the item was left without a reply
     replies: np.ndarray  # replies posted to the need (at most one per contact)
@@ -202,12 +204,14 @@ class ItemLifecycle:
         channel: np.ndarray,
         patience: np.ndarray,
         deadline: np.ndarray,
+        threat: np.ndarray | None = None,
     ) -> np.ndarray:
         """Citizens' posts of this hour's needs (a first contact each); addressed ones are received.
 
         `patience` is how long each author waits for a reply [hours] (inf for vents:
         drawn if monitoring finds them), `deadline` each item's reply deadline (inf for
-        vents). Returns the new ids.
+        vents), `threat` whether each author states a threat to complain upward (None:
+        nobody). Returns the new ids.
         """
         addressed = channel != VENT
         ids = self.store.add(
@@ -223,6 +227,7 @@ class ItemLifecycle:
             expire_at=needs.created + patience,
             deadline=deadline,
             contacts=np.ones(len(needs)),
+            **({} if threat is None else {"threat": threat}),
             waiting_since=needs.created,
             patience=patience,
         )

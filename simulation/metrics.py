@@ -450,6 +450,7 @@ ITEM_COLUMNS: dict[str, str] = {
     "status": "At the end: open, referred, answered, abandoned or not_received.",
     "deadline": "Reply deadline under the accountability rule [hours]; empty if none.",
     "escalations": "Times the author escalated.",
+    "threat": "The author stated a threat to complain to upper levels.",
     "contacts": "Times the author addressed the government about it: the post, follow-ups, "
     "reminders (0 for rumours).",
     "follow_ups": "Contacts after a reply that did not settle the need.",
@@ -512,6 +513,7 @@ def item_table(items: ItemStore, topics: list[str]) -> pd.DataFrame:
             "status": named(status + 1, status_names),
             "deadline": finite(column("deadline")),
             "escalations": column("escalations").astype(np.int64),
+            "threat": column("threat").copy(),
             "contacts": column("contacts").astype(np.int64),
             "follow_ups": column("follow_ups").astype(np.int64),
             "reminders": column("reminders").astype(np.int64),

@@ -27,7 +27,8 @@ STREAM_NAMES = (
     "reactions",  # escalation, ratings
     "contacts",  # follow-ups and reminders: whether and when authors contact again
     "events",  # scheduled events (rumour authors)
-    "survey",  # the satisfaction rule's call-back survey of requests given up
+    "survey",
+    "threats",  # which authors state a threat to complain upward (population.threat_share)  # the satisfaction rule's call-back survey of requests given up
     "mesa",  # handed to mesa.Model (not used by the model's own processes)
 )
 

@@ -42,6 +42,10 @@ OUTPUTS = {
         ]
         + ["rumour_crisis_mean_trust"],
     ),
+    "upward_pressure": (
+        ["calibration", "runs"],
+        ["heatmap_response_rate", "heatmap_threat_effect"],
+    ),
     "sensitivity": (
         ["indices", "runs"],
         ["sensitivity_mean_trust", "sensitivity_p90_response_hours"],

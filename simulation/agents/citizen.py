@@ -523,6 +523,7 @@ class Public:
         self.needs_rng = streams["needs"]
         self.channels_rng = streams["channels"]
         self.reactions_rng = streams["reactions"]
+        self.threats_rng = streams["threats"]
         self.patience = PatienceClock(lifecycle, population, self.channels_rng, events)
         self.contacts = RepeatContacts(
             scenario, population, lifecycle, self.patience, streams["contacts"], events
@@ -570,7 +571,11 @@ class Public:
                 )
             ]
         )
-        ids = self.lifecycle.post_needs(t, needs, channel, patience, deadline)
+        threat = None
+        if self.settings.threat_share > 0.0:
+            stated = self.threats_rng.random(len(needs)) < self.settings.threat_share
+            threat = addressed & stated
+        ids = self.lifecycle.post_needs(t, needs, channel, patience, deadline, threat)
         for j, item in enumerate(ids.tolist()):
             if addressed[j] and math.isfinite(expire[j]):
                 self.patience.push(float(expire[j]), item)

@@ -6,7 +6,7 @@ action it can take,
 
     value = reply_propensity + reply_norm (if the action leads to a reply)
           + motivation × quality of the outcome
-          + escalation_weight × escalations (if it leads to a reply)
+          + escalation_weight × (escalations + stated threat) (if it leads to a reply)
           + pressure × what the action is worth to the appraisal score
     cost  = time price × hours the action takes
 
@@ -181,7 +181,9 @@ class Operator(mesa.Agent):
         values = np.empty(len(actions))
         costs = np.empty(len(actions))
         scores = np.empty(len(actions))
-        engage = self.reply_worth + staffing.escalation_weight * items.escalations[item]
+        # A stated threat to complain upward weighs like an escalation that has happened.
+        pressure_from_above = items.escalations[item] + items.threat[item]
+        engage = self.reply_worth + staffing.escalation_weight * pressure_from_above
         tracked = self.mechanism.track_referrals
         for j, action in enumerate(actions):
             if action == ACT_REFER and not tracked:

@@ -34,6 +34,10 @@ class ScenarioError(Exception):
         where = f"{source}: {field}" if field else source
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):
+        # Rebuilt from its three parts, so it survives the trip back from a worker process.
+        return (type(self), (self.source, self.field, self.message))
+
 
 def did_you_mean(key: object, allowed: Iterable[object]) -> str:
     """` (did you mean 'x'?)` for the allowed name closest to `key`, or "" if none is close."""

@@ -205,6 +205,14 @@ class PopulationSettings(Section):
     patience_cv: float = Field(
         1.0, gt=0.0, le=5.0, description="Coefficient of variation of lognormal patience [ratio]."
     )
+    threat_share: Probability = Field(
+        0.0,
+        description="Share of addressed needs whose author states a threat to complain to "
+        "upper levels if the need is not met (Chen, Pan & Xu 2016's 'tattling' treatment); "
+        "operators weigh a stated threat like one escalation (`staffing.escalation_weight`). "
+        "0 in the bundled scenarios: the validation's upward-pressure check sets it to "
+        "reproduce the field experiment [fraction].",
+    )
     release_informativeness: Probability = Field(
         0.05,
         description="Knowledge a release adds on its topic per unit of population reached "

@@ -383,6 +383,10 @@ class ScenarioRun:
     hard_reply_ratio: float = math.nan
     # Share of the requests still open at their deadline that got a reply after it.
     late_reply_rate: float = math.nan
+    # Reply rates (per need: any reply) of received requests whose authors stated a threat
+    # to complain to upper levels, and of the others (NaN when there are none).
+    threat_reply_rate: float = math.nan
+    no_threat_reply_rate: float = math.nan
     public_posts_by_author: np.ndarray | None = None
     activity: np.ndarray | None = None
     cascade_sizes: np.ndarray | None = None
@@ -409,6 +413,23 @@ def hard_reply_ratio(store: ItemStore) -> float:
     if not hard.any() or not easy.any() or not answered[easy].any():
         return math.nan
     return float(answered[hard].mean() / answered[easy].mean())
+
+
+def threat_reply_rates(store: ItemStore) -> tuple[float, float]:
+    """Share of received requests that got a reply, with a stated threat and without.
+
+    The field experiment's measure (Chen, Pan & Xu 2016): whether a request got any
+    reply, follow-ups included, compared between identical requests that do and do not
+    say the author will complain to upper levels.
+    """
+    status = store.view("status")
+    requests = (status != NOT_RECEIVED) & (store.view("kind") != RUMOUR)
+    replied = store.view("replies") > 0
+    threat = store.view("threat")
+    rates = []
+    for group in (requests & threat, requests & ~threat):
+        rates.append(float(replied[group].mean()) if group.any() else math.nan)
+    return rates[0], rates[1]
 
 
 def late_reply_rate(store: ItemStore, now: float) -> float:
@@ -454,6 +475,7 @@ def run_scenario(scenario: Scenario, seed: int, days: int, record: bool = False)
         hard_reply_ratio=hard_reply_ratio(store),
         late_reply_rate=late_reply_rate(store, float(model.hour)),
     )
+    run.threat_reply_rate, run.no_threat_reply_rate = threat_reply_rates(store)
     if record:
         public = np.isin(store.view("channel"), (MENTION, VENT)) & (store.view("kind") != RUMOUR)
         run.public_posts_by_author = np.bincount(

@@ -1,0 +1,60 @@
+"""Stated threats to complain upward (Chen, Pan & Xu 2016's design in the model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.codes import VENT
+from simulation.model import GovernmentResponseModel
+from simulation.scenario import load_scenario
+from simulation.validation.limits import threat_reply_rates
+
+SMALL = {"population.citizens": 2000, "population.need_rate_per_day": 0.03}
+
+
+def _run(overrides: dict, seed: int = 4, days: int = 6) -> GovernmentResponseModel:
+    scenario = load_scenario("baseline").with_overrides({**SMALL, **overrides})
+    model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
+    model.run()
+    return model
+
+
+def test_only_addressed_needs_carry_a_threat_and_about_the_share_stated():
+    model = _run({"population.threat_share": 0.3})
+    items = model.items
+    threat = items.view("threat")
+    vents = items.view("channel") == VENT
+    assert not threat[vents].any(), "a vent addresses nobody, so it threatens nobody"
+    addressed = ~vents & (items.view("kind") >= 0)
+    share = threat[addressed].mean()
+    n = int(addressed.sum())
+    assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n), f"{share:.3f} of {n} addressed needs"
+
+
+def test_without_a_threat_share_the_run_is_the_same_and_nobody_threatens():
+    """The threats stream is drawn only when the share is above zero."""
+    plain = _run({})
+    zero = _run({"population.threat_share": 0.0})
+    assert not plain.items.view("threat").any()
+    a, b = plain.summary(), zero.summary()
+    assert a.keys() == b.keys()
+    assert all(a[k] == b[k] or (np.isnan(a[k]) and np.isnan(b[k])) for k in a), (a, b)
+
+
+def test_a_threat_weighs_like_an_escalation_and_draws_more_replies():
+    """With a large weight on upward pressure, threatened requests are answered more;
+    with none, they are answered like the others (within sampling noise)."""
+    gaps = {}
+    for weight in (0.0, 2.0):
+        rates = [
+            threat_reply_rates(
+                _run(
+                    {"population.threat_share": 0.5, "staffing.escalation_weight": weight},
+                    seed=seed,
+                ).items
+            )
+            for seed in (1, 2, 3)
+        ]
+        gaps[weight] = float(np.mean([with_ - without for with_, without in rates]))
+    assert gaps[2.0] > 0.15, gaps
+    assert abs(gaps[0.0]) < 0.06, gaps
