@@ -43,8 +43,12 @@ OUTPUTS = {
         + ["rumour_crisis_mean_trust"],
     ),
     "sensitivity": (
-        ["indices", "runs"],
-        ["sensitivity_mean_trust", "sensitivity_p90_response_hours"],
+        ["indices", "runs", "conclusions"],
+        [
+            "sensitivity_response_rate",
+            "sensitivity_mean_trust",
+            "sensitivity_p90_response_hours",
+        ],
     ),
 }
 
