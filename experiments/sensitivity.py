@@ -1,27 +1,36 @@
-"""Sensitivity: which environment parameters drive trust and the slowest replies?
+"""Sensitivity: which assumptions drive the outputs, and which conclusions survive them?
 
-Most of microgov's environment is assumption rather than measurement (how often
+Most of microgov is assumption rather than measurement: the environment (how often
 citizens need something, how patient they are, how readily posts are reposted, how
 willing followers are to address the account, how hard their needs are, how many
-accounts they follow). This script varies those parameters together over ranges around
-their defaults with a Saltelli (Sobol) design and reports first-order (S1) and total
-(ST) Sobol indices, with their bootstrap intervals, of mean trust at the end and of
-the 90th-percentile response time: the share of each output's variance a parameter
-explains alone (S1) and with its interactions (ST). A parameter with a large ST is one
-whose assumed value matters for conclusions drawn from those outputs.
+accounts they follow) and the behaviour of staff and citizens (how much operators care
+about quality, how noisy their choices are, how long replies and brush-offs take, how
+much a backlog weighs on them, how much an escalation counts, how fast trust moves).
+This script asks two questions of them.
 
-    python experiments/sensitivity.py                 # full: N = 32, 6 parameters, 256 runs
-    python experiments/sensitivity.py --samples 64 --jobs 2
-    python experiments/sensitivity.py --scenario closed_loop
+1. **Which assumptions matter?** It varies environment and behavioural constants together
+   over ranges around their defaults with a Saltelli (Sobol) design on the base scenario
+   and reports first-order (S1) and total (ST) Sobol indices, with bootstrap intervals,
+   of the response rate, mean trust at the end and the 90th-percentile response time.
+2. **Which conclusions hold across them?** At every point of a Latin hypercube over the
+   same ranges it runs the base scenario and each remedy on the same seed (common random
+   numbers) and checks the study's conclusions there: the ranking of the remedies by
+   their effect on the response rate (is it the ranking at the defaults?), and the sign
+   of the Goodhart effect (appraisal that counts replies raises the boilerplate share).
+
+    python experiments/sensitivity.py                 # full: N = 128 (2,432 runs) + 48 x 7
+    python experiments/sensitivity.py --samples 256 --jobs 2   # about 4,600 + 336 runs
     python experiments/sensitivity.py --smoke         # tiny, seconds (for tests)
 
-The full mode runs smaller worlds than the bundled scenarios (5,000 citizens, 21 days)
-to afford N (D + 2) = 256 runs in a few minutes; --citizens and --days change that.
-With N = 32 the intervals are wide: read them before the point estimates.
+Compute: with D parameters a Sobol design has N (D + 2) points, one run each; the full
+mode's worlds are smaller than the bundled scenarios (5,000 citizens, 21 days, about
+0.5 s a run on one core), so N = 128 takes about 10 minutes on two processes and
+N = 256 about 20; --citizens and --days change the world. Read the intervals before the
+point estimates.
 
 Outputs (default out/experiments/sensitivity/): report.md, indices.csv (parameter,
-metric, S1, S1_conf, ST, ST_conf), runs.csv, sensitivity_mean_trust.png,
-sensitivity_p90_response_hours.png.
+metric, S1, S1_conf, ST, ST_conf), runs.csv (the Sobol runs), conclusions.csv (one row
+per hypercube point and scenario), sensitivity_<metric>.png.
 """
 
 from __future__ import annotations
@@ -32,19 +41,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _common import Experiment, parse_args  # noqa: E402
+from _common import Experiment, difference, parse_args  # noqa: E402
+from scipy import stats as scipy_stats  # noqa: E402
 
 from simulation.experiment import (  # noqa: E402
-    plots,  # noqa: E402
+    plots,
+    run,
     sobol_indices,
+    stats,
     sweep,
 )
-from simulation.experiment.designs import Sobol  # noqa: E402
-from simulation.format import metric_text  # noqa: E402
+from simulation.experiment.designs import LatinHypercube, Sobol  # noqa: E402
+from simulation.format import metric_difference_text, metric_text  # noqa: E402
 
 # Ranges around the defaults (default in brackets); each is an assumption to question.
-RANGES = {
+ENVIRONMENT = {
     "population.need_rate_per_day": (0.005, 0.02),  # [0.01] needs per citizen per day
     "population.patience_mean_hours": (24.0, 168.0),  # [72] one to seven days
     "diffusion.repost_probability": (0.002, 0.01),  # [0.005] per exposure
@@ -52,22 +65,49 @@ RANGES = {
     "population.complexity_mean": (0.3, 0.6),  # [0.45] mean complexity of a need
     "network.mean_following": (10.0, 40.0),  # [20] accounts followed
 }
-METRICS = ("mean_trust", "p90_response_hours")
+BEHAVIOUR = {
+    "staffing.motivation": (0.5, 2.0),  # [1] weight on the quality of the outcome
+    "staffing.choice_temperature": (0.1, 0.4),  # [0.2] noise of the logit choice
+    "staffing.handling_minutes": (10.0, 40.0),  # [20] a substantive reply
+    "staffing.boilerplate_minutes": (1.0, 10.0),  # [3] a brush-off
+    "staffing.load_sensitivity": (0.0, 0.5),  # [0.25] price of backlog
+    "staffing.escalation_weight": (0.0, 1.0),  # [0.5] worth of a reply per escalation
+    "reactions.trust_gain": (0.05, 0.3),  # [0.15] of the gap, per unit satisfaction
+    "reactions.trust_loss": (0.1, 0.5),  # [0.30] of trust, per unit dissatisfaction
+}
+RANGES = ENVIRONMENT | BEHAVIOUR
+METRICS = ("response_rate", "mean_trust", "p90_response_hours")
+
+# The remedies whose ranking the study's conclusions rest on, and the appraisal whose
+# Goodhart effect (more replies, more of them brush-offs) it warns of.
+REMEDIES = (
+    "closed_loop",
+    "trained_operators",
+    "appraisal_response_rate",
+    "appraisal_satisfaction",
+    "all_remedies",
+)
+GOODHART = ("appraisal_response_rate", "boilerplate_share")
+RANKED_BY = "response_rate"
 
 FULL = {
     "replications": 1,
     "days": 21,
     "citizens": 5000,
     "scenario": "baseline",
-    "samples": 32,
+    "samples": 128,
+    "points": 48,
+    "default_replications": 6,
     "design_seed": 0,
 }
 SMOKE = {
-    "replications": 2,
-    "days": 3,
-    "citizens": 2000,
+    "replications": 1,
+    "days": 2,
+    "citizens": 1000,
     "scenario": "baseline",
-    "samples": 2,
+    "samples": 1,
+    "points": 3,
+    "default_replications": 2,
     "design_seed": 0,
 }
 
@@ -80,7 +120,16 @@ def add_options(parser) -> None:
         default=None,
         help="Sobol base sample N (a power of 2); N (D+2) points",
     )
-    parser.add_argument("--design-seed", type=int, default=None, help="seed of the Sobol sample")
+    parser.add_argument(
+        "--points", type=int, default=None, help="hypercube points for the conclusions"
+    )
+    parser.add_argument(
+        "--default-replications",
+        type=int,
+        default=None,
+        help="seeds for the ranking at the defaults",
+    )
+    parser.add_argument("--design-seed", type=int, default=None, help="seed of the designs")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,25 +137,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     exp = Experiment(
         "sensitivity",
         args,
-        title="Sensitivity of trust and response time to the environment",
+        title="Sensitivity to the environment and to behaviour, and the conclusions it leaves",
         question=(
-            f"On `{args.scenario}`: how much of the variation in mean trust and in the 90th "
-            "percentile of response time comes from each environment parameter, alone and "
-            "through interactions? Parameters and ranges (uniform):"
+            f"On `{args.scenario}`: how much of the variation in the response rate, mean "
+            "trust and the 90th percentile of response time comes from each environment "
+            "parameter and each behavioural constant, alone and through interactions? And "
+            "do the study's conclusions (the ranking of remedies, the Goodhart effect of "
+            "counting replies) hold across those assumptions? Parameters and ranges "
+            "(uniform):"
         ),
     )
     exp.method = (
         "Sobol indices from SALib (`simulation.experiment.sobol_indices`), second order "
-        "not computed; ± is the half-width of their 95 % bootstrap interval."
+        "not computed; ± is the half-width of their 95 % bootstrap interval. Conclusions: "
+        "a Latin hypercube over the same ranges, every scenario on the same seed at each "
+        "point (common random numbers); the ranking at the defaults from paired "
+        "differences over several seeds, with 95 % bootstrap intervals."
     )
-    exp.report.bullets([f"`{key}`: {low:g} to {high:g}" for key, (low, high) in RANGES.items()])
+    exp.report.bullets(
+        [f"environment `{key}`: {low:g} to {high:g}" for key, (low, high) in ENVIRONMENT.items()]
+        + [f"behaviour `{key}`: {low:g} to {high:g}" for key, (low, high) in BEHAVIOUR.items()]
+    )
+    indices = which_assumptions_matter(exp, args)
+    if indices is not None:
+        exp.table(indices, "indices", "S1, ST and their intervals")
+    which_conclusions_hold(exp, args)
+    exp.finish()
+    return 0
+
+
+# ---------------------------------------------------------------- Sobol indices
+
+
+def which_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
+    """Part 1: Sobol indices of the headline outputs over every assumption."""
     design = Sobol(RANGES, samples=args.samples, seed=args.design_seed)
     results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.run_options()))
-    exp.table(results.runs, "runs", "one row per run, with the parameter values")
-
-    frames = []
+    exp.table(results.runs, "runs", "one row per Sobol run, with the parameter values")
     report = exp.report
-    report.section("What came out")
+    report.section("Which assumptions matter")
     report.paragraph(
         f"Sobol design with N = {args.samples} ({len(design)} points, "
         f"{args.replications} replication(s) each, outputs averaged over replications per "
@@ -114,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "alone and with interactions; ± the half-width of the 95 % bootstrap interval "
         "(SALib). With small N the intervals are wide and estimates can fall outside [0, 1]."
     )
+    frames = []
     for metric in METRICS:
         try:
             indices = sobol_indices(results, metric)
@@ -133,6 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             pd.DataFrame(
                 {
                     "parameter": ranked["parameter"],
+                    "kind": [
+                        "behaviour" if p in BEHAVIOUR else "environment"
+                        for p in ranked["parameter"]
+                    ],
                     "S1": [
                         f"{v:.2f} ± {c:.2f}"
                         for v, c in zip(ranked["S1"], ranked["S1_conf"], strict=True)
@@ -146,10 +220,150 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         report.bullets(interpret(ranked, metric))
         report.paragraph(f"![Sobol indices of {metric}](sensitivity_{metric}.png)")
-    if frames:
-        exp.table(pd.concat(frames, ignore_index=True), "indices", "S1, ST and their intervals")
-    exp.finish()
-    return 0
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+# ---------------------------------------------------------------- conclusions
+
+
+def which_conclusions_hold(exp: Experiment, args) -> None:
+    """Part 2: the ranking of remedies and the Goodhart sign, at the defaults and across."""
+    base = args.scenario
+    names = (base, *REMEDIES)
+    options = exp.run_options()
+    report = exp.report
+    report.section("Which conclusions hold")
+
+    # At the defaults: several seeds, each remedy paired with the base on its seed.
+    at_defaults = {}
+    defaults_options = options | {"replications": args.default_replications}
+    for name in names:
+        results = exp.counted(run(exp.scenario(name), **defaults_options))
+        at_defaults[name] = results.runs.sort_values("seed")
+    effects = {
+        name: stats.paired_difference(
+            at_defaults[name][RANKED_BY].to_numpy(), at_defaults[base][RANKED_BY].to_numpy()
+        )
+        for name in REMEDIES
+    }
+    default_order = sorted(REMEDIES, key=lambda n: effects[n]["diff"], reverse=True)
+    distinct = distinguishable_pairs(effects, default_order)
+    report.paragraph(
+        f"At the defaults ({args.default_replications} seeds, paired with `{base}`), the "
+        f"remedies rank by their effect on the {RANKED_BY.replace('_', ' ')} as follows "
+        "(difference from the base, 95 % bootstrap interval):"
+    )
+    report.bullets(
+        [
+            f"`{name}`: "
+            + difference(
+                RANKED_BY,
+                effects[name]["diff"],
+                effects[name]["diff_ci_low"],
+                effects[name]["diff_ci_high"],
+            )
+            for name in default_order
+        ]
+    )
+
+    # Across the hypercube: every scenario on the same seed at each point.
+    design = LatinHypercube(RANGES, samples=args.points, seed=args.design_seed + 1)
+    frames = []
+    for name in names:
+        results = exp.counted(sweep(exp.scenario(name), design, **options))
+        frames.append(results.runs.assign(scenario=name))
+    runs = pd.concat(frames, ignore_index=True)
+    runs = runs[runs["error"].isna()] if "error" in runs else runs
+    exp.table(runs, "conclusions", "one row per hypercube point and scenario")
+    by_point = runs.groupby(["point", "scenario"])[[RANKED_BY, GOODHART[1]]].mean()
+    wide = by_point[RANKED_BY].unstack("scenario").dropna()
+    effect = wide[list(REMEDIES)].sub(wide[base], axis=0)
+    factors = runs.groupby("point")[list(RANGES)].first().loc[effect.index]
+
+    taus = []
+    kept = []  # per point: share of the distinguishable pairs whose order holds
+    for _, row in effect.iterrows():
+        order = sorted(REMEDIES, key=lambda n: row[n], reverse=True)
+        ranks = [order.index(n) for n in default_order]
+        taus.append(scipy_stats.kendalltau(range(len(REMEDIES)), ranks).statistic)
+        if distinct:
+            kept.append(np.mean([row[a] > row[b] for a, b in distinct]))
+    taus_arr = np.asarray(taus, dtype=float)
+    same_top = float((effect.idxmax(axis=1) == default_order[0]).mean())
+    report.paragraph(
+        f"Across {len(effect)} hypercube points (one seed each, common to the scenarios): "
+        f"the remedy that does most at the defaults, `{default_order[0]}`, does most at "
+        f"{same_top:.0%} of the points; Kendall's τ between a point's ranking and the "
+        f"ranking at the defaults has median {np.nanmedian(taus_arr):.2f} "
+        f"(1: the same ranking; {np.mean(taus_arr == 1.0):.0%} of the points)."
+    )
+    if distinct:
+        report.paragraph(
+            f"Of the {len(distinct)} pairs of remedies whose order is clear at the defaults "
+            "(intervals of their differences from the base do not overlap), the same order "
+            f"holds at {np.mean(kept):.0%} of the points on average: "
+            + "; ".join(
+                f"`{a}` above `{b}` at {np.mean(effect[a] > effect[b]):.0%}" for a, b in distinct
+            )
+            + "."
+        )
+    else:
+        report.paragraph(
+            "No two remedies' effects are clearly apart at the defaults at this number of "
+            "seeds, so no order between them is a conclusion to test."
+        )
+    report.bullets(
+        [
+            f"`{name}` raises the {RANKED_BY.replace('_', ' ')} at "
+            f"{np.mean(effect[name] > 0):.0%} of the points (median effect "
+            f"{metric_difference_text(RANKED_BY, float(effect[name].median()))})."
+            + flips_text(effect[name] > 0, factors)
+            for name in REMEDIES
+        ]
+    )
+
+    appraisal, gamed = GOODHART
+    goodhart = by_point[gamed].unstack("scenario").dropna()
+    sign = goodhart[appraisal] - goodhart[base]
+    more_replies = wide[appraisal] - wide[base]
+    report.subsection("The Goodhart effect")
+    report.paragraph(
+        f"Counting replies (`{appraisal}`) raises the {gamed.replace('_', ' ')} at "
+        f"{np.mean(sign > 0):.0%} of the points (median change "
+        f"{metric_difference_text(gamed, float(sign.median()))}) and the "
+        f"{RANKED_BY.replace('_', ' ')} at {np.mean(more_replies > 0):.0%}."
+        + flips_text(sign > 0, factors.loc[sign.index])
+    )
+
+
+def distinguishable_pairs(effects: dict, order: Sequence[str]) -> list[tuple[str, str]]:
+    """Pairs (higher, lower) of remedies whose intervals at the defaults do not overlap."""
+    pairs = []
+    for i, a in enumerate(order):
+        for b in order[i + 1 :]:
+            if effects[a]["diff_ci_low"] > effects[b]["diff_ci_high"]:
+                pairs.append((a, b))
+    return pairs
+
+
+def flips_text(holds: pd.Series, factors: pd.DataFrame) -> str:
+    """Which assumptions differ most where a conclusion fails (normalised mean shift)."""
+    fails = factors[~holds.to_numpy()]
+    if not len(fails) or len(fails) == len(factors):
+        return ""
+    rest = factors[holds.to_numpy()]
+    shifts = sorted(
+        (
+            (abs(fails[key].mean() - rest[key].mean()) / (hi - lo), key)
+            for key, (lo, hi) in RANGES.items()
+        ),
+        reverse=True,
+    )
+    named = ", ".join(
+        f"`{key}` ({fails[key].mean():.3g} there against {rest[key].mean():.3g})"
+        for _, key in shifts[:2]
+    )
+    return f" Where it does not, the assumptions differ most in {named}."
 
 
 def spread_text(results, metric: str) -> str:

@@ -47,8 +47,12 @@ OUTPUTS = {
         ["heatmap_response_rate", "heatmap_threat_effect"],
     ),
     "sensitivity": (
-        ["indices", "runs"],
-        ["sensitivity_mean_trust", "sensitivity_p90_response_hours"],
+        ["indices", "runs", "conclusions"],
+        [
+            "sensitivity_response_rate",
+            "sensitivity_mean_trust",
+            "sensitivity_p90_response_hours",
+        ],
     ),
 }
 
