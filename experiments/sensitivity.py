@@ -53,7 +53,7 @@ from simulation.experiment import (  # noqa: E402
     stats,
     sweep,
 )
-from simulation.experiment.designs import LatinHypercube, Sobol  # noqa: E402
+from simulation.experiment.designs import Design, LatinHypercube, Sobol  # noqa: E402
 from simulation.format import metric_difference_text, metric_text  # noqa: E402
 
 # Ranges around the defaults (default in brackets); each is an assumption to question.
@@ -74,14 +74,25 @@ BEHAVIOUR = {
     "staffing.escalation_weight": (0.0, 1.0),  # [0.5] worth of a reply per escalation
     "reactions.trust_gain": (0.05, 0.3),  # [0.15] of the gap, per unit satisfaction
     "reactions.trust_loss": (0.1, 0.5),  # [0.30] of trust, per unit dissatisfaction
+    "reactions.trust_half_life_days": (10.0, 90.0),  # [30] drift back to disposition
+    "reactions.follow_up_dissatisfaction_weight": (0.2, 0.8),  # [0.5] follow-up chance
+    "reactions.reminder_probability": (0.2, 0.8),  # [0.5] re-post after being left
 }
 RANGES = ENVIRONMENT | BEHAVIOUR
+# The strength of a remedy's own lever, varied only where the remedy is in force (the
+# conclusions part): a mandate's norm, and how far appraisal pressure may relax.
+LEVERS = {
+    "mandate.reply_norm": (0.5, 2.0),  # [1.25 where a mandate binds, 0 elsewhere]
+    "accountability.pressure_floor": (0.0, 1.0),  # [0.5] share of strength, under a rule
+}
 METRICS = ("response_rate", "mean_trust", "p90_response_hours")
 
 # The remedies whose ranking the study's conclusions rest on, and the appraisal whose
 # Goodhart effect (more replies, more of them brush-offs) it warns of.
 REMEDIES = (
     "closed_loop",
+    "reply_mandate",
+    "closed_loop_mandate",
     "trained_operators",
     "appraisal_response_rate",
     "appraisal_satisfaction",
@@ -96,7 +107,7 @@ FULL = {
     "citizens": 5000,
     "scenario": "baseline",
     "samples": 128,
-    "points": 48,
+    "points": 40,
     "default_replications": 6,
     "design_seed": 0,
 }
@@ -157,6 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     exp.report.bullets(
         [f"environment `{key}`: {low:g} to {high:g}" for key, (low, high) in ENVIRONMENT.items()]
         + [f"behaviour `{key}`: {low:g} to {high:g}" for key, (low, high) in BEHAVIOUR.items()]
+        + [
+            f"remedy lever `{key}` (conclusions only, where the remedy is in force): "
+            f"{low:g} to {high:g}"
+            for key, (low, high) in LEVERS.items()
+        ]
     )
     indices = which_assumptions_matter(exp, args)
     if indices is not None:
@@ -267,10 +283,15 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
     )
 
     # Across the hypercube: every scenario on the same seed at each point.
-    design = LatinHypercube(RANGES, samples=args.points, seed=args.design_seed + 1)
+    design = LatinHypercube(RANGES | LEVERS, samples=args.points, seed=args.design_seed + 1)
     frames = []
     for name in names:
-        results = exp.counted(sweep(exp.scenario(name), design, **options))
+        scenario = exp.scenario(name)
+        in_force = [key for key in LEVERS if lever_in_force(scenario, key)]
+        points = Points(
+            [{k: v for k, v in p.items() if k in RANGES or k in in_force} for p in design.points()]
+        )
+        results = exp.counted(sweep(scenario, points, **options))
         frames.append(results.runs.assign(scenario=name))
     runs = pd.concat(frames, ignore_index=True)
     runs = runs[runs["error"].isna()] if "error" in runs else runs
@@ -278,7 +299,7 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
     by_point = runs.groupby(["point", "scenario"])[[RANKED_BY, GOODHART[1]]].mean()
     wide = by_point[RANKED_BY].unstack("scenario").dropna()
     effect = wide[list(REMEDIES)].sub(wide[base], axis=0)
-    factors = runs.groupby("point")[list(RANGES)].first().loc[effect.index]
+    factors = runs.groupby("point")[list(RANGES | LEVERS)].first().loc[effect.index]
 
     taus = []
     kept = []  # per point: share of the distinguishable pairs whose order holds
@@ -336,6 +357,31 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
     )
 
 
+class Points(Design):
+    """Given design points: the hypercube's, less the levers a scenario does not use."""
+
+    kind = "points"
+
+    def __init__(self, points: list[dict]):
+        self._points = points
+        self.parameters = sorted({key for point in points for key in point})
+
+    def points(self) -> list[dict]:
+        return self._points
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "points": self._points}
+
+
+def lever_in_force(scenario, key: str) -> bool:
+    """Whether a remedy's lever acts in the scenario (a mandate binds, a rule is set)."""
+    if key.startswith("mandate."):
+        return scenario.mandate.reply_norm > 0.0
+    if key.startswith("accountability."):
+        return scenario.accountability.rule != "none"
+    raise KeyError(f"no rule says when lever {key} is in force")
+
+
 def distinguishable_pairs(effects: dict, order: Sequence[str]) -> list[tuple[str, str]]:
     """Pairs (higher, lower) of remedies whose intervals at the defaults do not overlap."""
     pairs = []
@@ -355,7 +401,8 @@ def flips_text(holds: pd.Series, factors: pd.DataFrame) -> str:
     shifts = sorted(
         (
             (abs(fails[key].mean() - rest[key].mean()) / (hi - lo), key)
-            for key, (lo, hi) in RANGES.items()
+            for key, (lo, hi) in (RANGES | LEVERS).items()
+            if fails[key].notna().any()
         ),
         reverse=True,
     )

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from simulation.scenario import DiffusionSettings
 
 _SMALL = 256  # below this many activated nodes a cascade tracks them in a sorted array
+_FEW_VIEWERS = 256  # a post's viewers are listed while few, then kept as a bitmap
 
 
 @dataclass(slots=True)
@@ -55,6 +56,7 @@ class Cascade:
     size: int = 1  # nodes that posted or reposted (author included)
     impressions: int = 0
     damped: float = 1.0  # multiplier applied after a clarification
+    viewers: Viewers | None = None  # who this post has already affected (trust)
 
     def __post_init__(self) -> None:
         self.frontier = np.array([self.source], dtype=np.int64)
@@ -72,6 +74,61 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+class Viewers:
+    """The nodes one post has already affected, for as long as the post spreads.
+
+    A short list while there are few (8 bytes a viewer), a bitmap of one bit per node
+    once the list would be larger than the bitmap (n / 8 bytes), so a post never holds
+    more than n / 8 bytes; the memory goes with the cascade when it stops spreading.
+    """
+
+    __slots__ = ("_bits", "_listed", "_n_nodes")
+
+    def __init__(self, n_nodes: int):
+        self._n_nodes = n_nodes
+        self._listed: np.ndarray = np.empty(0, dtype=np.int64)
+        self._bits: np.ndarray | None = None
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held [bytes]."""
+        return int(self._listed.nbytes if self._bits is None else self._bits.nbytes)
+
+    def add(self, nodes: np.ndarray) -> np.ndarray:
+        """Record the sorted, distinct `nodes` as viewers; true where one is new."""
+        if self._bits is None:
+            listed = self._listed  # sorted
+            if len(listed):
+                at = np.minimum(np.searchsorted(listed, nodes), len(listed) - 1)
+                new = listed[at] != nodes
+                listed = np.sort(np.concatenate([listed, nodes[new]]))
+            else:
+                new = np.ones(len(nodes), dtype=bool)
+                listed = nodes.copy()
+            if len(listed) <= max(_FEW_VIEWERS, self._n_nodes // 64):
+                self._listed = listed
+                return new
+            self._bits = np.zeros((self._n_nodes + 7) // 8, dtype=np.uint8)
+            self._listed = self._listed[:0]
+            self._set(listed)
+            return new
+        byte = nodes >> 3
+        bit = np.left_shift(1, nodes & 7).astype(np.uint8)
+        new = (self._bits[byte] & bit) == 0
+        self._set(nodes[new])
+        return new
+
+    def _set(self, nodes: np.ndarray) -> None:
+        """Set the bits of sorted `nodes` (several may share a byte)."""
+        if not len(nodes):
+            return
+        byte = nodes >> 3
+        bit = np.left_shift(1, nodes & 7).astype(np.uint8)
+        starts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        assert self._bits is not None
+        self._bits[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
+
+
 @dataclass(slots=True)
 class Generation:
     """What one generation of the active cascades did."""
@@ -80,6 +137,9 @@ class Generation:
     owner: np.ndarray  # index (into the active list) of the cascade behind each exposure
     impressions: np.ndarray  # exposures per cascade
     reposts: np.ndarray  # new reposting nodes per cascade
+    # True for the one exposure of each (post, citizen) pair that moves trust: the first
+    # sighting of a post with a trust effect; all false until `Spreading` sets it.
+    first_sight: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
 
     @staticmethod
     def empty() -> Generation:
@@ -185,7 +245,38 @@ class DiffusionEngine:
                 cascade.size += len(nodes)
                 cascade.frontier = nodes
                 new_counts[index] = len(nodes)
-        return Generation(exposed, exposure_owner, impressions, new_counts)
+        first_sight = np.zeros(total, dtype=bool)
+        return Generation(exposed, exposure_owner, impressions, new_counts, first_sight)
+
+    def mark_first_sightings(
+        self, cascades: list[Cascade], generation: Generation, affects: np.ndarray
+    ) -> None:
+        """Set `generation.first_sight`: a citizen's first sighting of a post that affects trust.
+
+        `affects[i]` says whether cascade i has a trust effect now; over a post's whole
+        life each citizen is marked at most once.
+        """
+        exposed, owner = generation.exposed, generation.owner
+        first = generation.first_sight
+        candidate = np.flatnonzero(affects[owner] & (exposed < self.graph.n_citizens))
+        if not len(candidate):
+            return
+        n_nodes = self.graph.n_nodes
+        key = owner[candidate] * n_nodes + exposed[candidate]
+        order = np.argsort(key, kind="stable")
+        key, candidate = key[order], candidate[order]
+        once = np.empty(len(key), dtype=bool)
+        once[0] = True
+        np.not_equal(key[1:], key[:-1], out=once[1:])
+        key, candidate = key[once], candidate[once]  # the first sighting this generation
+        seen_owner = key // n_nodes
+        bounds = np.searchsorted(seen_owner, np.arange(len(cascades) + 1))
+        for index in np.flatnonzero(np.diff(bounds)).tolist():
+            cascade = cascades[index]
+            if cascade.viewers is None:
+                cascade.viewers = Viewers(n_nodes)
+            rows = candidate[bounds[index] : bounds[index + 1]]
+            first[rows[cascade.viewers.add(exposed[rows])]] = True
 
     @staticmethod
     def _visited(cascade: Cascade, nodes: np.ndarray) -> np.ndarray:
@@ -212,10 +303,11 @@ class DiffusionEngine:
 class Spreading:
     """The diffusion phase: every post in flight spreads, and what it does to viewers.
 
-    A post's repost probability and its trust effect per exposure depend on what it is
+    A post's repost probability and its trust effect on a viewer depend on what it is
     (`post_effect`); after each generation the items behind the posts count their
     impressions and reposts, and one `ExposureBatch` event tells the citizens (trust),
-    the metrics and monitoring what was seen.
+    the metrics and monitoring what was seen. A post moves each viewer's trust once,
+    at the first sighting, however many followed accounts repost it.
     """
 
     def __init__(
@@ -263,6 +355,7 @@ class Spreading:
             for i, cascade in enumerate(active):
                 base[i], exact[i], loss[i], gain[i] = self.post_effect(cascade)
             generation = engine.advance(base, exact, settings.influence_exponent)
+            engine.mark_first_sightings(active, generation, (loss > 0.0) | (gain > 0.0))
             impressions, reposts = generation.impressions, generation.reposts
             for i, cascade in enumerate(active):
                 if cascade.item >= 0 and impressions[i]:
@@ -271,7 +364,7 @@ class Spreading:
             engine.prune()
 
     def post_effect(self, cascade: Cascade) -> tuple[float, bool, float, float]:
-        """(repost probability, exact?, trust loss, trust gain per exposure) of a post now.
+        """(repost probability, exact?, trust loss, trust gain per viewer) of a post now.
 
         Negative posts spread more, and more still while their item is unresolved, and
         cost viewers trust; substantive replies and clarifications raise it, boilerplate

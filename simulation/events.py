@@ -249,7 +249,8 @@ class ExposureBatch(Event):
     """One generation of every cascade in flight: who saw what, and what it did.
 
     `generation.exposed[j]` saw cascade `cascades[generation.owner[j]]`; `loss[i]` and
-    `gain[i]` are the trust change per exposure of cascade i.
+    `gain[i]` are the trust change cascade i makes to a viewer, applied at the exposures
+    where `generation.first_sight` is true (a viewer's first sighting of the post).
     """
 
     hour: int

@@ -342,6 +342,7 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     need_hours = model.operator_desk.need_hours
     population = model.population
     now = float(model.hour)
+    trust = population.trust_at(now)  # at the end of the run, drift included
 
     def share(mask: np.ndarray, of: int = n) -> float:
         return float(mask.sum()) / of if of else float("nan")
@@ -395,9 +396,9 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         "backlog_operators": float(model.operator_desk.backlog(now)),
         "backlog_departments": float(sum(d.backlog(now) for d in model.departments)),
         "open_at_end": float((requests & np.isin(status, (OPEN, REFERRED))).sum()),
-        "mean_trust": float(population.trust.mean()),
-        "trust_sd": float(population.trust.std()),
-        "trust_change": float(population.trust.mean() - population.initial_mean_trust),
+        "mean_trust": float(trust.mean()),
+        "trust_sd": float(trust.std()),
+        "trust_change": float(trust.mean() - population.initial_mean_trust),
         "satisfaction": float(ratings.mean()) if len(ratings) else float("nan"),
         "closed_satisfaction": closed_satisfaction,
         "negative_impressions": float(sum(counts["negative_impressions"])),

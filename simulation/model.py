@@ -258,6 +258,7 @@ class GovernmentResponseModel(mesa.Model):
         self.appraise(t)
         self.collect(t)
         self.hour = t + 1
+        self.population.now = float(self.hour)  # trust read between steps is read now
 
     def run(self, progress=None) -> None:
         """Run every hour of the scenario; `progress(hours_done)` is called once a day."""
@@ -310,7 +311,7 @@ class GovernmentResponseModel(mesa.Model):
             department_busy += b
             department_duty += d
         status = self.items.view("status")
-        trust = self.population.trust
+        trust = self.population.trust_at(float(t + 1))  # at the end of the day
         now = float(t)
         stocks = {
             "backlog_operators": self.operator_desk.backlog(now),

@@ -18,7 +18,8 @@ STREAM_NAMES = (
     "network",  # graph generation and who follows the government account
     "population",  # citizens' initial trust, activity, opinion leaders
     "needs",  # needs arising: counts, authors, kinds, topics, complexity, timing
-    "channels",  # channel choice and patience
+    "channels",  # patience of those who address the government
+    "voice",  # whether and where each need is voiced (four draws a need)
     "diffusion",  # repost draws
     "operator_skills",  # each operator's skill: one child stream per operator (member)
     "operator_decisions",  # each operator's choices and handling times: one child each

@@ -64,7 +64,7 @@ def test_store_columns_are_declared_for_the_type_checker() -> None:
 
 @pytest.fixture(scope="module")
 def closed_loop_run():
-    scenario = small_scenario(**{"mechanism.preset": "closed_loop", "population.citizens": 3000})
+    scenario = small_scenario(**{"mechanism.preset": "closed_loop", "population.citizens": 4000})
     return run_one(scenario, seed=3, days=6)
 
 

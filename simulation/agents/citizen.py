@@ -94,12 +94,12 @@ class Citizen(mesa.Agent):
 
     @property
     def trust(self) -> float:
-        """Trust in government [0-1]."""
-        return float(self._population.trust[self.index])
+        """Trust in government now [0-1] (drift since the last change included)."""
+        return self._population.trust_one(self.index)
 
     @trust.setter
     def trust(self, value: float) -> None:
-        self._population.trust[self.index] = min(1.0, max(0.0, value))
+        self._population.set_trust(self.index, value)
 
     @property
     def activity(self) -> float:
@@ -156,8 +156,16 @@ class Population:
         self.reactions = scenario.reactions
         a = pop.initial_trust_mean * pop.initial_trust_concentration
         b = (1.0 - pop.initial_trust_mean) * pop.initial_trust_concentration
-        self.trust = rng.beta(a, b, size=n)
-        self.initial_mean_trust = float(self.trust.mean())
+        # Trust is kept lazily: its value at each citizen's last change, and that hour.
+        # Between changes it drifts back towards the initial trust in closed form
+        # (`trust_at`), so the cost follows the events, not the population.
+        self.initial_trust = rng.beta(a, b, size=n)
+        self.initial_mean_trust = float(self.initial_trust.mean())
+        self._trust = self.initial_trust.copy()
+        self._changed_at = np.zeros(n)
+        self.now = 0.0  # hour the model has reached; the model moves it on each step
+        half_life_hours = self.reactions.trust_half_life_days * HOURS_PER_DAY
+        self._drift_rate = math.log(2.0) / half_life_hours  # per hour; 0 when the drift is off
         # Pareto activity, mean 1: a few per cent of users write most posts.
         raw = rng.pareto(pop.activity_pareto_shape, size=n) + 1.0
         self.activity = raw / raw.mean()
@@ -229,18 +237,25 @@ class Population:
     def choose_channels(self, needs: NeedBatch, rng: np.random.Generator) -> np.ndarray:
         """Where each need is posted: MENTION, PRIVATE, VENT or SILENT.
 
-        A follower who trusts the government addresses it; others may vent in public.
+        Trust decides three things: whether a need is voiced at all (low trust, low
+        efficacy: more kept silent), whether a follower addresses the government (high
+        trust), and how readily the others vent in public (low trust). `rng` gives four
+        numbers to every need whatever becomes of it, so two runs with the same needs
+        choose the same channel for every need whose author trusts alike in both.
         """
         ch = self.channels
-        trust = self.trust[needs.author]
+        trust = self.trust_of(needs.author)
+        p_voice = np.clip(1.0 - ch.voice_trust_slope * (0.5 - trust), 0.0, 1.0)
         p_address = np.clip(ch.address_base + ch.address_trust_slope * (trust - 0.5), 0.0, 1.0)
         p_address = np.where(
             self.follows_government[needs.author], p_address, p_address * ch.non_follower_factor
         )
-        u = rng.random((3, len(needs)))
-        addressed = u[0] < p_address
+        p_vent = self.vent_probability[needs.kind] * (1.0 + ch.vent_trust_slope * (0.5 - trust))
+        u = rng.random((4, len(needs)))
+        voiced = u[3] < p_voice
+        addressed = voiced & (u[0] < p_address)
         public = u[1] < ch.public_share
-        vents = ~addressed & (u[2] < self.vent_probability[needs.kind])
+        vents = voiced & ~addressed & (u[2] < np.clip(p_vent, 0.0, 1.0))
         channel = np.full(len(needs), SILENT)
         channel[addressed & public] = MENTION
         channel[addressed & ~public] = PRIVATE
@@ -286,43 +301,94 @@ class Population:
         )
         return min(1.0, max(0.0, p))
 
+    # ------------------------------------------------------------------ trust
+
+    @property
+    def trust(self) -> np.ndarray:
+        """Every citizen's trust at `now` [0-1] (a read-only copy; see `set_trust`)."""
+        return self.trust_at(self.now)
+
+    def trust_at(self, hour: float) -> np.ndarray:
+        """Every citizen's trust at `hour` (not before their last change), in closed form."""
+        values = self._drifted(slice(None), hour)
+        values.flags.writeable = False
+        return values
+
+    def trust_of(self, citizens: np.ndarray) -> np.ndarray:
+        """Trust of the given citizens at `now`."""
+        return self._drifted(citizens, self.now)
+
+    def trust_one(self, citizen: int) -> float:
+        """Trust of one citizen at `now` (`_drifted` for one, without arrays)."""
+        trust = float(self._trust[citizen])
+        if self._drift_rate == 0.0:
+            return trust
+        anchor = float(self.initial_trust[citizen])
+        elapsed = max(self.now - float(self._changed_at[citizen]), 0.0)
+        return anchor + (trust - anchor) * math.exp(-self._drift_rate * elapsed)
+
+    def set_trust(self, citizen: int, value: float) -> None:
+        """Set one citizen's trust now (clipped to [0, 1]); it drifts on from there."""
+        self._trust[citizen] = min(1.0, max(0.0, value))
+        self._changed_at[citizen] = self.now
+
+    def _drifted(self, citizens: np.ndarray | slice, hour: float) -> np.ndarray:
+        """T(hour) = T0 + (T(last change) − T0) · 2^(−elapsed / half-life)."""
+        trust = self._trust[citizens]
+        if self._drift_rate == 0.0:
+            return trust.copy()
+        anchor = self.initial_trust[citizens]
+        elapsed = np.maximum(hour - self._changed_at[citizens], 0.0)
+        return anchor + (trust - anchor) * np.exp(-self._drift_rate * elapsed)
+
+    def _bring_up_to_date(self, citizens: np.ndarray) -> None:
+        """Fold the drift since their last change into the stored trust of `citizens`."""
+        if self._drift_rate == 0.0:
+            return
+        self._trust[citizens] = self._drifted(citizens, self.now)
+        self._changed_at[citizens] = self.now
+
     def update_trust(self, citizens: np.ndarray, satisfaction: np.ndarray) -> None:
         """Asymmetric update: losses move trust faster than gains; stays in [0, 1]."""
         r = self.reactions
-        trust = self.trust[citizens]
+        self._bring_up_to_date(citizens)
+        trust = self._trust[citizens]
         gain = r.trust_gain * np.maximum(satisfaction, 0.0) * (1.0 - trust)
         loss = r.trust_loss * np.maximum(-satisfaction, 0.0) * trust
         # Judgements of one citizen in the same hour are each computed from the trust at
         # the start of the hour and then added up.
-        np.add.at(self.trust, citizens, gain - loss)
-        self.trust[citizens] = np.clip(self.trust[citizens], 0.0, 1.0)
+        np.add.at(self._trust, citizens, gain - loss)
+        self._trust[citizens] = np.clip(self._trust[citizens], 0.0, 1.0)
 
     def update_trust_one(self, citizen: int, satisfaction: float) -> None:
         """`update_trust` for a single judgement (the common case when patience runs out)."""
         r = self.reactions
-        trust = float(self.trust[citizen])
+        trust = self.trust_one(citizen)
         if satisfaction >= 0.0:
             trust += r.trust_gain * satisfaction * (1.0 - trust)
         else:
             trust += r.trust_loss * satisfaction * trust
-        self.trust[citizen] = min(1.0, max(0.0, trust))
+        self.set_trust(citizen, trust)
 
     def expose_batch(
         self, exposed: np.ndarray, owner: np.ndarray, loss: np.ndarray, gain: np.ndarray
     ) -> None:
-        """Trust change of everyone who saw a post this generation, once per exposure.
+        """Trust change of everyone who saw a post this generation, one entry per viewer.
 
-        `owner[j]` is the post behind exposure j; `loss`/`gain` are per post: a loss
-        takes that share of current trust, a gain that share of the gap to full trust.
+        `owner[j]` is the post viewer j saw; `loss`/`gain` are per post: a loss takes
+        that share of current trust, a gain that share of the gap to full trust. The
+        caller passes each (post, viewer) pair at most once over the post's life
+        (`Generation.first_sight`): seeing a post again changes nothing.
         """
         if not len(exposed):
             return
         citizen = exposed < self.n  # the government account has no trust
         loss_e, gain_e = loss[owner], gain[owner]
         hurt = citizen & (loss_e > 0.0)
-        if hurt.any():
-            np.multiply.at(self.trust, exposed[hurt], 1.0 - loss_e[hurt])
         helped = citizen & (gain_e > 0.0)
+        self._bring_up_to_date(exposed[hurt | helped])
+        if hurt.any():
+            np.multiply.at(self._trust, exposed[hurt], 1.0 - loss_e[hurt])
         if helped.any():
             order = np.argsort(exposed[helped], kind="stable")
             targets = exposed[helped][order]
@@ -330,7 +396,7 @@ class Population:
             starts = np.flatnonzero(np.concatenate(([True], targets[1:] != targets[:-1])))
             keep = np.multiply.reduceat(factors, starts)
             nodes = targets[starts]
-            self.trust[nodes] = 1.0 - (1.0 - self.trust[nodes]) * keep
+            self._trust[nodes] = 1.0 - (1.0 - self._trust[nodes]) * keep
 
 
 class PatienceClock:
@@ -522,6 +588,7 @@ class Public:
         self.n_topics = len(scenario.topics)
         self.needs_rng = streams["needs"]
         self.channels_rng = streams["channels"]
+        self.voice_rng = streams["voice"]
         self.reactions_rng = streams["reactions"]
         self.threats_rng = streams["threats"]
         self.patience = PatienceClock(lifecycle, population, self.channels_rng, events)
@@ -553,7 +620,7 @@ class Public:
         needs = self.needs
         if needs is None or not len(needs):
             return
-        channel = self.population.choose_channels(needs, self.channels_rng)
+        channel = self.population.choose_channels(needs, self.voice_rng)
         self.events.publish(NeedsKeptSilent(t, int((channel == SILENT).sum())))
         posted = channel != SILENT
         needs, channel = needs.select(posted), channel[posted]
@@ -679,7 +746,10 @@ class Public:
     def _on_exposures(self, event: ExposureBatch) -> None:
         """Exposures move trust; releases that reach people teach them."""
         generation = event.generation
-        self.population.expose_batch(generation.exposed, generation.owner, event.loss, event.gain)
+        first = generation.first_sight
+        self.population.expose_batch(
+            generation.exposed[first], generation.owner[first], event.loss, event.gain
+        )
         informativeness = self.settings.release_informativeness
         for i, cascade in enumerate(event.cascades):
             if cascade.item >= 0 or cascade.post_type != POST_RELEASE:

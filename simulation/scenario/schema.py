@@ -259,8 +259,26 @@ class ChannelSettings(Section):
             "complaint": 0.7,
             "suggestion": 0.3,
         },
-        description="Probability, by kind, that a citizen who does not address the government "
-        "vents in a public post instead of staying silent [probability].",
+        description="Probability, by kind, that a citizen with trust 0.5 who does not address "
+        "the government vents in a public post instead of staying silent [probability].",
+    )
+    voice_trust_slope: float = Field(
+        0.6,
+        ge=0.0,
+        le=2.0,
+        description="Drop in the probability that a need is voiced at all (addressed or "
+        "vented) per unit of trust below 0.5; at trust 0.5 and above every need is voiced "
+        "[probability/trust]. Low trust goes with low external political efficacy and "
+        "withdrawal (Gamson 1968; Craig, Niemi & Silver 1990); the size is an assumption.",
+    )
+    vent_trust_slope: float = Field(
+        1.0,
+        ge=0.0,
+        le=2.0,
+        description="Relative change of the vent probability per unit of trust below 0.5: "
+        "p_vent = vent_probability · (1 + slope · (0.5 − trust)) [1/trust]. Distrust goes "
+        "with non-institutional, public voice rather than addressing the institution "
+        "(Hooghe & Marien 2013); the size is an assumption.",
     )
 
 
@@ -300,18 +318,20 @@ class DiffusionSettings(Section):
     )
     exposure_trust_loss: Probability = Field(
         0.01,
-        description="Share of trust lost per exposure to a visible unresolved complaint, "
-        "escalation or rumour [fraction of current trust].",
+        description="Share of trust lost by a viewer of a visible unresolved complaint, "
+        "escalation or rumour, once per post and viewer however often they see it "
+        "[fraction of current trust].",
     )
     exposure_trust_gain: Probability = Field(
         0.005,
-        description="Share of the gap to full trust gained per exposure to a substantive "
-        "government reply or clarification [fraction of (1 - trust)].",
+        description="Share of the gap to full trust gained by a viewer of a substantive "
+        "government reply or clarification, once per post and viewer [fraction of "
+        "(1 - trust)].",
     )
     boilerplate_exposure_loss: Probability = Field(
         0.003,
-        description="Share of trust lost per exposure to a public boilerplate reply "
-        "[fraction of current trust].",
+        description="Share of trust lost by a viewer of a public boilerplate reply, once per "
+        "post and viewer [fraction of current trust].",
     )
     clarification_repost_factor: Probability = Field(
         0.2,
@@ -348,6 +368,15 @@ class ReactionSettings(Section):
         0.30,
         description="Share of trust lost per unit of negative satisfaction; larger than the "
         "gain: losses move trust faster than gains [fraction].",
+    )
+    trust_half_life_days: float = Field(
+        30.0,
+        gt=0.0,
+        description="Half-life of any departure of a citizen's trust from their initial "
+        "trust (their disposition): trust drifts back towards it, so it has an equilibrium "
+        "between shocks and recovery [days]; inf switches the drift off. Assumption, "
+        "between the weeks in which effects of mass communication fade (Hill, Lo, Vavreck "
+        "& Zaller 2013) and the longer memory of personal experience.",
     )
     abandonment_satisfaction: float = Field(
         -1.0,

@@ -716,21 +716,26 @@ DEGROOT_NOTE = """\
 model (DeGroot 1974) every agent replaces its opinion by a weighted average of its
 neighbours' opinions, x(t + 1) = W x(t); on a strongly connected, aperiodic graph all
 opinions converge to one consensus value πᵀx(0), and the spread of opinions shrinks to
-zero. microgov's trust never averages anyone's trust with anyone else's. It moves only by
-shocks (docs/ODD.md §7.3, §7.8):
+zero. microgov's trust never averages anyone's trust with anyone else's. It moves by
+shocks, and between them drifts back to the citizen's own initial trust (docs/ODD.md
+§7.3, §7.8):
 
 - a citizen's own experience: after a reply with satisfaction s,
   T ← T + trust_gain · max(s, 0) · (1 − T) − trust_loss · max(−s, 0) · T, and the same
   with a fixed s when they give up or escalate;
-- exposure to posts that travel along follower edges: each exposure multiplies trust by
-  (1 − ℓ) (unresolved complaints, rumours, boilerplate replies) or closes a share g of the
-  gap to full trust (substantive replies, clarifications).
+- posts that travel along follower edges: a viewer's first sighting of a post multiplies
+  their trust by (1 − ℓ) (unresolved complaints, rumours, boilerplate replies) or closes
+  a share g of the gap to full trust (substantive replies, clarifications);
+- drift: the departure from the citizen's initial trust halves every
+  `reactions.trust_half_life_days` (the Friedkin–Johnsen anchor to one's own initial
+  opinion, with no neighbours' weights at all).
 
 What an exposure does depends on the post's kind and whether it is resolved, not on the
-poster's trust; trust in turn changes only the channel a citizen chooses. There is no
-weight matrix W, and the linear limit of these updates (small ℓ, g) is a sum of
-independent shocks, not an average. Switching every shock off leaves trust exactly at
-its initial draw instead of converging to a consensus (measured below). A DeGroot check
+poster's trust; trust in turn changes whether and where a citizen voices a need. There
+is no weight matrix W, and the linear limit of these updates (small ℓ, g) is a sum of
+independent shocks relaxing to each citizen's own anchor, not an average. Switching
+every shock off leaves trust exactly at its initial draw instead of converging to a
+consensus (measured below). A DeGroot check
 would need a mechanism the model does not have — neighbours' trust entering one's own —
 and faking one would validate nothing.
 """

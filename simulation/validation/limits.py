@@ -71,6 +71,7 @@ def queue_scenario(
         "population.patience_distribution": "none",
         "channels.address_base": 1.0,
         "channels.address_trust_slope": 0.0,
+        "channels.voice_trust_slope": 0.0,  # every need voiced, whatever trust
         "channels.non_follower_factor": 1.0,
         "channels.public_share": 0.0,
         "mechanism.preset": "reactive",
