@@ -273,10 +273,14 @@ class DiffusionEngine:
         bounds = np.searchsorted(seen_owner, np.arange(len(cascades) + 1))
         for index in np.flatnonzero(np.diff(bounds)).tolist():
             cascade = cascades[index]
-            if cascade.viewers is None:
-                cascade.viewers = Viewers(n_nodes)
             rows = candidate[bounds[index] : bounds[index + 1]]
-            first[rows[cascade.viewers.add(exposed[rows])]] = True
+            if cascade.viewers is not None:
+                first[rows[cascade.viewers.add(exposed[rows])]] = True
+                continue
+            first[rows] = True  # the post's first viewers
+            if len(cascade.frontier):  # it spreads on: remember them (most posts stop here)
+                cascade.viewers = Viewers(n_nodes)
+                cascade.viewers.add(exposed[rows])
 
     @staticmethod
     def _visited(cascade: Cascade, nodes: np.ndarray) -> np.ndarray:
