@@ -154,8 +154,9 @@ def test_impatient_citizens_make_it_an_erlang_a_queue():
     c, lam, mu, patience = 4, 4.4, 1.0, 2.0
     theory = erlang_a(c, lam, mu, 1.0 / patience)
     runs = [
+        # Sixteen seeds: with eight the SE of the mean wait sat at the 5 % this test needs.
         run_queue(queue_scenario(c, lam, mu, patience_hours=patience), seed, days=14)
-        for seed in range(8)
+        for seed in range(16)
     ]
     for run in runs:
         assert run.substantive_share == 1.0

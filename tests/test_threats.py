@@ -42,19 +42,27 @@ def test_without_a_threat_share_the_run_is_the_same_and_nobody_threatens():
 
 
 def test_a_threat_weighs_like_an_escalation_and_draws_more_replies():
-    """With a large weight on upward pressure, threatened requests are answered more;
-    with none, they are answered like the others (within sampling noise)."""
+    """With a large weight on upward pressure, threatened requests are answered more
+    (by more than 3 SE of the paired gap over seeds); with none, like the others (the
+    gap within 3 SE of zero)."""
     gaps = {}
     for weight in (0.0, 2.0):
         rates = [
             threat_reply_rates(
                 _run(
-                    {"population.threat_share": 0.5, "staffing.escalation_weight": weight},
+                    {
+                        "population.threat_share": 0.5,
+                        "population.citizens": 3000,
+                        "staffing.escalation_weight": weight,
+                    },
                     seed=seed,
+                    days=8,
                 ).items
             )
-            for seed in (1, 2, 3)
+            for seed in (1, 2, 3, 4, 5)
         ]
-        gaps[weight] = float(np.mean([with_ - without for with_, without in rates]))
-    assert gaps[2.0] > 0.15, gaps
-    assert abs(gaps[0.0]) < 0.06, gaps
+        gap = np.array([with_ - without for with_, without in rates])
+        gaps[weight] = (float(gap.mean()), float(gap.std(ddof=1) / np.sqrt(len(gap))))
+    (none, none_se), (strong, strong_se) = gaps[0.0], gaps[2.0]
+    assert strong > 0.15 and strong > 3 * strong_se, gaps
+    assert abs(none) < 3 * none_se, gaps
