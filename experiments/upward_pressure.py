@@ -14,11 +14,14 @@ the fit on fresh seeds.
 For every pair on a grid it runs the baseline (the one-third target: the share of
 requests, i.e. needs, that got a reply) and the baseline where a fifth of the authors
 state the threat (randomised within each run, like the field experiment's requests:
-the reply rate of requests with the threat minus without), on common seeds. The fit is
-the grid pair closest to both targets, each distance in units of its tolerance
-(±2 pp for the one third, ±2 pp for the threat's effect).
+the reply rate of requests with the threat minus without), on common seeds. Each run's
+figures are noisy (the threat's effect by about ±2 pp at six seeds), so the fit is made
+on smooth surfaces fitted to the whole grid by least squares: the reply rate linear in
+both parameters, the threat's effect proportional to the weight (no weight, no effect)
+with a slope linear in the propensity. The fitted pair solves both surfaces for the two
+targets; the grid pair closest to them (distance in units of ±2 pp) is shown beside it.
 
-    python experiments/upward_pressure.py              # full: 6 x 6 pairs x 6 seeds x 2
+    python experiments/upward_pressure.py              # full: 5 x 5 pairs x 6 seeds x 2
     python experiments/upward_pressure.py --jobs 2
     python experiments/upward_pressure.py --smoke      # tiny, seconds (for tests)
 
@@ -56,8 +59,8 @@ FULL = {
     "replications": 6,
     "days": 30,
     "citizens": None,
-    "propensities": [-0.95, -0.9, -0.85, -0.8, -0.75, -0.7],
-    "weights": [0.0, 0.05, 0.1, 0.15, 0.2, 0.3],
+    "propensities": [-0.9, -0.85, -0.8, -0.75, -0.7],
+    "weights": [0.0, 0.05, 0.1, 0.15, 0.2],
 }
 SMOKE = {
     "replications": 2,
@@ -82,6 +85,22 @@ def threat_effects(items: pd.DataFrame) -> pd.DataFrame:
     rates = replied.groupby(["point", "replication", "threat"], observed=True)["replied"].mean()
     wide = rates.unstack("threat").rename(columns={True: "with_threat", False: "without"})
     return wide.assign(threat_effect=wide["with_threat"] - wide["without"]).reset_index()
+
+
+def fit_surfaces(table: pd.DataFrame) -> tuple[float, float]:
+    """The pair at which the least-squares surfaces meet both targets.
+
+    reply rate ≈ a + b·propensity + c·weight; threat effect ≈ weight·(e + f·propensity).
+    """
+    p, w = table[PROPENSITY].to_numpy(float), table[WEIGHT].to_numpy(float)
+    reply, effect = table["response_rate"].to_numpy(float), table["threat_effect"].to_numpy(float)
+    (a, b, c), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(p), p, w]), reply, rcond=None)
+    (e, f), *_ = np.linalg.lstsq(np.column_stack([w, w * p]), effect, rcond=None)
+    weight = 0.1
+    for _ in range(100):  # fixed point: the propensity for the weight, the weight for it
+        propensity = (TARGET_REPLY_RATE - a - c * weight) / b
+        weight = TARGET_THREAT_EFFECT / (e + f * propensity)
+    return float(propensity), float(weight)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,8 +184,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         exp.finish()
         return 0
     best = fitted.loc[fitted["distance"].idxmin()]
+    if len(fitted) >= 4 and fitted[WEIGHT].nunique() > 1 and fitted[PROPENSITY].nunique() > 1:
+        propensity, weight = fit_surfaces(fitted)
+        report.paragraph(
+            f"**Fitted on the surfaces: `{PROPENSITY}` = {propensity:.3f}, `{WEIGHT}` = "
+            f"{weight:.3f}** (the reply rate linear in both, the threat's effect "
+            "proportional to the weight with a slope linear in the propensity, least "
+            "squares over the grid; rounded to two decimals for the defaults)."
+        )
     report.paragraph(
-        f"The closest pair is `{PROPENSITY}` = {best[PROPENSITY]:g} and `{WEIGHT}` = "
+        f"On the grid itself, the closest pair is `{PROPENSITY}` = {best[PROPENSITY]:g} and `{WEIGHT}` = "
         f"{best[WEIGHT]:g}: the baseline replies to "
         f"{metric_text('response_rate', best['response_rate'])} "
         f"[{metric_text('response_rate', best['response_rate_ci_low'])}, "

@@ -180,7 +180,7 @@ def test_each_preset_builds_on_the_one_before():
 def test_bundled_scenarios_keep_the_calibrated_reply_propensity(name):
     """Switching preset changes the process, not operators' calibrated inclination."""
     scenario = load_scenario(name)
-    assert scenario.staffing.reply_propensity == Scenario().staffing.reply_propensity == -0.75
+    assert scenario.staffing.reply_propensity == Scenario().staffing.reply_propensity == -0.80
 
 
 def test_the_mandate_scenarios_carry_the_mandate_and_the_process_ones_do_not():

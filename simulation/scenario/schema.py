@@ -579,7 +579,7 @@ class MechanismSettings(Section):
     def _moved_fields(cls, data: Any) -> Any:
         if isinstance(data, dict) and "reply_propensity" in data:
             raise ValueError(
-                "reply_propensity: moved to `staffing.reply_propensity` (calibrated -0.75): "
+                "reply_propensity: moved to `staffing.reply_propensity` (calibrated -0.80): "
                 "operators' inclination to reply is a behavioural constant, not part of the "
                 "response process; a guarantee that requests are answered is "
                 "`mandate.reply_norm`"
@@ -730,22 +730,26 @@ class StaffingSettings(Section):
         "departments alike [utility units].",
     )
     reply_propensity: float = Field(
-        -0.75,
+        -0.80,
         ge=-5.0,
         le=5.0,
         description="Operators' baseline inclination to engage with an item (reply or refer) "
         "rather than leave it, added to the worth of every action that leads to a reply; "
-        "negative where broadcasting is the job. Calibrated: -0.75 gives the baseline "
-        "scenario a reply rate of about one third (0.350 over seeds 1-6, 10,000 citizens, "
-        "30 days), the share of online requests to Chinese county governments that got any "
-        "reply (Chen, Pan & Xu 2016, AJPS) [utility units].",
+        "negative where broadcasting is the job. Calibrated together with "
+        "escalation_weight (experiments/upward_pressure.py, seeds 1-6, 10,000 citizens, "
+        "30 days) so that the baseline replies to about one third of requests, the share "
+        "of online requests to Chinese county governments that got any reply (Chen, Pan & "
+        "Xu 2016, AJPS) [utility units].",
     )
     escalation_weight: float = Field(
-        0.5,
+        0.11,
         ge=0.0,
         le=10.0,
         description="Extra value operators see in replying to an item per escalation (public "
-        "re-posts, complaints upward) [utility/escalation].",
+        "re-posts, complaints upward) or stated threat to complain to upper levels. "
+        "Calibrated with reply_propensity so that a stated threat raises replies by about "
+        "8 percentage points, as in Chen, Pan & Xu (2016)'s field experiment "
+        "[utility/escalation].",
     )
     effort_gain: float = Field(
         0.15,
@@ -809,7 +813,8 @@ class MandateSettings(Section):
         description="Weight of the norm that requests are answered, added to the worth "
         "operators see in every action that leads to a reply (a reply, or a tracked "
         "referral); 0: no norm. Modelling assumption: the bundled reply_mandate uses 1.25, "
-        "which lifts the calibrated -0.75 to the +0.5 the process presets used to assume "
+        "which lifts the calibrated -0.80 to +0.45, about the +0.5 the process presets used "
+        "to assume "
         "[utility units].",
     )
     forbid_leaving: bool = Field(

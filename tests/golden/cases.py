@@ -86,8 +86,8 @@ def _scenario_case(name: str, seed: int, overrides: dict | None = None) -> Calla
 # distribution and deadline kind, and for the other switches the bundled files leave
 # at one value; each on the baseline (or, where referral matters, on the closed loop
 # with the reply mandate, an account that answers: its operators weigh a reply at
-# -0.75 + 1.25 = +0.5, as the process presets themselves did before the mandate
-# became a lever of its own, so these cases kept their recorded outputs).
+# -0.80 + 1.25 = +0.45, near the +0.5 the process presets themselves assumed before
+# the mandate became a lever of its own).
 VARIANTS: dict[str, tuple[str, dict]] = {
     "network_small_world": ("baseline", {"network.kind": "small_world"}),
     "network_random": ("baseline", {"network.kind": "random"}),
