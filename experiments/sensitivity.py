@@ -18,8 +18,8 @@ This script asks two questions of them.
    their effect on the response rate (is it the ranking at the defaults?), and the sign
    of the Goodhart effect (appraisal that counts replies raises the boilerplate share).
 
-    python experiments/sensitivity.py                 # full: N = 128 (2,432 runs) + 48 x 7
-    python experiments/sensitivity.py --samples 256 --jobs 2   # about 4,600 + 336 runs
+    python experiments/sensitivity.py                 # full: N = 128 (2,432 runs) + 40 x 8
+    python experiments/sensitivity.py --samples 256 --jobs 2   # about 4,900 + 368 runs
     python experiments/sensitivity.py --smoke         # tiny, seconds (for tests)
 
 Compute: with D parameters a Sobol design has N (D + 2) points, one run each; the full

@@ -131,21 +131,18 @@ NOT_PASSING_IN_FULL = {
     # limit; the check only records that trust stays at its initial draw with every shock
     # off (docs/validation.md §3), and is never decided.
     "degroot": None,
-    # A finding, not a fault: appraisal on satisfaction doubles the reply rate, but many of
-    # the extra replies are one-sided (0.46 → 0.62), so mean satisfaction rises by 0.04
-    # only and the 95 % CI over 8 paired seeds, [−0.036, 0.12], includes 0.
-    "directional_appraisal_satisfaction_satisfaction": False,
+    # The calibration (seeds 1-6) gave 0.326 replies per need; these 8 fresh seeds give
+    # 0.300 [0.269, 0.330], whose lower bound falls just below the range's 0.28. Seed to
+    # seed the rate varies by about ±0.04, so six seeds fit the propensity a little high.
+    "reply_rate_baseline": False,
+    # Right direction (+5.4 h) but within noise: with one operator fewer needs are
+    # answered at all, so the p90 of those answered moves little; CI [-5.9, 16.7] h.
+    "directional_understaffed_p90_response_hours": False,
 }
 
 # Checks of the stored full report that the code no longer makes, and what replaced
-# them. They stay in NOT_PASSING_IN_FULL while docs/validation is not regenerated; drop
-# both entries when it is.
-RETIRED_IN_FULL = {
-    # Satisfaction per rated reply cannot see the requests left unanswered; the check now
-    # measures satisfaction over every closed request (an abandoned one at the
-    # abandonment satisfaction): directional_appraisal_satisfaction_closed_satisfaction.
-    "directional_appraisal_satisfaction_satisfaction",
-}
+# them, while docs/validation is not regenerated (none: it was regenerated with the code).
+RETIRED_IN_FULL: set[str] = set()
 
 # Checks that also do not pass in smoke size (2,000 citizens, 7 days from a Monday, 3
 # seeds: PLANS["smoke"]), because that plan is too small to decide them. All pass in the
@@ -167,9 +164,6 @@ NOT_PASSING_IN_SMOKE = {
     "directional_joint_multi_department_median_hours": None,
     # Right direction (−24 % negative views), but over 3 seeds the CI includes 0.
     "directional_rumour_crisis_proactive_negative_impressions": False,
-    # Right direction (median 8.5 h → 0.6 h), but the baseline median varies so much over
-    # 3 seeds (it depends on how many items wait over the weekend) that the CI includes 0.
-    "directional_hotline_24x7_median_response_hours": False,
     # Near saturation (one server, ρ = 0.85) a 3-day mean wait varies enormously from
     # seed to seed and is biased low from an empty start: 2.2 h, CI [1.7, 2.7], against
     # 2.83 h. In the full plan (8 seeds, 20 days) the CI is wide and includes it.
@@ -186,18 +180,23 @@ NOT_PASSING_IN_SMOKE = {
     # 7-day run is set by nights and the weekend, and it comes out lower with one operator
     # (44.8 h → 34.6 h). With 10,000 citizens, or in the full report, it is higher.
     "directional_understaffed_p90_response_hours": False,
-    # Right direction (−0.44 → −0.11 over closed requests), but over 3 seeds the CI,
-    # [−0.016, 0.68], includes 0; the full plan gives +0.44 [0.40, 0.47].
-    "directional_appraisal_satisfaction_closed_satisfaction": False,
-    # Right direction (boilerplate share 0.12 → 0.24) but a 7-day run at 2,000 citizens
-    # has few replies and the CI over 3 seeds includes 0; the full plan gives +0.51
-    # [0.48, 0.54] (response rate) and +0.50 [0.47, 0.53] (timeliness). In 7 days from a
-    # Monday no reply the operators foresee misses 48 h, so the two rules choose alike.
-    "gaming_appraisal_response_rate_boilerplate_share": False,
-    "gaming_appraisal_timeliness_48h_boilerplate_share": False,
     # Right direction (partial share 0.45 → 0.54), CI over 3 seeds includes 0; the full
     # plan gives +0.16 [0.11, 0.21].
     "gaming_appraisal_satisfaction_partial_share": False,
+    # Right direction (+6.5 pp), but three 7-day runs at 2,000 citizens have a few dozen
+    # threatened requests each: the CI is far wider than the 5-12 pp band (the full plan
+    # runs 32 seeds for it: +7.3 pp [6.0, 8.7]).
+    "upward_pressure_threat": False,
+    # Right direction (+16.5 pp and +9.6 pp), CIs over 3 seeds include 0 now that
+    # follow-ups and trust-dependent voicing add noise; both pass in the full plan.
+    "directional_closed_loop_resolution_rate": False,
+    "directional_trained_operators_resolution_rate": False,
+    # In 7 days no request is still open at a 48 h deadline in either arm (0 against 0),
+    # so there is no late reply to count; the full plan decides it.
+    "gaming_appraisal_timeliness_48h_late_reply_rate": False,
+    # Right direction (hard/easy reply ratio 0.85 → 1.18), CI over 3 seeds includes 0;
+    # it passes in the full plan.
+    "gaming_appraisal_satisfaction_hard_reply_ratio": False,
 }
 
 
