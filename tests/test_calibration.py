@@ -334,7 +334,9 @@ def test_recovery_of_known_parameters():
             "population.need_rate_per_day": (0.01, 0.15, "log"),
             "staffing.reply_propensity": (-2.5, 1.0),
         },
-        trials=24,
+        # 40 trials: since needs are voiced by trust and items re-open, the distance is
+        # noisier near the truth, and 24 left the search short of the truth's distance.
+        trials=40,
         replications=2,
         seed=1,
     )
