@@ -285,3 +285,12 @@ def test_plots_are_not_imported_by_the_package_and_default_headless():
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
         assert out.strip().lower() == expected, f"backend {out.strip()!r}, expected {expected}"
+
+
+def test_many_groups_get_distinct_colours():
+    """Eleven scenarios in one figure: no two share a colour (the colour-blind palette
+    has ten, so an eleventh line would repeat the first)."""
+    from simulation.experiment.plots import PALETTE_SIZE, colours
+
+    for n in (1, PALETTE_SIZE, PALETTE_SIZE + 1, 20):
+        assert len(set(colours(n))) == n, n

@@ -59,6 +59,15 @@ __all__ = [
 
 DPI = 150
 PALETTE = "colorblind"
+PALETTE_SIZE = 10  # distinct colours in PALETTE; beyond it a colour would repeat
+
+
+def colours(n: int) -> list:
+    """`n` distinct colours: the colour-blind palette, or evenly spaced hues beyond it."""
+    n = max(n, 1)
+    return sns.color_palette(PALETTE if n <= PALETTE_SIZE else "husl", n)
+
+
 SIGNIFICANT_COLOUR = "#c0392b"
 NOT_SIGNIFICANT_COLOUR = "#7f8c8d"
 MAX_ANNOTATED_CELLS = 150  # heatmaps with more cells than this show colours only
@@ -138,8 +147,7 @@ def daily_series(
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.add_subplot()
     groups = _order(data[by], order)
-    colours = sns.color_palette(PALETTE, max(len(groups), 1))
-    for colour, group in zip(colours, groups, strict=False):
+    for colour, group in zip(colours(len(groups)), groups, strict=False):
         part = data.loc[data[by] == group, ["day", metric]]
         agg = part.groupby("day")[metric].agg(["mean", "std", "count"]).reset_index()
         agg = agg[agg["count"] > 0]  # days on which no run has a value are gaps
@@ -222,7 +230,7 @@ def distribution(
                 ax=ax,
                 hue=by,
                 hue_order=present,
-                palette=PALETTE,
+                palette=colours(len(present)),
                 legend=False,
                 width=0.6,
                 fliersize=0,
@@ -450,10 +458,10 @@ def sensitivity(
     ax = fig.add_subplot()
     y = np.arange(n)
     height = 0.38
-    colours = sns.color_palette(PALETTE, 2)
+    pair = colours(2)
     for offset, column, colour, label in (
-        (height / 2, "S1", colours[0], "first order S1"),
-        (-height / 2, "ST", colours[1], "total ST"),
+        (height / 2, "S1", pair[0], "first order S1"),
+        (-height / 2, "ST", pair[1], "total ST"),
     ):
         conf = data.get(f"{column}_conf")
         ax.barh(
