@@ -5,7 +5,9 @@ citizens need something, how patient they are, how readily posts are reposted, h
 willing followers are to address the account, how hard their needs are, how many
 accounts they follow) and the behaviour of staff and citizens (how much operators care
 about quality, how noisy their choices are, how long replies and brush-offs take, how
-much a backlog weighs on them, how much an escalation counts, how fast trust moves).
+much a backlog weighs on them, how much an escalation counts, how skilled operators
+are, how trust moves and how it changes voicing and venting, how readily the unanswered
+follow up or remind).
 This script asks two questions of them.
 
 1. **Which assumptions matter?** It varies environment and behavioural constants together
@@ -18,15 +20,15 @@ This script asks two questions of them.
    their effect on the response rate (is it the ranking at the defaults?), and the sign
    of the Goodhart effect (appraisal that counts replies raises the boilerplate share).
 
-    python experiments/sensitivity.py                 # full: N = 128 (2,432 runs) + 40 x 8
-    python experiments/sensitivity.py --samples 256 --jobs 2   # about 4,900 + 368 runs
+    python experiments/sensitivity.py --jobs 2        # full: N = 128 (3,840 runs) + 40 x 8
+    python experiments/sensitivity.py --samples 64 --jobs 2    # half: 1,920 + 368 runs
     python experiments/sensitivity.py --smoke         # tiny, seconds (for tests)
 
 Compute: with D parameters a Sobol design has N (D + 2) points, one run each; the full
 mode's worlds are smaller than the bundled scenarios (5,000 citizens, 21 days, about
-0.5 s a run on one core), so N = 128 takes about 10 minutes on two processes and
-N = 256 about 20; --citizens and --days change the world. Read the intervals before the
-point estimates.
+1.2 s a run on one core of this 2-core machine), so with D = 28 the full N = 128 takes
+about 40 minutes on two processes and N = 64 about 20; --citizens and --days change the
+world. Read the intervals before the point estimates.
 
 Outputs (default out/experiments/sensitivity/): report.md, indices.csv (parameter,
 metric, S1, S1_conf, ST, ST_conf), runs.csv (the Sobol runs), conclusions.csv (one row
@@ -70,20 +72,38 @@ BEHAVIOUR = {
     "staffing.choice_temperature": (0.1, 0.4),  # [0.2] noise of the logit choice
     "staffing.handling_minutes": (10.0, 40.0),  # [20] a substantive reply
     "staffing.boilerplate_minutes": (1.0, 10.0),  # [3] a brush-off
+    "staffing.partial_share": (0.3, 0.7),  # [0.5] a partial reply's share of that time
+    "staffing.triage_minutes": (0.5, 3.0),  # [1] reading an item and leaving it
     "staffing.load_sensitivity": (0.0, 0.5),  # [0.25] price of backlog
-    "staffing.escalation_weight": (0.0, 1.0),  # [0.5] worth of a reply per escalation
+    "staffing.escalation_weight": (0.0, 0.3),  # [0.11] worth of a reply per escalation
+    "staffing.skill_mean": (0.35, 0.65),  # [0.5] operators' mean skill
+    "staffing.skill_sd": (0.05, 0.25),  # [0.15] its spread
+    "staffing.partial_reply_value": (0.2, 0.6),  # [0.4] a partial reply's worth to staff
+    "staffing.boilerplate_reply_value": (0.0, 0.2),  # [0.1] a brush-off's worth to staff
+    "channels.voice_trust_slope": (0.2, 1.0),  # [0.6] voicing a need, per unit of trust
+    "channels.vent_trust_slope": (0.5, 1.5),  # [1] venting instead, per unit of distrust
     "reactions.trust_gain": (0.05, 0.3),  # [0.15] of the gap, per unit satisfaction
     "reactions.trust_loss": (0.1, 0.5),  # [0.30] of trust, per unit dissatisfaction
     "reactions.trust_half_life_days": (10.0, 90.0),  # [30] drift back to disposition
     "reactions.follow_up_dissatisfaction_weight": (0.2, 0.8),  # [0.5] follow-up chance
+    "reactions.follow_up_impatience_weight": (0.0, 0.4),  # [0.2] more for the impatient
+    "reactions.follow_up_delay_hours": (1.0, 12.0),  # [4] mean wait before following up
     "reactions.reminder_probability": (0.2, 0.8),  # [0.5] re-post after being left
+    "reactions.reminder_delay_hours": (8.0, 48.0),  # [24] mean wait before reminding
 }
 RANGES = ENVIRONMENT | BEHAVIOUR
-# The strength of a remedy's own lever, varied only where the remedy is in force (the
-# conclusions part): a mandate's norm, and how far appraisal pressure may relax.
+# Varied only where they act (the conclusions part), because on the base scenario they
+# do nothing and Sobol would spend runs showing it: the strength of a remedy's own
+# lever (a mandate's norm), staff's response to appraisal (under a rule), and the
+# departments' side of referral (where items are referred).
 LEVERS = {
     "mandate.reply_norm": (0.5, 2.0),  # [1.25 where a mandate binds, 0 elsewhere]
     "accountability.pressure_floor": (0.0, 1.0),  # [0.5] share of strength, under a rule
+    "accountability.shortfall_gain": (1.0, 3.0),  # [2] pressure per unit of shortfall
+    "accountability.relief_gain": (1.0, 4.0),  # [2.5] relief per unit above target
+    "staffing.effort_gain": (0.0, 0.3),  # [0.15] work speed per unit of pressure
+    "staffing.referral_minutes": (3.0, 12.0),  # [6] referring an item
+    "staffing.turnaround_learning_rate": (0.05, 0.3),  # [0.1] foreseeing a referral
 }
 METRICS = ("response_rate", "mean_trust", "p90_response_hours")
 
@@ -169,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [f"environment `{key}`: {low:g} to {high:g}" for key, (low, high) in ENVIRONMENT.items()]
         + [f"behaviour `{key}`: {low:g} to {high:g}" for key, (low, high) in BEHAVIOUR.items()]
         + [
-            f"remedy lever `{key}` (conclusions only, where the remedy is in force): "
+            f"conditional `{key}` (conclusions only, where it acts): "
             f"{low:g} to {high:g}"
             for key, (low, high) in LEVERS.items()
         ]
@@ -374,12 +394,15 @@ class Points(Design):
 
 
 def lever_in_force(scenario, key: str) -> bool:
-    """Whether a remedy's lever acts in the scenario (a mandate binds, a rule is set)."""
+    """Whether a conditional factor acts in the scenario (a mandate binds, a rule is set,
+    items are referred)."""
     if key.startswith("mandate."):
         return scenario.mandate.reply_norm > 0.0
-    if key.startswith("accountability."):
+    if key.startswith("accountability.") or key == "staffing.effort_gain":
         return scenario.accountability.rule != "none"
-    raise KeyError(f"no rule says when lever {key} is in force")
+    if key in ("staffing.referral_minutes", "staffing.turnaround_learning_rate"):
+        return bool(scenario.mechanism.referral)
+    raise KeyError(f"no rule says when {key} is in force")
 
 
 def distinguishable_pairs(effects: dict, order: Sequence[str]) -> list[tuple[str, str]]:

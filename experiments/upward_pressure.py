@@ -15,13 +15,13 @@ For every pair on a grid it runs the baseline (the one-third target: the share o
 requests, i.e. needs, that got a reply) and the baseline where a fifth of the authors
 state the threat (randomised within each run, like the field experiment's requests:
 the reply rate of requests with the threat minus without), on common seeds. Each run's
-figures are noisy (the threat's effect by about ±2 pp at six seeds), so the fit is made
+figures are noisy (the threat's effect by about ±1.5 pp at sixteen seeds), so the fit is made
 on smooth surfaces fitted to the whole grid by least squares: the reply rate linear in
 both parameters, the threat's effect proportional to the weight (no weight, no effect)
 with a slope linear in the propensity. The fitted pair solves both surfaces for the two
 targets; the grid pair closest to them (distance in units of ±2 pp) is shown beside it.
 
-    python experiments/upward_pressure.py              # full: 5 x 5 pairs x 6 seeds x 2
+    python experiments/upward_pressure.py              # full: 5 x 5 pairs x 16 seeds x 2
     python experiments/upward_pressure.py --jobs 2
     python experiments/upward_pressure.py --smoke      # tiny, seconds (for tests)
 
@@ -56,10 +56,12 @@ TARGET_THREAT_EFFECT = 0.08
 TOLERANCE = 0.02  # of either figure, the unit of distance [share]
 
 FULL = {
-    "replications": 6,
+    # Seed to seed the baseline's reply rate varies by about ±0.04: six seeds fitted the
+    # propensity 0.03 high, so the fit uses sixteen.
+    "replications": 16,
     "days": 30,
     "citizens": None,
-    "propensities": [-0.9, -0.85, -0.8, -0.75, -0.7],
+    "propensities": [-0.85, -0.8, -0.75, -0.7, -0.65],
     "weights": [0.0, 0.05, 0.1, 0.15, 0.2],
 }
 SMOKE = {

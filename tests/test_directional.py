@@ -24,7 +24,7 @@ SEEDS = range(4)
 MIN_SE = 3.0  # required size of the mean paired difference, in standard errors
 
 # An account that answers: the closed-loop process with the reply mandate (operators
-# weigh a reply at -0.80 + 1.25 = +0.45). Levers of staffing and appraisal act on the
+# weigh a reply at -0.74 + 1.25 = +0.51). Levers of staffing and appraisal act on the
 # replies operators give, so they are tested here; at the calibrated inclination alone most
 # items are left and, over four seeds of 2,000 citizens, the 48 h rule's gain in
 # replies within 48 h (+1.8 pp ± 1.6) and four operators' cut of the p90 (10 h ± 7)
@@ -209,9 +209,14 @@ def follow_ups_per_one_sided_reply(summary: dict) -> float:
 
 
 def test_authors_less_satisfied_with_one_sided_replies_follow_them_up_more():
-    """The same replies judged worse (boilerplate -0.9, partial -0.3) come back more often."""
+    """The same replies judged worse (boilerplate -0.9, partial -0.3) come back more often.
+
+    Few one-sided replies per run (the operators' inclination is calibrated low), so the
+    ratio is noisy: eight seeds, not four.
+    """
     compare(
         UNDER_LOAD,
+        seeds=range(8),
         lower={},
         higher={
             "reactions.quality_satisfaction": {

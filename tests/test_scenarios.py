@@ -180,7 +180,7 @@ def test_each_preset_builds_on_the_one_before():
 def test_bundled_scenarios_keep_the_calibrated_reply_propensity(name):
     """Switching preset changes the process, not operators' calibrated inclination."""
     scenario = load_scenario(name)
-    assert scenario.staffing.reply_propensity == Scenario().staffing.reply_propensity == -0.80
+    assert scenario.staffing.reply_propensity == Scenario().staffing.reply_propensity == -0.74
 
 
 def test_the_mandate_scenarios_carry_the_mandate_and_the_process_ones_do_not():
@@ -240,15 +240,16 @@ def test_baseline_is_calibrated_to_one_third_replied():
     """Chen, Pan & Xu (2016): about 1/3 of online requests got any reply.
 
     The headline counts needs: a request that got any reply, follow-ups and reminders
-    included (the field experiment's measure: did the request get a response). The
-    calibration's seeds (1-6, experiments/upward_pressure.py) give 0.326; per contact
-    (replies over posts) fewer get one.
+    included (the field experiment's measure: did the request get a response). On the
+    calibration's seeds (1-16, experiments/upward_pressure.py) the default gives 0.336;
+    seed to seed it varies by about ±0.04, so fewer seeds say little (1-6 give 0.379).
+    Per contact (replies over posts) fewer get one.
     """
     scenario = load_scenario("baseline")
-    summaries = [run_one(scenario, seed=seed).summary for seed in range(1, 7)]
+    summaries = [run_one(scenario, seed=seed).summary for seed in range(1, 17)]
     rates = [s["response_rate"] for s in summaries]
     mean = float(np.mean(rates))
-    assert 0.30 <= mean <= 0.37, f"baseline response rate {mean:.3f} (seeds 1-6: {rates})"
+    assert 0.30 <= mean <= 0.37, f"baseline response rate {mean:.3f} (seeds 1-16: {rates})"
     assert np.mean([s["contact_response_rate"] for s in summaries]) < mean
 
 

@@ -579,7 +579,7 @@ class MechanismSettings(Section):
     def _moved_fields(cls, data: Any) -> Any:
         if isinstance(data, dict) and "reply_propensity" in data:
             raise ValueError(
-                "reply_propensity: moved to `staffing.reply_propensity` (calibrated -0.80): "
+                "reply_propensity: moved to `staffing.reply_propensity` (calibrated -0.74): "
                 "operators' inclination to reply is a behavioural constant, not part of the "
                 "response process; a guarantee that requests are answered is "
                 "`mandate.reply_norm`"
@@ -730,13 +730,13 @@ class StaffingSettings(Section):
         "departments alike [utility units].",
     )
     reply_propensity: float = Field(
-        -0.80,
+        -0.74,
         ge=-5.0,
         le=5.0,
         description="Operators' baseline inclination to engage with an item (reply or refer) "
         "rather than leave it, added to the worth of every action that leads to a reply; "
         "negative where broadcasting is the job. Calibrated together with "
-        "escalation_weight (experiments/upward_pressure.py, seeds 1-6, 10,000 citizens, "
+        "escalation_weight (experiments/upward_pressure.py, seeds 1-16, 10,000 citizens, "
         "30 days) so that the baseline replies to about one third of requests, the share "
         "of online requests to Chinese county governments that got any reply (Chen, Pan & "
         "Xu 2016, AJPS) [utility units].",
@@ -813,7 +813,7 @@ class MandateSettings(Section):
         description="Weight of the norm that requests are answered, added to the worth "
         "operators see in every action that leads to a reply (a reply, or a tracked "
         "referral); 0: no norm. Modelling assumption: the bundled reply_mandate uses 1.25, "
-        "which lifts the calibrated -0.80 to +0.45, about the +0.5 the process presets used "
+        "which lifts the calibrated -0.74 to +0.51, about the +0.5 the process presets used "
         "to assume "
         "[utility units].",
     )

@@ -70,7 +70,7 @@ from simulation.validation.theory import (
 Z = 4.0  # allowed distance from theory, in standard errors of the replicated mean
 CONFIDENCE = 0.95
 # Root seed of every check; the scenario checks start 101 further on, away from the
-# seeds 1-6 the baseline was calibrated on.
+# seeds 1-16 the baseline was calibrated on.
 VALIDATION_SEED = 0
 SCENARIO_SEED_OFFSET = 101
 Progress = Callable[[str], None]
@@ -1060,7 +1060,7 @@ def scenario_checks(plan: Plan, figures: Path, progress: Progress) -> tuple[list
             detail="Counted per need (any reply to the request, follow-ups and reminders "
             "included), the headline response rate; per contact (replies over posts) it is "
             f"{readable(float(np.mean([r.summary['contact_response_rate'] for r in base])))}. "
-            "Calibrated together with the threat's effect below on seeds 1–6 "
+            "Calibrated together with the threat's effect below on seeds 1–16 "
             "(`experiments/upward_pressure.py`, docs/ODD.md §7.4); these seeds are fresh.",
         )
     )

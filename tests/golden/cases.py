@@ -86,7 +86,7 @@ def _scenario_case(name: str, seed: int, overrides: dict | None = None) -> Calla
 # distribution and deadline kind, and for the other switches the bundled files leave
 # at one value; each on the baseline (or, where referral matters, on the closed loop
 # with the reply mandate, an account that answers: its operators weigh a reply at
-# -0.80 + 1.25 = +0.45, near the +0.5 the process presets themselves assumed before
+# -0.74 + 1.25 = +0.51, near the +0.5 the process presets themselves assumed before
 # the mandate became a lever of its own).
 VARIANTS: dict[str, tuple[str, dict]] = {
     "network_small_world": ("baseline", {"network.kind": "small_world"}),
