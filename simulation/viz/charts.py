@@ -252,7 +252,7 @@ class Chart:
                 return
             low, high = min(low, bottom), max(high, top)
         span = max(high - low, self.spec.min_span)
-        low, high = low - HEADROOM * span / 2, high + HEADROOM * span
+        low, high = low - HEADROOM * span, high + HEADROOM * span  # the floor cuts the first
         if self.spec.floor is not None:
             low = max(low, self.spec.floor)
         ticks = MaxNLocator(5).tick_values(low, high)
