@@ -45,6 +45,7 @@ from matplotlib.ticker import PercentFormatter
 from simulation import __version__, load_scenario
 from simulation.experiment import plots as _plots
 from simulation.format import metric_difference_text, metric_label, metric_text, metric_unit
+from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario
 from simulation.seeds import replication_seeds
 
@@ -133,7 +134,7 @@ class Experiment:
         self.name = name
         self.args = args
         self.out = Path(args.out) if args.out else DEFAULT_OUT / name
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.folder = OutputDir(self.out, source="--out").create()
         self.report = Report(title)
         self.report.paragraph(question)
         self.files: list[tuple[str, str]] = []
@@ -179,15 +180,13 @@ class Experiment:
 
     def table(self, frame: pd.DataFrame, name: str, what: str = "") -> Path:
         """Write a table as CSV in the output folder."""
-        path = self.out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        path = self.folder.write_frame(f"{name}.csv", frame, "csv")
         self.files.append((path.name, what))
         return path
 
     def figure(self, fig: Figure, name: str, what: str = "") -> Path:
         """Save a figure as PNG in the output folder."""
-        path = self.out / f"{name}.png"
-        fig.savefig(path, dpi=_plots.DPI)
+        path = self.folder.save_figure(f"{name}.png", fig, dpi=_plots.DPI)
         self.files.append((path.name, what))
         return path
 
@@ -217,8 +216,7 @@ class Experiment:
             f"- [`{name}`]({name})" + (f" — {what}" if what else "") for name, what in self.files
         )
         self.report.section("Files", listing)
-        path = self.out / "report.md"
-        path.write_text(self.report.markdown(), encoding="utf-8")
+        path = self.folder.write_text("report.md", self.report.markdown())
         print(f"{self.name}: {self.runs} runs in {seconds:.1f} s; report: {path}")
         return path
 

@@ -16,6 +16,7 @@ import pandas as pd
 from simulation.codes import PROVENANCE_KEYS
 from simulation.metrics import item_table
 from simulation.model import GovernmentResponseModel
+from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario
 
 
@@ -51,27 +52,20 @@ class RunResult:
         """Provenance and summary metrics in one flat record."""
         return {**self.provenance, **self.summary}
 
-    def write(self, out_dir: str | Path, series_format: str = "csv") -> dict[str, Path]:
-        """Write summary.json, daily.csv and items.csv (or .parquet) into `out_dir`."""
+    def write(self, out_dir: str | Path | OutputDir, series_format: str = "csv") -> dict[str, Path]:
+        """Write summary.json, daily.csv and items.csv (or .parquet) into `out_dir`.
+
+        Each file is replaced atomically and only inside `out_dir` (`simulation.safe_write`).
+        """
         if series_format not in ("csv", "parquet"):
             raise ValueError(f"unknown series format '{series_format}'; use 'csv' or 'parquet'")
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        summary_path = out / "summary.json"
-        summary_path.write_text(
-            json.dumps(self.summary_record(), indent=2, allow_nan=True) + "\n", encoding="utf-8"
-        )
-        written = {"summary": summary_path}
+        out = out_dir if isinstance(out_dir, OutputDir) else OutputDir(out_dir)
+        summary = json.dumps(self.summary_record(), indent=2, allow_nan=True) + "\n"
+        written = {"summary": out.write_text("summary.json", summary)}
         tables = {"daily": self.daily, "items": self.items}
         for name, table in tables.items():
-            if table is None:
-                continue
-            path = out / f"{name}.{series_format}"
-            if series_format == "parquet":
-                table.to_parquet(path, index=False)
-            else:
-                table.to_csv(path, index=False)
-            written[name] = path
+            if table is not None:
+                written[name] = out.write_frame(f"{name}.{series_format}", table, series_format)
         return written
 
 

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.codes import HOURS_PER_DAY, NEED_KINDS
+from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario, ScenarioError, did_you_mean, load_scenario
 
 QUANTILES = (0.25, 0.5, 0.75, 0.9)
@@ -385,12 +386,9 @@ def _parse_labels(
 def write_records(frame: pd.DataFrame, path: str | os.PathLike, comment: str = "") -> Path:
     """Write records (the output of `simulate_records`) as CSV, with `#` comment lines."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     header = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(header)
-        frame.to_csv(handle, index=False, lineterminator="\n")
-    return path
+    text = header + frame.to_csv(index=False, lineterminator="\n")
+    return OutputDir(path.parent).write_text(path.name, text)
 
 
 # --------------------------------------------------------------------------- statistics

@@ -316,7 +316,7 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
     if args.no_figures:
         outputs = experiment.outputs.model_copy(update={"figures": False})
         experiment = experiment.model_copy(update={"outputs": outputs})
-    out_dir = args.out or Path(experiment.outputs.dir or Path("out") / safe_name(experiment.name))
+    out_dir, out_option = _experiment_out_dir(experiment, args.file, args.out)
     if args.check:
         return _print_plan(experiment, args.file, out_dir, out)
     return run_experiment(
@@ -327,7 +327,24 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
         resume=args.resume,
         source=str(args.file),
         base_dir=args.file.parent,
+        out_option=out_option,
     )
+
+
+def _experiment_out_dir(experiment, file: Path, out: Path | None) -> tuple[Path, str]:
+    """The output folder of an experiment file, and what chose it (for messages).
+
+    `--out` wins; else the file's `outputs.dir`, relative to the file's folder and
+    confined to it (a file cannot send outputs elsewhere); else out/<name> here.
+    """
+    from simulation.safe_write import confined_folder
+
+    if out is not None:
+        return out, "--out"
+    if experiment.outputs.dir is not None:
+        where = f"{file}: outputs.dir"
+        return confined_folder(experiment.outputs.dir, file.parent, where), where
+    return Path("out") / safe_name(experiment.name), "--out"
 
 
 def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
@@ -432,15 +449,13 @@ def run_experiment(
     the folder, for messages.
     """
     from simulation.experiment.files import check_experiment
+    from simulation.safe_write import OutputDir
 
     scenarios = check_experiment(experiment, source, base_dir, from_options=from_options)
     out_dir = Path(out_dir)
     if experiment.kind == "sweep":
         _check_store(out_dir, resume, out_option)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError(out_option, None, f"cannot create folder {out_dir}: {exc}") from None
+    OutputDir(out_dir, source=out_option).create()
     from simulation.experiment.api import HEADLINE_METRICS, compare, sweep
     from simulation.experiment.reports import (
         ComparisonReport,
@@ -465,7 +480,7 @@ def run_experiment(
             soft_wrap=True,
         )
     progress = not quiet and Console(stderr=True).is_terminal
-    record = _record(experiment, base_dir, out_dir)
+    record = _record(experiment, base_dir)
     started = time.perf_counter()
     report: ComparisonReport | SweepReport
     try:
@@ -505,6 +520,8 @@ def run_experiment(
             )
             kept = results.items
             report = SweepReport(results, metrics)
+            for note in results.notes:  # e.g. damaged parts set aside and run again
+                out.print(f"Note: {note}", style="yellow", markup=False, soft_wrap=True)
     except KeyboardInterrupt:
         if experiment.kind == "sweep":
             write_text(out_dir / RECORD_FILE, record.to_toml())
@@ -549,14 +566,15 @@ def _where(executor, jobs) -> str:
     return f"on {executor}"
 
 
-def _record(experiment, base_dir: Path | None, out_dir: Path):
-    """The experiment as it ran, re-runnable from anywhere: files absolute, folder set."""
+def _record(experiment, base_dir: Path | None):
+    """The experiment as it ran, re-runnable from anywhere: files absolute, folder its own."""
     from simulation.experiment.files import resolve_scenario_ref
 
     def absolute(ref: str) -> str:
         return _ref_for_record(resolve_scenario_ref(ref, base_dir))
 
-    outputs = experiment.outputs.model_copy(update={"dir": str(out_dir.resolve())})
+    # The record lies in the output folder, and a file's outputs.dir is relative to it.
+    outputs = experiment.outputs.model_copy(update={"dir": "."})
     update: dict = {"outputs": outputs}
     if experiment.scenarios is not None:
         update["scenarios"] = [absolute(ref) for ref in experiment.scenarios]
@@ -603,10 +621,10 @@ def _check_store(out_dir: Path, resume: bool, out_option: str) -> None:
 
     (The store itself also refuses a different sweep; this says so before any output.)
     """
-    from simulation.experiment.store import MANIFEST
+    from simulation.experiment.store import LOCK_FILE, MANIFEST
 
     if not _holds_store(out_dir):
-        if out_dir.is_dir() and any(out_dir.iterdir()):
+        if out_dir.is_dir() and any(p.name != LOCK_FILE for p in out_dir.iterdir()):
             raise ScenarioError(
                 out_option,
                 None,

@@ -215,10 +215,9 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     days = scenario.run.days
     out_dir = args.out or Path("out") / f"{safe_name(scenario.name)}-seed{seed}"
 
-    try:  # fail before a long run, not after it
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError("--out", None, f"cannot create folder {out_dir}: {exc}") from None
+    from simulation.safe_write import OutputDir
+
+    folder = OutputDir(out_dir, source="--out").create()  # fail before a long run, not after
 
     from simulation.runner import run_one  # loads Mesa and the model: only when running
 
@@ -234,12 +233,8 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
         result = run_one(scenario, seed=seed)
     elapsed = time.perf_counter() - started
 
-    try:
-        paths = result.write(out_dir, series_format=args.format)
-        scenario_path = Path(out_dir) / "scenario.toml"
-        scenario_path.write_text(resolved_toml(scenario, args.scenario), encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError("--out", None, f"cannot write results to {out_dir}: {exc}") from None
+    paths = result.write(folder, series_format=args.format)
+    scenario_path = folder.write_text("scenario.toml", resolved_toml(scenario, args.scenario))
 
     if not args.quiet:
         out.print(header_line(result.provenance), markup=False)

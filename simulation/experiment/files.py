@@ -20,7 +20,8 @@ baseline::
     "population.citizens" = 5000
 
     [outputs]
-    dir = "out/remedies"             # default: out/<name>, relative to where you run it
+    dir = "results"                  # inside this file's folder (default: out/<name>
+                                     # where you run it; --out overrides both)
     figures = true
     format = "csv"                   # or "parquet"
 
@@ -135,7 +136,9 @@ class Outputs(_Section):
 
     dir: str | None = Field(
         None,
-        description="Output folder, relative to the current directory (default out/<name>).",
+        description="Output folder, relative to the experiment file's folder and inside it "
+        "(a path leading elsewhere is refused; name such a folder with --out). Default: "
+        "out/<name> in the current directory.",
     )
     figures: bool = Field(True, description="Also write figures (PNG).")
     format: Literal["csv", "parquet"] = Field("csv", description="Format of the tables.")

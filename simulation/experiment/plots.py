@@ -113,9 +113,10 @@ def _order(values: pd.Series, order: Sequence | None = None) -> list:
 
 def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
     if path is not None:
+        from simulation.safe_write import OutputDir
+
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, dpi=DPI)
+        OutputDir(target.parent).save_figure(target.name, fig, dpi=DPI)
     return fig
 
 

@@ -24,7 +24,7 @@ from simulation.format import (
     metric_value,
     p_value,
 )
-from simulation.scenario.errors import ScenarioError
+from simulation.safe_write import OutputDir
 
 DISTRIBUTION_METRICS = ("response_rate", "median_response_hours", "one_sided_share", "mean_trust")
 MAX_DISTRIBUTION_FIGURES = 4
@@ -252,23 +252,11 @@ def _failed_runs(runs) -> int:
 
 def write_frame(frame, out_dir: Path, name: str, fmt: str) -> str:
     """Write a table as out_dir/name.fmt (csv or parquet); returns the file name."""
-    path = out_dir / f"{name}.{fmt}"
-    try:
-        if fmt == "parquet":
-            frame.to_parquet(path, index=False)
-        else:
-            frame.to_csv(path, index=False)
-    except OSError as exc:
-        raise ScenarioError(str(out_dir), None, f"cannot write {path.name}: {exc}") from None
-    return path.name
+    return OutputDir(out_dir).write_frame(f"{name}.{fmt}", frame, fmt).name
 
 
 def _save(fig, path: Path) -> str:
-    try:
-        fig.savefig(path, dpi=150)
-    except OSError as exc:
-        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
-    return path.name
+    return OutputDir(path.parent).save_figure(path.name, fig, dpi=150).name
 
 
 def comparison_table(table, baseline: str, metrics: list[str], order: list[str]) -> Table:
@@ -389,8 +377,5 @@ def sobol_table(indices) -> Table:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a text file; a failure is a ScenarioError naming the folder."""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
+    """Write a text file (atomically, see `simulation.safe_write`); a failure names the folder."""
+    OutputDir(path.parent).write_text(path.name, text)
