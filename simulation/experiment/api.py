@@ -38,6 +38,7 @@ from simulation.experiment.designs import (
     Design,
     Grid,
     LatinHypercube,
+    Morris,
     Sobol,
     apply_points,
     design_from_dict,
@@ -681,6 +682,59 @@ def sobol_indices(
             "S1_conf": indices["S1_conf"],
             "ST": indices["ST"],
             "ST_conf": indices["ST_conf"],
+        }
+    )
+
+
+def morris_indices(
+    results: SweepResults, metric: str, confidence: float = 0.95, num_resamples: int = 1000
+) -> pd.DataFrame:
+    """Morris screening measures of a metric over a Morris sweep (SALib).
+
+    Parameters:
+        results: results of `sweep(..., Morris(...))`, complete.
+        metric: the summary metric to screen.
+        confidence: level of the bootstrap interval of mu*.
+        num_resamples: bootstrap resamples for it.
+
+    The metric is first averaged over the replications of each design point. Effects
+    are per full range of a parameter (the metric's change when the parameter moves
+    from its lower to its upper bound, estimated from steps of 2/3 of the range).
+    Returns one row per parameter: parameter, mu_star (mean absolute elementary
+    effect: how much it matters), mu_star_conf (half-width of its interval), mu (mean
+    effect, signed: its direction if monotone), sigma (spread of the effects:
+    interactions or non-linearity).
+    """
+    design = getattr(results, "design", None)
+    if not isinstance(design, Morris):
+        raise TypeError("morris_indices needs the results of a sweep over a Morris design")
+    results._check_metrics([metric])
+    ok = results.runs[results.runs[ERROR_COLUMN].isna()]
+    means = ok.groupby("point")[metric].mean().reindex(range(len(design)))
+    missing = means.index[means.isna()].tolist()
+    if missing:
+        raise ValueError(
+            f"{metric} is missing at {len(missing)} of {len(design)} design points: failed "
+            "runs, unfinished runs or NaN values; Morris measures need every point"
+        )
+    from SALib.analyze import morris as morris_analysis
+
+    measures = morris_analysis.analyze(
+        design.unit_problem,
+        np.clip(design.unit_sample(), 0.0, 1.0),
+        means.to_numpy(dtype=float),
+        num_resamples=num_resamples,
+        conf_level=confidence,
+        num_levels=design.levels,
+        seed=design.seed,
+    )
+    return pd.DataFrame(
+        {
+            "parameter": design.parameters,
+            "mu_star": measures["mu_star"],
+            "mu_star_conf": measures["mu_star_conf"],
+            "mu": measures["mu"],
+            "sigma": measures["sigma"],
         }
     )
 

@@ -7,7 +7,9 @@ scenario with `Scenario.with_overrides`:
 - `Grid` — every combination of given levels (full factorial);
 - `LatinHypercube` — `samples` points spread evenly over ranges (`scipy.stats.qmc`);
 - `Sobol` — Saltelli's extension of the Sobol' sequence from SALib, N·(D+2) points,
-  in the order `SALib.analyze.sobol.analyze` expects (see `api.sobol_indices`).
+  in the order `SALib.analyze.sobol.analyze` expects (see `api.sobol_indices`);
+- `Morris` — r one-at-a-time trajectories of D+1 points each (SALib), for screening
+  many factors cheaply (see `api.morris_indices`).
 
 Keys are checked against the scenario schema when the design is made (an unknown key
 raises `ScenarioError` with a did-you-mean hint), bounds when they are given, and every
@@ -258,7 +260,57 @@ class Sobol(_Sampled):
         return self.samples * (len(self.parameters) + 2)
 
 
-DESIGNS: dict[str, type[Design]] = {d.kind: d for d in (Grid, LatinHypercube, Sobol)}
+class Morris(_Sampled):
+    """Morris one-at-a-time trajectories for screening (SALib), r·(D+1) points.
+
+    Parameters:
+        ranges: `{dotted key: (low, high)}` with float bounds (a trajectory's steps must
+            be exact, which rounding to integers would break).
+        samples: r, the number of trajectories; the design has r·(D+1) points.
+        seed: seed of the trajectories.
+
+    Each trajectory moves one parameter at a time by 2/3 of its range on a 4-level grid
+    (SALib's `morris.sample` with `num_levels=4`), so r·(D+1) runs give r elementary
+    effects per parameter, however many parameters there are. The points are in
+    SALib's order, so `morris_indices` can pass the outputs to `SALib.analyze.morris`.
+    """
+
+    kind = "morris"
+    levels = 4
+
+    def __init__(self, ranges: Mapping[str, tuple[float, float]], samples: int, seed: int = 0):
+        super().__init__(ranges, samples, seed)
+        integer = [k for k, (lo, hi) in self.ranges.items() if isinstance(lo, int)]
+        if integer:
+            raise ScenarioError(
+                SOURCE,
+                integer[0],
+                "a Morris design needs float bounds (e.g. 1.0, not 1): its steps must be "
+                "exact, which rounding to integers breaks",
+            )
+
+    @property
+    def unit_problem(self) -> dict[str, Any]:
+        """The SALib problem over the unit cube: effects are per full range of a factor."""
+        return {
+            "num_vars": len(self.parameters),
+            "names": list(self.parameters),
+            "bounds": [[0.0, 1.0]] * len(self.parameters),
+        }
+
+    def unit_sample(self) -> np.ndarray:
+        """SALib's Morris trajectories in the unit cube: r·(D+1) rows."""
+        from SALib.sample import morris
+
+        return morris.sample(
+            self.unit_problem, self.samples, num_levels=self.levels, seed=self.seed
+        )
+
+    def __len__(self) -> int:
+        return self.samples * (len(self.parameters) + 1)
+
+
+DESIGNS: dict[str, type[Design]] = {d.kind: d for d in (Grid, LatinHypercube, Sobol, Morris)}
 
 
 def design_from_dict(data: Mapping[str, Any]) -> Design:
@@ -266,9 +318,9 @@ def design_from_dict(data: Mapping[str, Any]) -> Design:
     kind = data.get("kind")
     if kind == "grid":
         return Grid(data["levels"])
-    if kind in ("latin_hypercube", "sobol"):
+    if kind in ("latin_hypercube", "sobol", "morris"):
         ranges = {k: tuple(v) for k, v in data["ranges"].items()}
-        sampled: type[_Sampled] = LatinHypercube if kind == "latin_hypercube" else Sobol
+        sampled = {"latin_hypercube": LatinHypercube, "sobol": Sobol, "morris": Morris}[kind]
         return sampled(ranges, samples=data["samples"], seed=data["seed"])
     raise ValueError(f"unknown design kind {kind!r}; known: {', '.join(DESIGNS)}")
 
