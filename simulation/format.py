@@ -1,4 +1,4 @@
-"""Units and number formatting, defined once for every table, report, figure and message.
+r"""Units and number formatting, defined once for every table, report, figure and message.
 
 - `METRICS`: the glossary of summary metrics, name → (unit, meaning). The README's
   metrics table is generated from it (`simulation.docs`) and checked against it.
@@ -10,6 +10,11 @@
   metric's unit `metric_value` / `metric_difference` (table cells) and `metric_text` /
   `metric_difference_text` (prose with the unit written out); `toml_number` writes a
   number as a scenario file does.
+- User text (names, keys, values, paths) on a terminal: `safe_text` shows control
+  characters as escapes (`\x1b`) and cuts a long excerpt; `plain_text` makes it a rich
+  `Text`, in which rich reads neither markup (`[bold]`) nor emoji codes (`:x:`), and
+  `markup_text` escapes it for a markup string. Every message and table that shows user
+  text goes through `safe_text`, by itself or inside the other two.
 
 A value that is None, NaN or infinite is *missing* and prints as `missing` ("–" unless
 a caller asks for "n/a"). This module imports nothing heavy (no numpy, pandas or
@@ -117,6 +122,52 @@ SIGNED_METRICS = (
 
 MISSING = "–"
 NOT_AVAILABLE = "n/a"
+
+
+# --------------------------------------------------------------------------- user text
+
+# Characters that act on a terminal instead of showing: C0 and C1 controls (ESC starts
+# a colour or clear-screen sequence), DEL, and the invisible format characters that
+# reorder or hide text (bidirectional overrides, zero-width marks, the byte-order mark).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+EXCERPT_CHARACTERS = 60  # at most this much of a line is quoted in a message
+
+
+def safe_text(value: Any, limit: int | None = None) -> str:
+    r"""User text as it may be printed: unprintable characters as escapes, at most `limit`.
+
+    `"a\x1b[2Jb"` becomes `a\x1b[2Jb` with the escape written out (a backslash, `x1b`), so
+    a name, key, value or path cannot clear the screen, colour the text or hide itself;
+    text longer than `limit` characters is cut and ends with "…".
+    """
+    text = value if isinstance(value, str) else str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    return _UNPRINTABLE.sub(_escape_character, text)
+
+
+def _escape_character(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def excerpt(line: Any, limit: int = EXCERPT_CHARACTERS) -> str:
+    """A short, escaped, quoted excerpt of a line of a user's file, for an error message."""
+    return f"'{safe_text(str(line).strip(), limit)}'"
+
+
+def markup_text(value: Any) -> str:
+    """User text to put inside a rich markup string: escaped, and its `[` markup escaped."""
+    from rich.markup import escape  # rich only where something is printed
+
+    return escape(safe_text(value))
+
+
+def plain_text(value: Any, style: str = ""):
+    """User text as a rich `Text`: escaped (`safe_text`), and never read as markup or emoji."""
+    from rich.text import Text  # rich only where something is printed
+
+    return Text(safe_text(value), style=style)
 
 
 # --------------------------------------------------------------------------- units

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from simulation.cli import EXIT_INTERRUPTED, EXIT_OK, SET_HELP, safe_name
-from simulation.format import METRICS
+from simulation.format import METRICS, safe_text
 from simulation.scenario import ScenarioError
 
 RECORD_FILE = "experiment.toml"  # what ran, as an experiment file (re-runnable)
@@ -159,8 +159,23 @@ def _experiment_parser(sub: argparse._SubParsersAction, help: str) -> argparse.A
     experiment.add_argument(
         "--out", type=Path, default=None, metavar="DIR", help="output folder (overrides the file)"
     )
-    experiment.add_argument(
+    where = experiment.add_mutually_exclusive_group()
+    where.add_argument(
         "--jobs", type=int, default=None, metavar="J", help="local worker processes (overrides)"
+    )
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on this Dask scheduler (tcp://host:8786) or 'dask' (a local cluster); "
+        "overrides the file. A scheduler address in the file is used only when given "
+        "here too, or with --allow-scheduler-from-file",
+    )
+    experiment.add_argument(
+        "--allow-scheduler-from-file",
+        action="store_true",
+        help="connect to the scheduler address the file names (a Dask client runs what "
+        "its scheduler sends back: only for files you trust, naming clusters you control)",
     )
     experiment.add_argument(
         "--resume", action="store_true", help="continue a sweep stored in the output folder"
@@ -308,10 +323,15 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
     """
     from simulation.experiment.files import load_experiment
 
-    experiment = load_experiment(args.file)
+    if args.jobs is not None and args.jobs < 1:
+        raise ScenarioError("--jobs", None, f"must be at least 1 (got {args.jobs})")
+    experiment = load_experiment(
+        args.file,
+        scheduler=args.scheduler,
+        # --jobs replaces the file's scheduler, so the file's address is not used.
+        allow_scheduler_from_file=args.allow_scheduler_from_file or args.jobs is not None,
+    )
     if args.jobs is not None:
-        if args.jobs < 1:
-            raise ScenarioError("--jobs", None, f"must be at least 1 (got {args.jobs})")
         experiment = experiment.model_copy(update={"jobs": args.jobs, "scheduler": None})
     if args.no_figures:
         outputs = experiment.outputs.model_copy(update={"figures": False})
@@ -407,9 +427,9 @@ def _print_plan(experiment, source: Path, out_dir: Path, out: Console) -> int:
 
     scenarios = check_experiment(experiment, str(source), base_dir=source.parent)
     runs, what = _plan(experiment, scenarios)
-    out.print(f"OK    {source}  {experiment.kind} '{experiment.name}'", markup=False)
-    out.print(f"      {what}", markup=False)
-    out.print(f"      {runs} runs; results would go to {out_dir}", markup=False)
+    out.print(safe_text(f"OK    {source}  {experiment.kind} '{experiment.name}'"), markup=False)
+    out.print(safe_text(f"      {what}"), markup=False)
+    out.print(safe_text(f"      {runs} runs; results would go to {out_dir}"), markup=False)
     return EXIT_OK
 
 
@@ -452,6 +472,7 @@ def run_experiment(
     from simulation.safe_write import OutputDir
 
     scenarios = check_experiment(experiment, source, base_dir, from_options=from_options)
+    _check_dask_installed(experiment, source, from_options)
     out_dir = Path(out_dir)
     if experiment.kind == "sweep":
         _check_store(out_dir, resume, out_option)
@@ -475,7 +496,7 @@ def run_experiment(
     if not quiet:
         done = f" ({stored} already done)" if stored else ""
         out.print(
-            f"{experiment.kind} '{experiment.name}': {what} = {runs} runs{done} {where}",
+            safe_text(f"{experiment.kind} '{experiment.name}': {what} = {runs} runs{done} {where}"),
             markup=False,
             soft_wrap=True,
         )
@@ -526,8 +547,8 @@ def run_experiment(
         if experiment.kind == "sweep":
             write_text(out_dir / RECORD_FILE, record.to_toml())
             out.print(
-                f"interrupted; finished runs are kept in {out_dir}: run the same command "
-                "with --resume to continue",
+                f"interrupted; finished runs are kept in {safe_text(out_dir)}: run the same "
+                "command with --resume to continue",
                 markup=False,
             )
         else:
@@ -552,8 +573,21 @@ def run_experiment(
         out.print(f"{runs - stored} runs in {elapsed:.1f} s", style="dim")
     _print_written(out, out_dir, written)
     if experiment.kind == "sweep":
-        out.print(f"summary and figures again: microgov analyze {out_dir}", markup=False)
+        out.print(f"summary and figures again: microgov analyze {safe_text(out_dir)}", markup=False)
     return EXIT_OK
+
+
+def _check_dask_installed(experiment, source: str, from_options: bool) -> None:
+    """An experiment on Dask without Dask installed: say which extra to install, now."""
+    from simulation.experiment.executors import dask_missing, describe_executor
+
+    if describe_executor(experiment.executor(), experiment.jobs) != "dask":
+        return
+    missing = dask_missing()
+    if missing:
+        if from_options:
+            raise ScenarioError("--scheduler", None, missing)
+        raise ScenarioError(source, "scheduler", missing)
 
 
 def _where(executor, jobs) -> str:
@@ -605,11 +639,11 @@ def _stored_runs(out_dir: Path) -> int:
 
 def _recorded_metrics(out_dir: Path) -> list[str] | None:
     """The metrics in the record of an earlier run in this folder, if any."""
-    import tomllib
+    from simulation.scenario.load import read_toml
 
     try:
-        metrics = tomllib.loads((out_dir / RECORD_FILE).read_text("utf-8")).get("metrics")
-    except (OSError, tomllib.TOMLDecodeError):
+        metrics = read_toml(out_dir / RECORD_FILE).get("metrics")
+    except ScenarioError:
         return None
     if isinstance(metrics, list) and all(m in METRICS for m in metrics):
         return metrics
@@ -645,9 +679,11 @@ def _print_written(out: Console, out_dir: Path, written: list[str]) -> None:
     tables = [name for name in written if not name.endswith(".png")]
     figures = [name for name in written if name.endswith(".png")]
     if tables:
-        out.print(f"wrote {', '.join(tables)} to {out_dir}", markup=False, soft_wrap=True)
+        out.print(
+            f"wrote {', '.join(tables)} to {safe_text(out_dir)}", markup=False, soft_wrap=True
+        )
     if figures:
-        where = "" if tables else f" in {out_dir}"
+        where = "" if tables else f" in {safe_text(out_dir)}"
         out.print(f"figures{where}: {', '.join(figures)}", markup=False, soft_wrap=True)
 
 
@@ -668,12 +704,9 @@ def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
     experiment = None
     record = folder / RECORD_FILE
     if record.is_file():
-        import tomllib
+        from simulation.scenario.load import read_toml
 
-        try:
-            experiment = parse_experiment(tomllib.loads(record.read_text("utf-8")), str(record))
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(str(record), None, f"invalid TOML: {exc}") from None
+        experiment = parse_experiment(read_toml(record), str(record))
     chosen = check_metrics(args.metrics, "--metrics") if args.metrics else None
     if chosen is None and experiment is not None:
         chosen = experiment.metrics

@@ -8,18 +8,18 @@ scenario files, so they never import pandas or the model.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from simulation import __version__
 from simulation.cli import EXIT_BAD_INPUT, EXIT_OK, SET_HELP, safe_name
-from simulation.format import metric_unit, metric_value
+from simulation.format import markup_text, metric_unit, metric_value, plain_text, safe_text
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -27,11 +27,13 @@ from simulation.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
+from simulation.scenario.overrides import SOURCE as OVERRIDES
 
 # Seconds of run time per citizen-day, measured on a 2-core machine (10,000 citizens for
 # 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress.
 SECONDS_PER_CITIZEN_DAY = 3e-6
 PROGRESS_THRESHOLD_SECONDS = 2.0
+EDGE_LINE_BYTES = 12  # a short edge-list line ("1234,5678\n"), to guess lines from the size
 WIDE_LIST_WIDTH = 110  # terminal columns from which `list` has a column per setting
 
 # Summary metrics by group, in the order they are printed. Metrics not listed here
@@ -208,7 +210,14 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
             raise ScenarioError("--days", "run.days", f"must be at least 1 (got {args.days})")
         # An override, not just a run argument, so that the scenario hash covers it.
         overrides.append(f"run.days={args.days}")
-    scenario = load_scenario(args.scenario, overrides=overrides)
+    try:
+        scenario = load_scenario(args.scenario, overrides=overrides)
+    except ScenarioError as exc:
+        # run.days came from --days (unless --set gave it too): name the option.
+        from_days = args.days is not None and exc.source == OVERRIDES and exc.field == "run.days"
+        if from_days and not any(o.partition("=")[0].strip() == "run.days" for o in args.overrides):
+            raise ScenarioError("--days", None, exc.message) from None
+        raise
     seed = scenario.run.seed if args.seed is None else args.seed
     if seed < 0:
         raise ScenarioError("--seed", "run.seed", f"must be 0 or more (got {seed})")
@@ -241,7 +250,7 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
         out.print(summary_table(result.summary))
         out.print(f"ran in {elapsed:.1f} s", style="dim")
     written = ", ".join(p.name for p in (*paths.values(), scenario_path))
-    out.print(f"wrote {written} to {out_dir}", markup=False, soft_wrap=True)
+    out.print(f"wrote {written} to {safe_text(out_dir)}", markup=False, soft_wrap=True)
     return EXIT_OK
 
 
@@ -249,11 +258,10 @@ def estimate_seconds(scenario: Scenario, days: int) -> float:
     """Rough run time [s] from citizens × days, to decide on a progress bar."""
     citizens = scenario.population.citizens
     if scenario.network.kind == "edge_list" and scenario.network.edge_list:
-        try:  # about one citizen per line is a generous guess for a follower list
-            with open(scenario.network.edge_list, "rb") as handle:
-                citizens = sum(1 for _ in handle)
-        except OSError:
-            pass
+        # About one citizen per line is a generous guess for a follower list; a file that
+        # cannot be read is reported by the run itself.
+        with contextlib.suppress(OSError):
+            citizens = Path(scenario.network.edge_list).stat().st_size // EDGE_LINE_BYTES
     return citizens * days * SECONDS_PER_CITIZEN_DAY
 
 
@@ -271,7 +279,7 @@ def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Consol
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task(scenario.name, total=total_hours, day=0, days=days)
+        task = progress.add_task(markup_text(scenario.name), total=total_hours, day=0, days=days)
 
         def advance(hours_done: int) -> None:
             progress.update(task, completed=hours_done, day=hours_done // 24)
@@ -282,7 +290,7 @@ def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Consol
 def header_line(provenance: dict) -> str:
     """One line naming the run: scenario, hash, seed, days, citizens and microgov version."""
     return (
-        f"{provenance['scenario']}  hash {provenance['scenario_hash']}  "
+        f"{safe_text(provenance['scenario'])}  hash {provenance['scenario_hash']}  "
         f"seed {provenance['seed']}  {provenance['days']} days  "
         f"{provenance['citizens']:,} citizens  microgov {provenance['version']}"
     )
@@ -333,10 +341,12 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
             _check_edge_list(scenario)
         except ScenarioError as exc:
             failures += 1
-            out.print(f"[bold red]ERROR[/] {escape(str(exc))}", soft_wrap=True)
+            out.print(f"[bold red]ERROR[/] {markup_text(exc)}", soft_wrap=True)
             continue
         out.print(
-            f"[bold green]OK[/]    {escape(name)}  {scenario.name}  {scenario.content_hash()}"
+            f"[bold green]OK[/]    {markup_text(name)}  {markup_text(scenario.name)}  "
+            f"{scenario.content_hash()}",
+            soft_wrap=True,
         )
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
@@ -344,9 +354,11 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
 def _check_edge_list(scenario: Scenario) -> None:
     """Read the edge list now, so a malformed file fails validation, not the run."""
     if scenario.network.kind == "edge_list" and scenario.network.edge_list:
-        from simulation.network import load_edge_list
+        from simulation.network import check_edge_list_citizens, load_edge_list
 
-        load_edge_list(Path(scenario.network.edge_list), scenario.network.edge_list_direction)
+        path = Path(scenario.network.edge_list)
+        _, _, labels = load_edge_list(path, scenario.network.edge_list_direction)
+        check_edge_list_citizens(scenario.population.citizens, len(labels), path)
 
 
 # --------------------------------------------------------------------------- show
@@ -382,11 +394,14 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
     folder = bundled_scenario_dir()
     files = sorted(folder.glob("*.toml"))
     if not files:
-        out.print(f"no scenarios in {folder}", markup=False)
+        out.print(f"no scenarios in {safe_text(folder)}", markup=False)
         return EXIT_OK
     wide = out.width >= WIDE_LIST_WIDTH  # else mechanism, appraisal and staff share a column
     table = Table(
-        title=f"Bundled scenarios ({folder})", header_style="bold", box=box.SIMPLE_HEAD, expand=True
+        title=f"Bundled scenarios ({markup_text(folder)})",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        expand=True,
     )
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("purpose", ratio=1, min_width=20, overflow="fold")
@@ -400,7 +415,7 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
-            cells = [path.stem, f"[red]invalid: {escape(exc.message)}[/]"]
+            cells = [plain_text(path.stem), plain_text(f"invalid: {exc.message}", style="red")]
             table.add_row(*cells, *([""] * (len(table.columns) - 2)))
             continue
         acc = scenario.accountability
@@ -409,6 +424,6 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
         staff = f"{staffing.operators} × {staffing.shifts.replace('_', ' ')}"
         preset = scenario.mechanism.preset
         setup = [preset, rule, staff] if wide else [f"{preset}\n{rule}\n{staff}"]
-        table.add_row(scenario.name, escape(scenario.description), *setup)
+        table.add_row(plain_text(scenario.name), plain_text(scenario.description), *setup)
     out.print(table)
     return EXIT_OK

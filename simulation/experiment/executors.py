@@ -21,7 +21,10 @@ Executors (the `executor` argument of `run`, `compare` and `sweep`):
   experiment;
 - any `concurrent.futures.Executor` instance (left open).
 
-Dask is imported only on the Dask path (`import simulation` never imports it). Local
+Dask is imported only on the Dask path (`import simulation` never imports it); it comes
+with the `cluster` extra (`pip install 'microgov[cluster]'`), and without it the Dask
+path says so (`dask_missing`) instead of failing on the import. A Dask client runs what
+its scheduler sends back, so connect only to schedulers of clusters you control. Local
 processes and Dask start fresh interpreters that import the script that started them:
 a script using them must guard its top level with `if __name__ == "__main__":`.
 A worker process that dies (rather than a run that raises) stops the experiment; with a
@@ -31,6 +34,7 @@ store, what finished is kept and re-running resumes.
 from __future__ import annotations
 
 import concurrent.futures
+import importlib.util
 import multiprocessing
 import os
 import traceback
@@ -40,10 +44,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulation.experiment.store import RunKey
+from simulation.format import markup_text
 from simulation.runner import RunResult, run_one
 from simulation.scenario import Scenario
 
 EXECUTOR_NAMES = ("serial", "processes", "dask")
+DASK_EXTRA = "cluster"  # the optional dependency group (pyproject.toml) that brings Dask
 
 
 @dataclass(frozen=True)
@@ -187,12 +193,29 @@ def _drain_futures(
 # --------------------------------------------------------------------------- Dask
 
 
+def dask_missing() -> str | None:
+    """What to install when Dask's `distributed` is not there (else None)."""
+    try:
+        found = importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):
+        found = False
+    if found:
+        return None
+    return (
+        "running on Dask needs the 'distributed' package, which is not installed: "
+        f"pip install 'microgov[{DASK_EXTRA}]'"
+    )
+
+
 def _run_dask(
     tasks: Sequence[RunTask],
     done: Callable[[RunResult], None],
     executor: object | None,
     jobs: int | None,
 ) -> None:
+    missing = dask_missing()
+    if missing:
+        raise ModuleNotFoundError(missing, name="distributed")
     from distributed import Client, LocalCluster, as_completed
 
     owned: list[Any] = []
@@ -272,15 +295,16 @@ def progress_bar(
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, emoji=False),
     ) as bar:
-        task_id = bar.add_task(description, total=total)
+        label = markup_text(description)  # a scenario's name: its text, not markup
+        task_id = bar.add_task(label, total=total)
 
         def advance(ok: bool = True) -> None:
             nonlocal failed
             if not ok:
                 failed += 1
-                bar.update(task_id, description=f"{description} ({failed} failed)")
+                bar.update(task_id, description=f"{label} ({failed} failed)")
             bar.advance(task_id)
 
         yield advance

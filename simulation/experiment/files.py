@@ -38,7 +38,10 @@ A **sweep** runs one scenario over a design of parameter values::
     # samples = 64
 
 `jobs = 2` runs on that many local processes; `scheduler = "tcp://host:8786"` on a Dask
-cluster. Scenario references are bundled names or files relative to the experiment
+cluster. A Dask client runs what the scheduler sends back (it unpickles results), so a
+file cannot choose where to connect by itself: a scheduler address in a file is refused
+unless the caller trusts it (`load_experiment(..., scheduler=...)`, the command line's
+`--scheduler ADDRESS` or `--allow-scheduler-from-file`). Scenario references are bundled names or files relative to the experiment
 file. Everything is checked before anything runs: unknown keys (with "did you mean"),
 metric names against the glossary, parameter keys and values against the scenario.
 Errors are `ExperimentFileError`, a `ScenarioError`, naming the file and the field.
@@ -48,7 +51,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,6 +67,7 @@ from simulation.scenario import (
     parse_value,
 )
 from simulation.scenario.errors import validation_error
+from simulation.scenario.load import read_toml
 
 DESIGN_TYPES = ("grid", "lhs", "sobol")
 OUTPUT_FORMATS = ("csv", "parquet")
@@ -405,22 +408,55 @@ def resolve_scenario_ref(ref: str, base_dir: Path | None) -> str:
     return ref
 
 
-def load_experiment(path: str | os.PathLike) -> Experiment:
-    """Read, validate and check an experiment file, and the scenarios it names."""
+def load_experiment(
+    path: str | os.PathLike,
+    *,
+    scheduler: str | None = None,
+    allow_scheduler_from_file: bool = False,
+) -> Experiment:
+    """Read, validate and check an experiment file, and the scenarios it names.
+
+    `scheduler`: where the caller runs it (an address or a local executor name); it
+    replaces the file's `scheduler` and `jobs`. A scheduler address written in the file
+    is refused unless `allow_scheduler_from_file` (see `check_file_scheduler`).
+    """
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise ExperimentFileError(source, None, "file not found")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentFileError(source, None, f"invalid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentFileError(source, None, f"cannot read file: {exc}") from None
+    raw = read_toml(path, error=ExperimentFileError)
     raw.setdefault("name", path.stem)
     experiment = parse_experiment(raw, source)
+    if scheduler is not None:
+        check_scheduler(scheduler, "--scheduler")
+        experiment = experiment.model_copy(update={"scheduler": scheduler, "jobs": None})
+    else:
+        check_file_scheduler(experiment, source, allow_scheduler_from_file)
     check_experiment(experiment, source, base_dir=path.parent)
     return experiment
+
+
+def is_remote_scheduler(address: str | None) -> bool:
+    """Whether an executor names a Dask scheduler to connect to (not a local executor)."""
+    return address is not None and address not in LOCAL_EXECUTORS
+
+
+def check_file_scheduler(experiment: Experiment, source: str, allowed: bool = False) -> None:
+    """Refuse a scheduler address that comes from the file alone.
+
+    Connecting to a Dask scheduler means running what it sends back (Dask unpickles
+    results), so a file someone else wrote must not choose one: the user names the
+    same address on the command line (`--scheduler`), or says the file is trusted
+    (`--allow-scheduler-from-file`).
+    """
+    if allowed or not is_remote_scheduler(experiment.scheduler):
+        return
+    raise ExperimentFileError(
+        source,
+        "scheduler",
+        f"'{experiment.scheduler}': a scheduler address in an experiment file is used only "
+        "when you confirm it, because a Dask client runs what the scheduler sends back: "
+        f"pass --scheduler {experiment.scheduler} (connect only to clusters you control), "
+        "or --allow-scheduler-from-file if you trust the file",
+    )
 
 
 def parse_experiment(raw: dict[str, Any], source: str) -> Experiment:
@@ -493,6 +529,15 @@ def load_scenarios(
         try:
             scenarios.append(load_scenario(resolve_scenario_ref(ref, base_dir), overrides))
         except ScenarioError as exc:
+            if (
+                exc.source == "--set"
+                and exc.field == "run.days"
+                and experiment.days is not None
+                and "run.days" not in experiment.overrides
+            ):  # run.days came from the experiment's `days` (or --days)
+                raise ExperimentFileError(
+                    source if wrap else "--days", "days" if wrap else None, exc.message
+                ) from None
             if not wrap:
                 raise
             if exc.source == "--set":  # an override in the file's [set] table

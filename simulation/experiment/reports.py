@@ -13,16 +13,18 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from simulation.format import (
     fixed,
     is_missing,
+    markup_text,
     metric_difference,
     metric_unit,
     metric_value,
     p_value,
+    plain_text,
+    safe_text,
 )
 from simulation.safe_write import OutputDir
 
@@ -68,7 +70,7 @@ class ComparisonReport:
             style="dim",
         )
         for note in self.notes:
-            out.print(f"Note: {note}", style="yellow", markup=False)
+            out.print(f"Note: {safe_text(note)}", style="yellow", markup=False)
         failed = _failed_runs(self.runs)
         if failed:
             out.print(f"{failed} run(s) failed: see the 'error' column of runs", style="yellow")
@@ -169,7 +171,7 @@ class SweepReport:
         failed = _failed_runs(self.runs)
         out.print(
             f"{len(self.runs)} runs over {points} design points ({self.kind}: "
-            f"{', '.join(self.parameters)})" + (f"; {failed} failed" if failed else ""),
+            f"{safe_text(', '.join(self.parameters))})" + (f"; {failed} failed" if failed else ""),
             markup=False,
         )
         expected = getattr(self.results, "expected_runs", None)
@@ -186,7 +188,7 @@ class SweepReport:
         if indices is not None and not indices.empty:
             out.print(sobol_table(indices))
         for problem in self._sobol_problems:
-            out.print(f"no Sobol indices for {problem}", style="yellow", markup=False)
+            out.print(f"no Sobol indices for {safe_text(problem)}", style="yellow", markup=False)
 
     def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
         """Write the tables (with `tables`), the Sobol indices and the figures to `out_dir`.
@@ -284,7 +286,7 @@ def comparison_table(table, baseline: str, metrics: list[str], order: list[str])
             first = False
             mean = metric_value(metric, row["mean"], unit)
             if row["scenario"] == baseline:
-                name = f"{escape(str(row['scenario']))} [dim](baseline)[/]"
+                name = f"{markup_text(row['scenario'])} [dim](baseline)[/]"
                 result.add_row(label, name, mean, "", "", "")
                 continue
             significant = bool(row.get("significant")) and not is_missing(row.get("significant"))
@@ -293,7 +295,7 @@ def comparison_table(table, baseline: str, metrics: list[str], order: list[str])
             p_text = p_value(row.get("p_adjusted"))
             if significant:
                 diff, p_text = f"[bold]{diff}[/]", f"[bold]{p_text} *[/]"
-            result.add_row(label, escape(str(row["scenario"])), mean, diff, diff_ci, p_text)
+            result.add_row(label, plain_text(row["scenario"]), mean, diff, diff_ci, p_text)
     return result
 
 
@@ -343,14 +345,15 @@ def points_table(runs, parameters: list[str], metrics: list[str], width: int = 1
         title="Mean per design point", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
     )
     for name in parameters:
-        table.add_column(name, justify="right", style="cyan")
+        table.add_column(plain_text(name), justify="right", style="cyan")
     for metric in shown:
         table.add_column(metric, justify="right")
     for point, row in first.iterrows():
         values = means.loc[point] if point in means.index else None
         cells = ["n/a" if values is None else metric_value(m, values[m]) for m in shown]
         table.add_row(
-            *(f"{row[p]:g}" if _is_number(row[p]) else str(row[p]) for p in parameters), *cells
+            *(f"{row[p]:g}" if _is_number(row[p]) else plain_text(row[p]) for p in parameters),
+            *cells,
         )
     return table
 
@@ -370,7 +373,7 @@ def sobol_table(indices) -> Table:
         previous = row["metric"]
         table.add_row(
             metric,
-            str(row["parameter"]),
+            plain_text(row["parameter"]),
             *(fixed(row.get(c), 3, missing="n/a") for c in ("S1", "S1_conf", "ST", "ST_conf")),
         )
     return table

@@ -30,6 +30,7 @@ from pydantic import (
 
 from simulation.accountability import RULES
 from simulation.codes import NEED_KINDS
+from simulation.inputs import EDGE_LIST, check_input
 from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.mechanisms.disciplines import DISCIPLINES
@@ -55,6 +56,13 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 ReplyQuality = Literal["boilerplate", "partial", "substantive"]
+
+
+class _EdgeListProblem(ValueError):
+    """An edge list that is not a regular file within its cap, as a validation error."""
+
+    def __init__(self, source: str, field: str | None, message: str):
+        super().__init__(f"{field}: {source}: {message}")
 
 
 class Section(BaseModel):
@@ -117,8 +125,9 @@ class PopulationSettings(Section):
         10_000,
         ge=10,
         le=20_000_000,
-        description="Number of citizens [people]; ignored when network.kind = 'edge_list' "
-        "(the file's node count is used).",
+        description="Number of citizens [people]. With network.kind = 'edge_list' the file "
+        "sets the citizens: leave this at its default (10,000) or give the file's node "
+        "count; any other number is refused.",
     )
     need_rate_per_day: float = Field(
         0.01,
@@ -497,7 +506,9 @@ class NetworkSettings(Section):
     edge_list: str | None = Field(
         None,
         description="For 'edge_list': path to a CSV or whitespace file, one edge per line, "
-        "relative to the scenario file.",
+        "relative to the scenario file. Node ids are all integers or all names (as the "
+        "first edge shows; 1.0 is not an integer); a line '# nodes: N' declares N citizens "
+        "with ids 0 to N-1, so that ids on no edge are citizens without follows.",
     )
     edge_list_direction: Literal["follower_followee", "followee_follower", "undirected"] = Field(
         "follower_followee",
@@ -516,8 +527,10 @@ class NetworkSettings(Section):
             raise ValueError(
                 f"network.edge_list is set but kind = '{self.kind}'; set kind = 'edge_list'"
             )
-        if self.edge_list and not Path(self.edge_list).is_file():
+        if self.edge_list and not Path(self.edge_list).exists():
             raise ValueError(f"network.edge_list: file not found: {self.edge_list}")
+        if self.edge_list:
+            check_input(self.edge_list, EDGE_LIST, "network.edge_list", _EdgeListProblem)
         return self
 
 
@@ -1120,9 +1133,12 @@ def _drop_none(value: Any) -> Any:
 
 
 def _file_digest(path: Path) -> str:
+    from simulation.inputs import EDGE_LIST, input_digest  # checked and read in chunks
+    from simulation.scenario.errors import ScenarioError
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    except OSError:
+        return input_digest(path, EDGE_LIST)[:16]
+    except ScenarioError:
         return str(path)
 
 
