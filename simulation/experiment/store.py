@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation import __version__
+from simulation.format import json_text
 
 RunKey = tuple[int, int]  # (variant or design point index, replication): one run
 
@@ -117,7 +118,7 @@ class RunStore:
                 "version": __version__,
                 **wanted,
             }
-            _write_text_atomic(manifest_path, json.dumps(record, indent=2) + "\n")
+            _write_text_atomic(manifest_path, json_text(record))
             if scenario_toml:
                 _write_text_atomic(store.path / SCENARIO_FILE, scenario_toml)
         store.runs_dir.mkdir(exist_ok=True)
@@ -246,7 +247,7 @@ def _read_table(path: Path) -> pa.Table:
 
 def _json_roundtrip(value: Any) -> Any:
     """The value as it reads back from JSON (tuples become lists), for comparisons."""
-    return json.loads(json.dumps(value))
+    return json.loads(json_text(value))
 
 
 def _differences(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:

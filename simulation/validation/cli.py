@@ -7,9 +7,10 @@ only when the command runs.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from simulation.format import json_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +68,7 @@ def run_command(out: Path | None, smoke: bool, echo: Callable[[str], None]) -> i
     written = report.write_report(results, out / "validation.md")
     (out / "validation").mkdir(parents=True, exist_ok=True)
     (out / "validation" / "results.json").write_text(
-        json.dumps(results.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        json_text(results.to_dict(), indent=1), encoding="utf-8"
     )
     counts = results.counts()
     echo(
