@@ -189,8 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [f"environment `{key}`: {low:g} to {high:g}" for key, (low, high) in ENVIRONMENT.items()]
         + [f"behaviour `{key}`: {low:g} to {high:g}" for key, (low, high) in BEHAVIOUR.items()]
         + [
-            f"conditional `{key}` (conclusions only, where it acts): "
-            f"{low:g} to {high:g}"
+            f"conditional `{key}` (conclusions only, where it acts): {low:g} to {high:g}"
             for key, (low, high) in LEVERS.items()
         ]
     )
