@@ -64,7 +64,7 @@ def parse_args(
     """The script's options, with every option left unset taken from `full` or `smoke`.
 
     Common options: --smoke, --out, --replications, --days, --citizens, --seed, --jobs,
-    --dask, --progress. `add_options(parser)` adds the script's own; give them
+    --dask, --progress/--no-progress. `add_options(parser)` adds the script's own; give them
     `default=None` and a value in both `full` and `smoke`.
     """
     lines = (doc or "").strip().splitlines()
@@ -91,7 +91,13 @@ def parse_args(
     parser.add_argument(
         "--dask", action="store_true", help="run on a local Dask cluster of --jobs workers"
     )
-    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="progress on stderr (default): a bar on a terminal, else a line per 5 %% of the "
+        "runs with the time elapsed and an estimate of what remains; --no-progress: none",
+    )
     if add_options is not None:
         add_options(parser)
     args = parser.parse_args(list(argv) if argv is not None else None)

@@ -15,6 +15,9 @@ r"""Units and number formatting, defined once for every table, report, figure an
   `Text`, in which rich reads neither markup (`[bold]`) nor emoji codes (`:x:`), and
   `markup_text` escapes it for a markup string. Every message and table that shows user
   text goes through `safe_text`, by itself or inside the other two.
+- JSON: `json_record` (a summary record as JSON values: missing as null, counts as
+  integers) and `json_text` (strict JSON: a NaN or infinity left over raises, never
+  writes the non-standard `NaN`).
 
 A value that is None, NaN or infinite is *missing* and prints as `missing` ("–" unless
 a caller asks for "n/a"). This module imports nothing heavy (no numpy, pandas or
@@ -23,8 +26,10 @@ pydantic), so the command's quick paths may use it.
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 # Glossary: metric name → (unit, meaning). The README's metrics table is checked
@@ -371,3 +376,44 @@ def toml_number(value: float) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:_}" if abs(value) >= 10_000 else str(value)
     return repr(float(value))
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_value(name: str, value: Any) -> Any:
+    """A metric's value as JSON: missing as None (null), a whole count as an int."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, float):
+        return value.item() if hasattr(value, "item") and hasattr(value, "dtype") else value
+    if metric_unit(name) in COUNT_UNITS and value.is_integer():
+        return int(value)
+    return float(value)
+
+
+def json_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A flat record of provenance and metrics with every value as JSON (`json_value`)."""
+    return {name: json_value(name, value) for name, value in record.items()}
+
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """`value` as strict JSON text, ending in a newline.
+
+    A float that is NaN or infinite is written as null (JSON has no such numbers); numpy
+    scalars are written as plain numbers. Anything else JSON cannot hold raises.
+    """
+    return json.dumps(_plain(value), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """`value` with non-finite floats as None and numpy scalars as Python numbers."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if not isinstance(value, str | bytes) and hasattr(value, "item") and hasattr(value, "dtype"):
+        value = value.item()  # a numpy scalar (numpy is not imported here)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -6,18 +6,22 @@ so the same scenario and seed give identical numbers wherever they run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from simulation.codes import PROVENANCE_KEYS
+from simulation.format import json_record, json_text
 from simulation.metrics import item_table
 from simulation.model import GovernmentResponseModel
 from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -48,6 +52,19 @@ class RunResult:
         """The result of a run that raised `error`."""
         return cls(summary={}, daily=pd.DataFrame(), key=key, error=error)
 
+    def plot(self, path: str | Path | None = None) -> Figure:
+        """The run's daily series as a figure: requests and replies, backlogs, trust.
+
+        The figure `microgov run` writes as daily.png
+        (`simulation.experiment.plots.run_daily`); in a notebook it shows inline, and
+        `path` also saves it.
+        """
+        from simulation.experiment.plots import run_daily  # matplotlib: only when drawing
+
+        if not self.ok:
+            raise ValueError(f"run {self.key} failed ({self.error}); it has no daily series")
+        return run_daily(self.daily, path=path)
+
     def summary_record(self) -> dict[str, object]:
         """Provenance and summary metrics in one flat record."""
         return {**self.provenance, **self.summary}
@@ -60,7 +77,8 @@ class RunResult:
         if series_format not in ("csv", "parquet"):
             raise ValueError(f"unknown series format '{series_format}'; use 'csv' or 'parquet'")
         out = out_dir if isinstance(out_dir, OutputDir) else OutputDir(out_dir)
-        summary = json.dumps(self.summary_record(), indent=2, allow_nan=True) + "\n"
+        # Strict JSON: an undefined metric (no replies, no ratings) is null, counts are ints.
+        summary = json_text(json_record(self.summary_record()))
         written = {"summary": out.write_text("summary.json", summary)}
         tables = {"daily": self.daily, "items": self.items}
         for name, table in tables.items():

@@ -161,7 +161,12 @@ def _experiment_parser(sub: argparse._SubParsersAction, help: str) -> argparse.A
     )
     where = experiment.add_mutually_exclusive_group()
     where.add_argument(
-        "--jobs", type=int, default=None, metavar="J", help="local worker processes (overrides)"
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="J",
+        help="local worker processes, or the workers of the file's local Dask cluster "
+        "(overrides the file)",
     )
     where.add_argument(
         "--scheduler",
@@ -207,15 +212,20 @@ def _add_run_options(parser: argparse.ArgumentParser, replications: int) -> None
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--jobs", "-j", type=int, default=None, metavar="J", help="local worker processes"
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="J",
+        help="local worker processes; with --scheduler dask, the local Dask cluster's workers",
     )
-    where.add_argument(
+    parser.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="a Dask scheduler (tcp://host:8786), or 'dask' for a local Dask cluster",
+        help="a Dask scheduler (tcp://host:8786), or 'dask' for a local Dask cluster "
+        "(of --jobs workers; default one per CPU)",
     )
     parser.add_argument(
         "--metrics",
@@ -236,7 +246,13 @@ def _add_run_options(parser: argparse.ArgumentParser, replications: int) -> None
         action="store_true",
         help="also keep every run's item table, one row per item (items.<format>)",
     )
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress, no tables")
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress, no tables (progress goes to stderr: a bar on a terminal, else a "
+        "line per 5 %% of the runs with the time elapsed and an estimate of what remains)",
+    )
 
 
 _PARSERS: dict[str, Callable[[argparse._SubParsersAction, str], argparse.ArgumentParser]] = {
@@ -332,7 +348,13 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
         allow_scheduler_from_file=args.allow_scheduler_from_file or args.jobs is not None,
     )
     if args.jobs is not None:
-        experiment = experiment.model_copy(update={"jobs": args.jobs, "scheduler": None})
+        if args.jobs < 1:
+            raise ScenarioError("--jobs", None, f"must be at least 1 (got {args.jobs})")
+        # A local pool (processes, a local Dask cluster) gets J workers; else J processes.
+        from simulation.experiment.files import WORKER_POOLS
+
+        keep = experiment.scheduler if experiment.scheduler in WORKER_POOLS else None
+        experiment = experiment.model_copy(update={"jobs": args.jobs, "scheduler": keep})
     if args.no_figures:
         outputs = experiment.outputs.model_copy(update={"figures": False})
         experiment = experiment.model_copy(update={"outputs": outputs})
@@ -500,7 +522,7 @@ def run_experiment(
             markup=False,
             soft_wrap=True,
         )
-    progress = not quiet and Console(stderr=True).is_terminal
+    progress = not quiet  # on stderr: a bar on a terminal, else a line per few per cent
     record = _record(experiment, base_dir)
     started = time.perf_counter()
     report: ComparisonReport | SweepReport

@@ -30,10 +30,12 @@ from simulation.scenario import (
 from simulation.scenario.overrides import SOURCE as OVERRIDES
 
 # Seconds of run time per citizen-day, measured on a 2-core machine (10,000 citizens for
-# 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress.
+# 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress
+# (on stderr: a bar on a terminal, else a plain line per few per cent of the days).
 SECONDS_PER_CITIZEN_DAY = 3e-6
 PROGRESS_THRESHOLD_SECONDS = 2.0
 EDGE_LINE_BYTES = 12  # a short edge-list line ("1234,5678\n"), to guess lines from the size
+DAILY_FIGURE = "daily.png"  # the run's daily series (RunResult.plot)
 WIDE_LIST_WIDTH = 110  # terminal columns from which `list` has a column per setting
 
 # Summary metrics by group, in the order they are printed. Metrics not listed here
@@ -105,7 +107,9 @@ def _run_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argument
         help=help,
         description="Run one scenario with one seed, print a summary table and write "
         "summary.json (provenance + summary metrics), daily.csv or daily.parquet (one row "
-        "per day) and scenario.toml (the fully resolved scenario) to the output folder.",
+        "per day), items.csv or items.parquet (one row per item), daily.png (a figure of "
+        "the daily series) and scenario.toml (the fully resolved scenario) to the output "
+        "folder.",
         epilog="Note: --set mechanism.preset=… changes only the settings the scenario "
         "leaves to its preset; a mechanism setting the file writes itself is kept unless "
         "you --set it too.",
@@ -139,10 +143,13 @@ def _run_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argument
         help="format of the daily series and the item table (default: csv)",
     )
     run.add_argument(
+        "--no-figures", action="store_true", help="write no figure (daily.png); tables only"
+    )
+    run.add_argument(
         "--quiet",
         "-q",
         action="store_true",
-        help="no progress bar and no summary table; print only where results were written",
+        help="no progress and no summary table; print only where results were written",
     )
     run.set_defaults(handler=cmd_run)
     return run
@@ -231,18 +238,18 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     from simulation.runner import run_one  # loads Mesa and the model: only when running
 
     started = time.perf_counter()
-    show_progress = (
-        not args.quiet
-        and out.is_terminal
-        and estimate_seconds(scenario, days) > PROGRESS_THRESHOLD_SECONDS
-    )
+    # Progress goes to stderr, a terminal or not (a long run in a batch job logs lines).
+    show_progress = not args.quiet and estimate_seconds(scenario, days) > PROGRESS_THRESHOLD_SECONDS
     if show_progress:
-        result = _run_with_progress(scenario, seed, days, out)
+        result = _run_with_progress(scenario, seed, days)
     else:
         result = run_one(scenario, seed=seed)
     elapsed = time.perf_counter() - started
 
     paths = result.write(folder, series_format=args.format)
+    if not args.no_figures:
+        paths["figure"] = folder.path / DAILY_FIGURE
+        result.plot(paths["figure"])  # drawn and saved through the same safe writer
     scenario_path = folder.write_text("scenario.toml", resolved_toml(scenario, args.scenario))
 
     if not args.quiet:
@@ -265,24 +272,15 @@ def estimate_seconds(scenario: Scenario, days: int) -> float:
     return citizens * days * SECONDS_PER_CITIZEN_DAY
 
 
-def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Console):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+def _run_with_progress(scenario: Scenario, seed: int, days: int):
+    """Run with progress on stderr: a bar on a terminal, else a line per few per cent."""
+    from simulation.progress import progress_tracker
     from simulation.runner import run_one
 
-    total_hours = days * 24
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("day {task.fields[day]}/{task.fields[days]}"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(markup_text(scenario.name), total=total_hours, day=0, days=days)
+    with progress_tracker(days, scenario.name, "days", transient=True) as tracker:
 
         def advance(hours_done: int) -> None:
-            progress.update(task, completed=hours_done, day=hours_done // 24)
+            tracker.update(hours_done // 24)
 
         return run_one(scenario, seed=seed, progress=advance)
 

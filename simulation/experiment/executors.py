@@ -39,12 +39,11 @@ import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from simulation.experiment.store import RunKey
-from simulation.format import markup_text
+from simulation.progress import progress_tracker
 from simulation.runner import RunResult, run_one
 from simulation.scenario import Scenario
 
@@ -120,15 +119,16 @@ def run_tasks(
         tasks: the runs to do.
         on_outcome: called in this process with each outcome, in completion order.
         executor, jobs: see the module docstring.
-        progress: show a rich progress bar counting runs, with the time remaining.
-        description: label of the progress bar.
+        progress: show progress on stderr (`simulation.progress`): a bar counting runs
+            on a terminal, else a plain line per few per cent, with elapsed time and ETA.
+        description: what the bar or line says first.
     """
     kind = describe_executor(executor, jobs)
-    with progress_bar(len(tasks), progress, description) as advance:
+    with progress_tracker(len(tasks), description, "runs", enabled=progress) as tracker:
 
         def done(outcome: RunResult) -> None:
             on_outcome(outcome)
-            advance(outcome.ok)
+            tracker.advance(outcome.ok)
 
         if not tasks:
             return
@@ -259,55 +259,6 @@ def _is_dask_client(executor: object) -> bool:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@contextmanager
-def progress_bar(
-    total: int, enabled: bool, description: str = "runs"
-) -> Iterator[Callable[[bool], None]]:
-    """A rich progress bar on stderr counting `total` runs; yields `advance(ok)`.
-
-    Disabled (a no-op `advance`) when `enabled` is false or there is nothing to do.
-    """
-    if not enabled or total <= 0:
-
-        def ignore(ok: bool = True) -> None:
-            """No bar: nothing to advance."""
-
-        yield ignore
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    failed = 0
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True, emoji=False),
-    ) as bar:
-        label = markup_text(description)  # a scenario's name: its text, not markup
-        task_id = bar.add_task(label, total=total)
-
-        def advance(ok: bool = True) -> None:
-            nonlocal failed
-            if not ok:
-                failed += 1
-                bar.update(task_id, description=f"{label} ({failed} failed)")
-            bar.advance(task_id)
-
-        yield advance
 
 
 def _take(iterator: Iterator[RunTask], n: int) -> Iterable[RunTask]:

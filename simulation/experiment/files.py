@@ -37,12 +37,13 @@ A **sweep** runs one scenario over a design of parameter values::
     # lhs / sobol: parameters = { "staffing.operators" = [1, 6] }  (low, high) and
     # samples = 64
 
-`jobs = 2` runs on that many local processes; `scheduler = "tcp://host:8786"` on a Dask
-cluster. A Dask client runs what the scheduler sends back (it unpickles results), so a
-file cannot choose where to connect by itself: a scheduler address in a file is refused
-unless the caller trusts it (`load_experiment(..., scheduler=...)`, the command line's
-`--scheduler ADDRESS` or `--allow-scheduler-from-file`). Scenario references are bundled names or files relative to the experiment
-file. Everything is checked before anything runs: unknown keys (with "did you mean"),
+`jobs = 2` runs on that many local processes; `scheduler = "dask"` with `jobs = 4` on a
+local Dask cluster of four workers; `scheduler = "tcp://host:8786"` on a Dask cluster. A
+Dask client runs what the scheduler sends back (it unpickles results), so a file cannot
+choose where to connect by itself: a scheduler address in a file is refused unless the
+caller trusts it (`load_experiment(..., scheduler=...)`, the command line's `--scheduler
+ADDRESS` or `--allow-scheduler-from-file`). Scenario references are bundled names or
+files relative to the experiment file. Everything is checked before anything runs: unknown keys (with "did you mean"),
 metric names against the glossary, parameter keys and values against the scenario.
 Errors are `ExperimentFileError`, a `ScenarioError`, naming the file and the field.
 """
@@ -72,6 +73,7 @@ from simulation.scenario.load import read_toml
 DESIGN_TYPES = ("grid", "lhs", "sobol")
 OUTPUT_FORMATS = ("csv", "parquet")
 LOCAL_EXECUTORS = ("serial", "processes", "dask")
+WORKER_POOLS = ("processes", "dask")  # local executors whose workers `jobs` counts
 DEFAULT_REPLICATIONS = {"comparison": 10, "sweep": 1}
 DESIGN_OPTIONS = {"grid": "--grid", "lhs": "--lhs", "sobol": "--sobol"}  # the CLI's names
 
@@ -186,11 +188,16 @@ class Experiment(_Section):
     outputs: Outputs = Field(
         default_factory=Outputs, description="Where results go and in which format."
     )
-    jobs: int | None = Field(None, ge=1, description="Local worker processes.")
+    jobs: int | None = Field(
+        None,
+        ge=1,
+        description="Local worker processes; with scheduler 'dask', the workers of the local "
+        "Dask cluster (default: one per CPU).",
+    )
     scheduler: str | None = Field(
         None,
         description="Dask scheduler address (tcp://host:8786), or 'serial', 'processes', "
-        "'dask' (a local Dask cluster).",
+        "'dask' (a local Dask cluster of `jobs` workers).",
     )
 
     @model_validator(mode="before")
@@ -240,8 +247,12 @@ class Experiment(_Section):
                 raise ValueError("scenarios: each scenario may be listed once")
         if self.metrics is not None:
             self.metrics = check_metrics(self.metrics)
-        if self.jobs is not None and self.scheduler is not None:
-            raise ValueError("jobs: give 'jobs' (local processes) or 'scheduler', not both")
+        # A scheduler at an address has its own workers; `jobs` counts a local pool's.
+        if self.jobs is not None and self.scheduler not in (None, *WORKER_POOLS):
+            raise ValueError(
+                f"jobs: {self.jobs} workers are for a local pool ({' or '.join(WORKER_POOLS)}"
+                f"); '{self.scheduler}' is not one: give 'jobs' or that scheduler, not both"
+            )
         if self.scheduler is not None:
             check_scheduler(self.scheduler)
         return self

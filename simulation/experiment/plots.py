@@ -3,6 +3,7 @@
 Each function takes a plain DataFrame (not an engine object), so it can be fed a table
 read back from CSV or Parquet, and returns a matplotlib Figure:
 
+    run_daily(result.daily)                         one run: requests, backlog, trust per day
     daily_series(results.daily, "mean_trust")       mean per day, 95 % band, by scenario
     distribution(results.runs, "response_rate")     one box and the runs per scenario
     forest(comparison.table)                        differences from the baseline, with CIs
@@ -43,12 +44,18 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 from simulation.experiment.stats import t_half_width  # noqa: E402
-from simulation.format import metric_label, metric_unit, parameter_label  # noqa: E402
+from simulation.format import (  # noqa: E402
+    COUNT_UNITS,
+    metric_label,
+    metric_unit,
+    parameter_label,
+)
 
 __all__ = [
+    "run_daily",
     "daily_series",
     "bin_levels",
     "distribution",
@@ -78,9 +85,20 @@ HEATMAP_BINS = 8
 
 
 def _format_axis(axis, name: str) -> None:
-    """Per-cent ticks for shares."""
-    if metric_unit(name) == "share":
+    """Per-cent ticks for shares; whole numbers with separators for counts (1,580)."""
+    unit = metric_unit(name)
+    if unit == "share":
         axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    elif unit in COUNT_UNITS:
+        axis.set_major_formatter(FuncFormatter(_count_tick))
+        locator = axis.get_major_locator()
+        if isinstance(locator, MaxNLocator):  # no ticks between whole things
+            locator.set_params(integer=True)
+
+
+def _count_tick(value: float, _position: int | None = None) -> str:
+    """A count's tick label: `1,580`, never `1.58e+03` (or an offset above the axis)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -125,6 +143,76 @@ def _empty_note(ax, text: str) -> None:
 
 
 # --------------------------------------------------------------------------- figures
+
+
+# The panels of one run's daily figure: the columns each draws, its title and unit.
+RUN_DAILY_PANELS = (
+    (("received", "first_replies"), "Requests received and answered per day", "per day [count]"),
+    (
+        ("backlog_operators", "backlog_departments"),
+        "Backlog at the end of the day",
+        "waiting [items]",
+    ),
+    (("mean_trust",), "Citizens' mean trust at the end of the day", "mean trust [0-1]"),
+)
+RUN_DAILY_LABELS = {
+    "received": "received",
+    "first_replies": "first replies",
+    "backlog_operators": "waiting for an operator",
+    "backlog_departments": "at departments",
+    "mean_trust": "mean trust",
+}
+
+
+def run_daily(
+    daily: pd.DataFrame,
+    *,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """The daily series of one run: requests and first replies, backlogs, trust.
+
+    `daily` is a run's daily table (`RunResult.daily`, or daily.csv read back): one row
+    per day. Three panels over the days: requests received and first replies per day
+    [count], items waiting for operators and at departments at the end of each day
+    [items], and citizens' mean trust [0-1] (its own scale: a small drift shows).
+    This is the figure `microgov run` writes as daily.png and `RunResult.plot()` returns.
+    """
+    needed = ["day", *(c for columns, _, _ in RUN_DAILY_PANELS for c in columns)]
+    _require(daily, needed, "run_daily")
+    fig = Figure(figsize=(8, 8), layout="constrained")
+    axes = fig.subplots(len(RUN_DAILY_PANELS), 1, sharex=True)
+    days = daily["day"].to_numpy()
+    for ax, (columns, panel_title, label) in zip(axes, RUN_DAILY_PANELS, strict=True):
+        for colour, column in zip(colours(len(columns)), columns, strict=False):
+            values = daily[column].to_numpy(dtype=float)
+            ax.plot(
+                days, values, color=colour, lw=2, marker="o", ms=3, label=RUN_DAILY_LABELS[column]
+            )
+        ax.set_title(panel_title, loc="left", fontsize="medium")
+        ax.set_ylabel(label)
+        _format_axis(ax.yaxis, columns[0])
+        if metric_unit(columns[0]) in COUNT_UNITS:
+            ax.set_ylim(bottom=0)
+        ax.legend(frameon=False, loc="best", fontsize="small")
+        sns.despine(ax=ax)
+    axes[-1].set_xlabel("day of the run")
+    locator = axes[-1].xaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
+    fig.suptitle(title or _run_title(daily))
+    return _finish(fig, path)
+
+
+def _run_title(daily: pd.DataFrame) -> str:
+    """`baseline, seed 1, 30 days` from the provenance columns of a run's daily table."""
+    parts = []
+    if "scenario" in daily.columns and len(daily):
+        parts.append(str(daily["scenario"].iloc[0]))
+    if "seed" in daily.columns and len(daily):
+        parts.append(f"seed {daily['seed'].iloc[0]}")
+    parts.append(f"{len(daily)} day{'s' * (len(daily) != 1)}")
+    return "Daily series: " + ", ".join(parts)
 
 
 def daily_series(

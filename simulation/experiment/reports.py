@@ -30,7 +30,6 @@ from simulation.safe_write import OutputDir
 
 DISTRIBUTION_METRICS = ("response_rate", "median_response_hours", "one_sided_share", "mean_trust")
 MAX_DISTRIBUTION_FIGURES = 4
-MAX_POINT_COLUMNS = 6  # metrics shown in the table of a grid's points
 DAILY_FIGURE_COLUMNS = ("mean_trust", "backlog_operators")
 
 
@@ -183,7 +182,8 @@ class SweepReport:
             )
         out.print(sweep_table(self.runs, self.metrics))
         if self.kind == "grid" and "point" in self.runs and self.runs["point"].nunique() <= 40:
-            out.print(points_table(self.runs, self.parameters, self.metrics, out.width))
+            for table in points_tables(self.runs, self.parameters, self.metrics, out.width):
+                out.print(table)
         indices = self.sobol()
         if indices is not None and not indices.empty:
             out.print(sobol_table(indices))
@@ -326,36 +326,58 @@ def sweep_table(runs, metrics: list[str]) -> Table:
     return table
 
 
-def points_table(runs, parameters: list[str], metrics: list[str], width: int = 120) -> Table:
+def points_tables(runs, parameters: list[str], metrics: list[str], width: int = 120) -> list[Table]:
     """Mean of each metric at each design point (a grid's cells), in design order.
 
-    As many metrics as fit in `width` columns with whole headers (the rest are in runs).
+    Every metric is shown: as many as fit in `width` columns go in the first table, the
+    rest follow in further tables, each again with the parameters' columns.
     """
-    room = width - sum(len(p) + 4 for p in parameters)
-    shown: list[str] = []
-    for metric in metrics[:MAX_POINT_COLUMNS]:
-        room -= max(len(metric), 9) + 4
-        if room < 0 and shown:
-            break
-        shown.append(metric)
     ok = runs[runs["error"].isna()] if "error" in runs.columns else runs
-    means = ok.groupby("point", sort=True)[shown].mean()
+    means = ok.groupby("point", sort=True)[metrics].mean()
     first = runs.groupby("point", sort=True)[parameters].first()
-    table = Table(
-        title="Mean per design point", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
-    )
-    for name in parameters:
-        table.add_column(plain_text(name), justify="right", style="cyan")
-    for metric in shown:
-        table.add_column(metric, justify="right")
-    for point, row in first.iterrows():
-        values = means.loc[point] if point in means.index else None
-        cells = ["n/a" if values is None else metric_value(m, values[m]) for m in shown]
-        table.add_row(
-            *(f"{row[p]:g}" if _is_number(row[p]) else plain_text(row[p]) for p in parameters),
-            *cells,
-        )
-    return table
+    settings = {
+        name: [f"{v:g}" if _is_number(v) else safe_text(v) for v in first[name]]
+        for name in parameters
+    }
+    values = {
+        metric: [
+            metric_value(metric, means.loc[point, metric]) if point in means.index else "n/a"
+            for point in first.index
+        ]
+        for metric in metrics
+    }
+    room = width - sum(_column_width(name, cells) for name, cells in settings.items())
+    blocks: list[list[str]] = [[]]
+    left = room
+    for metric in metrics:
+        needed = _column_width(metric, values[metric])
+        if blocks[-1] and needed > left:
+            blocks.append([])
+            left = room
+        blocks[-1].append(metric)
+        left -= needed
+    tables = []
+    for number, block in enumerate(blocks):
+        title = "Mean per design point"
+        if len(blocks) > 1:
+            title += f" ({number + 1} of {len(blocks)}: {len(block)} of {len(metrics)} metrics)"
+        table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+        for name in parameters:
+            table.add_column(plain_text(name), justify="right", style="cyan", no_wrap=True)
+        for metric in block:
+            table.add_column(metric, justify="right", no_wrap=True)
+        for row in range(len(first.index)):
+            table.add_row(
+                *(plain_text(settings[name][row]) for name in parameters),
+                *(values[metric][row] for metric in block),
+            )
+        tables.append(table)
+    return tables
+
+
+def _column_width(header: str, cells: list[str]) -> int:
+    """Columns a table column takes: its widest text, padding and the gap to the next."""
+    return max([len(header), *(len(cell) for cell in cells)]) + 3
 
 
 def _is_number(value) -> bool:

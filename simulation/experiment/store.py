@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation import __version__
+from simulation.format import json_text
 from simulation.safe_write import OutputDir, OutputError, is_temporary
 from simulation.scenario.errors import ScenarioError
 
@@ -503,7 +504,8 @@ def _read_holder(handle: IO[str]) -> str:
 
 
 def _manifest_text(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, indent=2) + "\n"
+    """The manifest as strict JSON (a NaN left over raises instead of writing `NaN`)."""
+    return json_text(record)
 
 
 def _check_manifest(data: Any, path: Path) -> None:
@@ -553,7 +555,7 @@ def _part_name(key: RunKey, failed: bool = False) -> str:
 
 def _json_roundtrip(value: Any) -> Any:
     """The value as it reads back from JSON (tuples become lists), for comparisons."""
-    return json.loads(json.dumps(value))
+    return json.loads(json_text(value))
 
 
 def _differences(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:

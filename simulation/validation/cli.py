@@ -7,9 +7,10 @@ only when the command runs.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from simulation.format import json_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +69,7 @@ def run_command(out: Path | None, smoke: bool, echo: Callable[[str], None]) -> i
     written = report.write_report(results, out / "validation.md")
     OutputDir(out, source="--out").write_text(
         "validation/results.json",
-        json.dumps(results.to_dict(), indent=1, ensure_ascii=False) + "\n",
+        json_text(results.to_dict(), indent=1),
     )
     counts = results.counts()
     echo(
