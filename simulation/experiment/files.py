@@ -70,6 +70,8 @@ OUTPUT_FORMATS = ("csv", "parquet")
 LOCAL_EXECUTORS = ("serial", "processes", "dask")
 DEFAULT_REPLICATIONS = {"comparison": 10, "sweep": 1}
 DESIGN_OPTIONS = {"grid": "--grid", "lhs": "--lhs", "sobol": "--sobol"}  # the CLI's names
+# Keys of an exploration file (`simulation.experiment.explore`), which `microgov explore` runs.
+EXPLORATION_KEYS = ("uncertainties", "levers", "outcomes", "policies")
 
 
 class ExperimentFileError(ScenarioError):
@@ -415,6 +417,14 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     except (OSError, UnicodeDecodeError) as exc:
         raise ExperimentFileError(source, None, f"cannot read file: {exc}") from None
     raw.setdefault("name", path.stem)
+    exploring = [key for key in EXPLORATION_KEYS if key in raw]
+    if exploring:
+        raise ExperimentFileError(
+            source,
+            exploring[0],
+            "this is an exploration file (policies across states of the world): run it "
+            "with `microgov explore`",
+        )
     experiment = parse_experiment(raw, source)
     check_experiment(experiment, source, base_dir=path.parent)
     return experiment
