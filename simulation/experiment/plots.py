@@ -630,11 +630,11 @@ def tradeoff(
     base = discovery.cases / discovery.states if discovery.states else math.nan
     ax.axhline(base, color="0.5", linestyle=":", linewidth=1)
     ax.text(
-        0.99,
+        0.01,
         base,
-        "share of cases in all states ",
+        "share of cases in all states",
         va="bottom",
-        ha="right",
+        ha="left",
         fontsize=8,
         color="0.4",
         transform=ax.get_yaxis_transform(),
