@@ -396,6 +396,7 @@ def _synthetic(n: int = 200, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return x, ((x["a"] > 0.6) & (x["b"] < 0.5)).to_numpy()
 
 
+@pytest.mark.slow  # importing ema_workbench (statsmodels, scikit-learn): 4-30 s here
 def test_prim_finds_the_known_failing_region():
     x, y = _synthetic()
     found = sd.prim(x, y, density=0.9)
@@ -415,6 +416,7 @@ def test_prim_finds_the_known_failing_region():
     )
 
 
+@pytest.mark.slow  # importing ema_workbench (statsmodels, scikit-learn): 4-30 s here
 def test_cart_leaves_with_a_majority_of_cases_cover_the_region():
     x, y = _synthetic()
     found = sd.cart(x, y, mass_min=0.05)
@@ -425,6 +427,7 @@ def test_cart_leaves_with_a_majority_of_cases_cover_the_region():
     assert again.boxes_table().equals(found.boxes_table()), "seeded: the same boxes"
 
 
+@pytest.mark.slow  # importing ema_workbench (statsmodels, scikit-learn): 4-30 s here
 def test_no_cases_of_interest_gives_no_box_and_says_why():
     x, _ = _synthetic(40)
     found = sd.prim(x, np.zeros(40, dtype=bool))
