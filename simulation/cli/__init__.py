@@ -8,6 +8,8 @@
     microgov sweep baseline --grid staffing.operators=1,2,4 --out out/ops [--resume]
     microgov analyze out/ops
     microgov experiment experiments/remedies.toml
+    microgov explore experiments/explorations/closed_loop_discovery.toml --jobs 2
+    microgov discover out/closed_loop_discovery --method cart
     microgov calibrate baseline my_account.csv --params … --out out/fit
     microgov validate-model --smoke
     microgov viz baseline
@@ -57,6 +59,7 @@ class Command:
 
 SCENARIOS = "simulation.cli.scenarios"
 EXPERIMENTS = "simulation.cli.experiments"
+EXPLORE = "simulation.cli.explore"
 
 COMMANDS: tuple[Command, ...] = (
     Command("run", SCENARIOS, "run one scenario and write its results"),
@@ -67,6 +70,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("sweep", EXPERIMENTS, "run one scenario over a design of parameter values"),
     Command("analyze", EXPERIMENTS, "summarise and plot the results in a folder"),
     Command("experiment", EXPERIMENTS, "run an experiment file (a declared comparison or sweep)"),
+    Command(
+        "explore",
+        EXPLORE,
+        "run policies across sampled states of the world; regret and satisficing",
+    ),
+    Command(
+        "discover",
+        EXPLORE,
+        "find where a policy fails (PRIM or CART boxes; needs the 'explore' extra)",
+    ),
     Command(
         "calibrate",
         "simulation.calibration.cli",
@@ -99,6 +112,8 @@ examples:
   microgov sweep closed_loop --grid staffing.operators=1,2,4 --out out/ops
   microgov analyze out/ops                       summary and figures of results
   microgov experiment experiments/remedies.toml  a comparison or sweep declared in a file
+  microgov explore experiments/explorations/closed_loop_discovery.toml   policies across states of the world
+  microgov discover out/closed_loop_discovery    where a policy fails (PRIM boxes)
 
 Exit codes: 0 success, 2 a scenario or argument that cannot be used.
 """

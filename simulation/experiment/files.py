@@ -76,6 +76,8 @@ LOCAL_EXECUTORS = ("serial", "processes", "dask")
 WORKER_POOLS = ("processes", "dask")  # local executors whose workers `jobs` counts
 DEFAULT_REPLICATIONS = {"comparison": 10, "sweep": 1}
 DESIGN_OPTIONS = {"grid": "--grid", "lhs": "--lhs", "sobol": "--sobol"}  # the CLI's names
+# Keys of an exploration file (`simulation.experiment.explore`), which `microgov explore` runs.
+EXPLORATION_KEYS = ("uncertainties", "levers", "outcomes", "policies")
 
 
 class ExperimentFileError(ScenarioError):
@@ -435,6 +437,14 @@ def load_experiment(
     source = str(path)
     raw = read_toml(path, error=ExperimentFileError)
     raw.setdefault("name", path.stem)
+    exploring = [key for key in EXPLORATION_KEYS if key in raw]
+    if exploring:
+        raise ExperimentFileError(
+            source,
+            exploring[0],
+            "this is an exploration file (policies across states of the world): run it "
+            "with `microgov explore`",
+        )
     experiment = parse_experiment(raw, source)
     if scheduler is not None:
         check_scheduler(scheduler, "--scheduler")
