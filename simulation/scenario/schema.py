@@ -243,23 +243,24 @@ class ChannelSettings(Section):
     address_base: Probability = Field(
         0.75,
         description="Probability that a follower with trust 0.5 addresses the government "
-        "(@-mention or private message) [probability].",
+        "(@-mention or private message) (assumption) [probability].",
     )
     address_trust_slope: float = Field(
         1.0,
         ge=0.0,
         le=10.0,
-        description="Change in that probability per unit of trust above 0.5 [probability/trust].",
+        description="Change in that probability per unit of trust above 0.5 (assumption) "
+        "[probability/trust].",
     )
     non_follower_factor: Probability = Field(
         0.4,
         description="Multiplier on the probability for citizens who do not follow the account "
-        "[ratio].",
+        "(assumption) [ratio].",
     )
     public_share: Probability = Field(
         0.6,
         description="Share of addressed needs posted as public @-mentions (micro-blog) rather "
-        "than private messages (WeChat) [share].",
+        "than private messages (WeChat) (assumption) [share].",
     )
     vent_probability: dict[str, float] = Field(
         default_factory=lambda: {
@@ -268,8 +269,8 @@ class ChannelSettings(Section):
             "complaint": 0.7,
             "suggestion": 0.3,
         },
-        description="Probability, by kind, that a citizen with trust 0.5 who does not address "
-        "the government vents in a public post instead of staying silent [probability].",
+        description="Probability, by kind, that a citizen with trust 0.5 who does not address the "
+        "government vents in a public post instead of staying silent (assumption) [probability].",
     )
     voice_trust_slope: float = Field(
         0.6,
@@ -297,54 +298,58 @@ class DiffusionSettings(Section):
     repost_probability: Probability = Field(
         0.005,
         description="Base probability that a follower exposed to a neutral post reposts it "
-        "[probability per exposure].",
+        "(assumption) [probability per exposure].",
     )
     negative_multiplier: float = Field(
-        2.5, ge=0.0, le=100.0, description="Repost multiplier for negative posts [ratio]."
+        2.5,
+        ge=0.0,
+        le=100.0,
+        description="Repost multiplier for negative posts (assumption) [ratio].",
     )
     unresolved_multiplier: float = Field(
         1.5,
         ge=0.0,
         le=100.0,
-        description="Extra repost multiplier while a complaint is unresolved [ratio].",
+        description="Extra repost multiplier while a complaint is unresolved (assumption) [ratio].",
     )
     influence_exponent: float = Field(
         0.2,
         ge=0.0,
         le=2.0,
-        description="Repost probability scales with (reposter's followers / mean followers) "
-        "to this power: influential authors spread further [dimensionless].",
+        description="Repost probability scales with (reposter's followers / mean followers) to "
+        "this power: influential authors spread further (assumption) [dimensionless].",
     )
     reply_repost_probability: Probability = Field(
         0.02,
-        description="Probability that an exposed follower reposts a government reply "
+        description="Probability that an exposed follower reposts a government reply (assumption) "
         "[probability per exposure].",
     )
     release_repost_probability: Probability = Field(
         0.02,
         description="Probability that an exposed follower reposts an information release "
-        "[probability per exposure].",
+        "(assumption) [probability per exposure].",
     )
     exposure_trust_loss: Probability = Field(
         0.01,
         description="Share of trust lost by a viewer of a visible unresolved complaint, "
-        "escalation or rumour, once per post and viewer however often they see it "
+        "escalation or rumour, once per post and viewer however often they see it (assumption) "
         "[fraction of current trust].",
     )
     exposure_trust_gain: Probability = Field(
         0.005,
         description="Share of the gap to full trust gained by a viewer of a substantive "
-        "government reply or clarification, once per post and viewer [fraction of "
-        "(1 - trust)].",
+        "government reply or clarification, once per post and viewer (assumption) [fraction of (1 "
+        "- trust)].",
     )
     boilerplate_exposure_loss: Probability = Field(
         0.003,
-        description="Share of trust lost by a viewer of a public boilerplate reply, once per "
-        "post and viewer [fraction of current trust].",
+        description="Share of trust lost by a viewer of a public boilerplate reply, once per post "
+        "and viewer (assumption) [fraction of current trust].",
     )
     clarification_repost_factor: Probability = Field(
         0.2,
-        description="Multiplier on a rumour's repost probability once it is clarified [ratio].",
+        description="Multiplier on a rumour's repost probability once it is clarified "
+        "(assumption) [ratio].",
     )
     generations_per_hour: int = Field(
         1, ge=1, le=50, description="Repost generations a cascade advances per hour [count]."
@@ -355,28 +360,28 @@ class ReactionSettings(Section):
     """How citizens judge replies, silence and escalate (MODEL.md §4.6)."""
 
     expected_reply_hours: float = Field(
-        24.0, gt=0.0, description="Reply time citizens consider normal [hours]."
+        24.0, gt=0.0, description="Reply time citizens consider normal (assumption) [hours]."
     )
     lateness_penalty: float = Field(
         0.3,
         ge=0.0,
         le=5.0,
         description="Satisfaction lost per multiple of the expected reply time beyond it "
-        "[satisfaction units].",
+        "(assumption) [satisfaction units].",
     )
     quality_satisfaction: dict[str, float] = Field(
         default_factory=lambda: {"substantive": 1.0, "partial": 0.2, "boilerplate": -0.4},
-        description="Satisfaction of a timely reply by quality [-1 to 1].",
+        description="Satisfaction of a timely reply by quality (assumption) [-1 to 1].",
     )
     trust_gain: Probability = Field(
         0.15,
         description="Share of the gap to full trust gained per unit of positive satisfaction "
-        "[fraction of (1 - trust)].",
+        "(assumption) [fraction of (1 - trust)].",
     )
     trust_loss: Probability = Field(
         0.30,
-        description="Share of trust lost per unit of negative satisfaction; larger than the "
-        "gain: losses move trust faster than gains [fraction].",
+        description="Share of trust lost per unit of negative satisfaction; larger than the gain: "
+        "losses move trust faster than gains (assumption) [fraction].",
     )
     trust_half_life_days: float = Field(
         30.0,
@@ -391,37 +396,42 @@ class ReactionSettings(Section):
         -1.0,
         ge=-1.0,
         le=0.0,
-        description="Satisfaction of a citizen who gives up unanswered [-1 to 0].",
+        description="Satisfaction of a citizen who gives up unanswered (assumption) [-1 to 0].",
     )
     escalation_satisfaction: float = Field(
         -0.5,
         ge=-1.0,
         le=0.0,
-        description="Satisfaction of a citizen who escalates after waiting in vain; moves "
-        "their trust as a judgement would [-1 to 0].",
+        description="Satisfaction of a citizen who escalates after waiting in vain; moves their "
+        "trust as a judgement would (assumption) [-1 to 0].",
     )
     escalation_probability: Probability = Field(
         0.3,
         description="Probability that a citizen whose patience runs out escalates (public "
-        "negative re-post, complaint upward) rather than gives up [probability].",
+        "negative re-post, complaint upward) rather than gives up (assumption) [probability].",
     )
     max_escalations: int = Field(
-        2, ge=0, le=10, description="Escalations before a citizen finally gives up [count]."
+        2,
+        ge=0,
+        le=10,
+        description="Escalations before a citizen finally gives up (assumption) [count].",
     )
     escalation_patience_factor: float = Field(
         0.5,
         gt=0.0,
         le=10.0,
-        description="Patience after an escalation, as a multiple of a fresh patience draw [ratio].",
+        description="Patience after an escalation, as a multiple of a fresh patience draw "
+        "(assumption) [ratio].",
     )
     rating_probability: Probability = Field(
         0.3,
-        description="Probability that a citizen rates a reply (satisfaction survey) [probability].",
+        description="Probability that a citizen rates a reply (satisfaction survey) (assumption) "
+        "[probability].",
     )
     follow_up_qualities: list[ReplyQuality] = Field(
         default_factory=lambda: list[ReplyQuality](["boilerplate", "partial"]),
-        description="Reply qualities whose authors may follow up (a substantive reply settles "
-        "the need); an empty list turns follow-ups off [qualities].",
+        description="Reply qualities whose authors may follow up (a substantive reply settles the "
+        "need); an empty list turns follow-ups off (assumption) [qualities].",
     )
     follow_up_base: Probability = Field(
         0.0,
@@ -455,7 +465,10 @@ class ReactionSettings(Section):
         "(assumption) [hours].",
     )
     max_follow_ups: int = Field(
-        2, ge=0, le=50, description="Follow-ups per need at most; 0 turns them off [count]."
+        2,
+        ge=0,
+        le=50,
+        description="Follow-ups per need at most; 0 turns them off (assumption) [count].",
     )
     reminder_probability: Probability = Field(
         0.5,
@@ -470,7 +483,10 @@ class ReactionSettings(Section):
         "0: at once (assumption) [hours].",
     )
     max_reminders: int = Field(
-        2, ge=0, le=50, description="Reminders per need at most; 0 turns them off [count]."
+        2,
+        ge=0,
+        le=50,
+        description="Reminders per need at most; 0 turns them off (assumption) [count].",
     )
 
 
@@ -677,9 +693,12 @@ class StaffingSettings(Section):
         22, ge=1, le=24, description="End of 'extended' shifts [hour of day, 1-24]."
     )
     skill_mean: Probability = Field(
-        0.5, description="Mean operator skill / media literacy (Beta distributed) [0-1]."
+        0.5,
+        description="Mean operator skill / media literacy (Beta distributed) (assumption) [0-1].",
     )
-    skill_sd: float = Field(0.15, ge=0.0, le=0.5, description="Spread of operator skill [0-1].")
+    skill_sd: float = Field(
+        0.15, ge=0.0, le=0.5, description="Spread of operator skill (assumption) [0-1]."
+    )
     training: float = Field(
         0.0,
         ge=0.0,
@@ -687,7 +706,7 @@ class StaffingSettings(Section):
         description="Skill added by training, capped at 1 [skill units].",
     )
     handling_minutes: float = Field(
-        20.0, gt=0.0, description="Mean time to write a substantive reply [minutes]."
+        20.0, gt=0.0, description="Mean time to write a substantive reply (assumption) [minutes]."
     )
     handling_distribution: Literal["exponential", "lognormal"] = Field(
         "exponential", description="Distribution of handling time."
@@ -696,23 +715,28 @@ class StaffingSettings(Section):
         1.0,
         gt=0.0,
         le=5.0,
-        description="Coefficient of variation of lognormal handling time [ratio].",
+        description="Coefficient of variation of lognormal handling time (assumption) [ratio].",
     )
     partial_share: Probability = Field(
-        0.5, description="Time of a partial reply as a share of a substantive one [ratio]."
+        0.5,
+        description="Time of a partial reply as a share of a substantive one (assumption) [ratio].",
     )
     boilerplate_minutes: float = Field(
-        3.0, gt=0.0, description="Time to post a boilerplate reply [minutes]."
+        3.0, gt=0.0, description="Time to post a boilerplate reply (assumption) [minutes]."
     )
-    referral_minutes: float = Field(6.0, gt=0.0, description="Time to refer an item [minutes].")
+    referral_minutes: float = Field(
+        6.0, gt=0.0, description="Time to refer an item (assumption) [minutes]."
+    )
     triage_minutes: float = Field(
-        1.0, gt=0.0, description="Time to read an item and leave it [minutes]."
+        1.0, gt=0.0, description="Time to read an item and leave it (assumption) [minutes]."
     )
     reply_post_minutes: float = Field(
-        5.0, gt=0.0, description="Time to post a department's answer as a reply [minutes]."
+        5.0,
+        gt=0.0,
+        description="Time to post a department's answer as a reply (assumption) [minutes].",
     )
     clarification_minutes: float = Field(
-        30.0, gt=0.0, description="Time to write a rumour clarification [minutes]."
+        30.0, gt=0.0, description="Time to write a rumour clarification (assumption) [minutes]."
     )
     release_minutes: float = Field(
         240.0,
@@ -726,21 +750,21 @@ class StaffingSettings(Section):
         ge=0.0,
         le=10.0,
         description="Weight operators and department staff put on the quality of what they "
-        "deliver for its own sake [utility/quality].",
+        "deliver for its own sake (assumption) [utility/quality].",
     )
     load_sensitivity: float = Field(
         0.25,
         ge=0.0,
         le=10.0,
-        description="Price staff put on an hour of work per hour of backlog waiting per "
-        "member of staff (departments count it per working day) [utility/hour²].",
+        description="Price staff put on an hour of work per hour of backlog waiting per member of "
+        "staff (departments count it per working day) (assumption) [utility/hour²].",
     )
     choice_temperature: float = Field(
         0.2,
         gt=0.0,
         le=10.0,
         description="Randomness of staff's choice between actions (logit), operators and "
-        "departments alike [utility units].",
+        "departments alike (assumption) [utility units].",
     )
     reply_propensity: float = Field(
         -0.74,
@@ -768,30 +792,32 @@ class StaffingSettings(Section):
         0.15,
         ge=0.0,
         le=2.0,
-        description="Work-speed increase of operators and department staff per unit of "
-        "appraisal pressure [ratio/pressure].",
+        description="Work-speed increase of operators and department staff per unit of appraisal "
+        "pressure (assumption) [ratio/pressure].",
     )
     max_effort: float = Field(
         2.0,
         ge=1.0,
         le=10.0,
-        description="Cap on the work-speed multiplier appraisal pressure can bring [ratio].",
+        description="Cap on the work-speed multiplier appraisal pressure can bring (assumption) "
+        "[ratio].",
     )
     demand_self_service: Probability = Field(
         0.3,
-        description="An operator settles a request or complaint alone only if its complexity "
-        "is below skill times this (consultations: below skill) [ratio].",
+        description="An operator settles a request or complaint alone only if its complexity is "
+        "below skill times this (consultations: below skill) (assumption) [ratio].",
     )
     department_coordination_hours: float = Field(
         4.0,
         ge=0.0,
-        description="Joint handling: lead department's coordination time after the slowest "
-        "part [working hours].",
+        description="Joint handling: lead department's coordination time after the slowest part "
+        "(assumption) [working hours].",
     )
     silo_handoff_hours: float = Field(
         24.0,
         ge=0.0,
-        description="Silo handling: delay passing an item from one department to the next [hours].",
+        description="Silo handling: delay passing an item from one department to the next "
+        "(assumption) [hours].",
     )
     partial_reply_value: Probability = Field(
         0.4,
@@ -890,7 +916,8 @@ class AccountabilitySettings(Section):
         2.0,
         ge=0.0,
         le=20.0,
-        description="Extra pressure per unit of shortfall below target [pressure/score].",
+        description="Extra pressure per unit of shortfall below target (assumption) "
+        "[pressure/score].",
     )
     relief_gain: float = Field(
         2.5,
@@ -919,7 +946,10 @@ class AccountabilitySettings(Section):
         False, description="Rankings are published, which multiplies pressure."
     )
     disclosure_multiplier: float = Field(
-        1.5, ge=1.0, le=10.0, description="Pressure multiplier under public disclosure [ratio]."
+        1.5,
+        ge=1.0,
+        le=10.0,
+        description="Pressure multiplier under public disclosure (assumption) [ratio].",
     )
     deadline_hours: float | None = Field(
         48.0,
