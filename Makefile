@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test test-fast lint format bench golden lock clean
+.PHONY: run test test-fast fuzz lint format bench golden lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "microgov needs Python >= 3.12 (found " + sys.version.split()[0] + ")"'
@@ -34,6 +34,11 @@ test: $(TEST_STAMP)
 test-fast: $(TEST_STAMP)
 	$(BIN)/ruff check simulation tests experiments
 	$(BIN)/python -m pytest -n 2 -q -m 'not slow'
+
+# The fuzz tests of scenario files and --set with ten times the cases of make test
+# (2,500 per test, 5,000 in all; a few minutes).
+fuzz: $(TEST_STAMP)
+	MICROGOV_FUZZ_EXAMPLES=2500 $(BIN)/python -m pytest -n 2 -q tests/test_fuzz.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check simulation tests experiments

@@ -20,6 +20,7 @@ from rich.table import Table
 from simulation import __version__
 from simulation.cli import EXIT_BAD_INPUT, EXIT_OK, SET_HELP, safe_name
 from simulation.format import metric_unit, metric_value
+from simulation.resources import check_memory, estimate_run_seconds
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -27,10 +28,15 @@ from simulation.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
+from simulation.scenario.schema import MAX_DAYS, events_after_run
 
-# Seconds of run time per citizen-day, measured on a 2-core machine (10,000 citizens for
-# 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress.
-SECONDS_PER_CITIZEN_DAY = 3e-6
+FORCE_HELP = (
+    "run even if the estimated memory exceeds what this machine has available "
+    "(simulation.resources)"
+)
+
+# A run estimated to take longer than this shows a progress bar
+# (`simulation.resources.estimate_run_seconds`).
 PROGRESS_THRESHOLD_SECONDS = 2.0
 WIDE_LIST_WIDTH = 110  # terminal columns from which `list` has a column per setting
 
@@ -142,6 +148,7 @@ def _run_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argument
         action="store_true",
         help="no progress bar and no summary table; print only where results were written",
     )
+    run.add_argument("--force", action="store_true", help=FORCE_HELP)
     run.set_defaults(handler=cmd_run)
     return run
 
@@ -206,6 +213,10 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     if args.days is not None:
         if args.days < 1:
             raise ScenarioError("--days", "run.days", f"must be at least 1 (got {args.days})")
+        if args.days > MAX_DAYS:
+            raise ScenarioError(
+                "--days", "run.days", f"must be at most {MAX_DAYS:,} (got {args.days})"
+            )
         # An override, not just a run argument, so that the scenario hash covers it.
         overrides.append(f"run.days={args.days}")
     scenario = load_scenario(args.scenario, overrides=overrides)
@@ -214,6 +225,8 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
         raise ScenarioError("--seed", "run.seed", f"must be 0 or more (got {seed})")
     days = scenario.run.days
     out_dir = args.out or Path("out") / f"{safe_name(scenario.name)}-seed{seed}"
+    warn("run", events_after_run(scenario))
+    check_memory([scenario], source=str(resolve_scenario_path(args.scenario)), force=args.force)
 
     try:  # fail before a long run, not after it
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -251,15 +264,17 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
 
 
 def estimate_seconds(scenario: Scenario, days: int) -> float:
-    """Rough run time [s] from citizens × days, to decide on a progress bar."""
-    citizens = scenario.population.citizens
-    if scenario.network.kind == "edge_list" and scenario.network.edge_list:
-        try:  # about one citizen per line is a generous guess for a follower list
-            with open(scenario.network.edge_list, "rb") as handle:
-                citizens = sum(1 for _ in handle)
-        except OSError:
-            pass
-    return citizens * days * SECONDS_PER_CITIZEN_DAY
+    """Rough run time [s] (`simulation.resources`), to decide on a progress bar."""
+    return estimate_run_seconds(scenario, days)
+
+
+def warn(command: str, warnings: list[str]) -> None:
+    """Print warnings on stderr, one line each (`microgov run: warning: …`)."""
+    if not warnings:
+        return
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for text in warnings:
+        err.print(f"microgov {command}: warning: {text}", markup=False)
 
 
 def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Console):

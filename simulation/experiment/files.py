@@ -64,12 +64,18 @@ from simulation.scenario import (
     parse_value,
 )
 from simulation.scenario.errors import validation_error
+from simulation.scenario.schema import MAX_DAYS
 
 DESIGN_TYPES = ("grid", "lhs", "sobol")
 OUTPUT_FORMATS = ("csv", "parquet")
 LOCAL_EXECUTORS = ("serial", "processes", "dask")
 DEFAULT_REPLICATIONS = {"comparison": 10, "sweep": 1}
 DESIGN_OPTIONS = {"grid": "--grid", "lhs": "--lhs", "sobol": "--sobol"}  # the CLI's names
+# The most runs an experiment may plan unless it says otherwise (`max_runs`,
+# `--max-runs`): about 3 hours of 10,000-citizen, 30-day runs on two cores, and a bound
+# on a mistyped size (replications = 10**12) that would otherwise hang before any run.
+MAX_RUNS = 10_000
+MAX_JOBS = 1024  # local worker processes: far more than any machine's cores
 
 
 class ExperimentFileError(ScenarioError):
@@ -120,6 +126,15 @@ class Design(_Section):
             raise ValueError(f"samples: a '{self.type}' design needs samples = N")
         return self
 
+    def count(self) -> int:
+        """Points of the design, computed without making them."""
+        if self.type == "grid":
+            return math.prod(len(values) for values in self.parameters.values())
+        assert self.samples is not None  # _consistent requires samples for lhs and sobol
+        if self.type == "sobol":
+            return self.samples * (len(self.parameters) + 2)
+        return self.samples
+
     def build(self) -> Grid | LatinHypercube | Sobol:
         """The engine's design object."""
         if self.type == "grid":
@@ -166,7 +181,10 @@ class Experiment(_Section):
     )
     seed: int = Field(1, ge=0, description="First root seed [integer].")
     days: int | None = Field(
-        None, ge=1, description="Days to simulate (default: each scenario's run.days)."
+        None,
+        ge=1,
+        le=MAX_DAYS,
+        description="Days to simulate (default: each scenario's run.days).",
     )
     metrics: list[str] | None = Field(
         None, description="Metrics to summarise, test and plot (default: key metrics)."
@@ -180,7 +198,15 @@ class Experiment(_Section):
     outputs: Outputs = Field(
         default_factory=Outputs, description="Where results go and in which format."
     )
-    jobs: int | None = Field(None, ge=1, description="Local worker processes.")
+    jobs: int | None = Field(
+        None, ge=1, le=MAX_JOBS, description="Local worker processes (at most 1024)."
+    )
+    max_runs: int | None = Field(
+        None,
+        ge=1,
+        description=f"Most runs the experiment may plan (default {MAX_RUNS:,}); a larger "
+        "plan is refused before anything runs.",
+    )
     scheduler: str | None = Field(
         None,
         description="Dask scheduler address (tcp://host:8786), or 'serial', 'processes', "
@@ -234,11 +260,32 @@ class Experiment(_Section):
                 raise ValueError("scenarios: each scenario may be listed once")
         if self.metrics is not None:
             self.metrics = check_metrics(self.metrics)
+        self._check_size()
         if self.jobs is not None and self.scheduler is not None:
             raise ValueError("jobs: give 'jobs' (local processes) or 'scheduler', not both")
         if self.scheduler is not None:
             check_scheduler(self.scheduler)
         return self
+
+    def _check_size(self) -> None:
+        """Refuse a plan of more runs than `max_runs`, counted without making it."""
+        cap = self.max_runs or MAX_RUNS
+        runs, what = self.plan_size()
+        if runs > cap:
+            raise ValueError(
+                f"max_runs: the plan has {runs:,} runs ({what}), more than the cap of "
+                f"{cap:,}; plan fewer runs, or allow more with max_runs = N (--max-runs N)"
+            )
+
+    def plan_size(self) -> tuple[int, str]:
+        """Runs the experiment plans, and how (`4 scenarios × 10 replications`)."""
+        reps = self.n_replications
+        replications = f"{reps:,} replication{'s' * (reps != 1)}"
+        if self.design is not None:
+            points = self.design.count()
+            return points * reps, f"{points:,} design points × {replications}"
+        scenarios = len(self.scenarios or [])
+        return scenarios * reps, f"{scenarios} scenarios × {replications}"
 
     # ------------------------------------------------------------------ what it is
 
@@ -402,8 +449,11 @@ def resolve_scenario_ref(ref: str, base_dir: Path | None) -> str:
     return ref
 
 
-def load_experiment(path: str | os.PathLike) -> Experiment:
-    """Read, validate and check an experiment file, and the scenarios it names."""
+def load_experiment(path: str | os.PathLike, max_runs: int | None = None) -> Experiment:
+    """Read, validate and check an experiment file, and the scenarios it names.
+
+    `max_runs` replaces the file's own cap on the number of runs (`--max-runs`).
+    """
     path = Path(path)
     source = str(path)
     if not path.exists():
@@ -415,6 +465,8 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     except (OSError, UnicodeDecodeError) as exc:
         raise ExperimentFileError(source, None, f"cannot read file: {exc}") from None
     raw.setdefault("name", path.stem)
+    if max_runs is not None:
+        raw["max_runs"] = max_runs
     experiment = parse_experiment(raw, source)
     check_experiment(experiment, source, base_dir=path.parent)
     return experiment
