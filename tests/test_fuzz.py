@@ -27,6 +27,7 @@ import tomli_w
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from simulation import resources
 from simulation.cli import main
 from simulation.runner import run_one
 from simulation.scenario import Scenario, ScenarioError, load_scenario
@@ -47,6 +48,9 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 FIELDS = numeric_fields()
+# The memory the fuzzed runs may use: larger worlds (citizens up to 20 million) meet
+# the memory guard, as they would on a machine with this much free, instead of running.
+MEMORY_BUDGET_BYTES = 0.5e9
 # Other settings, with the words they take (a misspelling of one is junk).
 WORDS: dict[str, list[Any]] = {
     "staffing.shifts": ["office_hours", "extended", "24x7", "extendd"],
@@ -187,9 +191,17 @@ def _assign(raw: dict, key: str, value: Any) -> None:
 
 
 def _check_loaded(scenario: Scenario) -> None:
-    """A scenario that loaded holds finite numbers only and runs a day to its end."""
+    """A scenario that loaded holds finite numbers only and runs a day to its end.
+
+    A world larger than the memory budget must be refused by the memory guard instead.
+    """
     assert not non_finite_numbers(scenario.to_dict()), non_finite_numbers(scenario.to_dict())
     assert scenario.staffing.release_minutes >= MIN_RELEASE_MINUTES
+    if resources.estimate_run_bytes(scenario, days=1) > MEMORY_BUDGET_BYTES:
+        with pytest.raises(resources.ResourceError):
+            resources.check_memory([scenario], days=1, source="fuzz.toml")
+        event("refused by the memory guard")
+        return
     with watchdog(WATCHDOG_SECONDS):
         result = run_one(scenario, seed=1, days=1)
     assert result.summary["needs"] >= 0
@@ -199,6 +211,14 @@ def _check_loaded(scenario: Scenario) -> None:
 def folder() -> Path:
     with tempfile.TemporaryDirectory(prefix="fuzz") as name:
         yield Path(name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def memory_budget():
+    """This module's runs may use `MEMORY_BUDGET_BYTES` (the guard reads it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(resources, "available_bytes", lambda: (MEMORY_BUDGET_BYTES, "test"))
+        yield
 
 
 @pytest.mark.slow
@@ -259,5 +279,5 @@ def test_fuzzed_set_options_run_or_exit_with_one_message(folder, changed):
     assert code == 0, (code, err.getvalue())
     event("ran")
     overrides = [argv[i + 1] for i, word in enumerate(argv) if word == "--set"]
-    scenario = load_scenario(base, overrides=overrides)
+    scenario = load_scenario(base, overrides=[*overrides, "run.days=1"])  # as --days 1 does
     assert not non_finite_numbers(scenario.to_dict())

@@ -310,3 +310,10 @@ def test_a_record_dated_in_the_far_future_is_refused(tmp_path):
     assert "line 3" in info.value.field and "at most 3,650 days" in info.value.message
     with pytest.raises(DataError, match="from 1 to 3,650 days"):
         read_records(path, days=10**9)
+
+
+@pytest.mark.parametrize("spread", [3.7e-249, 5e-324])
+def test_a_tiny_skill_spread_is_no_spread(spread):
+    """Found by fuzzing: sd² underflowed to 0 and the Beta parameters divided by it."""
+    scenario = load_scenario("baseline", {**TINY, "staffing.skill_sd": spread})
+    assert run_one(scenario, seed=1).summary["needs"] >= 0
