@@ -19,7 +19,9 @@ baseline scenario through `run_one` in a fresh process each, peak resident set f
 | 1,000,000 | 20 | 2 | 1,077 MiB | 28.5 s |
 
 A least-squares fit of peak bytes = base + per citizen · citizens + per edge · edges +
-per need · needs gives 211 MB, 81 B, 41 B and 683 B, within 6 % of every case; the
+per need · needs gives 211 MB, 81 B, 41 B and 683 B, within 6 % of every case. A check
+beyond the fitted sizes, 3,000,000 citizens for 2 days, peaked at 2,854 MiB against
+2,831 MiB fitted (1 % above; 246 s on the busy machine). The
 estimate multiplies it by `MEMORY_SAFETY_FACTOR` to stay on the safe side. Run time is
 only a rough estimate (the spreading of posts grows faster than linearly with the mean
 following): the fit seconds = per follow · edges + per citizen-day · citizens × days
