@@ -395,9 +395,16 @@ def _last_day_value(model: GovernmentResponseModel, name: str) -> float:
     return model.last_day[name]
 
 
+MIN_BETA_SD = 1e-6
+
+
 def _beta_with_mean_sd(mean: float, sd: float, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Beta draws with a given mean and standard deviation (constant when sd is 0)."""
-    if sd <= 0.0 or mean <= 0.0 or mean >= 1.0:
+    """Beta draws with a given mean and standard deviation (constant when sd is 0).
+
+    A spread below `MIN_BETA_SD` counts as none: its square underflows (or its Beta
+    parameters overflow), and the draws would all be the mean anyway.
+    """
+    if sd < MIN_BETA_SD or mean <= 0.0 or mean >= 1.0:
         return np.full(size, mean)
     var = min(sd**2, mean * (1.0 - mean) * 0.99)
     common = mean * (1.0 - mean) / var - 1.0

@@ -47,6 +47,7 @@ from simulation.format import excerpt
 from simulation.inputs import RECORDS, read_input_text
 from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario, ScenarioError, did_you_mean, load_scenario
+from simulation.scenario.schema import MAX_DAYS
 
 QUANTILES = (0.25, 0.5, 0.75, 0.9)
 REPLY_TYPES = ("substantive", "partial", "boilerplate")
@@ -109,6 +110,11 @@ def read_records(
     columns, unreadable times, replies before creation, unknown kinds or reply types.
     `days` fixes the length of the record (default: to the end of the last item's day).
     """
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        source = data.source if isinstance(data, Records) else str(data)
+        raise DataError(
+            source, None, f"the record must last from 1 to {MAX_DAYS:,} days (got {days})"
+        )
     if isinstance(data, Records):
         if days is None or days == data.days:
             return data
@@ -169,6 +175,19 @@ def _records_from_text(text: str, source: str, days: int | None) -> Records:
             lambda i: f"reply type {excerpt(reply_type[i])} given, but first_reply is empty",
         )
     last_day = int(np.max(created) // HOURS_PER_DAY)
+    if last_day >= MAX_DAYS:  # the fit simulates as many days as the record has
+        late = [i for i in range(len(created)) if created[i] >= MAX_DAYS * HOURS_PER_DAY]
+        _raise_rows(
+            source,
+            late,
+            lines,
+            "created",
+            lambda i: (
+                f"posted on day {int(created[i] // 24):,} of the record, but a record "
+                f"may last at most {MAX_DAYS:,} days (ten years, the longest run); check the "
+                "date, or split the record"
+            ),
+        )
     if days is None:
         days = last_day + 1
     elif days < 1:

@@ -17,7 +17,15 @@ from rich.console import Console
 
 from simulation.cli import EXIT_INTERRUPTED, EXIT_OK, SET_HELP, safe_name
 from simulation.format import METRICS, safe_text
-from simulation.scenario import ScenarioError
+from simulation.scenario import Scenario, ScenarioError
+
+FORCE_HELP = (
+    "run even if the estimated memory of the runs at once exceeds what this machine has "
+    "available (simulation.resources)"
+)
+MAX_RUNS_HELP = "most runs the plan may have (default 10,000); a larger plan is refused"
+# Settings whose largest swept value makes a sweep's largest run (memory and time).
+SIZE_KEYS = ("population.citizens", "network.mean_following", "population.need_rate_per_day")
 
 RECORD_FILE = "experiment.toml"  # what ran, as an experiment file (re-runnable)
 CLI_SOURCE = "command line"
@@ -186,8 +194,13 @@ def _experiment_parser(sub: argparse._SubParsersAction, help: str) -> argparse.A
         "--resume", action="store_true", help="continue a sweep stored in the output folder"
     )
     experiment.add_argument(
-        "--check", action="store_true", help="check the file and print what would run; run nothing"
+        "--check",
+        action="store_true",
+        help="check the file and print what would run (runs, estimated time and memory); "
+        "run nothing",
     )
+    experiment.add_argument("--max-runs", type=int, default=None, metavar="N", help=MAX_RUNS_HELP)
+    experiment.add_argument("--force", action="store_true", help=FORCE_HELP)
     experiment.add_argument(
         "--no-figures", action="store_true", help="write tables only (overrides the file)"
     )
@@ -253,6 +266,8 @@ def _add_run_options(parser: argparse.ArgumentParser, replications: int) -> None
         help="no progress, no tables (progress goes to stderr: a bar on a terminal, else a "
         "line per 5 %% of the runs with the time elapsed and an estimate of what remains)",
     )
+    parser.add_argument("--max-runs", type=int, default=None, metavar="N", help=MAX_RUNS_HELP)
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
 _PARSERS: dict[str, Callable[[argparse._SubParsersAction, str], argparse.ArgumentParser]] = {
@@ -276,7 +291,9 @@ def cmd_compare(args: argparse.Namespace, out: Console) -> int:
     raw = _raw_from_options(args, name=name[:80], scenarios=refs, baseline=args.baseline)
     experiment = _experiment_from_options(raw)
     out_dir = args.out or Path("out") / experiment.name
-    return run_experiment(experiment, out, out_dir=out_dir, quiet=args.quiet, from_options=True)
+    return run_experiment(
+        experiment, out, out_dir=out_dir, quiet=args.quiet, from_options=True, force=args.force
+    )
 
 
 def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
@@ -329,6 +346,7 @@ def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
         quiet=args.quiet,
         resume=args.resume,
         from_options=True,
+        force=args.force,
     )
 
 
@@ -337,19 +355,20 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
 
     Returns the exit code.
     """
-    from simulation.experiment.files import load_experiment
+    from simulation.experiment.files import MAX_JOBS, load_experiment
 
-    if args.jobs is not None and args.jobs < 1:
-        raise ScenarioError("--jobs", None, f"must be at least 1 (got {args.jobs})")
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        raise ScenarioError("--jobs", None, f"must be from 1 to {MAX_JOBS} (got {args.jobs})")
+    if args.max_runs is not None and args.max_runs < 1:
+        raise ScenarioError("--max-runs", None, f"must be at least 1 (got {args.max_runs})")
     experiment = load_experiment(
         args.file,
         scheduler=args.scheduler,
         # --jobs replaces the file's scheduler, so the file's address is not used.
         allow_scheduler_from_file=args.allow_scheduler_from_file or args.jobs is not None,
+        max_runs=args.max_runs,
     )
     if args.jobs is not None:
-        if args.jobs < 1:
-            raise ScenarioError("--jobs", None, f"must be at least 1 (got {args.jobs})")
         # A local pool (processes, a local Dask cluster) gets J workers; else J processes.
         from simulation.experiment.files import WORKER_POOLS
 
@@ -370,6 +389,7 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
         source=str(args.file),
         base_dir=args.file.parent,
         out_option=out_option,
+        force=args.force,
     )
 
 
@@ -391,17 +411,21 @@ def _experiment_out_dir(experiment, file: Path, out: Path | None) -> tuple[Path,
 
 def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
     """An experiment's content from the common options (checked as `microgov run` does)."""
-    from simulation.experiment.files import check_metrics, check_scheduler
+    from simulation.experiment.files import MAX_JOBS, check_metrics, check_scheduler
     from simulation.scenario import parse_overrides
+    from simulation.scenario.schema import MAX_DAYS
 
-    for option, value, low in (
-        ("--replications", args.replications, 1),
-        ("--seed", args.seed, 0),
-        ("--days", args.days, 1),
-        ("--jobs", args.jobs, 1),
+    for option, value, low, high in (
+        ("--replications", args.replications, 1, None),
+        ("--seed", args.seed, 0, None),
+        ("--days", args.days, 1, MAX_DAYS),
+        ("--jobs", args.jobs, 1, MAX_JOBS),
+        ("--max-runs", args.max_runs, 1, None),
     ):
         if value is not None and value < low:
             raise ScenarioError(option, None, f"must be at least {low} (got {value})")
+        if value is not None and high is not None and value > high:
+            raise ScenarioError(option, None, f"must be at most {high:,} (got {value})")
     raw = {
         **fields,
         "replications": args.replications,
@@ -409,6 +433,7 @@ def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
         "days": args.days,
         "set": dict(parse_overrides(list(args.overrides))),
         "jobs": args.jobs,
+        "max_runs": args.max_runs,
         "scheduler": check_scheduler(args.scheduler, "--scheduler") if args.scheduler else None,
         "metrics": check_metrics(args.metrics, "--metrics") if args.metrics else None,
         "outputs": {"figures": not args.no_figures, "format": args.format, "items": args.items},
@@ -446,13 +471,107 @@ def _ref_for_record(ref: str) -> str:
 
 def _print_plan(experiment, source: Path, out_dir: Path, out: Console) -> int:
     from simulation.experiment.files import check_experiment
+    from simulation.resources import available_bytes, gigabytes
 
     scenarios = check_experiment(experiment, str(source), base_dir=source.parent)
+    _warn_events(experiment, scenarios)
     runs, what = _plan(experiment, scenarios)
+    seconds, memory, parallel = _estimates(experiment, scenarios, runs)
     out.print(safe_text(f"OK    {source}  {experiment.kind} '{experiment.name}'"), markup=False)
     out.print(safe_text(f"      {what}"), markup=False)
-    out.print(safe_text(f"      {runs} runs; results would go to {out_dir}"), markup=False)
+    out.print(safe_text(f"      {runs:,} runs; results would go to {out_dir}"), markup=False)
+    room = available_bytes()
+    if memory is None:
+        memory_text = "memory on the scheduler's workers (not estimated here)"
+    else:
+        at_once = f", {parallel} runs at once" if parallel > 1 else ""
+        memory_text = f"peak memory about {gigabytes(memory)}{at_once}"
+        if room is not None:
+            memory_text += f" of {gigabytes(room[0])} available"
+            if memory > room[0]:
+                memory_text += " (refused without --force)"
+    out.print(
+        f"      estimated: run time about {_duration(seconds)}"
+        f"{f' on {parallel} processes' if parallel > 1 else ''}; {memory_text}",
+        markup=False,
+    )
     return EXIT_OK
+
+
+def _largest_variant(experiment, scenario: Scenario) -> Scenario:
+    """A sweep's scenario with the largest swept size settings (citizens, follows, needs)."""
+    if experiment.design is None:
+        return scenario
+    largest = {}
+    for key, values in experiment.design.parameters.items():
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if key in SIZE_KEYS and numbers:
+            largest[key] = max(numbers)
+    return scenario.with_overrides(largest) if largest else scenario
+
+
+def _parallel_runs(experiment) -> int | None:
+    """Runs at once on this machine; None when they run on a scheduler elsewhere."""
+    from simulation.resources import cpu_count
+
+    executor = experiment.executor()
+    if executor is None or executor == "serial":
+        return 1
+    if executor == "processes":
+        return experiment.jobs or cpu_count()
+    if executor == "dask":
+        return experiment.jobs or cpu_count()
+    return None
+
+
+def _estimates(experiment, scenarios, runs: int) -> tuple[float, float | None, int]:
+    """Rough wall time [s], peak memory [bytes] (None: elsewhere) and runs at once."""
+    from simulation.resources import estimate_run_bytes, estimate_run_seconds
+
+    variants = [_largest_variant(experiment, s) for s in scenarios]
+    parallel = _parallel_runs(experiment)
+    at_once = min(parallel or 1, runs) or 1
+    per_run = sum(estimate_run_seconds(v) for v in variants) / len(variants)
+    seconds = per_run * runs / at_once
+    if parallel is None:
+        return seconds, None, at_once
+    memory = max(estimate_run_bytes(v) for v in variants) * at_once
+    return seconds, memory, at_once
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.1f} days"
+
+
+def _warn_events(experiment, scenarios) -> None:
+    from simulation.cli.scenarios import warn
+    from simulation.scenario.schema import events_after_run
+
+    for scenario in scenarios:
+        warn(experiment.kind, [f"{scenario.name}: {w}" for w in events_after_run(scenario)])
+
+
+def _check_memory(experiment, scenarios, runs: int, source: str, force: bool) -> None:
+    """Refuse an experiment whose runs at once would not fit in memory (unless forced)."""
+    from simulation.resources import check_memory
+
+    parallel = _parallel_runs(experiment)
+    if parallel is None:  # the scheduler's workers have memory of their own
+        return
+    variants = [_largest_variant(experiment, s) for s in scenarios]
+    check_memory(
+        variants,
+        parallel=min(parallel, runs) or 1,
+        source="--jobs" if parallel > 1 and source == CLI_SOURCE else source,
+        field=None,
+        force=force,
+    )
 
 
 def _plan(experiment, scenarios) -> tuple[int, str]:
@@ -460,7 +579,7 @@ def _plan(experiment, scenarios) -> tuple[int, str]:
     if experiment.kind == "comparison":
         names = ", ".join(s.name for s in scenarios)
         return len(scenarios) * reps, f"{names} × {reps} replications"
-    points = len(experiment.design.build())
+    points = experiment.design.count()
     keys = ", ".join(experiment.design.parameters)
     what = (
         f"{scenarios[0].name}: {experiment.design.type} design over {keys}, "
@@ -483,6 +602,7 @@ def run_experiment(
     base_dir: Path | None = None,
     from_options: bool = False,
     out_option: str = "--out",
+    force: bool = False,
 ) -> int:
     """Check an experiment completely, run it and write its outputs to `out_dir`.
 
@@ -495,6 +615,8 @@ def run_experiment(
 
     scenarios = check_experiment(experiment, source, base_dir, from_options=from_options)
     _check_dask_installed(experiment, source, from_options)
+    _warn_events(experiment, scenarios)
+    _check_memory(experiment, scenarios, _plan(experiment, scenarios)[0], source, force)
     out_dir = Path(out_dir)
     if experiment.kind == "sweep":
         _check_store(out_dir, resume, out_option)

@@ -8,7 +8,6 @@ scenario files, so they never import pandas or the model.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from rich.table import Table
 from simulation import __version__
 from simulation.cli import EXIT_BAD_INPUT, EXIT_OK, SET_HELP, safe_name
 from simulation.format import markup_text, metric_unit, metric_value, plain_text, safe_text
+from simulation.resources import check_memory, estimate_run_seconds
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -28,13 +28,16 @@ from simulation.scenario import (
     resolve_scenario_path,
 )
 from simulation.scenario.overrides import SOURCE as OVERRIDES
+from simulation.scenario.schema import MAX_DAYS, events_after_run
 
-# Seconds of run time per citizen-day, measured on a 2-core machine (10,000 citizens for
-# 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress
-# (on stderr: a bar on a terminal, else a plain line per few per cent of the days).
-SECONDS_PER_CITIZEN_DAY = 3e-6
+FORCE_HELP = (
+    "run even if the estimated memory exceeds what this machine has available "
+    "(simulation.resources)"
+)
+
+# A run estimated to take longer than this shows a progress bar
+# (`simulation.resources.estimate_run_seconds`).
 PROGRESS_THRESHOLD_SECONDS = 2.0
-EDGE_LINE_BYTES = 12  # a short edge-list line ("1234,5678\n"), to guess lines from the size
 DAILY_FIGURE = "daily.png"  # the run's daily series (RunResult.plot)
 WIDE_LIST_WIDTH = 110  # terminal columns from which `list` has a column per setting
 
@@ -151,6 +154,7 @@ def _run_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argument
         action="store_true",
         help="no progress and no summary table; print only where results were written",
     )
+    run.add_argument("--force", action="store_true", help=FORCE_HELP)
     run.set_defaults(handler=cmd_run)
     return run
 
@@ -215,6 +219,10 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     if args.days is not None:
         if args.days < 1:
             raise ScenarioError("--days", "run.days", f"must be at least 1 (got {args.days})")
+        if args.days > MAX_DAYS:
+            raise ScenarioError(
+                "--days", "run.days", f"must be at most {MAX_DAYS:,} (got {args.days})"
+            )
         # An override, not just a run argument, so that the scenario hash covers it.
         overrides.append(f"run.days={args.days}")
     try:
@@ -230,6 +238,8 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
         raise ScenarioError("--seed", "run.seed", f"must be 0 or more (got {seed})")
     days = scenario.run.days
     out_dir = args.out or Path("out") / f"{safe_name(scenario.name)}-seed{seed}"
+    warn("run", events_after_run(scenario))
+    check_memory([scenario], source=str(resolve_scenario_path(args.scenario)), force=args.force)
 
     from simulation.safe_write import OutputDir
 
@@ -262,14 +272,17 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
 
 
 def estimate_seconds(scenario: Scenario, days: int) -> float:
-    """Rough run time [s] from citizens × days, to decide on a progress bar."""
-    citizens = scenario.population.citizens
-    if scenario.network.kind == "edge_list" and scenario.network.edge_list:
-        # About one citizen per line is a generous guess for a follower list; a file that
-        # cannot be read is reported by the run itself.
-        with contextlib.suppress(OSError):
-            citizens = Path(scenario.network.edge_list).stat().st_size // EDGE_LINE_BYTES
-    return citizens * days * SECONDS_PER_CITIZEN_DAY
+    """Rough run time [s] (`simulation.resources`), to decide on a progress bar."""
+    return estimate_run_seconds(scenario, days)
+
+
+def warn(command: str, warnings: list[str]) -> None:
+    """Print warnings on stderr, one line each (`microgov run: warning: …`)."""
+    if not warnings:
+        return
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for text in warnings:
+        err.print(f"microgov {command}: warning: {safe_text(text)}", markup=False)
 
 
 def _run_with_progress(scenario: Scenario, seed: int, days: int):

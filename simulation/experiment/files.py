@@ -69,6 +69,7 @@ from simulation.scenario import (
 )
 from simulation.scenario.errors import validation_error
 from simulation.scenario.load import read_toml
+from simulation.scenario.schema import MAX_DAYS
 
 DESIGN_TYPES = ("grid", "lhs", "sobol")
 OUTPUT_FORMATS = ("csv", "parquet")
@@ -78,6 +79,11 @@ DEFAULT_REPLICATIONS = {"comparison": 10, "sweep": 1}
 DESIGN_OPTIONS = {"grid": "--grid", "lhs": "--lhs", "sobol": "--sobol"}  # the CLI's names
 # Keys of an exploration file (`simulation.experiment.explore`), which `microgov explore` runs.
 EXPLORATION_KEYS = ("uncertainties", "levers", "outcomes", "policies")
+# The most runs an experiment may plan unless it says otherwise (`max_runs`,
+# `--max-runs`): about 3 hours of 10,000-citizen, 30-day runs on two cores, and a bound
+# on a mistyped size (replications = 10**12) that would otherwise hang before any run.
+MAX_RUNS = 10_000
+MAX_JOBS = 1024  # local worker processes: far more than any machine's cores
 
 
 class ExperimentFileError(ScenarioError):
@@ -128,6 +134,15 @@ class Design(_Section):
             raise ValueError(f"samples: a '{self.type}' design needs samples = N")
         return self
 
+    def count(self) -> int:
+        """Points of the design, computed without making them."""
+        if self.type == "grid":
+            return math.prod(len(values) for values in self.parameters.values())
+        assert self.samples is not None  # _consistent requires samples for lhs and sobol
+        if self.type == "sobol":
+            return self.samples * (len(self.parameters) + 2)
+        return self.samples
+
     def build(self) -> Grid | LatinHypercube | Sobol:
         """The engine's design object."""
         if self.type == "grid":
@@ -176,7 +191,10 @@ class Experiment(_Section):
     )
     seed: int = Field(1, ge=0, description="First root seed [integer].")
     days: int | None = Field(
-        None, ge=1, description="Days to simulate (default: each scenario's run.days)."
+        None,
+        ge=1,
+        le=MAX_DAYS,
+        description="Days to simulate (default: each scenario's run.days).",
     )
     metrics: list[str] | None = Field(
         None, description="Metrics to summarise, test and plot (default: key metrics)."
@@ -193,8 +211,15 @@ class Experiment(_Section):
     jobs: int | None = Field(
         None,
         ge=1,
-        description="Local worker processes; with scheduler 'dask', the workers of the local "
-        "Dask cluster (default: one per CPU).",
+        le=MAX_JOBS,
+        description="Local worker processes, at most 1024; with scheduler 'dask', the workers "
+        "of the local Dask cluster (default: one per CPU).",
+    )
+    max_runs: int | None = Field(
+        None,
+        ge=1,
+        description=f"Most runs the experiment may plan (default {MAX_RUNS:,}); a larger "
+        "plan is refused before anything runs.",
     )
     scheduler: str | None = Field(
         None,
@@ -249,6 +274,7 @@ class Experiment(_Section):
                 raise ValueError("scenarios: each scenario may be listed once")
         if self.metrics is not None:
             self.metrics = check_metrics(self.metrics)
+        self._check_size()
         # A scheduler at an address has its own workers; `jobs` counts a local pool's.
         if self.jobs is not None and self.scheduler not in (None, *WORKER_POOLS):
             raise ValueError(
@@ -258,6 +284,26 @@ class Experiment(_Section):
         if self.scheduler is not None:
             check_scheduler(self.scheduler)
         return self
+
+    def _check_size(self) -> None:
+        """Refuse a plan of more runs than `max_runs`, counted without making it."""
+        cap = self.max_runs or MAX_RUNS
+        runs, what = self.plan_size()
+        if runs > cap:
+            raise ValueError(
+                f"max_runs: the plan has {runs:,} runs ({what}), more than the cap of "
+                f"{cap:,}; plan fewer runs, or allow more with max_runs = N (--max-runs N)"
+            )
+
+    def plan_size(self) -> tuple[int, str]:
+        """Runs the experiment plans, and how (`4 scenarios × 10 replications`)."""
+        reps = self.n_replications
+        replications = f"{reps:,} replication{'s' * (reps != 1)}"
+        if self.design is not None:
+            points = self.design.count()
+            return points * reps, f"{points:,} design points × {replications}"
+        scenarios = len(self.scenarios or [])
+        return scenarios * reps, f"{scenarios} scenarios × {replications}"
 
     # ------------------------------------------------------------------ what it is
 
@@ -426,12 +472,14 @@ def load_experiment(
     *,
     scheduler: str | None = None,
     allow_scheduler_from_file: bool = False,
+    max_runs: int | None = None,
 ) -> Experiment:
     """Read, validate and check an experiment file, and the scenarios it names.
 
     `scheduler`: where the caller runs it (an address or a local executor name); it
     replaces the file's `scheduler` and `jobs`. A scheduler address written in the file
     is refused unless `allow_scheduler_from_file` (see `check_file_scheduler`).
+    `max_runs` replaces the file's own cap on the number of runs (`--max-runs`).
     """
     path = Path(path)
     source = str(path)
@@ -445,6 +493,8 @@ def load_experiment(
             "this is an exploration file (policies across states of the world): run it "
             "with `microgov explore`",
         )
+    if max_runs is not None:
+        raw["max_runs"] = max_runs
     experiment = parse_experiment(raw, source)
     if scheduler is not None:
         check_scheduler(scheduler, "--scheduler")

@@ -17,7 +17,7 @@ import typing
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from simulation.format import EXCERPT_CHARACTERS, safe_text
 
@@ -204,6 +204,10 @@ def _tagged_member(annotation: Any, tag: str) -> type[BaseModel] | None:
     if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
         return None
     for member in typing.get_args(annotation):
+        if typing.get_origin(member) is Annotated and any(
+            isinstance(extra, Tag) and extra.tag == tag for extra in typing.get_args(member)[1:]
+        ):  # a member chosen by a discriminator (`Tag("weights")`)
+            return _bare(member)
         member = _bare(member)
         if not _is_model(member):
             continue

@@ -30,7 +30,14 @@ from simulation.inputs import (
 from simulation.scenario.errors import ScenarioError, did_you_mean
 from simulation.scenario.overrides import SOURCE as OVERRIDES
 from simulation.scenario.overrides import parse_overrides, set_dotted
-from simulation.scenario.schema import Scenario, default_departments, validate
+from simulation.scenario.schema import (
+    MAX_DAYS,
+    RunSettings,
+    Scenario,
+    check_event_days,
+    default_departments,
+    validate,
+)
 
 # The repository's scenarios/ folder, three levels above this file.
 _BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
@@ -72,24 +79,58 @@ def load_scenario(
         )
     raw = _load_raw(path, stack=())
     raw.setdefault("name", path.stem)
-    # A [departments.<name>] table or a --set departments.<name>.… adjusts that department
-    # and keeps the others; an unknown name adds a department.
-    defaults: dict[str, dict[str, Any]] = {name: {} for name in default_departments()}
-    raw["departments"] = _deep_merge(defaults, raw.get("departments") or {})
+    file_days = _run_days(raw)
     items = parse_overrides(overrides or {})
     for key, value in items:
         set_dotted(raw, key, value)
     check_nesting(raw, OVERRIDES)
+    _add_default_departments(raw)
     try:
-        return validate(raw, str(path))
+        scenario = validate(raw, str(path))
+        check_event_days(scenario, file_days, str(path))
     except ScenarioError as exc:
         raise _blame_override(exc, items, path) from None
+    return scenario
+
+
+def _run_days(raw: dict[str, Any]) -> int | None:
+    """The run length a file sets itself (with what it extends), if it is a valid one."""
+    run = raw.get("run")
+    default = RunSettings.model_fields["days"].default
+    days = run.get("days", default) if isinstance(run, dict) else default if run is None else None
+    if isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= MAX_DAYS:
+        return days
+    return None
+
+
+def _add_default_departments(raw: dict[str, Any]) -> None:
+    """The default departments, under what the file and overrides say of them.
+
+    A `[departments.<name>]` table or a `--set departments.<name>.…` adjusts that
+    department and keeps the others. Departments are the topics: a `topic_mix` that
+    leaves a default department out leaves that department out too; a name in
+    neither is refused by the scenario's checks (it would get no work).
+    """
+    given = raw.get("departments")
+    if given is not None and not isinstance(given, dict):
+        return  # refused by validation, naming the field
+    population = raw.get("population")
+    mix = population.get("topic_mix") if isinstance(population, dict) else None
+    defaults: dict[str, dict[str, Any]] = {
+        name: {} for name in default_departments() if not isinstance(mix, dict) or name in mix
+    }
+    raw["departments"] = _deep_merge(defaults, given or {})
 
 
 def _blame_override(exc: ScenarioError, items: list[tuple[str, Any]], path: Path) -> ScenarioError:
     """An error in a field set on the command line names the override, not the file."""
     for key, _ in items:
-        if exc.field and (exc.field == key or exc.field.startswith(key + ".")):
+        # The override's own field, a place inside it, or the section or table it made.
+        if exc.field and (
+            exc.field == key
+            or exc.field.startswith((key + ".", key + "["))
+            or key.startswith(exc.field + ".")
+        ):
             return ScenarioError(OVERRIDES, exc.field, f"{exc.message} (overriding {path})")
     return exc
 

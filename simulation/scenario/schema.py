@@ -22,7 +22,9 @@ import tomli_w
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -35,7 +37,7 @@ from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.mechanisms.disciplines import DISCIPLINES
 from simulation.network import GENERATORS
-from simulation.scenario.errors import did_you_mean, validation_error
+from simulation.scenario.errors import ScenarioError, did_you_mean, validation_error
 from simulation.scenario.overrides import SOURCE as OVERRIDES
 from simulation.scenario.overrides import parse_overrides, set_dotted
 
@@ -54,7 +56,33 @@ else:
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
+# Bounds shared by many fields, each with its reason. Every number in a scenario is
+# finite (`Section.model_config`: NaN and inf are refused), and every field has an
+# upper bound where one makes sense, so no value can make a run hang or overflow.
+MAX_DAYS = 3650  # ten years: the longest run, and the latest day an event may name
+MAX_HOURS = MAX_DAYS * 24  # the same in hours: patience, reply expectations
+MAX_DELAY_HOURS = 720.0  # thirty days: delays between steps of one item's handling
+MAX_DEADLINE_HOURS = 8760.0  # a year: the calendar keeps a year of slack past the run
+WEEK_MINUTES = 7 * 24 * 60  # the longest an operator's single task may take [minutes]
+# The shortest task an operator's clock counts (6 seconds): below it, clock arithmetic
+# stops advancing (t + 5e-324 == t) and a run never ends.
+MIN_TASK_MINUTES = 0.1
+# A release is a prepared information post; at 5 minutes an operator already posts 12
+# an hour. Shorter times only multiply releases, each spreading over the whole graph
+# (0.01 minutes: 281 s for one day of 300 citizens), and no source supports them.
+MIN_RELEASE_MINUTES = 5.0
+MAX_WEIGHT = 1e6  # relative weights and shares (normalised): far from float overflow
+# Beta draws with a = mean·k and b = (1 − mean)·k: below these, a or b underflows to 0
+# and numpy refuses the draw; the draws are already all but exactly 0 or 1 there.
+MIN_BETA_MEAN = 0.001
+MIN_BETA_CONCENTRATION = 0.1
+MAX_BETA_CONCENTRATION = 1000.0
+MAX_EVENTS = 1000  # scheduled events in one scenario [count]
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+Satisfaction = Annotated[float, Field(ge=-1.0, le=1.0)]
+HolidayDay = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 ReplyQuality = Literal["boilerplate", "partial", "substantive"]
 
 
@@ -65,10 +93,27 @@ class _EdgeListProblem(ValueError):
         super().__init__(f"{field}: {source}: {message}")
 
 
+def _profile_form(value: Any) -> str:
+    """Which form an activity profile is given in: a list of weights, or a name."""
+    return "weights" if isinstance(value, list) else "name"
+
+
+# An activity profile: a name or a list of weights. Told apart by the value's form, so
+# a bad weight is reported at its place (`daily_rhythm[3]`), not as a mismatch of both.
+DailyRhythm = Annotated[
+    Annotated[Literal["weibo", "flat"], Tag("name")] | Annotated[list[Weight], Tag("weights")],
+    Discriminator(_profile_form),
+]
+WeeklyRhythm = Annotated[
+    Annotated[Literal["flat"], Tag("name")] | Annotated[list[Weight], Tag("weights")],
+    Discriminator(_profile_form),
+]
+
+
 class Section(BaseModel):
     """Base for every scenario section: unknown keys are refused, assignment re-validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- sections
@@ -78,7 +123,7 @@ class RunSettings(Section):
     """How long to simulate and with which root seed."""
 
     days: int = Field(
-        30, ge=1, le=3650, description="Length of the run [days]; one step is one hour."
+        30, ge=1, le=MAX_DAYS, description="Length of the run [days]; one step is one hour."
     )
     seed: int = Field(
         1, ge=0, description="Root random seed; every random stream is derived from it [integer]."
@@ -103,8 +148,9 @@ class CalendarSettings(Section):
         default_factory=_monday_to_friday,
         description="Weekdays on which offices open [names].",
     )
-    holidays: list[int] = Field(
+    holidays: list[HolidayDay] = Field(
         default_factory=list,
+        max_length=MAX_DAYS,
         description="Days of the run on which offices stay closed [day index from 0].",
     )
 
@@ -135,12 +181,12 @@ class PopulationSettings(Section):
         le=10.0,
         description="Mean new needs per citizen per day at average activity [needs/citizen/day].",
     )
-    daily_rhythm: Literal["weibo", "flat"] | list[float] = Field(
+    daily_rhythm: DailyRhythm = Field(
         "weibo",
         description="Hour-of-day activity profile: 'weibo' (low at night, evening peak), "
-        "'flat', or 24 non-negative weights [relative].",
+        "'flat', or 24 non-negative weights, each at most 1e6 [relative].",
     )
-    weekly_rhythm: Literal["flat"] | list[float] = Field(
+    weekly_rhythm: WeeklyRhythm = Field(
         "flat",
         description="Day-of-week activity profile, Monday to Sunday, times the daily "
         "rhythm: 'flat' (every day alike; modelling assumption: no source on the weekly "
@@ -156,7 +202,7 @@ class PopulationSettings(Section):
         "5 % hold 76 % at 1.1 in an infinite population, about 67 % at 10,000 citizens, a "
         "deliberate departure explained in docs/ODD.md §7.1) [dimensionless].",
     )
-    kind_mix: dict[str, float] = Field(
+    kind_mix: dict[str, Weight] = Field(
         default_factory=lambda: {
             "consultation": 0.58,
             "request": 0.20,
@@ -166,7 +212,7 @@ class PopulationSettings(Section):
         description="Share of new needs by kind; 58% consultations, 42% demands "
         "(Beijing 12345, 2019-21) [shares, normalised].",
     )
-    topic_mix: dict[str, float] = Field(
+    topic_mix: dict[str, Weight] = Field(
         default_factory=lambda: {
             "pensions": 0.35,
             "medical_insurance": 0.30,
@@ -181,26 +227,32 @@ class PopulationSettings(Section):
     )
     complexity_mean: float = Field(
         0.45,
-        gt=0.0,
-        lt=1.0,
+        ge=MIN_BETA_MEAN,
+        le=1.0 - MIN_BETA_MEAN,
         description="Mean complexity of a need (Beta distributed); an operator can answer a "
         "consultation itself when its complexity is below the operator's skill [0-1].",
     )
     complexity_concentration: float = Field(
         4.0,
-        gt=0.0,
-        le=1000.0,
+        ge=MIN_BETA_CONCENTRATION,
+        le=MAX_BETA_CONCENTRATION,
         description="Concentration a+b of the complexity Beta distribution; larger means "
-        "items more alike [dimensionless].",
+        "items more alike; at least 0.1, where a or b would underflow to 0 and the draw "
+        "fail [dimensionless].",
     )
     initial_trust_mean: float = Field(
-        0.55, gt=0.0, lt=1.0, description="Mean initial trust in government (Beta) [0-1]."
+        0.55,
+        ge=MIN_BETA_MEAN,
+        le=1.0 - MIN_BETA_MEAN,
+        description="Mean initial trust in government (Beta) [0-1].",
     )
     initial_trust_concentration: float = Field(
         10.0,
-        gt=0.0,
+        ge=MIN_BETA_CONCENTRATION,
+        le=MAX_BETA_CONCENTRATION,
         description="Concentration a+b of the initial trust Beta distribution; larger means "
-        "less spread [dimensionless].",
+        "less spread; at least 0.1, where a or b would underflow to 0 and the draw fail "
+        "[dimensionless].",
     )
     follow_share: Probability = Field(
         0.3, description="Share of citizens following the government account [share]."
@@ -210,7 +262,12 @@ class PopulationSettings(Section):
         description="Distribution of how long a citizen waits for a first reply before "
         "escalating or giving up; 'none' means citizens wait for ever.",
     )
-    patience_mean_hours: float = Field(72.0, gt=0.0, description="Mean patience [hours].")
+    patience_mean_hours: float = Field(
+        72.0,
+        gt=0.0,
+        le=MAX_HOURS,
+        description="Mean patience; at most ten years, the longest run [hours].",
+    )
     patience_cv: float = Field(
         1.0, gt=0.0, le=5.0, description="Coefficient of variation of lognormal patience [ratio]."
     )
@@ -233,7 +290,12 @@ class PopulationSettings(Section):
         "complete [share].",
     )
     knowledge_half_life_days: float = Field(
-        3.0, gt=0.0, description="Half-life of what releases taught the public [days]."
+        3.0,
+        ge=0.01,
+        le=MAX_DAYS,
+        description="Half-life of what releases taught the public; at least 0.01 (a "
+        "quarter of an hour, well below the hourly step; shorter ones overflow the decay "
+        "rate) and at most ten years, the longest run [days].",
     )
 
 
@@ -262,7 +324,7 @@ class ChannelSettings(Section):
         description="Share of addressed needs posted as public @-mentions (micro-blog) rather "
         "than private messages (WeChat) (assumption) [share].",
     )
-    vent_probability: dict[str, float] = Field(
+    vent_probability: dict[str, Probability] = Field(
         default_factory=lambda: {
             "consultation": 0.1,
             "request": 0.3,
@@ -356,11 +418,18 @@ class DiffusionSettings(Section):
     )
 
 
+MAX_TRUST_HALF_LIFE_DAYS = 36500.0  # a century: finite half-lives beyond it are typos
+
+
 class ReactionSettings(Section):
     """How citizens judge replies, silence and escalate (MODEL.md §4.6)."""
 
     expected_reply_hours: float = Field(
-        24.0, gt=0.0, description="Reply time citizens consider normal (assumption) [hours]."
+        24.0,
+        ge=0.01,
+        le=MAX_HOURS,
+        description="Reply time citizens consider normal; at least 0.01 (36 seconds: lateness is "
+        "measured in multiples of it) and at most ten years (assumption) [hours].",
     )
     lateness_penalty: float = Field(
         0.3,
@@ -369,7 +438,7 @@ class ReactionSettings(Section):
         description="Satisfaction lost per multiple of the expected reply time beyond it "
         "(assumption) [satisfaction units].",
     )
-    quality_satisfaction: dict[str, float] = Field(
+    quality_satisfaction: dict[str, Satisfaction] = Field(
         default_factory=lambda: {"substantive": 1.0, "partial": 0.2, "boilerplate": -0.4},
         description="Satisfaction of a timely reply by quality (assumption) [-1 to 1].",
     )
@@ -385,10 +454,13 @@ class ReactionSettings(Section):
     )
     trust_half_life_days: float = Field(
         30.0,
-        gt=0.0,
+        ge=0.01,
+        allow_inf_nan=True,  # inf is meaningful here (no drift); NaN is refused below
         description="Half-life of any departure of a citizen's trust from their initial "
         "trust (their disposition): trust drifts back towards it, so it has an equilibrium "
-        "between shocks and recovery [days]; inf switches the drift off. Assumption, "
+        "between shocks and recovery [days]; at least 0.01 (shorter ones overflow the "
+        f"drift rate), at most {MAX_TRUST_HALF_LIFE_DAYS:,.0f} or inf, which switches the "
+        "drift off (the one field that takes inf). Assumption, "
         "between the weeks in which effects of mass communication fade (Hill, Lo, Vavreck "
         "& Zaller 2013) and the longer memory of personal experience.",
     )
@@ -489,6 +561,16 @@ class ReactionSettings(Section):
         description="Reminders per need at most; 0 turns them off (assumption) [count].",
     )
 
+    @field_validator("trust_half_life_days")
+    @classmethod
+    def _half_life_finite_or_off(cls, value: float) -> float:
+        if math.isnan(value) or (math.isfinite(value) and value > MAX_TRUST_HALF_LIFE_DAYS):
+            raise ValueError(
+                f"must be a number of days from 0.01 to {MAX_TRUST_HALF_LIFE_DAYS:g}, or inf "
+                f"to switch the drift off (got {value})"
+            )
+        return value
+
 
 class NetworkSettings(Section):
     """The directed follower graph (MODEL.md §2)."""
@@ -583,7 +665,11 @@ class MechanismSettings(Section):
         "into the inbox.",
     )
     monitoring_threshold_impressions: int | None = Field(
-        None, ge=1, description="Impressions at which a public post counts as trending [views]."
+        None,
+        ge=1,
+        le=1_000_000_000,
+        description="Impressions at which a public post counts as trending; at most a "
+        "billion, more than any population the model can hold [views].",
     )
     queue_discipline: DisciplineName | None = Field(
         None,
@@ -630,8 +716,10 @@ class DepartmentSettings(Section):
     staff: int = Field(2, ge=0, le=10_000, description="Staff working on referred items [people].")
     processing_hours: float = Field(
         2.5,
-        gt=0.0,
-        description="Mean working time to process one referred item [working hours].",
+        ge=MIN_TASK_MINUTES / 60.0,
+        le=MAX_DELAY_HOURS,
+        description="Mean working time to process one referred item; from 6 seconds "
+        "(below, the clock stops advancing) to 720 hours [working hours].",
     )
     processing_cv: float = Field(
         1.0,
@@ -649,8 +737,10 @@ class DepartmentSettings(Section):
     )
     bounce_hours: float = Field(
         0.25,
-        gt=0.0,
-        description="Silo coordination: time to look at an item and send it back [working hours].",
+        ge=MIN_TASK_MINUTES / 60.0,
+        le=MAX_DELAY_HOURS,
+        description="Silo coordination: time to look at an item and send it back; from 6 "
+        "seconds (below, the clock stops advancing) to 720 hours [working hours].",
     )
     bounce_probability: Probability = Field(
         0.15,
@@ -690,7 +780,11 @@ class StaffingSettings(Section):
         8, ge=0, le=23, description="Start of 'extended' shifts [hour of day, 0-23]."
     )
     extended_hours_end: int = Field(
-        22, ge=1, le=24, description="End of 'extended' shifts [hour of day, 1-24]."
+        22,
+        ge=1,
+        le=24,
+        description="End of 'extended' shifts; an end before the start is an overnight "
+        "shift (22 to 6: from 22:00 to 06:00 the next morning) [hour of day, 1-24].",
     )
     skill_mean: Probability = Field(
         0.5,
@@ -706,7 +800,11 @@ class StaffingSettings(Section):
         description="Skill added by training, capped at 1 [skill units].",
     )
     handling_minutes: float = Field(
-        20.0, gt=0.0, description="Mean time to write a substantive reply (assumption) [minutes]."
+        20.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Mean time to write a substantive reply; from 0.1 (6 seconds: below, the "
+        "clock stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     handling_distribution: Literal["exponential", "lognormal"] = Field(
         "exponential", description="Distribution of handling time."
@@ -722,28 +820,50 @@ class StaffingSettings(Section):
         description="Time of a partial reply as a share of a substantive one (assumption) [ratio].",
     )
     boilerplate_minutes: float = Field(
-        3.0, gt=0.0, description="Time to post a boilerplate reply (assumption) [minutes]."
+        3.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to post a boilerplate reply; from 0.1 (6 seconds: below, the clock "
+        "stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     referral_minutes: float = Field(
-        6.0, gt=0.0, description="Time to refer an item (assumption) [minutes]."
+        6.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to refer an item; from 0.1 (6 seconds: below, the clock stops "
+        "advancing) to a week, 10080 (assumption) [minutes].",
     )
     triage_minutes: float = Field(
-        1.0, gt=0.0, description="Time to read an item and leave it (assumption) [minutes]."
+        1.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to read an item and leave it; from 0.1 (6 seconds: below, the clock "
+        "stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     reply_post_minutes: float = Field(
         5.0,
-        gt=0.0,
-        description="Time to post a department's answer as a reply (assumption) [minutes].",
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to post a department's answer as a reply; from 0.1 (6 seconds: below, "
+        "the clock stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     clarification_minutes: float = Field(
-        30.0, gt=0.0, description="Time to write a rumour clarification (assumption) [minutes]."
+        30.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to write a rumour clarification; from 0.1 (6 seconds: below, the clock "
+        "stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     release_minutes: float = Field(
         240.0,
-        gt=0.0,
+        ge=MIN_RELEASE_MINUTES,
+        le=WEEK_MINUTES,
         description="Time to prepare one information release; with half of two office-hours "
         "operators' time on releases this gives about 500 releases a year, near the ~454 "
-        "posts per account per year of certified government micro-blogs in 2016 [minutes].",
+        "posts per account per year of certified government micro-blogs in 2016. From 5 "
+        "(12 releases an operator-hour; shorter times only multiply releases, each spread "
+        "over the whole graph, at a cost in run time without a source) to a week, 10080 "
+        "[minutes].",
     )
     motivation: float = Field(
         1.0,
@@ -761,10 +881,11 @@ class StaffingSettings(Section):
     )
     choice_temperature: float = Field(
         0.2,
-        gt=0.0,
+        ge=0.01,
         le=10.0,
         description="Randomness of staff's choice between actions (logit), operators and "
-        "departments alike (assumption) [utility units].",
+        "departments alike; at least 0.01, below which utilities divided by it overflow "
+        "(assumption) [utility units].",
     )
     reply_propensity: float = Field(
         -0.74,
@@ -810,14 +931,16 @@ class StaffingSettings(Section):
     department_coordination_hours: float = Field(
         4.0,
         ge=0.0,
-        description="Joint handling: lead department's coordination time after the slowest part "
-        "(assumption) [working hours].",
+        le=MAX_DELAY_HOURS,
+        description="Joint handling: lead department's coordination time after the slowest part; "
+        "at most 720 (thirty days) (assumption) [working hours].",
     )
     silo_handoff_hours: float = Field(
         24.0,
         ge=0.0,
-        description="Silo handling: delay passing an item from one department to the next "
-        "(assumption) [hours].",
+        le=MAX_DELAY_HOURS,
+        description="Silo handling: delay passing an item from one department to the next; at "
+        "most 720 (thirty days) (assumption) [hours].",
     )
     partial_reply_value: Probability = Field(
         0.4,
@@ -835,6 +958,19 @@ class StaffingSettings(Section):
         "of its own turnaround, which operators use to foresee a referral's delay; "
         "modelling assumption [share].",
     )
+
+    @model_validator(mode="after")
+    def _extended_hours_differ(self) -> StaffingSettings:
+        if (
+            self.shifts == "extended"
+            and self.extended_hours_start % 24 == self.extended_hours_end % 24
+        ):
+            raise ValueError(
+                f"extended_hours_end: equals extended_hours_start ({self.extended_hours_start}), "
+                "so the shift would cover no hour or every hour; give a different end (before "
+                "the start for an overnight shift) or shifts = '24x7'"
+            )
+        return self
 
 
 class MandateSettings(Section):
@@ -868,7 +1004,12 @@ class MandateSettings(Section):
 class KindDeadline(Section):
     """The reply deadline of one kind of need: clock hours or working days, not both."""
 
-    hours: float | None = Field(None, gt=0.0, description="Deadline in clock hours [hours].")
+    hours: float | None = Field(
+        None,
+        gt=0.0,
+        le=MAX_DEADLINE_HOURS,
+        description="Deadline in clock hours; at most a year, 8760 [hours].",
+    )
     working_days: int | None = Field(
         None,
         ge=1,
@@ -954,8 +1095,10 @@ class AccountabilitySettings(Section):
     deadline_hours: float | None = Field(
         48.0,
         gt=0.0,
-        description="Reply deadline in clock hours (State Council 2016 No. 61: 48 h) [hours]; "
-        "used by the timeliness rule and the within-deadline metric.",
+        le=MAX_DEADLINE_HOURS,
+        description="Reply deadline in clock hours (State Council 2016 No. 61: 48 h), at "
+        "most a year, 8760 [hours]; used by the timeliness rule and the within-deadline "
+        "metric.",
     )
     deadline_working_days: int | None = Field(
         None,
@@ -995,8 +1138,12 @@ class BurstEvent(Section):
     kinds: list[str] = Field(
         default_factory=lambda: ["consultation"], description="Kinds of need multiplied."
     )
-    start_day: float = Field(ge=0.0, description="Start [day of run, may be fractional].")
-    duration_days: float = Field(gt=0.0, description="Duration [days].")
+    start_day: float = Field(
+        ge=0.0,
+        le=MAX_DAYS,
+        description="Start, before the end of the run [day of run, may be fractional].",
+    )
+    duration_days: float = Field(gt=0.0, le=MAX_DAYS, description="Duration [days].")
     multiplier: float = Field(gt=0.0, le=1000.0, description="Rate multiplier [ratio].")
 
 
@@ -1005,9 +1152,18 @@ class RumourEvent(Section):
 
     type: Literal["rumour"] = Field("rumour", description="Event type: rumour posts.")
     topic: str = Field(description="Topic the rumour is about.")
-    day: float = Field(ge=0.0, description="When the rumour appears [day of run, fractional].")
+    day: float = Field(
+        ge=0.0,
+        le=MAX_DAYS,
+        description="When the rumour appears, before the end of the run [day of run, fractional].",
+    )
     posts: int = Field(
-        1, ge=1, le=100_000, description="Number of independent rumour posts [posts]."
+        1,
+        ge=1,
+        le=1000,
+        description="Number of independent rumour posts; at most 1,000 (the bundled crisis "
+        "seeds 5; each post is a cascade followed every hour: 10,000 posts take 19 s for "
+        "two days of 200 citizens, 100,000 minutes) [posts].",
     )
     repost_probability: Probability = Field(
         0.05,
@@ -1039,7 +1195,7 @@ class Scenario(Section):
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     departments: dict[str, DepartmentSettings] = Field(default_factory=default_departments)
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
-    events: list[Event] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
 
     @field_validator("departments")
     @classmethod
@@ -1075,18 +1231,28 @@ class Scenario(Section):
             len(pop.daily_rhythm) != 24 or min(pop.daily_rhythm) < 0 or sum(pop.daily_rhythm) <= 0
         ):
             raise ValueError(
-                "population.daily_rhythm must be 'weibo', 'flat' or 24 non-negative weights "
-                "with a positive sum"
+                "population.daily_rhythm: must be 'weibo', 'flat' or 24 non-negative weights "
+                f"with a positive sum (got {len(pop.daily_rhythm)} weights, sum "
+                f"{sum(pop.daily_rhythm):g})"
             )
         if isinstance(pop.weekly_rhythm, list) and (
             len(pop.weekly_rhythm) != 7 or min(pop.weekly_rhythm) < 0 or sum(pop.weekly_rhythm) <= 0
         ):
             raise ValueError(
-                "population.weekly_rhythm must be 'flat' or 7 non-negative weights, Monday "
-                f"to Sunday, with a positive sum (got {len(pop.weekly_rhythm)} weights)"
+                "population.weekly_rhythm: must be 'flat' or 7 non-negative weights, Monday "
+                f"to Sunday, with a positive sum (got {len(pop.weekly_rhythm)} weights, sum "
+                f"{sum(pop.weekly_rhythm):g})"
             )
         for kind in self.accountability.deadlines or {}:
             _check_known(kind, NEED_KINDS, "accountability.deadlines")
+        for name in self.departments:
+            if name not in pop.topic_mix:
+                raise ValueError(
+                    f"departments.{name}: no work would reach it: departments are the topics, "
+                    f"and '{name}' has no share in population.topic_mix"
+                    f"{did_you_mean(name, tuple(pop.topic_mix))}; topics: "
+                    f"{', '.join(pop.topic_mix)} (to add a department, give it a share there)"
+                )
         for i, event in enumerate(self.events):
             _check_known(event.topic, tuple(self.departments), f"events[{i}].topic")
             if isinstance(event, BurstEvent):
@@ -1132,6 +1298,47 @@ class Scenario(Section):
         for key, value in parse_overrides(overrides):
             set_dotted(raw, key, value)
         return validate(raw, OVERRIDES)
+
+
+def event_start_day(event: BurstEvent | RumourEvent) -> tuple[str, float]:
+    """The field naming when an event starts, and its value [day of run]."""
+    if isinstance(event, BurstEvent):
+        return "start_day", event.start_day
+    return "day", event.day
+
+
+def check_event_days(scenario: Scenario, file_days: int | None, source: str) -> None:
+    """Refuse an event that starts after the end of the run its own file sets.
+
+    `file_days` is the file's run.days (None if it sets no valid one); `source` the
+    file. A run shortened afterwards (`--days`, an override) gets warnings instead
+    (`events_after_run`). Raises ScenarioError naming the event's field.
+    """
+    if file_days is None:
+        return
+    for i, event in enumerate(scenario.events):
+        name, day = event_start_day(event)
+        if day >= file_days:
+            raise ScenarioError(
+                source,
+                f"events[{i}].{name}",
+                f"day {day:g} is not within the run: run.days = {file_days}, so this "
+                f"{event.type} would never happen; allowed: 0 ≤ {name} < {file_days}",
+            )
+
+
+def events_after_run(scenario: Scenario) -> list[str]:
+    """A warning for each event that starts after the end of a (shortened) run."""
+    days = scenario.run.days
+    warnings = []
+    for i, event in enumerate(scenario.events):
+        name, day = event_start_day(event)
+        if day >= days:
+            warnings.append(
+                f"events[{i}].{name} = {day:g} is after the end of the {days}-day run; "
+                f"this {event.type} does not happen"
+            )
+    return warnings
 
 
 def _check_mix(mix: dict[str, float], allowed: tuple[str, ...], where: str) -> None:
