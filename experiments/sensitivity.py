@@ -56,7 +56,7 @@ from simulation.experiment import (  # noqa: E402
     stats,
     sweep,
 )
-from simulation.experiment.designs import Design, LatinHypercube, Morris, Sobol  # noqa: E402
+from simulation.experiment.designs import LatinHypercube, Morris, Points, Sobol  # noqa: E402
 from simulation.format import metric_difference_text, metric_text, metric_unit  # noqa: E402
 
 # Ranges around the defaults (default in brackets); each is an assumption to question.
@@ -476,22 +476,6 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
         f"{RANKED_BY.replace('_', ' ')} at {np.mean(more_replies > 0):.0%}."
         + flips_text(sign > 0, factors.loc[sign.index])
     )
-
-
-class Points(Design):
-    """Given design points: the hypercube's, less the levers a scenario does not use."""
-
-    kind = "points"
-
-    def __init__(self, points: list[dict]):
-        self._points = points
-        self.parameters = sorted({key for point in points for key in point})
-
-    def points(self) -> list[dict]:
-        return self._points
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "points": self._points}
 
 
 def lever_in_force(scenario, key: str) -> bool:

@@ -350,5 +350,10 @@ def test_validate_model_command_registers_and_runs(smoke, tmp_path, monkeypatch)
     assert args.handler(args, Console()) == 0
     assert calls == [("smoke", tmp_path / "validation")]
     assert (tmp_path / "validation.md").exists()
-    assert json.loads((tmp_path / "validation" / "results.json").read_text())["size"] == "smoke"
+    text = (tmp_path / "validation" / "results.json").read_text()
+
+    def refuse(constant):
+        raise ValueError(f"results.json is not strict JSON: {constant}")
+
+    assert json.loads(text, parse_constant=refuse)["size"] == "smoke"
     assert any("validation.md" in line for line in printed)

@@ -44,7 +44,7 @@ from simulation.experiment.designs import (
     design_from_dict,
 )
 from simulation.experiment.executors import RunTask, run_tasks
-from simulation.experiment.store import RunStore
+from simulation.experiment.store import MANIFEST, RunStore, StoreManifestError
 from simulation.experiment.tables import (
     ERROR_COLUMN,
     assemble_daily,
@@ -208,6 +208,8 @@ class SweepResults(Results):
         parameters: the design's dotted keys (columns of runs and daily).
         store: the store directory, if the sweep was stored.
         expected_runs: runs the sweep has when complete.
+        notes: what opening the store did that a user should know (damaged parts set
+            aside and run again), one sentence each.
     """
 
     def __init__(
@@ -225,6 +227,7 @@ class SweepResults(Results):
         self.design = design
         self.store = store
         self.expected_runs = len(design) * replications if replications else None
+        self.notes: list[str] = []
 
     @property
     def parameters(self) -> list[str]:
@@ -252,7 +255,12 @@ class SweepResults(Results):
         """
         store = RunStore(path)
         manifest = store.manifest()
-        design = design_from_dict(manifest["design"])
+        try:
+            design = design_from_dict(manifest["design"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreManifestError(
+                str(Path(path) / MANIFEST), "design", f"is not a design microgov knows: {exc}"
+            ) from None
         labels = ["point", *design.parameters]
         runs, daily = store.read()
         return cls(
@@ -613,23 +621,19 @@ def sweep(
     }
     if keep_items:
         manifest["items"] = True
-    run_store = RunStore.open(store, manifest, base.to_toml())
-    done = run_store.completed()
-    pending = [task for key, task in tasks.items() if key not in done]
+    with RunStore.open(store, manifest, base.to_toml()) as run_store:
+        done = run_store.completed()
+        pending = [task for key, task in tasks.items() if key not in done]
 
-    def store_one(outcome: RunResult) -> None:
-        assert outcome.key is not None  # the executors set it
-        run_store.write(outcome.key, *tables_of(outcome))
+        def store_one(outcome: RunResult) -> None:
+            assert outcome.key is not None  # the executors set it
+            run_store.write(outcome.key, *tables_of(outcome))
 
-    run_tasks(
-        pending,
-        store_one,
-        executor,
-        jobs,
-        progress,
-        description=f"sweep {base.name} ({len(done)} stored)" if done else f"sweep {base.name}",
-    )
-    return SweepResults.load(store)
+        described = f"sweep {base.name} ({len(done)} stored)" if done else f"sweep {base.name}"
+        run_tasks(pending, store_one, executor, jobs, progress, description=described)
+        results = SweepResults.load(store)
+    results.notes = list(run_store.notes)
+    return results
 
 
 def sobol_indices(

@@ -10,6 +10,8 @@ scenario with `Scenario.with_overrides`:
   in the order `SALib.analyze.sobol.analyze` expects (see `api.sobol_indices`);
 - `Morris` — r one-at-a-time trajectories of D+1 points each (SALib), for screening
   many factors cheaply (see `api.morris_indices`).
+- `Points` — points listed one by one (e.g. states of the world sampled from
+  distributions by `simulation.experiment.explore`).
 
 Keys are checked against the scenario schema when the design is made (an unknown key
 raises `ScenarioError` with a did-you-mean hint), bounds when they are given, and every
@@ -310,7 +312,53 @@ class Morris(_Sampled):
         return self.samples * (len(self.parameters) + 1)
 
 
-DESIGNS: dict[str, type[Design]] = {d.kind: d for d in (Grid, LatinHypercube, Sobol, Morris)}
+class Points(Design):
+    """Points given one by one, each `{dotted key: value}` over the same keys.
+
+    Parameters:
+        points: the design points, in order; every point names the same keys. Values
+            are plain values (numbers, strings, booleans, lists) as for `Grid`.
+
+    For samples made elsewhere, such as the states of the world an exploration draws
+    from its uncertainties' distributions (`simulation.experiment.explore`).
+    """
+
+    kind = "points"
+
+    def __init__(self, points: Sequence[Mapping[str, Any]]):
+        if isinstance(points, str | bytes | Mapping) or not isinstance(points, Sequence):
+            raise ScenarioError(SOURCE, None, f"Points needs a list of points, got {points!r}")
+        if len(points) == 0:
+            raise ScenarioError(SOURCE, None, "Points needs at least one point")
+        keys = list(points[0]) if isinstance(points[0], Mapping) else []
+        if not keys:
+            raise ScenarioError(SOURCE, None, "each point is a non-empty {dotted key: value}")
+        for index, point in enumerate(points):
+            if not isinstance(point, Mapping) or list(point) != keys:
+                raise ScenarioError(
+                    SOURCE, None, f"point {index} must name the keys {keys} in that order"
+                )
+        for key in keys:
+            check_key(key)
+        _check_distinct(keys)
+        self.parameters = keys
+        self._points = [{key: _plain(point[key]) for key in keys} for point in points]
+
+    def points(self) -> list[dict[str, Any]]:
+        """The points as given."""
+        return [dict(p) for p in self._points]
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe description: the kind and the points."""
+        return {"kind": self.kind, "points": self.points()}
+
+
+DESIGNS: dict[str, type[Design]] = {
+    d.kind: d for d in (Grid, LatinHypercube, Sobol, Morris, Points)
+}
 
 
 def design_from_dict(data: Mapping[str, Any]) -> Design:
@@ -322,6 +370,8 @@ def design_from_dict(data: Mapping[str, Any]) -> Design:
         ranges = {k: tuple(v) for k, v in data["ranges"].items()}
         sampled = {"latin_hypercube": LatinHypercube, "sobol": Sobol, "morris": Morris}[kind]
         return sampled(ranges, samples=data["samples"], seed=data["seed"])
+    if kind == "points":
+        return Points(data["points"])
     raise ValueError(f"unknown design kind {kind!r}; known: {', '.join(DESIGNS)}")
 
 
