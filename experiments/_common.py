@@ -45,6 +45,7 @@ from matplotlib.ticker import PercentFormatter
 from simulation import __version__, load_scenario
 from simulation.experiment import plots as _plots
 from simulation.format import metric_difference_text, metric_label, metric_text, metric_unit
+from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario
 from simulation.seeds import replication_seeds
 
@@ -63,7 +64,7 @@ def parse_args(
     """The script's options, with every option left unset taken from `full` or `smoke`.
 
     Common options: --smoke, --out, --replications, --days, --citizens, --seed, --jobs,
-    --dask, --progress. `add_options(parser)` adds the script's own; give them
+    --dask, --progress/--no-progress. `add_options(parser)` adds the script's own; give them
     `default=None` and a value in both `full` and `smoke`.
     """
     lines = (doc or "").strip().splitlines()
@@ -90,7 +91,13 @@ def parse_args(
     parser.add_argument(
         "--dask", action="store_true", help="run on a local Dask cluster of --jobs workers"
     )
-    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="progress on stderr (default): a bar on a terminal, else a line per 5 %% of the "
+        "runs with the time elapsed and an estimate of what remains; --no-progress: none",
+    )
     if add_options is not None:
         add_options(parser)
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -133,7 +140,7 @@ class Experiment:
         self.name = name
         self.args = args
         self.out = Path(args.out) if args.out else DEFAULT_OUT / name
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.folder = OutputDir(self.out, source="--out").create()
         self.report = Report(title)
         self.report.paragraph(question)
         self.files: list[tuple[str, str]] = []
@@ -179,15 +186,13 @@ class Experiment:
 
     def table(self, frame: pd.DataFrame, name: str, what: str = "") -> Path:
         """Write a table as CSV in the output folder."""
-        path = self.out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        path = self.folder.write_frame(f"{name}.csv", frame, "csv")
         self.files.append((path.name, what))
         return path
 
     def figure(self, fig: Figure, name: str, what: str = "") -> Path:
         """Save a figure as PNG in the output folder."""
-        path = self.out / f"{name}.png"
-        fig.savefig(path, dpi=_plots.DPI)
+        path = self.folder.save_figure(f"{name}.png", fig, dpi=_plots.DPI)
         self.files.append((path.name, what))
         return path
 
@@ -217,8 +222,7 @@ class Experiment:
             f"- [`{name}`]({name})" + (f" — {what}" if what else "") for name, what in self.files
         )
         self.report.section("Files", listing)
-        path = self.out / "report.md"
-        path.write_text(self.report.markdown(), encoding="utf-8")
+        path = self.folder.write_text("report.md", self.report.markdown())
         print(f"{self.name}: {self.runs} runs in {seconds:.1f} s; report: {path}")
         return path
 

@@ -46,6 +46,7 @@ from simulation.calibration import (
     simulate_statistics,
     write_records,
 )
+from simulation.safe_write import OutputDir
 
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "data"
@@ -126,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     text = summary_markdown(
         result, size, data_file, elapsed, truth_distance, draws, smoke=args.smoke
     )
-    (out / "EXAMPLE.md").write_text(text, encoding="utf-8")
+    OutputDir(out).write_text("EXAMPLE.md", text)
     if not args.smoke:
-        RESULTS_FILE.write_text(text, encoding="utf-8")
+        OutputDir(RESULTS_FILE.parent).write_text(RESULTS_FILE.name, text)
     print(text)
     print(f"outputs in {out}")
     return 0

@@ -49,14 +49,15 @@ from _common import Experiment, difference, parse_args  # noqa: E402
 from scipy import stats as scipy_stats  # noqa: E402
 
 from simulation.experiment import (  # noqa: E402
+    morris_indices,
     plots,
     run,
     sobol_indices,
     stats,
     sweep,
 )
-from simulation.experiment.designs import Design, LatinHypercube, Sobol  # noqa: E402
-from simulation.format import metric_difference_text, metric_text  # noqa: E402
+from simulation.experiment.designs import LatinHypercube, Morris, Points, Sobol  # noqa: E402
+from simulation.format import metric_difference_text, metric_text, metric_unit  # noqa: E402
 
 # Ranges around the defaults (default in brackets); each is an assumption to question.
 ENVIRONMENT = {
@@ -105,6 +106,35 @@ LEVERS = {
     "staffing.referral_minutes": (3.0, 12.0),  # [6] referring an item
     "staffing.turnaround_learning_rate": (0.05, 0.3),  # [0.1] foreseeing a referral
 }
+# Every other numeric assumption that acts on the base scenario, screened with Morris
+# trajectories (cheap for many factors): which of them would deserve a place above?
+SCREENED = {
+    "staffing.demand_self_service": (0.15, 0.6),  # [0.3] settling a request alone
+    "reactions.expected_reply_hours": (12.0, 48.0),  # [24] a reply time taken as normal
+    "reactions.lateness_penalty": (0.1, 0.6),  # [0.3] satisfaction lost per multiple late
+    "reactions.escalation_probability": (0.1, 0.5),  # [0.3] escalate rather than give up
+    "reactions.escalation_satisfaction": (-0.8, -0.2),  # [-0.5] after waiting in vain
+    "reactions.abandonment_satisfaction": (-1.0, -0.5),  # [-1] giving up unanswered
+    "reactions.escalation_patience_factor": (0.25, 1.0),  # [0.5] patience after escalating
+    "reactions.follow_up_base": (0.0, 0.2),  # [0] follow-ups of the satisfied
+    "reactions.follow_up_reference_patience_hours": (36.0, 144.0),  # [72] impatience scale
+    "channels.address_trust_slope": (0.5, 1.5),  # [1] addressing, per unit of trust
+    "channels.non_follower_factor": (0.2, 0.6),  # [0.4] non-followers addressing
+    "channels.public_share": (0.4, 0.8),  # [0.6] public @-mentions among addressed
+    "diffusion.exposure_trust_loss": (0.005, 0.02),  # [0.01] viewers of complaints
+    "diffusion.exposure_trust_gain": (0.0025, 0.01),  # [0.005] viewers of good replies
+    "diffusion.boilerplate_exposure_loss": (0.001, 0.006),  # [0.003] viewers of brush-offs
+    "diffusion.negative_multiplier": (1.5, 4.0),  # [2.5] reposting of negative posts
+    "diffusion.unresolved_multiplier": (1.0, 2.5),  # [1.5] while a complaint is open
+    "diffusion.influence_exponent": (0.0, 0.4),  # [0.2] reach of influential authors
+    "diffusion.reply_repost_probability": (0.01, 0.04),  # [0.02] reposting replies
+    "population.initial_trust_concentration": (5.0, 20.0),  # [10] spread of dispositions
+    "population.complexity_concentration": (2.0, 8.0),  # [4] how alike needs are
+    "population.follow_share": (0.15, 0.45),  # [0.3] followers of the account
+    "population.release_informativeness": (0.025, 0.1),  # [0.05] what a release teaches
+    "population.release_consultation_reduction": (0.25, 0.75),  # [0.5] questions it saves
+    "population.knowledge_half_life_days": (1.5, 6.0),  # [3] how long it is remembered
+}
 METRICS = ("response_rate", "mean_trust", "p90_response_hours")
 
 # The remedies whose ranking the study's conclusions rest on, and the appraisal whose
@@ -127,6 +157,7 @@ FULL = {
     "citizens": 5000,
     "scenario": "baseline",
     "samples": 128,
+    "trajectories": 16,
     "points": 40,
     "default_replications": 6,
     "design_seed": 0,
@@ -137,6 +168,7 @@ SMOKE = {
     "citizens": 1000,
     "scenario": "baseline",
     "samples": 1,
+    "trajectories": 2,
     "points": 3,
     "default_replications": 2,
     "design_seed": 0,
@@ -150,6 +182,12 @@ def add_options(parser) -> None:
         type=int,
         default=None,
         help="Sobol base sample N (a power of 2); N (D+2) points",
+    )
+    parser.add_argument(
+        "--trajectories",
+        type=int,
+        default=None,
+        help="Morris trajectories screening the other assumptions; r (D+1) points",
     )
     parser.add_argument(
         "--points", type=int, default=None, help="hypercube points for the conclusions"
@@ -188,15 +226,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     exp.report.bullets(
         [f"environment `{key}`: {low:g} to {high:g}" for key, (low, high) in ENVIRONMENT.items()]
         + [f"behaviour `{key}`: {low:g} to {high:g}" for key, (low, high) in BEHAVIOUR.items()]
+        + [f"screened `{key}`: {low:g} to {high:g}" for key, (low, high) in SCREENED.items()]
         + [
-            f"conditional `{key}` (conclusions only, where it acts): "
-            f"{low:g} to {high:g}"
+            f"conditional `{key}` (conclusions only, where it acts): {low:g} to {high:g}"
             for key, (low, high) in LEVERS.items()
         ]
     )
     indices = which_assumptions_matter(exp, args)
     if indices is not None:
         exp.table(indices, "indices", "S1, ST and their intervals")
+    screening = which_others_matter(exp, args)
+    if screening is not None:
+        exp.table(screening, "screening", "Morris mu*, its interval, mu and sigma")
     which_conclusions_hold(exp, args)
     exp.finish()
     return 0
@@ -256,6 +297,66 @@ def which_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
         )
         report.bullets(interpret(ranked, metric))
         report.paragraph(f"![Sobol indices of {metric}](sensitivity_{metric}.png)")
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+# ---------------------------------------------------------------- Morris screening
+
+
+def which_others_matter(exp: Experiment, args) -> pd.DataFrame | None:
+    """Part 1b: Morris screening of every other numeric assumption acting on the base."""
+    design = Morris(SCREENED, samples=args.trajectories, seed=args.design_seed)
+    results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.run_options()))
+    exp.table(results.runs, "screening_runs", "one row per Morris run")
+    report = exp.report
+    report.section("Which of the other assumptions matter (screening)")
+    report.paragraph(
+        f"Morris screening of the {len(SCREENED)} other numeric assumptions that act on "
+        f"`{args.scenario}`: {args.trajectories} one-at-a-time trajectories ({len(design)} "
+        "runs). mu*: the mean absolute change of the output when a parameter moves over "
+        "its whole range (estimated from steps of 2/3 of it), ± the half-width of its 95 % "
+        "bootstrap interval; mu: the same with sign; sigma: the spread of the effects "
+        "(interactions or curvature). Screening ranks, it does not apportion variance: "
+        "a parameter whose mu* is small beside the Sobol part's leading factors can stay "
+        "an assumption without changing the conclusions."
+    )
+    frames = []
+    for metric in METRICS:
+        try:
+            measures = morris_indices(results, metric)
+        except ValueError as exc:
+            report.paragraph(f"**{metric}**: measures could not be computed — {exc}.")
+            continue
+        frames.append(measures.assign(metric=metric))
+        ranked = measures.sort_values("mu_star", ascending=False)
+        report.subsection(f"{metric.replace('_', ' ')} (screening)")
+        report.table(
+            pd.DataFrame(
+                {
+                    "parameter": ranked["parameter"],
+                    "mu*": [
+                        f"{change_text(metric, v)} ± {change_text(metric, c)}"
+                        for v, c in zip(ranked["mu_star"], ranked["mu_star_conf"], strict=True)
+                    ],
+                    "mu": [change_text(metric, v, signed=True) for v in ranked["mu"]],
+                    "sigma": [change_text(metric, v) for v in ranked["sigma"]],
+                }
+            ).head(10)
+        )
+        clear = ranked[ranked["mu_star"] - ranked["mu_star_conf"] > 0]
+        if args.trajectories < 2:
+            verdict = "One trajectory gives no interval: use --trajectories 2 or more."
+        elif len(clear):
+            verdict = (
+                f"{len(clear)} have mu* above zero beyond its interval: "
+                + ", ".join(f"`{p}`" for p in clear["parameter"])
+                + "."
+            )
+        else:
+            verdict = "None has mu* above zero beyond its interval at this size."
+        report.paragraph(
+            f"The ten largest of {len(ranked)} are shown (all in `screening.csv`). " + verdict
+        )
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
@@ -377,22 +478,6 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
     )
 
 
-class Points(Design):
-    """Given design points: the hypercube's, less the levers a scenario does not use."""
-
-    kind = "points"
-
-    def __init__(self, points: list[dict]):
-        self._points = points
-        self.parameters = sorted({key for point in points for key in point})
-
-    def points(self) -> list[dict]:
-        return self._points
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "points": self._points}
-
-
 def lever_in_force(scenario, key: str) -> bool:
     """Whether a conditional factor acts in the scenario (a mandate binds, a rule is set,
     items are referred)."""
@@ -434,6 +519,15 @@ def flips_text(holds: pd.Series, factors: pd.DataFrame) -> str:
         for _, key in shifts[:2]
     )
     return f" Where it does not, the assumptions differ most in {named}."
+
+
+def change_text(metric: str, value: float, signed: bool = False) -> str:
+    """A change of a metric: shares in pp, hours in h, other units to four decimals."""
+    if metric_unit(metric) in ("share", "hours"):
+        text = metric_difference_text(metric, value)
+    else:
+        text = f"{value:+.4f}"
+    return text if signed or text[:1] not in "+-−" else text[1:]
 
 
 def spread_text(results, metric: str) -> str:

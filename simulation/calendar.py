@@ -81,6 +81,8 @@ class Calendar:
         if shifts == "extended":
             hour = np.arange(n) % HOURS_PER_DAY
             start, end = extended_hours
+            if end < start:  # overnight: from `start` to `end` the next morning
+                return (hour >= start) | (hour < end)
             return (hour >= start) & (hour < end)
         if shifts == "office_hours":
             return self.office_open.copy()

@@ -96,8 +96,11 @@ def _walk_table_of_models(name: str, info: FieldInfo, path: str) -> Iterator[Sec
             names = ", ".join(f"`{key}`" for key in default)
             extra = (
                 f" One table per {name[:-1] if name.endswith('s') else name}, named by the "
-                f"key. Default: {names}, each with the defaults below. A scenario file that "
-                f"sets any `[{path}.…]` table replaces the whole default set."
+                f"key. Default: {names}, each with the defaults below. A `[{path}.<name>]` "
+                "table adjusts that one and keeps the others. Departments are the topics: "
+                "each needs a share in `population.topic_mix` (a name without one, e.g. a "
+                "misspelt one, is refused), and a `topic_mix` that leaves a default out "
+                "leaves that department out."
             )
         section.intro = (section.intro + extra).strip()
         yield section
@@ -194,7 +197,7 @@ def _type_and_allowed(annotation: Any, metadata: Sequence[Any]) -> tuple[str, st
             item_type, item_choices = _type_and_allowed(item, ())
             names.append(f"list of {_plural(item_type)}")
             if item_choices:
-                choices.append(f"each one of {item_choices}")
+                choices.append(f"{_each(item_choices)} {item_choices}")
         elif origin is dict:
             _, value = typing.get_args(member)
             if _is_model(value):  # a table of small tables, e.g. deadlines by kind
@@ -202,7 +205,10 @@ def _type_and_allowed(annotation: Any, metadata: Sequence[Any]) -> tuple[str, st
                 keys = " or ".join(f"`{key}`" for key in value.model_fields)
                 choices.append(f"each with {keys}")
             else:
-                names.append(f"table of {_plural(_type_and_allowed(value, ())[0])}")
+                value_type, value_choices = _type_and_allowed(value, ())
+                names.append(f"table of {_plural(value_type)}")
+                if value_choices:
+                    choices.append(f"{_each(value_choices)} {value_choices}")
         else:
             names.append(_SCALAR_NAMES.get(member, getattr(member, "__name__", str(member))))
     unique = list(dict.fromkeys(names))
@@ -211,6 +217,11 @@ def _type_and_allowed(annotation: Any, metadata: Sequence[Any]) -> tuple[str, st
     if choices:
         allowed = ", ".join(choices) if not allowed else f"{', '.join(choices)}; {allowed}"
     return type_text, allowed
+
+
+def _each(allowed: str) -> str:
+    """The words before allowed values: 'each one of' for choices, 'each in' for a range."""
+    return "each one of" if allowed.startswith("`") else "each in"
 
 
 def _plural(type_text: str) -> str:

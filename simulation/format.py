@@ -1,4 +1,4 @@
-"""Units and number formatting, defined once for every table, report, figure and message.
+r"""Units and number formatting, defined once for every table, report, figure and message.
 
 - `METRICS`: the glossary of summary metrics, name → (unit, meaning). The README's
   metrics table is generated from it (`simulation.docs`) and checked against it.
@@ -10,6 +10,14 @@
   metric's unit `metric_value` / `metric_difference` (table cells) and `metric_text` /
   `metric_difference_text` (prose with the unit written out); `toml_number` writes a
   number as a scenario file does.
+- User text (names, keys, values, paths) on a terminal: `safe_text` shows control
+  characters as escapes (`\x1b`) and cuts a long excerpt; `plain_text` makes it a rich
+  `Text`, in which rich reads neither markup (`[bold]`) nor emoji codes (`:x:`), and
+  `markup_text` escapes it for a markup string. Every message and table that shows user
+  text goes through `safe_text`, by itself or inside the other two.
+- JSON: `json_record` (a summary record as JSON values: missing as null, counts as
+  integers) and `json_text` (strict JSON: a NaN or infinity left over raises, never
+  writes the non-standard `NaN`).
 
 A value that is None, NaN or infinite is *missing* and prints as `missing` ("–" unless
 a caller asks for "n/a"). This module imports nothing heavy (no numpy, pandas or
@@ -18,8 +26,10 @@ pydantic), so the command's quick paths may use it.
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 # Glossary: metric name → (unit, meaning). The README's metrics table is checked
@@ -117,6 +127,52 @@ SIGNED_METRICS = (
 
 MISSING = "–"
 NOT_AVAILABLE = "n/a"
+
+
+# --------------------------------------------------------------------------- user text
+
+# Characters that act on a terminal instead of showing: C0 and C1 controls (ESC starts
+# a colour or clear-screen sequence), DEL, and the invisible format characters that
+# reorder or hide text (bidirectional overrides, zero-width marks, the byte-order mark).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+EXCERPT_CHARACTERS = 60  # at most this much of a line is quoted in a message
+
+
+def safe_text(value: Any, limit: int | None = None) -> str:
+    r"""User text as it may be printed: unprintable characters as escapes, at most `limit`.
+
+    `"a\x1b[2Jb"` becomes `a\x1b[2Jb` with the escape written out (a backslash, `x1b`), so
+    a name, key, value or path cannot clear the screen, colour the text or hide itself;
+    text longer than `limit` characters is cut and ends with "…".
+    """
+    text = value if isinstance(value, str) else str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    return _UNPRINTABLE.sub(_escape_character, text)
+
+
+def _escape_character(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def excerpt(line: Any, limit: int = EXCERPT_CHARACTERS) -> str:
+    """A short, escaped, quoted excerpt of a line of a user's file, for an error message."""
+    return f"'{safe_text(str(line).strip(), limit)}'"
+
+
+def markup_text(value: Any) -> str:
+    """User text to put inside a rich markup string: escaped, and its `[` markup escaped."""
+    from rich.markup import escape  # rich only where something is printed
+
+    return escape(safe_text(value))
+
+
+def plain_text(value: Any, style: str = ""):
+    """User text as a rich `Text`: escaped (`safe_text`), and never read as markup or emoji."""
+    from rich.text import Text  # rich only where something is printed
+
+    return Text(safe_text(value), style=style)
 
 
 # --------------------------------------------------------------------------- units
@@ -320,3 +376,44 @@ def toml_number(value: float) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:_}" if abs(value) >= 10_000 else str(value)
     return repr(float(value))
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_value(name: str, value: Any) -> Any:
+    """A metric's value as JSON: missing as None (null), a whole count as an int."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, float):
+        return value.item() if hasattr(value, "item") and hasattr(value, "dtype") else value
+    if metric_unit(name) in COUNT_UNITS and value.is_integer():
+        return int(value)
+    return float(value)
+
+
+def json_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A flat record of provenance and metrics with every value as JSON (`json_value`)."""
+    return {name: json_value(name, value) for name, value in record.items()}
+
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """`value` as strict JSON text, ending in a newline.
+
+    A float that is NaN or infinite is written as null (JSON has no such numbers); numpy
+    scalars are written as plain numbers. Anything else JSON cannot hold raises.
+    """
+    return json.dumps(_plain(value), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """`value` with non-finite floats as None and numpy scalars as Python numbers."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if not isinstance(value, str | bytes) and hasattr(value, "item") and hasattr(value, "dtype"):
+        value = value.item()  # a numpy scalar (numpy is not imported here)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -284,31 +284,49 @@ class MetricsRecorder:
     def daily_frame(self) -> pd.DataFrame:
         """One row per day: event counts, ratios of the day, and end-of-day stocks."""
         frame = pd.DataFrame({"day": np.arange(self.days)})
-        for name in sorted(self.counts):
-            frame[name] = self.counts[name]
-        column = self.counts.__getitem__  # missing counters read as zeros
-        frame["replies_per_received"] = _ratio(column("first_replies"), column("received"))
-        frame["replies_per_contact"] = _ratio(column("replies"), column("contacts"))
-        frame["one_sided_share"] = _ratio(
+        for name, values in self.daily_columns().items():
+            frame[name] = values
+        return frame
+
+    def day_values(self, day: int) -> dict[str, float]:
+        """Row `day` of the daily series as it stands now (`daily_frame` without building it)."""
+        return {
+            name: float(values[0])
+            for name, values in self.daily_columns(slice(day, day + 1)).items()
+        }
+
+    def daily_columns(self, days: slice = slice(None)) -> dict[str, np.ndarray]:
+        """The columns of the daily series (after `day`) over `days`, in the table's order.
+
+        The one definition of every daily column: `daily_frame` and `day_values` (what the
+        model's DataCollector reads at the end of each day) both come from here.
+        """
+        counts = {name: self.counts[name][days] for name in sorted(self.counts)}
+        columns: dict[str, np.ndarray] = dict(counts)
+        column = counts.__getitem__  # every counter exists (DAILY_COUNTERS)
+        columns["replies_per_received"] = _ratio(column("first_replies"), column("received"))
+        columns["replies_per_contact"] = _ratio(column("replies"), column("contacts"))
+        columns["one_sided_share"] = _ratio(
             column("replies_boilerplate") + column("replies_partial"), column("replies")
         )
-        frame["satisfaction"] = _ratio(column("rating_sum"), column("ratings"))
-        frame["operator_utilisation"] = _ratio(
+        columns["satisfaction"] = _ratio(column("rating_sum"), column("ratings"))
+        columns["operator_utilisation"] = _ratio(
             column("operator_busy_hours"), column("operator_duty_hours")
         )
-        frame["department_utilisation"] = _ratio(
+        columns["department_utilisation"] = _ratio(
             column("department_busy_hours"), column("department_duty_hours")
         )
-        frame["staff_hours"] = column("operator_duty_hours") + column("department_duty_hours")
-        frame["median_response_hours"] = [
-            float(np.median(h)) if h else np.nan for h in self.reply_hours
-        ]
-        frame["p90_response_hours"] = [
-            float(np.quantile(h, 0.9)) if h else np.nan for h in self.reply_hours
-        ]
+        columns["staff_hours"] = column("operator_duty_hours") + column("department_duty_hours")
+        hours = self.reply_hours[days]
+        columns["median_response_hours"] = np.array(
+            [float(np.median(h)) if h else np.nan for h in hours], dtype=float
+        )
+        columns["p90_response_hours"] = np.array(
+            [float(np.quantile(h, 0.9)) if h else np.nan for h in hours], dtype=float
+        )
         for name in sorted(self.snapshots):
-            frame[name] = self.snapshots[name]
-        return frame
+            columns[name] = self.snapshots[name][days]
+        return columns
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

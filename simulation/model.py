@@ -14,12 +14,23 @@ One step is one simulated hour [t, t + 1). `step()` runs these phases, in order:
 6. `citizens_react`   citizens judge replies (satisfaction, trust, ratings); those whose
                       patience ran out escalate or give up
 7. `appraise`         at the end of each appraisal period, score staff and update pressure
-8. `collect`          daily metrics at the end of each day
+8. `collect`          daily metrics at the end of each day (and Mesa's DataCollector)
 
 Everything random draws from named streams of one root seed (`simulation.streams`).
+
+Mesa's own tools work on the model: `model.datacollector` is a `mesa.DataCollector`
+whose model reporters are the daily series' columns (`day` and every column of
+`model.metrics.daily_frame()`), collected once at the end of each simulated day (after
+hour 24·d + 23, when `model.time` is 24·(d + 1)). Row d is day d of the daily table as
+it stood then; only `largest_cascade`, counted on the day a cascade started, may grow in
+the final table as that cascade spreads on. `rng=` seeds the model as `seed=` does, and
+`model.running` turns False after the last hour, so `mesa.batch_run` runs it to its
+horizon.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import mesa
 import numpy as np
@@ -58,10 +69,15 @@ class GovernmentResponseModel(mesa.Model):
         seed: int | None = None,
         days: int | None = None,
         create_citizen_agents: bool = True,
+        *,
+        rng: int | np.random.SeedSequence | np.random.Generator | None = None,
     ):
         scenario = scenario or Scenario()
         self.scenario = scenario
-        self.seed = scenario.run.seed if seed is None else int(seed)
+        if seed is not None and rng is not None:
+            raise ValueError("give the seed as seed= or as rng=, not both")
+        chosen = seed if seed is not None else rng
+        self.seed = scenario.run.seed if chosen is None else root_seed(chosen)
         self.streams = Streams(self.seed)
         super().__init__(rng=self.streams.seed_sequence("mesa"))
         self.days = scenario.run.days if days is None else int(days)
@@ -111,6 +127,12 @@ class GovernmentResponseModel(mesa.Model):
                 for i in range(self.graph.n_citizens)
             ]
         self._build_staff()
+        self.last_day: dict[str, float] = {}  # the daily series' row of the last day ended
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                name: partial(_last_day_value, name=name) for name in daily_column_names()
+            }
+        )
 
     # Mesa 3.5 has a `scenario` property of its own that writes `scenario.model`; ours is
     # an immutable, validated description of the run and stays free of back-references.
@@ -259,6 +281,8 @@ class GovernmentResponseModel(mesa.Model):
         self.collect(t)
         self.hour = t + 1
         self.population.now = float(self.hour)  # trust read between steps is read now
+        if self.hour >= self.days * HOURS_PER_DAY:
+            self.running = False  # the horizon: Mesa's loops (batch_run, run_model) stop here
 
     def run(self, progress=None) -> None:
         """Run every hour of the scenario; `progress(hours_done)` is called once a day."""
@@ -321,11 +345,13 @@ class GovernmentResponseModel(mesa.Model):
             "mean_trust": float(trust.mean()),
             "trust_sd": float(trust.std()),
         }
+        day = t // HOURS_PER_DAY
         self.events.publish(
-            DayEnded(
-                t // HOURS_PER_DAY, busy + reserved, duty, department_busy, department_duty, stocks
-            )
+            DayEnded(day, busy + reserved, duty, department_busy, department_duty, stocks)
         )
+        # Once a day, never hourly: the DataCollector reads the row the metrics just closed.
+        self.last_day = {"day": day, **self.metrics.day_values(day)}
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ results
 
@@ -345,9 +371,40 @@ class GovernmentResponseModel(mesa.Model):
         }
 
 
+def root_seed(value: int | np.integer | np.random.SeedSequence | np.random.Generator) -> int:
+    """The model's root seed from a seed or anything Mesa accepts as `rng`.
+
+    An int is the seed itself; a SeedSequence gives the first word of its state; a
+    Generator gives one draw of its own (so a given generator in a given state always
+    gives the same run).
+    """
+    if isinstance(value, np.random.SeedSequence):
+        return int(value.generate_state(1, dtype=np.uint32)[0])
+    if isinstance(value, np.random.Generator):
+        return int(value.integers(0, 2**31))
+    return int(value)
+
+
+def daily_column_names() -> list[str]:
+    """`day` and every column of the daily series, in the order of `daily_frame`."""
+    return ["day", *MetricsRecorder(1).daily_columns()]
+
+
+def _last_day_value(model: GovernmentResponseModel, name: str) -> float:
+    """A DataCollector reporter: one column of the row of the day that just ended."""
+    return model.last_day[name]
+
+
+MIN_BETA_SD = 1e-6
+
+
 def _beta_with_mean_sd(mean: float, sd: float, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Beta draws with a given mean and standard deviation (constant when sd is 0)."""
-    if sd <= 0.0 or mean <= 0.0 or mean >= 1.0:
+    """Beta draws with a given mean and standard deviation (constant when sd is 0).
+
+    A spread below `MIN_BETA_SD` counts as none: its square underflows (or its Beta
+    parameters overflow), and the draws would all be the mean anyway.
+    """
+    if sd < MIN_BETA_SD or mean <= 0.0 or mean >= 1.0:
         return np.full(size, mean)
     var = min(sd**2, mean * (1.0 - mean) * 0.99)
     common = mean * (1.0 - mean) / var - 1.0

@@ -16,12 +16,16 @@ arrays below, decorate it with `@generator("name")`, and the scenario schema
 from __future__ import annotations
 
 import csv
+import re
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
+
+from simulation.format import excerpt
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -116,6 +120,7 @@ def build_graph(
     if settings.kind == "edge_list":
         assert settings.edge_list is not None  # the schema requires it for this kind
         src, dst, labels = load_edge_list(Path(settings.edge_list), settings.edge_list_direction)
+        check_edge_list_citizens(n_citizens, len(labels), settings.edge_list)
         n_citizens = len(labels)
     else:
         src, dst = GENERATORS[settings.kind](settings, n_citizens, rng)
@@ -250,42 +255,104 @@ def load_edge_list(path: Path, direction: str) -> tuple[np.ndarray, np.ndarray, 
     """Read 'a b' (whitespace) or 'a,b' (CSV) lines; '#' starts a comment; a header is allowed.
 
     Returns (src, dst, labels): posts travel src → dst; node i carries `labels[i]`.
+
+    The file is read line by line (never whole) through `simulation.inputs`: a regular
+    file within the edge-list cap. Node ids are either all integers or all names, as
+    the first edge shows (`EDGE_LIST_RULES`); a comment line `# nodes: N` declares N
+    citizens with integer ids 0..N-1, so ids on no edge are citizens without follows.
     """
+    from simulation.inputs import EDGE_LIST, open_input
     from simulation.scenario import ScenarioError  # the schema imports this module's registry
 
-    where = "network.edge_list"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), where, f"cannot read edge list: {exc}") from None
-    rows: list[tuple[str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        fields = next(csv.reader([line])) if "," in line else line.split()
-        fields = [f.strip() for f in fields if f.strip()]
-        if len(fields) < 2:
+    source, where = str(path), "network.edge_list"
+
+    def refuse(number: int, message: str) -> NoReturn:
+        raise ScenarioError(source, where, f"line {number}: {message}")
+
+    integers = array("q")  # ids of integer files, two per edge
+    names: dict[str, int] = {}  # name → first-seen code, for files of names
+    codes = array("q")  # codes of names, two per edge
+    integer_ids: bool | None = None  # decided by the first edge
+    first_edge = declared_line = 0
+    declared: int | None = None
+    with open_input(path, EDGE_LIST, where) as reader:
+        for number, raw in enumerate(reader.lines(), start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                refuse(number, "not UTF-8 text")
+            if number == 1:
+                line = line.removeprefix("\ufeff")  # a byte-order mark
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                count = _NODE_COUNT.match(line.strip())
+                if count:
+                    if declared is not None:
+                        refuse(
+                            number, f"a second '# nodes:' line (the first is line {declared_line})"
+                        )
+                    declared, declared_line = int(count.group(1).replace("_", "")), number
+                continue
+            if "," not in text:
+                fields = text.split()
+            elif '"' in text:  # quoted CSV fields
+                fields = next(csv.reader([text]))
+            else:  # plain CSV: the same fields as csv.reader gives, much faster
+                fields = text.split(",")
+            fields = [f.strip() for f in fields if f.strip()]
+            if len(fields) < 2:
+                refuse(number, f"expected two node ids, got {excerpt(text)}")
+            if integer_ids is None and {f.lower() for f in fields[:2]} & _HEADER_WORDS:
+                continue
+            a, b = fields[0], fields[1]
+            if integer_ids is None:
+                integer_ids = bool(_INTEGER_ID.fullmatch(a) and _INTEGER_ID.fullmatch(b))
+                first_edge = number
+            if integer_ids:
+                for token in (a, b):
+                    if not _INTEGER_ID.fullmatch(token):
+                        refuse(
+                            number,
+                            f"node id {excerpt(token)} is not an integer, but this file's ids "
+                            f"are (its first edge, line {first_edge}); {EDGE_LIST_RULES}",
+                        )
+                    value = int(token)
+                    if not _INT64_MIN <= value <= _INT64_MAX:
+                        refuse(number, f"node id {excerpt(token)} is too large (at most 2^63 - 1)")
+                    integers.append(value)
+            else:
+                codes.append(names.setdefault(a, len(names)))
+                codes.append(names.setdefault(b, len(names)))
+    if integer_ids is None:
+        raise ScenarioError(source, where, "edge list has no edges")
+    if integer_ids:
+        ids = np.frombuffer(integers, dtype=np.int64)
+        if declared is None:
+            labels, node = np.unique(ids, return_inverse=True)
+        else:
+            outside = np.flatnonzero((ids < 0) | (ids >= declared))
+            if len(outside):
+                raise ScenarioError(
+                    source,
+                    where,
+                    f"node id {ids[outside[0]]} is outside 0..{declared - 1}, the ids that "
+                    f"'# nodes: {declared}' (line {declared_line}) allows",
+                )
+            labels, node = np.arange(declared, dtype=np.int64), ids
+    else:
+        if declared is not None:
             raise ScenarioError(
-                str(path), where, f"line {number}: expected two node ids, got {line!r}"
+                source,
+                where,
+                f"line {declared_line}: '# nodes: {declared}' needs integer ids 0..N-1, but "
+                f"this file's ids are names (its first edge, line {first_edge})",
             )
-        if not rows and {f.lower() for f in fields[:2]} & _HEADER_WORDS:
-            continue
-        rows.append((fields[0], fields[1]))
-    if not rows:
-        raise ScenarioError(str(path), where, "edge list has no edges")
-    a = np.array([r[0] for r in rows])
-    b = np.array([r[1] for r in rows])
-    labels, codes = np.unique(np.concatenate([a, b]), return_inverse=True)
-    if np.all([_is_int(x) for x in labels[: min(len(labels), 1000)]]):
-        # Numeric labels: order nodes numerically, not as text.
-        numeric = np.array([int(x) for x in labels])
-        order = np.argsort(numeric, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        codes = rank[codes]
-        labels = labels[order]
-    first, second = codes[: len(rows)].astype(np.int64), codes[len(rows) :].astype(np.int64)
+        ordered = sorted(names)  # nodes in the order of their names, as text
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[[names[name] for name in ordered]] = np.arange(len(ordered))
+        labels, node = np.array(ordered), rank[np.frombuffer(codes, dtype=np.int64)]
+    node = node.astype(np.int64)
+    first, second = node[0::2], node[1::2]
     if direction == "follower_followee":
         return second, first, labels
     if direction == "followee_follower":
@@ -293,9 +360,33 @@ def load_edge_list(path: Path, direction: str) -> tuple[np.ndarray, np.ndarray, 
     return np.concatenate([first, second]), np.concatenate([second, first]), labels
 
 
-def _is_int(text: str) -> bool:
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
+# Integer literals: digits with an optional sign. "1.0", "1e3" and "0x1" are not.
+_INTEGER_ID = re.compile(r"[+-]?[0-9]+")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_NODE_COUNT = re.compile(r"^#\s*nodes\s*[:=]\s*([0-9][0-9_]*)\s*$", re.IGNORECASE)
+EDGE_LIST_RULES = (
+    "ids are all integer literals (7, 007 and +7 are one node; 7.0 is not an integer) or "
+    "all names (compared as text), as the first edge shows"
+)
+
+
+def check_edge_list_citizens(citizens: int, nodes: int, path: str | Path) -> None:
+    """With an edge list the file sets the citizens: population.citizens must agree.
+
+    It may be left at its default (10,000, which then means "as many as the file has")
+    or equal the file's node count; any other number would be silently ignored, so it
+    is refused.
+    """
+    from simulation.scenario import PopulationSettings, ScenarioError
+
+    default = PopulationSettings.model_fields["citizens"].default
+    if citizens in (default, nodes):
+        return
+    raise ScenarioError(
+        str(path),
+        "population.citizens",
+        f"is {citizens:,}, but with network.kind = 'edge_list' the file sets the citizens: "
+        f"it has {nodes:,} nodes. Leave population.citizens at its default ({default:,}) "
+        f"or set it to {nodes}; to add citizens without follows, declare them in the file "
+        "with a line '# nodes: N'",
+    )

@@ -6,17 +6,22 @@ so the same scenario and seed give identical numbers wherever they run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from simulation.codes import PROVENANCE_KEYS
+from simulation.format import json_record, json_text
 from simulation.metrics import item_table
 from simulation.model import GovernmentResponseModel
+from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -47,31 +52,38 @@ class RunResult:
         """The result of a run that raised `error`."""
         return cls(summary={}, daily=pd.DataFrame(), key=key, error=error)
 
+    def plot(self, path: str | Path | None = None) -> Figure:
+        """The run's daily series as a figure: requests and replies, backlogs, trust.
+
+        The figure `microgov run` writes as daily.png
+        (`simulation.experiment.plots.run_daily`); in a notebook it shows inline, and
+        `path` also saves it.
+        """
+        from simulation.experiment.plots import run_daily  # matplotlib: only when drawing
+
+        if not self.ok:
+            raise ValueError(f"run {self.key} failed ({self.error}); it has no daily series")
+        return run_daily(self.daily, path=path)
+
     def summary_record(self) -> dict[str, object]:
         """Provenance and summary metrics in one flat record."""
         return {**self.provenance, **self.summary}
 
-    def write(self, out_dir: str | Path, series_format: str = "csv") -> dict[str, Path]:
-        """Write summary.json, daily.csv and items.csv (or .parquet) into `out_dir`."""
+    def write(self, out_dir: str | Path | OutputDir, series_format: str = "csv") -> dict[str, Path]:
+        """Write summary.json, daily.csv and items.csv (or .parquet) into `out_dir`.
+
+        Each file is replaced atomically and only inside `out_dir` (`simulation.safe_write`).
+        """
         if series_format not in ("csv", "parquet"):
             raise ValueError(f"unknown series format '{series_format}'; use 'csv' or 'parquet'")
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        summary_path = out / "summary.json"
-        summary_path.write_text(
-            json.dumps(self.summary_record(), indent=2, allow_nan=True) + "\n", encoding="utf-8"
-        )
-        written = {"summary": summary_path}
+        out = out_dir if isinstance(out_dir, OutputDir) else OutputDir(out_dir)
+        # Strict JSON: an undefined metric (no replies, no ratings) is null, counts are ints.
+        summary = json_text(json_record(self.summary_record()))
+        written = {"summary": out.write_text("summary.json", summary)}
         tables = {"daily": self.daily, "items": self.items}
         for name, table in tables.items():
-            if table is None:
-                continue
-            path = out / f"{name}.{series_format}"
-            if series_format == "parquet":
-                table.to_parquet(path, index=False)
-            else:
-                table.to_csv(path, index=False)
-            written[name] = path
+            if table is not None:
+                written[name] = out.write_frame(f"{name}.{series_format}", table, series_format)
         return written
 
 

@@ -18,8 +18,14 @@ def tiny(**overrides) -> Scenario:
 
 
 def edge_list_scenario() -> Scenario:
-    """A tiny scenario on the bundled example follower graph (400 accounts)."""
-    return tiny(**{"network.kind": "edge_list", "network.edge_list": str(EXAMPLE_EDGES)})
+    """A tiny scenario on the bundled example follower graph (400 accounts, so 400 citizens)."""
+    return tiny(
+        **{
+            "network.kind": "edge_list",
+            "network.edge_list": str(EXAMPLE_EDGES),
+            "population.citizens": 400,  # the file's node count (any other is refused)
+        }
+    )
 
 
 def failing_design(tmp_path: Path) -> Grid:

@@ -101,11 +101,11 @@ def test_run_quiet_prints_only_where(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "run", "baseline", *SMALL, "--quiet", "--out", str(tmp_path))
     assert code == 0
     assert out.strip().splitlines() == [
-        f"wrote summary.json, daily.csv, items.csv, scenario.toml to {tmp_path}"
+        f"wrote summary.json, daily.csv, items.csv, daily.png, scenario.toml to {tmp_path}"
     ]
 
 
-def test_progress_bar_only_on_a_terminal_and_not_quiet(capsys, tmp_path, monkeypatch):
+def test_progress_on_stderr_unless_quiet_or_short(capsys, tmp_path, monkeypatch):
     calls = []
     real = scenario_commands._run_with_progress
 
@@ -114,19 +114,28 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(capsys, tmp_path, monkeyp
         return real(*args, **kwargs)
 
     monkeypatch.setattr(scenario_commands, "_run_with_progress", spy)
-    monkeypatch.setattr(scenario_commands, "PROGRESS_THRESHOLD_SECONDS", 0.0)
-    # capsys's stdout is not a terminal: no bar, however long the run.
+    # A short run: no progress at all.
     assert main(["run", "baseline", *SMALL, "--out", str(tmp_path / "a")]) == 0
-    assert calls == []
-    assert "━" not in capsys.readouterr().out
-    # A terminal (forced): a bar, unless --quiet.
+    assert calls == [] and capsys.readouterr().err == ""
+    monkeypatch.setattr(scenario_commands, "PROGRESS_THRESHOLD_SECONDS", 0.0)
+    # capsys's stderr is not a terminal: plain lines, no bar; stdout keeps the results only.
+    assert main(["run", "baseline", *SMALL, "--out", str(tmp_path / "b")]) == 0
+    captured = capsys.readouterr()
+    assert len(calls) == 1
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 2, lines  # 2 days: one line per day (each is 50 %)
+    assert lines[0].startswith("baseline: 1/2 days (50%), elapsed ") and ", eta " in lines[0]
+    assert lines[1].startswith("baseline: 2/2 days (100%), elapsed ")
+    assert "━" not in captured.err and "days (" not in captured.out
+    # --quiet: none.
+    assert main(["run", "baseline", *SMALL, "--quiet", "--out", str(tmp_path / "c")]) == 0
+    assert len(calls) == 1 and capsys.readouterr().err == ""
+    # A terminal (forced): a bar, not lines.
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    assert main(["run", "baseline", *SMALL, "--quiet", "--out", str(tmp_path / "b")]) == 0
-    assert calls == []
-    assert main(["run", "baseline", *SMALL, "--out", str(tmp_path / "c")]) == 0
-    assert len(calls) == 1
-    capsys.readouterr()
+    assert main(["run", "baseline", *SMALL, "--out", str(tmp_path / "d")]) == 0
+    assert len(calls) == 2
+    assert "days (" not in capsys.readouterr().err
 
 
 def test_progress_estimate_grows_with_citizens_and_days():

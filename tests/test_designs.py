@@ -9,6 +9,7 @@ from SALib.sample import sobol as salib_sobol
 from simulation.experiment.designs import (
     Grid,
     LatinHypercube,
+    Morris,
     Sobol,
     apply_points,
     design_from_dict,
@@ -62,11 +63,33 @@ def test_sobol_has_n_times_d_plus_2_points_in_salibs_order():
     assert (got[:, 1] >= 0.1).all() and (got[:, 1] <= 0.5).all()
 
 
+def test_morris_trajectories_move_one_parameter_at_a_time_by_two_thirds_of_its_range():
+    ranges = {
+        "staffing.skill_mean": (0.2, 0.8),
+        "population.follow_share": (0.1, 0.5),
+        "staffing.training": (0.0, 0.3),
+    }
+    design = Morris(ranges, samples=5, seed=2)
+    points = design.points()
+    assert len(design) == len(points) == 5 * (3 + 1)
+    values = np.array([[p[k] for k in design.parameters] for p in points])
+    width = np.array([hi - lo for lo, hi in ranges.values()])
+    for start in range(0, len(points), 4):
+        steps = np.diff(values[start : start + 4], axis=0) / width
+        moved = np.abs(steps) > 1e-12
+        assert (moved.sum(axis=1) == 1).all(), steps  # one parameter per step
+        assert sorted(np.flatnonzero(moved.any(axis=0))) == [0, 1, 2]  # each once
+        np.testing.assert_allclose(np.abs(steps[moved]), 2 / 3)
+    with pytest.raises(ScenarioError, match="float bounds"):
+        Morris({"staffing.operators": (1, 3)}, samples=2)
+
+
 def test_designs_round_trip_through_their_description():
     for design in (
         Grid({"staffing.operators": [1, 2]}),
         LatinHypercube({"staffing.training": (0.0, 0.3)}, samples=4, seed=2),
         Sobol({"staffing.training": (0.0, 0.3), "staffing.operators": (1, 3)}, samples=2),
+        Morris({"staffing.training": (0.0, 0.3), "staffing.skill_mean": (0.2, 0.8)}, samples=2),
     ):
         again = design_from_dict(design.to_dict())
         assert again == design and again.points() == design.points(), design

@@ -4,6 +4,7 @@ metrics, quick start and examples, and docs/ODD.md's process overview."""
 from __future__ import annotations
 
 import ast
+import multiprocessing
 import re
 import shlex
 from pathlib import Path
@@ -203,9 +204,13 @@ def test_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     blocks = code_blocks(readme(), "python")
     assert blocks, "README has no Python example"
-    for number, block in enumerate(blocks, start=1):
-        code = compile(block, f"README.md python example {number}", "exec")
-        exec(code, {"__name__": f"readme_example_{number}"})
+    method = multiprocessing.get_start_method(allow_none=True)
+    try:
+        for number, block in enumerate(blocks, start=1):
+            code = compile(block, f"README.md python example {number}", "exec")
+            exec(code, {"__name__": f"readme_example_{number}"})
+    finally:  # the mesa.batch_run example sets the spawn start method for the program
+        multiprocessing.set_start_method(method, force=True)
 
 
 # --------------------------------------------------------------------------- ODD

@@ -20,6 +20,7 @@ from simulation import (
     sobol_indices,
     sweep,
 )
+from simulation.experiment import Morris, morris_indices
 from simulation.metrics import METRICS
 from tests.experiment_support import edge_list_scenario, failing_design, tiny
 
@@ -238,5 +239,45 @@ def test_sobol_indices_of_the_ishigami_function():
     with pytest.raises(ValueError, match="missing at 1 of"):
         sobol_indices(
             SweepResults(runs.drop(index=5), pd.DataFrame(), design=design, replications=1),
+            "y",
+        )
+
+
+def test_morris_measures_are_effects_over_each_whole_range():
+    """On y = 3·x0 + 0·x1 + x2², mu* is exactly 3 × x0's range (a linear effect), exactly 0
+    for x1, and x2's curvature shows as a spread of its effects (sigma > 0)."""
+    ranges = {
+        "population.follow_share": (0.0, 0.5),
+        "staffing.skill_mean": (0.2, 0.8),
+        "staffing.training": (0.0, 1.0),
+    }
+    names = list(ranges)
+    design = Morris(ranges, samples=20, seed=3)
+    points = design.points()
+    x = np.array([[p[n] for n in names] for p in points])
+    runs = pd.DataFrame(
+        {
+            "scenario": "linear",
+            "scenario_hash": "-",
+            "seed": 1,
+            "version": "-",
+            "replication": 0,
+            "point": range(len(points)),
+            **{n: x[:, j] for j, n in enumerate(names)},
+            "y": 3 * x[:, 0] + x[:, 2] ** 2,
+            "error": None,
+        }
+    )
+    results = SweepResults(runs, pd.DataFrame(), design=design, replications=1, seed=1)
+    measures = morris_indices(results, "y").set_index("parameter")
+    np.testing.assert_allclose(measures.loc[names[0], ["mu_star", "mu"]], [1.5, 1.5])
+    assert measures.loc[names[0], "sigma"] < 1e-9
+    assert measures.loc[names[1], "mu_star"] == 0.0
+    assert measures.loc[names[2], "sigma"] > 0.1
+    with pytest.raises(TypeError, match="Morris design"):
+        morris_indices(
+            SweepResults(
+                runs, pd.DataFrame(), design=Grid({"staffing.operators": [1]}), replications=1
+            ),
             "y",
         )

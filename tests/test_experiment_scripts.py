@@ -47,7 +47,7 @@ OUTPUTS = {
         ["heatmap_response_rate", "heatmap_threat_effect"],
     ),
     "sensitivity": (
-        ["indices", "runs", "conclusions"],
+        ["indices", "runs", "screening", "screening_runs", "conclusions"],
         [
             "sensitivity_response_rate",
             "sensitivity_mean_trust",

@@ -76,7 +76,13 @@ def test_bad_weekly_rhythm_is_refused(weights, tmp_path):
     path.write_text(f"[population]\nweekly_rhythm = {weights}\n", encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
-    assert "population.weekly_rhythm must be 'flat' or 7 non-negative weights" in str(info.value)
+    # A negative weight is refused at its place, a wrong count or sum as a whole.
+    assert info.value.field.startswith("population.weekly_rhythm"), info.value
+    message = info.value.message
+    assert (
+        "must be 'flat' or 7 non-negative weights" in message
+        or "greater than or equal to 0" in message
+    )
     assert str(path) in str(info.value)
 
 

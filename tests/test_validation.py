@@ -131,12 +131,8 @@ NOT_PASSING_IN_FULL = {
     # limit; the check only records that trust stays at its initial draw with every shock
     # off (docs/validation.md §3), and is never decided.
     "degroot": None,
-    # The calibration (seeds 1-6) gave 0.326 replies per need; these 8 fresh seeds give
-    # 0.300 [0.269, 0.330], whose lower bound falls just below the range's 0.28. Seed to
-    # seed the rate varies by about ±0.04, so six seeds fit the propensity a little high.
-    "reply_rate_baseline": False,
-    # Right direction (+5.4 h) but within noise: with one operator fewer needs are
-    # answered at all, so the p90 of those answered moves little; CI [-5.9, 16.7] h.
+    # Right direction (+9.0 h) but within noise: with one operator fewer needs are
+    # answered at all, so the p90 of those answered moves little; CI [-0.7, 18.7] h.
     "directional_understaffed_p90_response_hours": False,
 }
 
@@ -354,5 +350,10 @@ def test_validate_model_command_registers_and_runs(smoke, tmp_path, monkeypatch)
     assert args.handler(args, Console()) == 0
     assert calls == [("smoke", tmp_path / "validation")]
     assert (tmp_path / "validation.md").exists()
-    assert json.loads((tmp_path / "validation" / "results.json").read_text())["size"] == "smoke"
+    text = (tmp_path / "validation" / "results.json").read_text()
+
+    def refuse(constant):
+        raise ValueError(f"results.json is not strict JSON: {constant}")
+
+    assert json.loads(text, parse_constant=refuse)["size"] == "smoke"
     assert any("validation.md" in line for line in printed)

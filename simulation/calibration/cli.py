@@ -82,10 +82,11 @@ def cmd_calibrate(args: argparse.Namespace, out=None) -> int:
     from rich.console import Console
 
     from simulation.calibration.search import calibrate
+    from simulation.format import safe_text
     from simulation.scenario import ScenarioError
 
-    console = out if out is not None else Console(file=sys.stdout, highlight=False)
-    err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    console = out if out is not None else Console(file=sys.stdout, highlight=False, emoji=False)
+    err = Console(file=sys.stderr, highlight=False, emoji=False, soft_wrap=True)
     progress_line = None
     if not args.quiet:
 
@@ -110,11 +111,12 @@ def cmd_calibrate(args: argparse.Namespace, out=None) -> int:
             progress=progress_line,
         )
     except ScenarioError as exc:
-        err.print(f"microgov calibrate: error: {exc}", markup=False)
+        err.print(f"microgov calibrate: error: {safe_text(exc)}", markup=False)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err.print(
-            f"microgov calibrate: stopped; finished trials are kept in {args.out / 'study.db'}: "
+            f"microgov calibrate: stopped; finished trials are kept in "
+            f"{safe_text(args.out / 'study.db')}: "
             "run the same command again to continue",
             markup=False,
         )
@@ -122,7 +124,7 @@ def cmd_calibrate(args: argparse.Namespace, out=None) -> int:
     if not args.quiet:
         for p in result.parameters:
             console.print(
-                f"{p.key} = {result.fitted_values[p.key]}  (bounds {p.bounds_text()})",
+                safe_text(f"{p.key} = {result.fitted_values[p.key]}  (bounds {p.bounds_text()})"),
                 markup=False,
             )
         console.print(
@@ -131,7 +133,7 @@ def cmd_calibrate(args: argparse.Namespace, out=None) -> int:
             markup=False,
         )
     console.print(
-        f"wrote fitted.toml, report.md, history.csv and figures to {args.out}",
+        f"wrote fitted.toml, report.md, history.csv and figures to {safe_text(args.out)}",
         markup=False,
         soft_wrap=True,
     )

@@ -43,7 +43,11 @@ import numpy as np
 import pandas as pd
 
 from simulation.codes import HOURS_PER_DAY, NEED_KINDS
+from simulation.format import excerpt
+from simulation.inputs import RECORDS, read_input_text
+from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario, ScenarioError, did_you_mean, load_scenario
+from simulation.scenario.schema import MAX_DAYS
 
 QUANTILES = (0.25, 0.5, 0.75, 0.9)
 REPLY_TYPES = ("substantive", "partial", "boilerplate")
@@ -106,6 +110,11 @@ def read_records(
     columns, unreadable times, replies before creation, unknown kinds or reply types.
     `days` fixes the length of the record (default: to the end of the last item's day).
     """
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        source = data.source if isinstance(data, Records) else str(data)
+        raise DataError(
+            source, None, f"the record must last from 1 to {MAX_DAYS:,} days (got {days})"
+        )
     if isinstance(data, Records):
         if days is None or days == data.days:
             return data
@@ -116,16 +125,9 @@ def read_records(
         text = data.to_csv(index=False)
         return _records_from_text(text, "<DataFrame>", days)
     path = Path(data)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(source, None, "file not found") from None
-    except IsADirectoryError:
-        raise DataError(source, None, "is a folder, not a CSV file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(source, None, f"cannot read file: {exc}") from None
-    return _records_from_text(text, source, days)
+    # A regular file within the records' cap (simulation.inputs), UTF-8 with or without BOM.
+    text = read_input_text(path, RECORDS, error=DataError)
+    return _records_from_text(text, str(path), days)
 
 
 def _records_from_text(text: str, source: str, days: int | None) -> Records:
@@ -133,10 +135,10 @@ def _records_from_text(text: str, source: str, days: int | None) -> Records:
     names = [name.strip().lower() for name in header]
     for i, name in enumerate(names):
         if name and name in names[:i]:
-            raise DataError(source, f"line {header_line}", f"column '{name}' appears twice")
+            raise DataError(source, f"line {header_line}", f"column {excerpt(name)} appears twice")
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
-        found = ", ".join(repr(n) for n in names if n) or "none"
+        found = ", ".join(excerpt(n) for n in names[:20] if n) or "none"
         hints = "".join(did_you_mean(c, names) for c in missing)
         raise DataError(
             source,
@@ -170,9 +172,22 @@ def _records_from_text(text: str, source: str, days: int | None) -> Records:
             bad,
             lines,
             "reply_type",
-            lambda i: f"reply type '{reply_type[i]}' given, but first_reply is empty",
+            lambda i: f"reply type {excerpt(reply_type[i])} given, but first_reply is empty",
         )
     last_day = int(np.max(created) // HOURS_PER_DAY)
+    if last_day >= MAX_DAYS:  # the fit simulates as many days as the record has
+        late = [i for i in range(len(created)) if created[i] >= MAX_DAYS * HOURS_PER_DAY]
+        _raise_rows(
+            source,
+            late,
+            lines,
+            "created",
+            lambda i: (
+                f"posted on day {int(created[i] // 24):,} of the record, but a record "
+                f"may last at most {MAX_DAYS:,} days (ten years, the longest run); check the "
+                "date, or split the record"
+            ),
+        )
     if days is None:
         days = last_day + 1
     elif days < 1:
@@ -287,8 +302,8 @@ def _parse_times(
             lines,
             column,
             lambda i: (
-                f"cannot read '{raw[i]}' as {mode} like the first row's created "
-                f"('{created_raw[0]}'); {_TIME_HINT}"
+                f"cannot read {excerpt(raw[i])} as {mode} like the first row's created "
+                f"({excerpt(created_raw[0])}); {_TIME_HINT}"
             ),
         )
         return out
@@ -300,7 +315,11 @@ def _parse_times(
         created = np.array(created_values, dtype=float)
         negative = [i for i in range(n) if created[i] < 0]
         _raise_rows(
-            source, negative, lines, "created", lambda i: f"negative hours ({created_raw[i]})"
+            source,
+            negative,
+            lines,
+            "created",
+            lambda i: f"negative hours ({excerpt(created_raw[i])})",
         )
         first_reply = np.array([np.nan if v is None else v for v in reply_values], dtype=float)
     else:
@@ -341,7 +360,8 @@ def _parse_times(
         lines,
         "first_reply",
         lambda i: (
-            f"the reply ('{reply_raw[i]}') is before the item was created ('{created_raw[i]}')"
+            f"the reply ({excerpt(reply_raw[i])}) is before the item was created "
+            f"({excerpt(created_raw[i])})"
         ),
     )
     return created, first_reply, start
@@ -375,7 +395,7 @@ def _parse_labels(
         lines,
         column.name,
         lambda i: (
-            f"unknown {column.name.replace('_', ' ')} '{column.values[i]}'"
+            f"unknown {column.name.replace('_', ' ')} {excerpt(column.values[i])}"
             f"{did_you_mean(values[i], allowed)}; allowed: {', '.join(allowed)} (or empty)"
         ),
     )
@@ -385,12 +405,9 @@ def _parse_labels(
 def write_records(frame: pd.DataFrame, path: str | os.PathLike, comment: str = "") -> Path:
     """Write records (the output of `simulate_records`) as CSV, with `#` comment lines."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     header = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(header)
-        frame.to_csv(handle, index=False, lineterminator="\n")
-    return path
+    text = header + frame.to_csv(index=False, lineterminator="\n")
+    return OutputDir(path.parent).write_text(path.name, text)
 
 
 # --------------------------------------------------------------------------- statistics

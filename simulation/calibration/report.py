@@ -24,7 +24,7 @@ from simulation.calibration.distance import TERM_LABELS
 from simulation.calibration.records import MIN_REPLY_HOURS, QUANTILES
 from simulation.codes import HOURS_PER_DAY, NEED_KINDS
 from simulation.format import NOT_AVAILABLE, fixed, number, percent
-from simulation.scenario import ScenarioError
+from simulation.safe_write import OutputDir
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,26 +33,23 @@ if TYPE_CHECKING:
 
 
 def write_outputs(result: CalibrationResult, out: str | os.PathLike) -> dict[str, Path]:
-    """Write fitted.toml, report.md, history.csv and the PNG figures into `out`."""
-    out_dir = Path(out)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        paths = {"fitted": out_dir / "fitted.toml"}
-        if result.scenario_ref is None:
-            paths["base"] = out_dir / "base.toml"
-            paths["base"].write_text(
-                "# The scenario the calibration started from (fully resolved).\n\n"
-                + result.base.to_toml(),
-                encoding="utf-8",
-            )
-        paths["fitted"].write_text(fitted_toml(result), encoding="utf-8")
-        paths["history"] = out_dir / "history.csv"
-        result.history.to_csv(paths["history"], index=False)
-        paths.update(_write_figures(result, out_dir))
-        paths["report"] = out_dir / "report.md"
-        paths["report"].write_text(report_markdown(result, paths), encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError("--out", None, f"cannot write to {out_dir}: {exc}") from None
+    """Write fitted.toml, report.md, history.csv and the PNG figures into `out`.
+
+    Each file is replaced atomically and only inside `out` (`simulation.safe_write`).
+    """
+    folder = OutputDir(out, source="--out").create()
+    paths = {}
+    if result.scenario_ref is None:
+        paths["base"] = folder.write_text(
+            "base.toml",
+            "# The scenario the calibration started from (fully resolved).\n\n"
+            + result.base.to_toml(),
+        )
+    paths["fitted"] = folder.write_text("fitted.toml", fitted_toml(result))
+    paths["history"] = folder.write_frame("history.csv", result.history, "csv")
+    paths.update(_write_figures(result, folder))
+    paths["report"] = folder.path / "report.md"
+    folder.write_text("report.md", report_markdown(result, paths))
     return paths
 
 
@@ -273,7 +270,7 @@ OBSERVED_COLOUR = "#333333"
 SIMULATED_COLOUR = "#d95f02"
 
 
-def _write_figures(result: CalibrationResult, out_dir: Path) -> dict[str, Path]:
+def _write_figures(result: CalibrationResult, folder: OutputDir) -> dict[str, Path]:
     """PNG figures drawn with matplotlib's Figure directly (no pyplot: headless)."""
     paths = {}
     for name, draw in (
@@ -282,10 +279,7 @@ def _write_figures(result: CalibrationResult, out_dir: Path) -> dict[str, Path]:
         ("summary", summary_figure),
         ("convergence", convergence_figure),
     ):
-        fig = draw(result)
-        path = out_dir / f"{name}.png"
-        fig.savefig(path, dpi=110)
-        paths[name] = path
+        paths[name] = folder.save_figure(f"{name}.png", draw(result), dpi=110)
     return paths
 
 

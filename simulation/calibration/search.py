@@ -19,6 +19,7 @@ import json
 import math
 import os
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from simulation.calibration.records import (
 )
 from simulation.calibration.report import write_outputs
 from simulation.codes import HOURS_PER_DAY
+from simulation.safe_write import OutputDir
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -437,11 +439,25 @@ def _study_file(study_path: str | os.PathLike | None) -> Path | None:
     path = Path(study_path)
     if path.suffix != ".db":
         path = path / "study.db"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError("--out", None, f"cannot create folder {path.parent}: {exc}") from None
+    OutputDir(path.parent, source="--out").create()
+    path = path.parent.resolve() / path.name
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ScenarioError(
+            "--out",
+            None,
+            f"{path} is a symbolic link or not a file; the study is written only to a "
+            "real file in the output folder",
+        )
     return path
+
+
+def study_url(study_file: Path) -> str:
+    """The SQLite URL of a study file: its absolute path, quoted.
+
+    SQLAlchemy decodes %-escapes and reads `?` as the start of options, so a folder
+    named `%2e%2e` or `fit?mode=ro` must be quoted to stay the folder it is.
+    """
+    return "sqlite:///" + urllib.parse.quote(str(Path(study_file).resolve()), safe="/")
 
 
 def _open_study(study_file: Path | None, settings: dict[str, Any]) -> optuna.Study:
@@ -451,7 +467,7 @@ def _open_study(study_file: Path | None, settings: dict[str, Any]) -> optuna.Stu
 
     storage = None
     if study_file is not None:
-        storage = optuna.storages.RDBStorage(f"sqlite:///{study_file}")
+        storage = optuna.storages.RDBStorage(study_url(study_file))
     study = optuna.create_study(
         study_name=STUDY_NAME, storage=storage, direction="minimize", load_if_exists=True
     )

@@ -8,6 +8,8 @@
     microgov sweep baseline --grid staffing.operators=1,2,4 --out out/ops [--resume]
     microgov analyze out/ops
     microgov experiment experiments/remedies.toml
+    microgov explore experiments/explorations/closed_loop_discovery.toml --jobs 2
+    microgov discover out/closed_loop_discovery --method cart
     microgov calibrate baseline my_account.csv --params … --out out/fit
     microgov validate-model --smoke
     microgov viz baseline
@@ -57,6 +59,7 @@ class Command:
 
 SCENARIOS = "simulation.cli.scenarios"
 EXPERIMENTS = "simulation.cli.experiments"
+EXPLORE = "simulation.cli.explore"
 
 COMMANDS: tuple[Command, ...] = (
     Command("run", SCENARIOS, "run one scenario and write its results"),
@@ -67,6 +70,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("sweep", EXPERIMENTS, "run one scenario over a design of parameter values"),
     Command("analyze", EXPERIMENTS, "summarise and plot the results in a folder"),
     Command("experiment", EXPERIMENTS, "run an experiment file (a declared comparison or sweep)"),
+    Command(
+        "explore",
+        EXPLORE,
+        "run policies across sampled states of the world; regret and satisficing",
+    ),
+    Command(
+        "discover",
+        EXPLORE,
+        "find where a policy fails (PRIM or CART boxes; needs the 'explore' extra)",
+    ),
     Command(
         "calibrate",
         "simulation.calibration.cli",
@@ -99,6 +112,8 @@ examples:
   microgov sweep closed_loop --grid staffing.operators=1,2,4 --out out/ops
   microgov analyze out/ops                       summary and figures of results
   microgov experiment experiments/remedies.toml  a comparison or sweep declared in a file
+  microgov explore experiments/explorations/closed_loop_discovery.toml   policies across states of the world
+  microgov discover out/closed_loop_discovery    where a policy fails (PRIM boxes)
 
 Exit codes: 0 success, 2 a scenario or argument that cannot be used.
 """
@@ -118,6 +133,17 @@ def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentPars
         epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"microgov {__version__}")
+    parser.add_argument(
+        "--max-input",
+        action="append",
+        default=[],
+        metavar="KIND=SIZE",
+        help="raise (or lower) the size cap of an input file kind for this command: "
+        "toml (scenario and experiment files, default 1MB), edge_list (default 2GB), "
+        "records (calibration CSV, default 100MB); e.g. --max-input edge_list=8GB "
+        "(repeatable; the same as MICROGOV_MAX_TOML_BYTES, …_EDGE_LIST_BYTES, "
+        "…_RECORDS_BYTES)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         if command.name in full:
@@ -140,24 +166,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(_command_in(argv)).parse_args(argv)
     from rich.console import Console
 
+    from simulation.format import safe_text
     from simulation.scenario.errors import ScenarioError
 
     # Output that is not a terminal (a pipe, a file, a test) has no width to fit.
-    out = Console(file=sys.stdout, highlight=False)
+    # No emoji codes: a user's name ":x:" is printed as written (markup is escaped where
+    # user text is printed, see simulation.format.safe_text).
+    out = Console(file=sys.stdout, highlight=False, emoji=False)
     if not out.is_terminal:
-        out = Console(file=sys.stdout, highlight=False, width=NON_TERMINAL_WIDTH)
-    err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+        out = Console(file=sys.stdout, highlight=False, emoji=False, width=NON_TERMINAL_WIDTH)
+    err = Console(file=sys.stderr, highlight=False, emoji=False, soft_wrap=True)
     try:
+        set_input_caps(args.max_input)
         return args.handler(args, out)
     except ScenarioError as exc:
-        err.print(f"microgov {args.command}: error: {exc}", markup=False)
+        err.print(f"microgov {args.command}: error: {safe_text(exc)}", markup=False)
         return EXIT_BAD_INPUT
+
+
+def set_input_caps(options: Sequence[str]) -> None:
+    """Apply `--max-input KIND=SIZE` options: each sets its kind's environment variable.
+
+    The variable (not a global) carries the cap, so worker processes started for the
+    command read the same cap.
+    """
+    import os
+
+    from simulation.inputs import INPUT_KINDS, parse_size
+    from simulation.scenario.errors import ScenarioError, did_you_mean
+
+    for text in options:
+        name, _, size_text = text.partition("=")
+        kind = INPUT_KINDS.get(name.strip())
+        if kind is None:
+            raise ScenarioError(
+                "--max-input",
+                None,
+                f"unknown kind '{name.strip()}'{did_you_mean(name.strip(), INPUT_KINDS)}; "
+                f"kinds: {', '.join(INPUT_KINDS)} (e.g. --max-input edge_list=8GB)",
+            )
+        size = parse_size(size_text)
+        if size is None or size < 1:
+            raise ScenarioError(
+                "--max-input",
+                kind.name,
+                f"'{size_text}' is not a size; give bytes (1000000) or a number with a unit "
+                "(500kB, 100MB, 2GB, 1GiB)",
+            )
+        os.environ[kind.variable] = str(size)
 
 
 def _command_in(argv: Sequence[str]) -> list[str]:
     """The command the arguments name (the first word that is not an option), if any."""
-    first = next((word for word in argv if not word.startswith("-")), None)
-    return [first] if first in _BY_NAME else []
+    words = iter(argv)
+    for word in words:
+        if word == "--max-input":  # the one top-level option with a value
+            next(words, None)
+        elif not word.startswith("-"):
+            return [word] if word in _BY_NAME else []
+    return []
 
 
 def safe_name(name: str) -> str:

@@ -16,8 +16,16 @@ from pathlib import Path
 from rich.console import Console
 
 from simulation.cli import EXIT_INTERRUPTED, EXIT_OK, SET_HELP, safe_name
-from simulation.format import METRICS
-from simulation.scenario import ScenarioError
+from simulation.format import METRICS, safe_text
+from simulation.scenario import Scenario, ScenarioError
+
+FORCE_HELP = (
+    "run even if the estimated memory of the runs at once exceeds what this machine has "
+    "available (simulation.resources)"
+)
+MAX_RUNS_HELP = "most runs the plan may have (default 10,000); a larger plan is refused"
+# Settings whose largest swept value makes a sweep's largest run (memory and time).
+SIZE_KEYS = ("population.citizens", "network.mean_following", "population.need_rate_per_day")
 
 RECORD_FILE = "experiment.toml"  # what ran, as an experiment file (re-runnable)
 CLI_SOURCE = "command line"
@@ -159,15 +167,40 @@ def _experiment_parser(sub: argparse._SubParsersAction, help: str) -> argparse.A
     experiment.add_argument(
         "--out", type=Path, default=None, metavar="DIR", help="output folder (overrides the file)"
     )
+    where = experiment.add_mutually_exclusive_group()
+    where.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="J",
+        help="local worker processes, or the workers of the file's local Dask cluster "
+        "(overrides the file)",
+    )
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on this Dask scheduler (tcp://host:8786) or 'dask' (a local cluster); "
+        "overrides the file. A scheduler address in the file is used only when given "
+        "here too, or with --allow-scheduler-from-file",
+    )
     experiment.add_argument(
-        "--jobs", type=int, default=None, metavar="J", help="local worker processes (overrides)"
+        "--allow-scheduler-from-file",
+        action="store_true",
+        help="connect to the scheduler address the file names (a Dask client runs what "
+        "its scheduler sends back: only for files you trust, naming clusters you control)",
     )
     experiment.add_argument(
         "--resume", action="store_true", help="continue a sweep stored in the output folder"
     )
     experiment.add_argument(
-        "--check", action="store_true", help="check the file and print what would run; run nothing"
+        "--check",
+        action="store_true",
+        help="check the file and print what would run (runs, estimated time and memory); "
+        "run nothing",
     )
+    experiment.add_argument("--max-runs", type=int, default=None, metavar="N", help=MAX_RUNS_HELP)
+    experiment.add_argument("--force", action="store_true", help=FORCE_HELP)
     experiment.add_argument(
         "--no-figures", action="store_true", help="write tables only (overrides the file)"
     )
@@ -192,15 +225,20 @@ def _add_run_options(parser: argparse.ArgumentParser, replications: int) -> None
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--jobs", "-j", type=int, default=None, metavar="J", help="local worker processes"
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="J",
+        help="local worker processes; with --scheduler dask, the local Dask cluster's workers",
     )
-    where.add_argument(
+    parser.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="a Dask scheduler (tcp://host:8786), or 'dask' for a local Dask cluster",
+        help="a Dask scheduler (tcp://host:8786), or 'dask' for a local Dask cluster "
+        "(of --jobs workers; default one per CPU)",
     )
     parser.add_argument(
         "--metrics",
@@ -221,7 +259,15 @@ def _add_run_options(parser: argparse.ArgumentParser, replications: int) -> None
         action="store_true",
         help="also keep every run's item table, one row per item (items.<format>)",
     )
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress, no tables")
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress, no tables (progress goes to stderr: a bar on a terminal, else a "
+        "line per 5 %% of the runs with the time elapsed and an estimate of what remains)",
+    )
+    parser.add_argument("--max-runs", type=int, default=None, metavar="N", help=MAX_RUNS_HELP)
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
 _PARSERS: dict[str, Callable[[argparse._SubParsersAction, str], argparse.ArgumentParser]] = {
@@ -245,7 +291,9 @@ def cmd_compare(args: argparse.Namespace, out: Console) -> int:
     raw = _raw_from_options(args, name=name[:80], scenarios=refs, baseline=args.baseline)
     experiment = _experiment_from_options(raw)
     out_dir = args.out or Path("out") / experiment.name
-    return run_experiment(experiment, out, out_dir=out_dir, quiet=args.quiet, from_options=True)
+    return run_experiment(
+        experiment, out, out_dir=out_dir, quiet=args.quiet, from_options=True, force=args.force
+    )
 
 
 def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
@@ -298,6 +346,7 @@ def cmd_sweep(args: argparse.Namespace, out: Console) -> int:
         quiet=args.quiet,
         resume=args.resume,
         from_options=True,
+        force=args.force,
     )
 
 
@@ -306,17 +355,29 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
 
     Returns the exit code.
     """
-    from simulation.experiment.files import load_experiment
+    from simulation.experiment.files import MAX_JOBS, load_experiment
 
-    experiment = load_experiment(args.file)
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        raise ScenarioError("--jobs", None, f"must be from 1 to {MAX_JOBS} (got {args.jobs})")
+    if args.max_runs is not None and args.max_runs < 1:
+        raise ScenarioError("--max-runs", None, f"must be at least 1 (got {args.max_runs})")
+    experiment = load_experiment(
+        args.file,
+        scheduler=args.scheduler,
+        # --jobs replaces the file's scheduler, so the file's address is not used.
+        allow_scheduler_from_file=args.allow_scheduler_from_file or args.jobs is not None,
+        max_runs=args.max_runs,
+    )
     if args.jobs is not None:
-        if args.jobs < 1:
-            raise ScenarioError("--jobs", None, f"must be at least 1 (got {args.jobs})")
-        experiment = experiment.model_copy(update={"jobs": args.jobs, "scheduler": None})
+        # A local pool (processes, a local Dask cluster) gets J workers; else J processes.
+        from simulation.experiment.files import WORKER_POOLS
+
+        keep = experiment.scheduler if experiment.scheduler in WORKER_POOLS else None
+        experiment = experiment.model_copy(update={"jobs": args.jobs, "scheduler": keep})
     if args.no_figures:
         outputs = experiment.outputs.model_copy(update={"figures": False})
         experiment = experiment.model_copy(update={"outputs": outputs})
-    out_dir = args.out or Path(experiment.outputs.dir or Path("out") / safe_name(experiment.name))
+    out_dir, out_option = _experiment_out_dir(experiment, args.file, args.out)
     if args.check:
         return _print_plan(experiment, args.file, out_dir, out)
     return run_experiment(
@@ -327,22 +388,44 @@ def cmd_experiment(args: argparse.Namespace, out: Console) -> int:
         resume=args.resume,
         source=str(args.file),
         base_dir=args.file.parent,
+        out_option=out_option,
+        force=args.force,
     )
+
+
+def _experiment_out_dir(experiment, file: Path, out: Path | None) -> tuple[Path, str]:
+    """The output folder of an experiment file, and what chose it (for messages).
+
+    `--out` wins; else the file's `outputs.dir`, relative to the file's folder and
+    confined to it (a file cannot send outputs elsewhere); else out/<name> here.
+    """
+    from simulation.safe_write import confined_folder
+
+    if out is not None:
+        return out, "--out"
+    if experiment.outputs.dir is not None:
+        where = f"{file}: outputs.dir"
+        return confined_folder(experiment.outputs.dir, file.parent, where), where
+    return Path("out") / safe_name(experiment.name), "--out"
 
 
 def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
     """An experiment's content from the common options (checked as `microgov run` does)."""
-    from simulation.experiment.files import check_metrics, check_scheduler
+    from simulation.experiment.files import MAX_JOBS, check_metrics, check_scheduler
     from simulation.scenario import parse_overrides
+    from simulation.scenario.schema import MAX_DAYS
 
-    for option, value, low in (
-        ("--replications", args.replications, 1),
-        ("--seed", args.seed, 0),
-        ("--days", args.days, 1),
-        ("--jobs", args.jobs, 1),
+    for option, value, low, high in (
+        ("--replications", args.replications, 1, None),
+        ("--seed", args.seed, 0, None),
+        ("--days", args.days, 1, MAX_DAYS),
+        ("--jobs", args.jobs, 1, MAX_JOBS),
+        ("--max-runs", args.max_runs, 1, None),
     ):
         if value is not None and value < low:
             raise ScenarioError(option, None, f"must be at least {low} (got {value})")
+        if value is not None and high is not None and value > high:
+            raise ScenarioError(option, None, f"must be at most {high:,} (got {value})")
     raw = {
         **fields,
         "replications": args.replications,
@@ -350,6 +433,7 @@ def _raw_from_options(args: argparse.Namespace, **fields) -> dict:
         "days": args.days,
         "set": dict(parse_overrides(list(args.overrides))),
         "jobs": args.jobs,
+        "max_runs": args.max_runs,
         "scheduler": check_scheduler(args.scheduler, "--scheduler") if args.scheduler else None,
         "metrics": check_metrics(args.metrics, "--metrics") if args.metrics else None,
         "outputs": {"figures": not args.no_figures, "format": args.format, "items": args.items},
@@ -387,13 +471,107 @@ def _ref_for_record(ref: str) -> str:
 
 def _print_plan(experiment, source: Path, out_dir: Path, out: Console) -> int:
     from simulation.experiment.files import check_experiment
+    from simulation.resources import available_bytes, gigabytes
 
     scenarios = check_experiment(experiment, str(source), base_dir=source.parent)
+    _warn_events(experiment, scenarios)
     runs, what = _plan(experiment, scenarios)
-    out.print(f"OK    {source}  {experiment.kind} '{experiment.name}'", markup=False)
-    out.print(f"      {what}", markup=False)
-    out.print(f"      {runs} runs; results would go to {out_dir}", markup=False)
+    seconds, memory, parallel = _estimates(experiment, scenarios, runs)
+    out.print(safe_text(f"OK    {source}  {experiment.kind} '{experiment.name}'"), markup=False)
+    out.print(safe_text(f"      {what}"), markup=False)
+    out.print(safe_text(f"      {runs:,} runs; results would go to {out_dir}"), markup=False)
+    room = available_bytes()
+    if memory is None:
+        memory_text = "memory on the scheduler's workers (not estimated here)"
+    else:
+        at_once = f", {parallel} runs at once" if parallel > 1 else ""
+        memory_text = f"peak memory about {gigabytes(memory)}{at_once}"
+        if room is not None:
+            memory_text += f" of {gigabytes(room[0])} available"
+            if memory > room[0]:
+                memory_text += " (refused without --force)"
+    out.print(
+        f"      estimated: run time about {_duration(seconds)}"
+        f"{f' on {parallel} processes' if parallel > 1 else ''}; {memory_text}",
+        markup=False,
+    )
     return EXIT_OK
+
+
+def _largest_variant(experiment, scenario: Scenario) -> Scenario:
+    """A sweep's scenario with the largest swept size settings (citizens, follows, needs)."""
+    if experiment.design is None:
+        return scenario
+    largest = {}
+    for key, values in experiment.design.parameters.items():
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if key in SIZE_KEYS and numbers:
+            largest[key] = max(numbers)
+    return scenario.with_overrides(largest) if largest else scenario
+
+
+def _parallel_runs(experiment) -> int | None:
+    """Runs at once on this machine; None when they run on a scheduler elsewhere."""
+    from simulation.resources import cpu_count
+
+    executor = experiment.executor()
+    if executor is None or executor == "serial":
+        return 1
+    if executor == "processes":
+        return experiment.jobs or cpu_count()
+    if executor == "dask":
+        return experiment.jobs or cpu_count()
+    return None
+
+
+def _estimates(experiment, scenarios, runs: int) -> tuple[float, float | None, int]:
+    """Rough wall time [s], peak memory [bytes] (None: elsewhere) and runs at once."""
+    from simulation.resources import estimate_run_bytes, estimate_run_seconds
+
+    variants = [_largest_variant(experiment, s) for s in scenarios]
+    parallel = _parallel_runs(experiment)
+    at_once = min(parallel or 1, runs) or 1
+    per_run = sum(estimate_run_seconds(v) for v in variants) / len(variants)
+    seconds = per_run * runs / at_once
+    if parallel is None:
+        return seconds, None, at_once
+    memory = max(estimate_run_bytes(v) for v in variants) * at_once
+    return seconds, memory, at_once
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.1f} days"
+
+
+def _warn_events(experiment, scenarios) -> None:
+    from simulation.cli.scenarios import warn
+    from simulation.scenario.schema import events_after_run
+
+    for scenario in scenarios:
+        warn(experiment.kind, [f"{scenario.name}: {w}" for w in events_after_run(scenario)])
+
+
+def _check_memory(experiment, scenarios, runs: int, source: str, force: bool) -> None:
+    """Refuse an experiment whose runs at once would not fit in memory (unless forced)."""
+    from simulation.resources import check_memory
+
+    parallel = _parallel_runs(experiment)
+    if parallel is None:  # the scheduler's workers have memory of their own
+        return
+    variants = [_largest_variant(experiment, s) for s in scenarios]
+    check_memory(
+        variants,
+        parallel=min(parallel, runs) or 1,
+        source="--jobs" if parallel > 1 and source == CLI_SOURCE else source,
+        field=None,
+        force=force,
+    )
 
 
 def _plan(experiment, scenarios) -> tuple[int, str]:
@@ -401,7 +579,7 @@ def _plan(experiment, scenarios) -> tuple[int, str]:
     if experiment.kind == "comparison":
         names = ", ".join(s.name for s in scenarios)
         return len(scenarios) * reps, f"{names} × {reps} replications"
-    points = len(experiment.design.build())
+    points = experiment.design.count()
     keys = ", ".join(experiment.design.parameters)
     what = (
         f"{scenarios[0].name}: {experiment.design.type} design over {keys}, "
@@ -424,6 +602,7 @@ def run_experiment(
     base_dir: Path | None = None,
     from_options: bool = False,
     out_option: str = "--out",
+    force: bool = False,
 ) -> int:
     """Check an experiment completely, run it and write its outputs to `out_dir`.
 
@@ -432,15 +611,16 @@ def run_experiment(
     the folder, for messages.
     """
     from simulation.experiment.files import check_experiment
+    from simulation.safe_write import OutputDir
 
     scenarios = check_experiment(experiment, source, base_dir, from_options=from_options)
+    _check_dask_installed(experiment, source, from_options)
+    _warn_events(experiment, scenarios)
+    _check_memory(experiment, scenarios, _plan(experiment, scenarios)[0], source, force)
     out_dir = Path(out_dir)
     if experiment.kind == "sweep":
         _check_store(out_dir, resume, out_option)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError(out_option, None, f"cannot create folder {out_dir}: {exc}") from None
+    OutputDir(out_dir, source=out_option).create()
     from simulation.experiment.api import HEADLINE_METRICS, compare, sweep
     from simulation.experiment.reports import (
         ComparisonReport,
@@ -460,12 +640,12 @@ def run_experiment(
     if not quiet:
         done = f" ({stored} already done)" if stored else ""
         out.print(
-            f"{experiment.kind} '{experiment.name}': {what} = {runs} runs{done} {where}",
+            safe_text(f"{experiment.kind} '{experiment.name}': {what} = {runs} runs{done} {where}"),
             markup=False,
             soft_wrap=True,
         )
-    progress = not quiet and Console(stderr=True).is_terminal
-    record = _record(experiment, base_dir, out_dir)
+    progress = not quiet  # on stderr: a bar on a terminal, else a line per few per cent
+    record = _record(experiment, base_dir)
     started = time.perf_counter()
     report: ComparisonReport | SweepReport
     try:
@@ -505,12 +685,14 @@ def run_experiment(
             )
             kept = results.items
             report = SweepReport(results, metrics)
+            for note in results.notes:  # e.g. damaged parts set aside and run again
+                out.print(f"Note: {note}", style="yellow", markup=False, soft_wrap=True)
     except KeyboardInterrupt:
         if experiment.kind == "sweep":
             write_text(out_dir / RECORD_FILE, record.to_toml())
             out.print(
-                f"interrupted; finished runs are kept in {out_dir}: run the same command "
-                "with --resume to continue",
+                f"interrupted; finished runs are kept in {safe_text(out_dir)}: run the same "
+                "command with --resume to continue",
                 markup=False,
             )
         else:
@@ -535,8 +717,21 @@ def run_experiment(
         out.print(f"{runs - stored} runs in {elapsed:.1f} s", style="dim")
     _print_written(out, out_dir, written)
     if experiment.kind == "sweep":
-        out.print(f"summary and figures again: microgov analyze {out_dir}", markup=False)
+        out.print(f"summary and figures again: microgov analyze {safe_text(out_dir)}", markup=False)
     return EXIT_OK
+
+
+def _check_dask_installed(experiment, source: str, from_options: bool) -> None:
+    """An experiment on Dask without Dask installed: say which extra to install, now."""
+    from simulation.experiment.executors import dask_missing, describe_executor
+
+    if describe_executor(experiment.executor(), experiment.jobs) != "dask":
+        return
+    missing = dask_missing()
+    if missing:
+        if from_options:
+            raise ScenarioError("--scheduler", None, missing)
+        raise ScenarioError(source, "scheduler", missing)
 
 
 def _where(executor, jobs) -> str:
@@ -549,14 +744,15 @@ def _where(executor, jobs) -> str:
     return f"on {executor}"
 
 
-def _record(experiment, base_dir: Path | None, out_dir: Path):
-    """The experiment as it ran, re-runnable from anywhere: files absolute, folder set."""
+def _record(experiment, base_dir: Path | None):
+    """The experiment as it ran, re-runnable from anywhere: files absolute, folder its own."""
     from simulation.experiment.files import resolve_scenario_ref
 
     def absolute(ref: str) -> str:
         return _ref_for_record(resolve_scenario_ref(ref, base_dir))
 
-    outputs = experiment.outputs.model_copy(update={"dir": str(out_dir.resolve())})
+    # The record lies in the output folder, and a file's outputs.dir is relative to it.
+    outputs = experiment.outputs.model_copy(update={"dir": "."})
     update: dict = {"outputs": outputs}
     if experiment.scenarios is not None:
         update["scenarios"] = [absolute(ref) for ref in experiment.scenarios]
@@ -587,11 +783,11 @@ def _stored_runs(out_dir: Path) -> int:
 
 def _recorded_metrics(out_dir: Path) -> list[str] | None:
     """The metrics in the record of an earlier run in this folder, if any."""
-    import tomllib
+    from simulation.scenario.load import read_toml
 
     try:
-        metrics = tomllib.loads((out_dir / RECORD_FILE).read_text("utf-8")).get("metrics")
-    except (OSError, tomllib.TOMLDecodeError):
+        metrics = read_toml(out_dir / RECORD_FILE).get("metrics")
+    except ScenarioError:
         return None
     if isinstance(metrics, list) and all(m in METRICS for m in metrics):
         return metrics
@@ -603,10 +799,10 @@ def _check_store(out_dir: Path, resume: bool, out_option: str) -> None:
 
     (The store itself also refuses a different sweep; this says so before any output.)
     """
-    from simulation.experiment.store import MANIFEST
+    from simulation.experiment.store import LOCK_FILE, MANIFEST
 
     if not _holds_store(out_dir):
-        if out_dir.is_dir() and any(out_dir.iterdir()):
+        if out_dir.is_dir() and any(p.name != LOCK_FILE for p in out_dir.iterdir()):
             raise ScenarioError(
                 out_option,
                 None,
@@ -627,9 +823,11 @@ def _print_written(out: Console, out_dir: Path, written: list[str]) -> None:
     tables = [name for name in written if not name.endswith(".png")]
     figures = [name for name in written if name.endswith(".png")]
     if tables:
-        out.print(f"wrote {', '.join(tables)} to {out_dir}", markup=False, soft_wrap=True)
+        out.print(
+            f"wrote {', '.join(tables)} to {safe_text(out_dir)}", markup=False, soft_wrap=True
+        )
     if figures:
-        where = "" if tables else f" in {out_dir}"
+        where = "" if tables else f" in {safe_text(out_dir)}"
         out.print(f"figures{where}: {', '.join(figures)}", markup=False, soft_wrap=True)
 
 
@@ -650,12 +848,9 @@ def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
     experiment = None
     record = folder / RECORD_FILE
     if record.is_file():
-        import tomllib
+        from simulation.scenario.load import read_toml
 
-        try:
-            experiment = parse_experiment(tomllib.loads(record.read_text("utf-8")), str(record))
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(str(record), None, f"invalid TOML: {exc}") from None
+        experiment = parse_experiment(read_toml(record), str(record))
     chosen = check_metrics(args.metrics, "--metrics") if args.metrics else None
     if chosen is None and experiment is not None:
         chosen = experiment.metrics

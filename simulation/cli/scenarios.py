@@ -14,12 +14,12 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from simulation import __version__
 from simulation.cli import EXIT_BAD_INPUT, EXIT_OK, SET_HELP, safe_name
-from simulation.format import metric_unit, metric_value
+from simulation.format import markup_text, metric_unit, metric_value, plain_text, safe_text
+from simulation.resources import check_memory, estimate_run_seconds
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -27,11 +27,18 @@ from simulation.scenario import (
     load_scenario,
     resolve_scenario_path,
 )
+from simulation.scenario.overrides import SOURCE as OVERRIDES
+from simulation.scenario.schema import MAX_DAYS, events_after_run
 
-# Seconds of run time per citizen-day, measured on a 2-core machine (10,000 citizens for
-# 30 days ≈ 1.2 s, 40,000 for 20 days ≈ 1.9 s); only decides whether to show progress.
-SECONDS_PER_CITIZEN_DAY = 3e-6
+FORCE_HELP = (
+    "run even if the estimated memory exceeds what this machine has available "
+    "(simulation.resources)"
+)
+
+# A run estimated to take longer than this shows a progress bar
+# (`simulation.resources.estimate_run_seconds`).
 PROGRESS_THRESHOLD_SECONDS = 2.0
+DAILY_FIGURE = "daily.png"  # the run's daily series (RunResult.plot)
 WIDE_LIST_WIDTH = 110  # terminal columns from which `list` has a column per setting
 
 # Summary metrics by group, in the order they are printed. Metrics not listed here
@@ -103,7 +110,9 @@ def _run_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argument
         help=help,
         description="Run one scenario with one seed, print a summary table and write "
         "summary.json (provenance + summary metrics), daily.csv or daily.parquet (one row "
-        "per day) and scenario.toml (the fully resolved scenario) to the output folder.",
+        "per day), items.csv or items.parquet (one row per item), daily.png (a figure of "
+        "the daily series) and scenario.toml (the fully resolved scenario) to the output "
+        "folder.",
         epilog="Note: --set mechanism.preset=… changes only the settings the scenario "
         "leaves to its preset; a mechanism setting the file writes itself is kept unless "
         "you --set it too.",
@@ -137,11 +146,15 @@ def _run_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argument
         help="format of the daily series and the item table (default: csv)",
     )
     run.add_argument(
+        "--no-figures", action="store_true", help="write no figure (daily.png); tables only"
+    )
+    run.add_argument(
         "--quiet",
         "-q",
         action="store_true",
-        help="no progress bar and no summary table; print only where results were written",
+        help="no progress and no summary table; print only where results were written",
     )
+    run.add_argument("--force", action="store_true", help=FORCE_HELP)
     run.set_defaults(handler=cmd_run)
     return run
 
@@ -206,80 +219,81 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     if args.days is not None:
         if args.days < 1:
             raise ScenarioError("--days", "run.days", f"must be at least 1 (got {args.days})")
+        if args.days > MAX_DAYS:
+            raise ScenarioError(
+                "--days", "run.days", f"must be at most {MAX_DAYS:,} (got {args.days})"
+            )
         # An override, not just a run argument, so that the scenario hash covers it.
         overrides.append(f"run.days={args.days}")
-    scenario = load_scenario(args.scenario, overrides=overrides)
+    try:
+        scenario = load_scenario(args.scenario, overrides=overrides)
+    except ScenarioError as exc:
+        # run.days came from --days (unless --set gave it too): name the option.
+        from_days = args.days is not None and exc.source == OVERRIDES and exc.field == "run.days"
+        if from_days and not any(o.partition("=")[0].strip() == "run.days" for o in args.overrides):
+            raise ScenarioError("--days", None, exc.message) from None
+        raise
     seed = scenario.run.seed if args.seed is None else args.seed
     if seed < 0:
         raise ScenarioError("--seed", "run.seed", f"must be 0 or more (got {seed})")
     days = scenario.run.days
     out_dir = args.out or Path("out") / f"{safe_name(scenario.name)}-seed{seed}"
+    warn("run", events_after_run(scenario))
+    check_memory([scenario], source=str(resolve_scenario_path(args.scenario)), force=args.force)
 
-    try:  # fail before a long run, not after it
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError("--out", None, f"cannot create folder {out_dir}: {exc}") from None
+    from simulation.safe_write import OutputDir
+
+    folder = OutputDir(out_dir, source="--out").create()  # fail before a long run, not after
 
     from simulation.runner import run_one  # loads Mesa and the model: only when running
 
     started = time.perf_counter()
-    show_progress = (
-        not args.quiet
-        and out.is_terminal
-        and estimate_seconds(scenario, days) > PROGRESS_THRESHOLD_SECONDS
-    )
+    # Progress goes to stderr, a terminal or not (a long run in a batch job logs lines).
+    show_progress = not args.quiet and estimate_seconds(scenario, days) > PROGRESS_THRESHOLD_SECONDS
     if show_progress:
-        result = _run_with_progress(scenario, seed, days, out)
+        result = _run_with_progress(scenario, seed, days)
     else:
         result = run_one(scenario, seed=seed)
     elapsed = time.perf_counter() - started
 
-    try:
-        paths = result.write(out_dir, series_format=args.format)
-        scenario_path = Path(out_dir) / "scenario.toml"
-        scenario_path.write_text(resolved_toml(scenario, args.scenario), encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError("--out", None, f"cannot write results to {out_dir}: {exc}") from None
+    paths = result.write(folder, series_format=args.format)
+    if not args.no_figures:
+        paths["figure"] = folder.path / DAILY_FIGURE
+        result.plot(paths["figure"])  # drawn and saved through the same safe writer
+    scenario_path = folder.write_text("scenario.toml", resolved_toml(scenario, args.scenario))
 
     if not args.quiet:
         out.print(header_line(result.provenance), markup=False)
         out.print(summary_table(result.summary))
         out.print(f"ran in {elapsed:.1f} s", style="dim")
     written = ", ".join(p.name for p in (*paths.values(), scenario_path))
-    out.print(f"wrote {written} to {out_dir}", markup=False, soft_wrap=True)
+    out.print(f"wrote {written} to {safe_text(out_dir)}", markup=False, soft_wrap=True)
     return EXIT_OK
 
 
 def estimate_seconds(scenario: Scenario, days: int) -> float:
-    """Rough run time [s] from citizens × days, to decide on a progress bar."""
-    citizens = scenario.population.citizens
-    if scenario.network.kind == "edge_list" and scenario.network.edge_list:
-        try:  # about one citizen per line is a generous guess for a follower list
-            with open(scenario.network.edge_list, "rb") as handle:
-                citizens = sum(1 for _ in handle)
-        except OSError:
-            pass
-    return citizens * days * SECONDS_PER_CITIZEN_DAY
+    """Rough run time [s] (`simulation.resources`), to decide on a progress bar."""
+    return estimate_run_seconds(scenario, days)
 
 
-def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Console):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+def warn(command: str, warnings: list[str]) -> None:
+    """Print warnings on stderr, one line each (`microgov run: warning: …`)."""
+    if not warnings:
+        return
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for text in warnings:
+        err.print(f"microgov {command}: warning: {safe_text(text)}", markup=False)
 
+
+def _run_with_progress(scenario: Scenario, seed: int, days: int):
+    """Run with progress on stderr: a bar on a terminal, else a line per few per cent."""
+    from simulation.progress import progress_tracker
     from simulation.runner import run_one
 
-    total_hours = days * 24
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("day {task.fields[day]}/{task.fields[days]}"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(scenario.name, total=total_hours, day=0, days=days)
+    with progress_tracker(days, scenario.name, "days", transient=True) as tracker:
 
         def advance(hours_done: int) -> None:
-            progress.update(task, completed=hours_done, day=hours_done // 24)
+            tracker.update(hours_done // 24)
 
         return run_one(scenario, seed=seed, progress=advance)
 
@@ -287,7 +301,7 @@ def _run_with_progress(scenario: Scenario, seed: int, days: int, console: Consol
 def header_line(provenance: dict) -> str:
     """One line naming the run: scenario, hash, seed, days, citizens and microgov version."""
     return (
-        f"{provenance['scenario']}  hash {provenance['scenario_hash']}  "
+        f"{safe_text(provenance['scenario'])}  hash {provenance['scenario_hash']}  "
         f"seed {provenance['seed']}  {provenance['days']} days  "
         f"{provenance['citizens']:,} citizens  microgov {provenance['version']}"
     )
@@ -338,10 +352,12 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
             _check_edge_list(scenario)
         except ScenarioError as exc:
             failures += 1
-            out.print(f"[bold red]ERROR[/] {escape(str(exc))}", soft_wrap=True)
+            out.print(f"[bold red]ERROR[/] {markup_text(exc)}", soft_wrap=True)
             continue
         out.print(
-            f"[bold green]OK[/]    {escape(name)}  {scenario.name}  {scenario.content_hash()}"
+            f"[bold green]OK[/]    {markup_text(name)}  {markup_text(scenario.name)}  "
+            f"{scenario.content_hash()}",
+            soft_wrap=True,
         )
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
@@ -349,9 +365,11 @@ def cmd_validate(args: argparse.Namespace, out: Console) -> int:
 def _check_edge_list(scenario: Scenario) -> None:
     """Read the edge list now, so a malformed file fails validation, not the run."""
     if scenario.network.kind == "edge_list" and scenario.network.edge_list:
-        from simulation.network import load_edge_list
+        from simulation.network import check_edge_list_citizens, load_edge_list
 
-        load_edge_list(Path(scenario.network.edge_list), scenario.network.edge_list_direction)
+        path = Path(scenario.network.edge_list)
+        _, _, labels = load_edge_list(path, scenario.network.edge_list_direction)
+        check_edge_list_citizens(scenario.population.citizens, len(labels), path)
 
 
 # --------------------------------------------------------------------------- show
@@ -387,11 +405,14 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
     folder = bundled_scenario_dir()
     files = sorted(folder.glob("*.toml"))
     if not files:
-        out.print(f"no scenarios in {folder}", markup=False)
+        out.print(f"no scenarios in {safe_text(folder)}", markup=False)
         return EXIT_OK
     wide = out.width >= WIDE_LIST_WIDTH  # else mechanism, appraisal and staff share a column
     table = Table(
-        title=f"Bundled scenarios ({folder})", header_style="bold", box=box.SIMPLE_HEAD, expand=True
+        title=f"Bundled scenarios ({markup_text(folder)})",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        expand=True,
     )
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("purpose", ratio=1, min_width=20, overflow="fold")
@@ -405,7 +426,7 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
-            cells = [path.stem, f"[red]invalid: {escape(exc.message)}[/]"]
+            cells = [plain_text(path.stem), plain_text(f"invalid: {exc.message}", style="red")]
             table.add_row(*cells, *([""] * (len(table.columns) - 2)))
             continue
         acc = scenario.accountability
@@ -414,6 +435,6 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
         staff = f"{staffing.operators} × {staffing.shifts.replace('_', ' ')}"
         preset = scenario.mechanism.preset
         setup = [preset, rule, staff] if wide else [f"{preset}\n{rule}\n{staff}"]
-        table.add_row(scenario.name, escape(scenario.description), *setup)
+        table.add_row(plain_text(scenario.name), plain_text(scenario.description), *setup)
     out.print(table)
     return EXIT_OK

@@ -4,7 +4,7 @@
 
 - `api`: `run`, `compare`, `sweep`, `sobol_indices` and their results (`Results`,
   `SweepResults`, `Comparison`);
-- `designs`: `Grid`, `LatinHypercube`, `Sobol`;
+- `designs`: `Grid`, `LatinHypercube`, `Sobol`, `Morris`;
 - `executors`: where runs happen (this process, local processes, Dask);
 - `store`: a sweep's runs on disk, resumable;
 - `tables`: the tidy tables of runs and run-days;
@@ -30,11 +30,13 @@ _EXPORTS = {
     "SweepResults": "simulation.experiment.api",
     "compare": "simulation.experiment.api",
     "run": "simulation.experiment.api",
+    "morris_indices": "simulation.experiment.api",
     "sobol_indices": "simulation.experiment.api",
     "sweep": "simulation.experiment.api",
     "Design": "simulation.experiment.designs",
     "Grid": "simulation.experiment.designs",
     "LatinHypercube": "simulation.experiment.designs",
+    "Morris": "simulation.experiment.designs",
     "Sobol": "simulation.experiment.designs",
 }
 
@@ -44,10 +46,12 @@ __all__ = [
     "Design",
     "Grid",
     "LatinHypercube",
+    "Morris",
     "Results",
     "Sobol",
     "SweepResults",
     "compare",
+    "morris_indices",
     "run",
     "sobol_indices",
     "sweep",
@@ -62,8 +66,9 @@ if TYPE_CHECKING:
         Results,
         SweepResults,
         compare,
+        morris_indices,
         run,
         sobol_indices,
         sweep,
     )
-    from simulation.experiment.designs import Design, Grid, LatinHypercube, Sobol
+    from simulation.experiment.designs import Design, Grid, LatinHypercube, Morris, Sobol

@@ -38,12 +38,13 @@ from simulation.experiment.designs import (
     Design,
     Grid,
     LatinHypercube,
+    Morris,
     Sobol,
     apply_points,
     design_from_dict,
 )
 from simulation.experiment.executors import RunTask, run_tasks
-from simulation.experiment.store import RunStore
+from simulation.experiment.store import MANIFEST, RunStore, StoreManifestError
 from simulation.experiment.tables import (
     ERROR_COLUMN,
     assemble_daily,
@@ -207,6 +208,8 @@ class SweepResults(Results):
         parameters: the design's dotted keys (columns of runs and daily).
         store: the store directory, if the sweep was stored.
         expected_runs: runs the sweep has when complete.
+        notes: what opening the store did that a user should know (damaged parts set
+            aside and run again), one sentence each.
     """
 
     def __init__(
@@ -224,6 +227,7 @@ class SweepResults(Results):
         self.design = design
         self.store = store
         self.expected_runs = len(design) * replications if replications else None
+        self.notes: list[str] = []
 
     @property
     def parameters(self) -> list[str]:
@@ -251,7 +255,12 @@ class SweepResults(Results):
         """
         store = RunStore(path)
         manifest = store.manifest()
-        design = design_from_dict(manifest["design"])
+        try:
+            design = design_from_dict(manifest["design"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreManifestError(
+                str(Path(path) / MANIFEST), "design", f"is not a design microgov knows: {exc}"
+            ) from None
         labels = ["point", *design.parameters]
         runs, daily = store.read()
         return cls(
@@ -612,23 +621,19 @@ def sweep(
     }
     if keep_items:
         manifest["items"] = True
-    run_store = RunStore.open(store, manifest, base.to_toml())
-    done = run_store.completed()
-    pending = [task for key, task in tasks.items() if key not in done]
+    with RunStore.open(store, manifest, base.to_toml()) as run_store:
+        done = run_store.completed()
+        pending = [task for key, task in tasks.items() if key not in done]
 
-    def store_one(outcome: RunResult) -> None:
-        assert outcome.key is not None  # the executors set it
-        run_store.write(outcome.key, *tables_of(outcome))
+        def store_one(outcome: RunResult) -> None:
+            assert outcome.key is not None  # the executors set it
+            run_store.write(outcome.key, *tables_of(outcome))
 
-    run_tasks(
-        pending,
-        store_one,
-        executor,
-        jobs,
-        progress,
-        description=f"sweep {base.name} ({len(done)} stored)" if done else f"sweep {base.name}",
-    )
-    return SweepResults.load(store)
+        described = f"sweep {base.name} ({len(done)} stored)" if done else f"sweep {base.name}"
+        run_tasks(pending, store_one, executor, jobs, progress, description=described)
+        results = SweepResults.load(store)
+    results.notes = list(run_store.notes)
+    return results
 
 
 def sobol_indices(
@@ -677,6 +682,59 @@ def sobol_indices(
             "S1_conf": indices["S1_conf"],
             "ST": indices["ST"],
             "ST_conf": indices["ST_conf"],
+        }
+    )
+
+
+def morris_indices(
+    results: SweepResults, metric: str, confidence: float = 0.95, num_resamples: int = 1000
+) -> pd.DataFrame:
+    """Morris screening measures of a metric over a Morris sweep (SALib).
+
+    Parameters:
+        results: results of `sweep(..., Morris(...))`, complete.
+        metric: the summary metric to screen.
+        confidence: level of the bootstrap interval of mu*.
+        num_resamples: bootstrap resamples for it.
+
+    The metric is first averaged over the replications of each design point. Effects
+    are per full range of a parameter (the metric's change when the parameter moves
+    from its lower to its upper bound, estimated from steps of 2/3 of the range).
+    Returns one row per parameter: parameter, mu_star (mean absolute elementary
+    effect: how much it matters), mu_star_conf (half-width of its interval), mu (mean
+    effect, signed: its direction if monotone), sigma (spread of the effects:
+    interactions or non-linearity).
+    """
+    design = getattr(results, "design", None)
+    if not isinstance(design, Morris):
+        raise TypeError("morris_indices needs the results of a sweep over a Morris design")
+    results._check_metrics([metric])
+    ok = results.runs[results.runs[ERROR_COLUMN].isna()]
+    means = ok.groupby("point")[metric].mean().reindex(range(len(design)))
+    missing = means.index[means.isna()].tolist()
+    if missing:
+        raise ValueError(
+            f"{metric} is missing at {len(missing)} of {len(design)} design points: failed "
+            "runs, unfinished runs or NaN values; Morris measures need every point"
+        )
+    from SALib.analyze import morris as morris_analysis
+
+    measures = morris_analysis.analyze(
+        design.unit_problem,
+        np.clip(design.unit_sample(), 0.0, 1.0),
+        means.to_numpy(dtype=float),
+        num_resamples=num_resamples,
+        conf_level=confidence,
+        num_levels=design.levels,
+        seed=design.seed,
+    )
+    return pd.DataFrame(
+        {
+            "parameter": design.parameters,
+            "mu_star": measures["mu_star"],
+            "mu_star_conf": measures["mu_star_conf"],
+            "mu": measures["mu"],
+            "sigma": measures["sigma"],
         }
     )
 

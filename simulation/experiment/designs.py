@@ -7,7 +7,11 @@ scenario with `Scenario.with_overrides`:
 - `Grid` — every combination of given levels (full factorial);
 - `LatinHypercube` — `samples` points spread evenly over ranges (`scipy.stats.qmc`);
 - `Sobol` — Saltelli's extension of the Sobol' sequence from SALib, N·(D+2) points,
-  in the order `SALib.analyze.sobol.analyze` expects (see `api.sobol_indices`).
+  in the order `SALib.analyze.sobol.analyze` expects (see `api.sobol_indices`);
+- `Morris` — r one-at-a-time trajectories of D+1 points each (SALib), for screening
+  many factors cheaply (see `api.morris_indices`).
+- `Points` — points listed one by one (e.g. states of the world sampled from
+  distributions by `simulation.experiment.explore`).
 
 Keys are checked against the scenario schema when the design is made (an unknown key
 raises `ScenarioError` with a did-you-mean hint), bounds when they are given, and every
@@ -258,7 +262,103 @@ class Sobol(_Sampled):
         return self.samples * (len(self.parameters) + 2)
 
 
-DESIGNS: dict[str, type[Design]] = {d.kind: d for d in (Grid, LatinHypercube, Sobol)}
+class Morris(_Sampled):
+    """Morris one-at-a-time trajectories for screening (SALib), r·(D+1) points.
+
+    Parameters:
+        ranges: `{dotted key: (low, high)}` with float bounds (a trajectory's steps must
+            be exact, which rounding to integers would break).
+        samples: r, the number of trajectories; the design has r·(D+1) points.
+        seed: seed of the trajectories.
+
+    Each trajectory moves one parameter at a time by 2/3 of its range on a 4-level grid
+    (SALib's `morris.sample` with `num_levels=4`), so r·(D+1) runs give r elementary
+    effects per parameter, however many parameters there are. The points are in
+    SALib's order, so `morris_indices` can pass the outputs to `SALib.analyze.morris`.
+    """
+
+    kind = "morris"
+    levels = 4
+
+    def __init__(self, ranges: Mapping[str, tuple[float, float]], samples: int, seed: int = 0):
+        super().__init__(ranges, samples, seed)
+        integer = [k for k, (lo, hi) in self.ranges.items() if isinstance(lo, int)]
+        if integer:
+            raise ScenarioError(
+                SOURCE,
+                integer[0],
+                "a Morris design needs float bounds (e.g. 1.0, not 1): its steps must be "
+                "exact, which rounding to integers breaks",
+            )
+
+    @property
+    def unit_problem(self) -> dict[str, Any]:
+        """The SALib problem over the unit cube: effects are per full range of a factor."""
+        return {
+            "num_vars": len(self.parameters),
+            "names": list(self.parameters),
+            "bounds": [[0.0, 1.0]] * len(self.parameters),
+        }
+
+    def unit_sample(self) -> np.ndarray:
+        """SALib's Morris trajectories in the unit cube: r·(D+1) rows."""
+        from SALib.sample import morris
+
+        return morris.sample(
+            self.unit_problem, self.samples, num_levels=self.levels, seed=self.seed
+        )
+
+    def __len__(self) -> int:
+        return self.samples * (len(self.parameters) + 1)
+
+
+class Points(Design):
+    """Points given one by one, each `{dotted key: value}` over the same keys.
+
+    Parameters:
+        points: the design points, in order; every point names the same keys. Values
+            are plain values (numbers, strings, booleans, lists) as for `Grid`.
+
+    For samples made elsewhere, such as the states of the world an exploration draws
+    from its uncertainties' distributions (`simulation.experiment.explore`).
+    """
+
+    kind = "points"
+
+    def __init__(self, points: Sequence[Mapping[str, Any]]):
+        if isinstance(points, str | bytes | Mapping) or not isinstance(points, Sequence):
+            raise ScenarioError(SOURCE, None, f"Points needs a list of points, got {points!r}")
+        if len(points) == 0:
+            raise ScenarioError(SOURCE, None, "Points needs at least one point")
+        keys = list(points[0]) if isinstance(points[0], Mapping) else []
+        if not keys:
+            raise ScenarioError(SOURCE, None, "each point is a non-empty {dotted key: value}")
+        for index, point in enumerate(points):
+            if not isinstance(point, Mapping) or list(point) != keys:
+                raise ScenarioError(
+                    SOURCE, None, f"point {index} must name the keys {keys} in that order"
+                )
+        for key in keys:
+            check_key(key)
+        _check_distinct(keys)
+        self.parameters = keys
+        self._points = [{key: _plain(point[key]) for key in keys} for point in points]
+
+    def points(self) -> list[dict[str, Any]]:
+        """The points as given."""
+        return [dict(p) for p in self._points]
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe description: the kind and the points."""
+        return {"kind": self.kind, "points": self.points()}
+
+
+DESIGNS: dict[str, type[Design]] = {
+    d.kind: d for d in (Grid, LatinHypercube, Sobol, Morris, Points)
+}
 
 
 def design_from_dict(data: Mapping[str, Any]) -> Design:
@@ -266,10 +366,12 @@ def design_from_dict(data: Mapping[str, Any]) -> Design:
     kind = data.get("kind")
     if kind == "grid":
         return Grid(data["levels"])
-    if kind in ("latin_hypercube", "sobol"):
+    if kind in ("latin_hypercube", "sobol", "morris"):
         ranges = {k: tuple(v) for k, v in data["ranges"].items()}
-        sampled: type[_Sampled] = LatinHypercube if kind == "latin_hypercube" else Sobol
+        sampled = {"latin_hypercube": LatinHypercube, "sobol": Sobol, "morris": Morris}[kind]
         return sampled(ranges, samples=data["samples"], seed=data["seed"])
+    if kind == "points":
+        return Points(data["points"])
     raise ValueError(f"unknown design kind {kind!r}; known: {', '.join(DESIGNS)}")
 
 

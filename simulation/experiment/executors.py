@@ -21,7 +21,10 @@ Executors (the `executor` argument of `run`, `compare` and `sweep`):
   experiment;
 - any `concurrent.futures.Executor` instance (left open).
 
-Dask is imported only on the Dask path (`import simulation` never imports it). Local
+Dask is imported only on the Dask path (`import simulation` never imports it); it comes
+with the `cluster` extra (`pip install 'microgov[cluster]'`), and without it the Dask
+path says so (`dask_missing`) instead of failing on the import. A Dask client runs what
+its scheduler sends back, so connect only to schedulers of clusters you control. Local
 processes and Dask start fresh interpreters that import the script that started them:
 a script using them must guard its top level with `if __name__ == "__main__":`.
 A worker process that dies (rather than a run that raises) stops the experiment; with a
@@ -31,19 +34,21 @@ store, what finished is kept and re-running resumes.
 from __future__ import annotations
 
 import concurrent.futures
+import importlib.util
 import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from simulation.experiment.store import RunKey
+from simulation.progress import progress_tracker
 from simulation.runner import RunResult, run_one
 from simulation.scenario import Scenario
 
 EXECUTOR_NAMES = ("serial", "processes", "dask")
+DASK_EXTRA = "cluster"  # the optional dependency group (pyproject.toml) that brings Dask
 
 
 @dataclass(frozen=True)
@@ -114,15 +119,16 @@ def run_tasks(
         tasks: the runs to do.
         on_outcome: called in this process with each outcome, in completion order.
         executor, jobs: see the module docstring.
-        progress: show a rich progress bar counting runs, with the time remaining.
-        description: label of the progress bar.
+        progress: show progress on stderr (`simulation.progress`): a bar counting runs
+            on a terminal, else a plain line per few per cent, with elapsed time and ETA.
+        description: what the bar or line says first.
     """
     kind = describe_executor(executor, jobs)
-    with progress_bar(len(tasks), progress, description) as advance:
+    with progress_tracker(len(tasks), description, "runs", enabled=progress) as tracker:
 
         def done(outcome: RunResult) -> None:
             on_outcome(outcome)
-            advance(outcome.ok)
+            tracker.advance(outcome.ok)
 
         if not tasks:
             return
@@ -187,12 +193,29 @@ def _drain_futures(
 # --------------------------------------------------------------------------- Dask
 
 
+def dask_missing() -> str | None:
+    """What to install when Dask's `distributed` is not there (else None)."""
+    try:
+        found = importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):
+        found = False
+    if found:
+        return None
+    return (
+        "running on Dask needs the 'distributed' package, which is not installed: "
+        f"pip install 'microgov[{DASK_EXTRA}]'"
+    )
+
+
 def _run_dask(
     tasks: Sequence[RunTask],
     done: Callable[[RunResult], None],
     executor: object | None,
     jobs: int | None,
 ) -> None:
+    missing = dask_missing()
+    if missing:
+        raise ModuleNotFoundError(missing, name="distributed")
     from distributed import Client, LocalCluster, as_completed
 
     owned: list[Any] = []
@@ -236,54 +259,6 @@ def _is_dask_client(executor: object) -> bool:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@contextmanager
-def progress_bar(
-    total: int, enabled: bool, description: str = "runs"
-) -> Iterator[Callable[[bool], None]]:
-    """A rich progress bar on stderr counting `total` runs; yields `advance(ok)`.
-
-    Disabled (a no-op `advance`) when `enabled` is false or there is nothing to do.
-    """
-    if not enabled or total <= 0:
-
-        def ignore(ok: bool = True) -> None:
-            """No bar: nothing to advance."""
-
-        yield ignore
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    failed = 0
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    ) as bar:
-        task_id = bar.add_task(description, total=total)
-
-        def advance(ok: bool = True) -> None:
-            nonlocal failed
-            if not ok:
-                failed += 1
-                bar.update(task_id, description=f"{description} ({failed} failed)")
-            bar.advance(task_id)
-
-        yield advance
 
 
 def _take(iterator: Iterator[RunTask], n: int) -> Iterable[RunTask]:

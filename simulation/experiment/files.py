@@ -20,7 +20,8 @@ baseline::
     "population.citizens" = 5000
 
     [outputs]
-    dir = "out/remedies"             # default: out/<name>, relative to where you run it
+    dir = "results"                  # inside this file's folder (default: out/<name>
+                                     # where you run it; --out overrides both)
     figures = true
     format = "csv"                   # or "parquet"
 
@@ -36,9 +37,13 @@ A **sweep** runs one scenario over a design of parameter values::
     # lhs / sobol: parameters = { "staffing.operators" = [1, 6] }  (low, high) and
     # samples = 64
 
-`jobs = 2` runs on that many local processes; `scheduler = "tcp://host:8786"` on a Dask
-cluster. Scenario references are bundled names or files relative to the experiment
-file. Everything is checked before anything runs: unknown keys (with "did you mean"),
+`jobs = 2` runs on that many local processes; `scheduler = "dask"` with `jobs = 4` on a
+local Dask cluster of four workers; `scheduler = "tcp://host:8786"` on a Dask cluster. A
+Dask client runs what the scheduler sends back (it unpickles results), so a file cannot
+choose where to connect by itself: a scheduler address in a file is refused unless the
+caller trusts it (`load_experiment(..., scheduler=...)`, the command line's `--scheduler
+ADDRESS` or `--allow-scheduler-from-file`). Scenario references are bundled names or
+files relative to the experiment file. Everything is checked before anything runs: unknown keys (with "did you mean"),
 metric names against the glossary, parameter keys and values against the scenario.
 Errors are `ExperimentFileError`, a `ScenarioError`, naming the file and the field.
 """
@@ -47,7 +52,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,12 +68,22 @@ from simulation.scenario import (
     parse_value,
 )
 from simulation.scenario.errors import validation_error
+from simulation.scenario.load import read_toml
+from simulation.scenario.schema import MAX_DAYS
 
 DESIGN_TYPES = ("grid", "lhs", "sobol")
 OUTPUT_FORMATS = ("csv", "parquet")
 LOCAL_EXECUTORS = ("serial", "processes", "dask")
+WORKER_POOLS = ("processes", "dask")  # local executors whose workers `jobs` counts
 DEFAULT_REPLICATIONS = {"comparison": 10, "sweep": 1}
 DESIGN_OPTIONS = {"grid": "--grid", "lhs": "--lhs", "sobol": "--sobol"}  # the CLI's names
+# Keys of an exploration file (`simulation.experiment.explore`), which `microgov explore` runs.
+EXPLORATION_KEYS = ("uncertainties", "levers", "outcomes", "policies")
+# The most runs an experiment may plan unless it says otherwise (`max_runs`,
+# `--max-runs`): about 3 hours of 10,000-citizen, 30-day runs on two cores, and a bound
+# on a mistyped size (replications = 10**12) that would otherwise hang before any run.
+MAX_RUNS = 10_000
+MAX_JOBS = 1024  # local worker processes: far more than any machine's cores
 
 
 class ExperimentFileError(ScenarioError):
@@ -120,6 +134,15 @@ class Design(_Section):
             raise ValueError(f"samples: a '{self.type}' design needs samples = N")
         return self
 
+    def count(self) -> int:
+        """Points of the design, computed without making them."""
+        if self.type == "grid":
+            return math.prod(len(values) for values in self.parameters.values())
+        assert self.samples is not None  # _consistent requires samples for lhs and sobol
+        if self.type == "sobol":
+            return self.samples * (len(self.parameters) + 2)
+        return self.samples
+
     def build(self) -> Grid | LatinHypercube | Sobol:
         """The engine's design object."""
         if self.type == "grid":
@@ -135,7 +158,9 @@ class Outputs(_Section):
 
     dir: str | None = Field(
         None,
-        description="Output folder, relative to the current directory (default out/<name>).",
+        description="Output folder, relative to the experiment file's folder and inside it "
+        "(a path leading elsewhere is refused; name such a folder with --out). Default: "
+        "out/<name> in the current directory.",
     )
     figures: bool = Field(True, description="Also write figures (PNG).")
     format: Literal["csv", "parquet"] = Field("csv", description="Format of the tables.")
@@ -166,7 +191,10 @@ class Experiment(_Section):
     )
     seed: int = Field(1, ge=0, description="First root seed [integer].")
     days: int | None = Field(
-        None, ge=1, description="Days to simulate (default: each scenario's run.days)."
+        None,
+        ge=1,
+        le=MAX_DAYS,
+        description="Days to simulate (default: each scenario's run.days).",
     )
     metrics: list[str] | None = Field(
         None, description="Metrics to summarise, test and plot (default: key metrics)."
@@ -180,11 +208,23 @@ class Experiment(_Section):
     outputs: Outputs = Field(
         default_factory=Outputs, description="Where results go and in which format."
     )
-    jobs: int | None = Field(None, ge=1, description="Local worker processes.")
+    jobs: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_JOBS,
+        description="Local worker processes, at most 1024; with scheduler 'dask', the workers "
+        "of the local Dask cluster (default: one per CPU).",
+    )
+    max_runs: int | None = Field(
+        None,
+        ge=1,
+        description=f"Most runs the experiment may plan (default {MAX_RUNS:,}); a larger "
+        "plan is refused before anything runs.",
+    )
     scheduler: str | None = Field(
         None,
         description="Dask scheduler address (tcp://host:8786), or 'serial', 'processes', "
-        "'dask' (a local Dask cluster).",
+        "'dask' (a local Dask cluster of `jobs` workers).",
     )
 
     @model_validator(mode="before")
@@ -234,11 +274,36 @@ class Experiment(_Section):
                 raise ValueError("scenarios: each scenario may be listed once")
         if self.metrics is not None:
             self.metrics = check_metrics(self.metrics)
-        if self.jobs is not None and self.scheduler is not None:
-            raise ValueError("jobs: give 'jobs' (local processes) or 'scheduler', not both")
+        self._check_size()
+        # A scheduler at an address has its own workers; `jobs` counts a local pool's.
+        if self.jobs is not None and self.scheduler not in (None, *WORKER_POOLS):
+            raise ValueError(
+                f"jobs: {self.jobs} workers are for a local pool ({' or '.join(WORKER_POOLS)}"
+                f"); '{self.scheduler}' is not one: give 'jobs' or that scheduler, not both"
+            )
         if self.scheduler is not None:
             check_scheduler(self.scheduler)
         return self
+
+    def _check_size(self) -> None:
+        """Refuse a plan of more runs than `max_runs`, counted without making it."""
+        cap = self.max_runs or MAX_RUNS
+        runs, what = self.plan_size()
+        if runs > cap:
+            raise ValueError(
+                f"max_runs: the plan has {runs:,} runs ({what}), more than the cap of "
+                f"{cap:,}; plan fewer runs, or allow more with max_runs = N (--max-runs N)"
+            )
+
+    def plan_size(self) -> tuple[int, str]:
+        """Runs the experiment plans, and how (`4 scenarios × 10 replications`)."""
+        reps = self.n_replications
+        replications = f"{reps:,} replication{'s' * (reps != 1)}"
+        if self.design is not None:
+            points = self.design.count()
+            return points * reps, f"{points:,} design points × {replications}"
+        scenarios = len(self.scenarios or [])
+        return scenarios * reps, f"{scenarios} scenarios × {replications}"
 
     # ------------------------------------------------------------------ what it is
 
@@ -402,22 +467,67 @@ def resolve_scenario_ref(ref: str, base_dir: Path | None) -> str:
     return ref
 
 
-def load_experiment(path: str | os.PathLike) -> Experiment:
-    """Read, validate and check an experiment file, and the scenarios it names."""
+def load_experiment(
+    path: str | os.PathLike,
+    *,
+    scheduler: str | None = None,
+    allow_scheduler_from_file: bool = False,
+    max_runs: int | None = None,
+) -> Experiment:
+    """Read, validate and check an experiment file, and the scenarios it names.
+
+    `scheduler`: where the caller runs it (an address or a local executor name); it
+    replaces the file's `scheduler` and `jobs`. A scheduler address written in the file
+    is refused unless `allow_scheduler_from_file` (see `check_file_scheduler`).
+    `max_runs` replaces the file's own cap on the number of runs (`--max-runs`).
+    """
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise ExperimentFileError(source, None, "file not found")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentFileError(source, None, f"invalid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentFileError(source, None, f"cannot read file: {exc}") from None
+    raw = read_toml(path, error=ExperimentFileError)
     raw.setdefault("name", path.stem)
+    exploring = [key for key in EXPLORATION_KEYS if key in raw]
+    if exploring:
+        raise ExperimentFileError(
+            source,
+            exploring[0],
+            "this is an exploration file (policies across states of the world): run it "
+            "with `microgov explore`",
+        )
+    if max_runs is not None:
+        raw["max_runs"] = max_runs
     experiment = parse_experiment(raw, source)
+    if scheduler is not None:
+        check_scheduler(scheduler, "--scheduler")
+        experiment = experiment.model_copy(update={"scheduler": scheduler, "jobs": None})
+    else:
+        check_file_scheduler(experiment, source, allow_scheduler_from_file)
     check_experiment(experiment, source, base_dir=path.parent)
     return experiment
+
+
+def is_remote_scheduler(address: str | None) -> bool:
+    """Whether an executor names a Dask scheduler to connect to (not a local executor)."""
+    return address is not None and address not in LOCAL_EXECUTORS
+
+
+def check_file_scheduler(experiment: Experiment, source: str, allowed: bool = False) -> None:
+    """Refuse a scheduler address that comes from the file alone.
+
+    Connecting to a Dask scheduler means running what it sends back (Dask unpickles
+    results), so a file someone else wrote must not choose one: the user names the
+    same address on the command line (`--scheduler`), or says the file is trusted
+    (`--allow-scheduler-from-file`).
+    """
+    if allowed or not is_remote_scheduler(experiment.scheduler):
+        return
+    raise ExperimentFileError(
+        source,
+        "scheduler",
+        f"'{experiment.scheduler}': a scheduler address in an experiment file is used only "
+        "when you confirm it, because a Dask client runs what the scheduler sends back: "
+        f"pass --scheduler {experiment.scheduler} (connect only to clusters you control), "
+        "or --allow-scheduler-from-file if you trust the file",
+    )
 
 
 def parse_experiment(raw: dict[str, Any], source: str) -> Experiment:
@@ -490,6 +600,15 @@ def load_scenarios(
         try:
             scenarios.append(load_scenario(resolve_scenario_ref(ref, base_dir), overrides))
         except ScenarioError as exc:
+            if (
+                exc.source == "--set"
+                and exc.field == "run.days"
+                and experiment.days is not None
+                and "run.days" not in experiment.overrides
+            ):  # run.days came from the experiment's `days` (or --days)
+                raise ExperimentFileError(
+                    source if wrap else "--days", "days" if wrap else None, exc.message
+                ) from None
             if not wrap:
                 raise
             if exc.source == "--set":  # an override in the file's [set] table

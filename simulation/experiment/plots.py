@@ -3,11 +3,15 @@
 Each function takes a plain DataFrame (not an engine object), so it can be fed a table
 read back from CSV or Parquet, and returns a matplotlib Figure:
 
+    run_daily(result.daily)                         one run: requests, backlog, trust per day
     daily_series(results.daily, "mean_trust")       mean per day, 95 % band, by scenario
     distribution(results.runs, "response_rate")     one box and the runs per scenario
     forest(comparison.table)                        differences from the baseline, with CIs
     heatmap(sweep.runs, "staffing.operators", "staffing.training", "p90_response_hours")
     sensitivity(sobol_indices(sweep, "mean_trust")) Sobol S1 and ST with their intervals
+    regret(regret_table(outcomes, directions))      each policy's regret across states
+    tradeoff(discovery)                             PRIM's peeling trajectory (or CART's leaves)
+    box_limits(discovery, cases, uncertainties)     a box's ranges, and the states around it
 
 `path=` also saves the figure (PNG, or any format matplotlib knows by the suffix). The
 figures are not registered with pyplot, so a loop over many of them does not pile up
@@ -43,18 +47,28 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 from simulation.experiment.stats import t_half_width  # noqa: E402
-from simulation.format import metric_label, metric_unit, parameter_label  # noqa: E402
+from simulation.format import (  # noqa: E402
+    COUNT_UNITS,
+    metric_label,
+    metric_unit,
+    parameter_label,
+)
 
 __all__ = [
+    "run_daily",
     "daily_series",
     "bin_levels",
+    "box_limits",
     "distribution",
     "forest",
     "heatmap",
+    "regret",
     "sensitivity",
+    "tradeoff",
 ]
 
 DPI = 150
@@ -78,9 +92,20 @@ HEATMAP_BINS = 8
 
 
 def _format_axis(axis, name: str) -> None:
-    """Per-cent ticks for shares."""
-    if metric_unit(name) == "share":
+    """Per-cent ticks for shares; whole numbers with separators for counts (1,580)."""
+    unit = metric_unit(name)
+    if unit == "share":
         axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    elif unit in COUNT_UNITS:
+        axis.set_major_formatter(FuncFormatter(_count_tick))
+        locator = axis.get_major_locator()
+        if isinstance(locator, MaxNLocator):  # no ticks between whole things
+            locator.set_params(integer=True)
+
+
+def _count_tick(value: float, _position: int | None = None) -> str:
+    """A count's tick label: `1,580`, never `1.58e+03` (or an offset above the axis)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -113,9 +138,10 @@ def _order(values: pd.Series, order: Sequence | None = None) -> list:
 
 def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
     if path is not None:
+        from simulation.safe_write import OutputDir
+
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, dpi=DPI)
+        OutputDir(target.parent).save_figure(target.name, fig, dpi=DPI)
     return fig
 
 
@@ -124,6 +150,76 @@ def _empty_note(ax, text: str) -> None:
 
 
 # --------------------------------------------------------------------------- figures
+
+
+# The panels of one run's daily figure: the columns each draws, its title and unit.
+RUN_DAILY_PANELS = (
+    (("received", "first_replies"), "Requests received and answered per day", "per day [count]"),
+    (
+        ("backlog_operators", "backlog_departments"),
+        "Backlog at the end of the day",
+        "waiting [items]",
+    ),
+    (("mean_trust",), "Citizens' mean trust at the end of the day", "mean trust [0-1]"),
+)
+RUN_DAILY_LABELS = {
+    "received": "received",
+    "first_replies": "first replies",
+    "backlog_operators": "waiting for an operator",
+    "backlog_departments": "at departments",
+    "mean_trust": "mean trust",
+}
+
+
+def run_daily(
+    daily: pd.DataFrame,
+    *,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """The daily series of one run: requests and first replies, backlogs, trust.
+
+    `daily` is a run's daily table (`RunResult.daily`, or daily.csv read back): one row
+    per day. Three panels over the days: requests received and first replies per day
+    [count], items waiting for operators and at departments at the end of each day
+    [items], and citizens' mean trust [0-1] (its own scale: a small drift shows).
+    This is the figure `microgov run` writes as daily.png and `RunResult.plot()` returns.
+    """
+    needed = ["day", *(c for columns, _, _ in RUN_DAILY_PANELS for c in columns)]
+    _require(daily, needed, "run_daily")
+    fig = Figure(figsize=(8, 8), layout="constrained")
+    axes = fig.subplots(len(RUN_DAILY_PANELS), 1, sharex=True)
+    days = daily["day"].to_numpy()
+    for ax, (columns, panel_title, label) in zip(axes, RUN_DAILY_PANELS, strict=True):
+        for colour, column in zip(colours(len(columns)), columns, strict=False):
+            values = daily[column].to_numpy(dtype=float)
+            ax.plot(
+                days, values, color=colour, lw=2, marker="o", ms=3, label=RUN_DAILY_LABELS[column]
+            )
+        ax.set_title(panel_title, loc="left", fontsize="medium")
+        ax.set_ylabel(label)
+        _format_axis(ax.yaxis, columns[0])
+        if metric_unit(columns[0]) in COUNT_UNITS:
+            ax.set_ylim(bottom=0)
+        ax.legend(frameon=False, loc="best", fontsize="small")
+        sns.despine(ax=ax)
+    axes[-1].set_xlabel("day of the run")
+    locator = axes[-1].xaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
+    fig.suptitle(title or _run_title(daily))
+    return _finish(fig, path)
+
+
+def _run_title(daily: pd.DataFrame) -> str:
+    """`baseline, seed 1, 30 days` from the provenance columns of a run's daily table."""
+    parts = []
+    if "scenario" in daily.columns and len(daily):
+        parts.append(str(daily["scenario"].iloc[0]))
+    if "seed" in daily.columns and len(daily):
+        parts.append(f"seed {daily['seed'].iloc[0]}")
+    parts.append(f"{len(daily)} day{'s' * (len(daily) != 1)}")
+    return "Daily series: " + ", ".join(parts)
 
 
 def daily_series(
@@ -484,4 +580,271 @@ def sensitivity(
     if n == 0:
         _empty_note(ax, "no parameters")
     sns.despine(ax=ax)
+    return _finish(fig, path)
+
+
+# --------------------------------------------------------------------------- exploration
+
+
+def regret(
+    table: pd.DataFrame,
+    outcomes: Sequence[str] | None = None,
+    *,
+    order: Sequence | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """Each policy's regret across the states of the world, one panel per outcome.
+
+    `table` is a `robustness.regret_table`. Each policy gets a box (median, quartiles)
+    and one dot per state; the dashed line is the replication noise of one state's
+    regret (root mean square of the states' standard errors, over every policy but the
+    best): regrets below it are not told apart from noise.
+    """
+    _require(table, ["outcome", "policy", "state", "regret", "regret_se"], "regret")
+    names = list(outcomes or dict.fromkeys(table["outcome"]))
+    policies = [
+        str(p) for p in _order(table["policy"], order or list(dict.fromkeys(table["policy"])))
+    ]
+    height = max(2.8, 0.55 * len(policies) + 1.6)
+    fig = Figure(figsize=(5.2 * len(names), height), layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    for ax, name in zip(axes, names, strict=True):
+        data = table[(table["outcome"] == name) & table["regret"].notna()]
+        data = data.assign(policy=data["policy"].astype(str))
+        if data.empty:
+            _empty_note(ax, f"no values of {name}")
+            continue
+        with warnings.catch_warnings():  # seaborn 0.13 passes vert= to matplotlib 3.11
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sns.boxplot(
+                data=data,
+                x="regret",
+                y="policy",
+                order=policies,
+                ax=ax,
+                hue="policy",
+                hue_order=policies,
+                palette=colours(len(policies)),
+                legend=False,
+                width=0.6,
+                fliersize=0,
+                boxprops={"alpha": 0.45},
+            )
+        sns.stripplot(
+            data=data,
+            x="regret",
+            y="policy",
+            order=policies,
+            ax=ax,
+            color="0.2",
+            size=4,
+            alpha=0.7,
+            jitter=0.15,
+        )
+        noise = data.loc[data["regret"] > 0, "regret_se"].dropna()
+        if len(noise):
+            level = float(np.sqrt(np.mean(noise**2)))
+            ax.axvline(level, color="0.3", linestyle="--", linewidth=1)
+            ax.text(
+                level,
+                0.98,
+                " replication noise",
+                transform=ax.get_xaxis_transform(),
+                va="top",
+                ha="left",
+                fontsize=8,
+                color="0.3",
+            )
+        unit = metric_unit(name)
+        ax.set_xlabel(
+            f"regret on {name.replace('_', ' ')}" + (" [pp]" if unit == "share" else f" [{unit}]")
+        )
+        if unit == "share":
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}"))
+        ax.set_xlim(left=0)
+        ax.set_ylabel("policy" if ax is axes[0] else "")
+        n_states = data["state"].nunique()
+        ax.set_title(f"{name.replace('_', ' ').capitalize()}: regret in {n_states} states")
+        sns.despine(ax=ax)
+    return _finish(fig, path)
+
+
+def tradeoff(
+    discovery, *, title: str | None = None, path: str | os.PathLike | None = None
+) -> Figure:
+    """Coverage against density along PRIM's peeling trajectory (or of CART's leaves).
+
+    `discovery` is a `simulation.experiment.discovery.Discovery`. Colour is the number of
+    restricted uncertainties; the boxes reported are ringed and numbered.
+    """
+    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    steps = discovery.trajectory
+    if steps.empty:
+        _empty_note(ax, "no cases of interest")
+    else:
+        dims = steps["res_dim"].astype(int)
+        palette = sns.color_palette("viridis", int(dims.max()) + 1)
+        for count in sorted(dims.unique()):
+            chosen = steps[dims == count]
+            ax.scatter(
+                chosen["coverage"],
+                chosen["density"],
+                color=palette[count],
+                s=28,
+                label=f"{count} restricted",
+                zorder=3,
+            )
+        if discovery.method == "prim":
+            ax.plot(steps["coverage"], steps["density"], color="0.75", linewidth=1, zorder=2)
+        for number, box in enumerate(discovery.boxes, start=1):
+            ax.scatter(
+                [box.coverage],
+                [box.density],
+                s=150,
+                facecolor="none",
+                edgecolor="#c0392b",
+                linewidth=1.6,
+                zorder=4,
+            )
+            ax.annotate(
+                f"box {number}",
+                (box.coverage, box.density),
+                textcoords="offset points",
+                xytext=(8, -12),
+                color="#c0392b",
+                fontsize=9,
+            )
+        ax.legend(frameon=False, loc="center left", fontsize=8, title="uncertainties")
+    base = discovery.cases / discovery.states if discovery.states else math.nan
+    ax.axhline(base, color="0.5", linestyle=":", linewidth=1)
+    ax.text(
+        0.01,
+        base,
+        "share of cases in all states",
+        va="bottom",
+        ha="left",
+        fontsize=8,
+        color="0.4",
+        transform=ax.get_yaxis_transform(),
+    )
+    ax.set_xlim(0, 1.05)
+    ax.set_ylim(0, 1.05)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("coverage: share of all cases of interest inside the box")
+    ax.set_ylabel("density: share of the box that are cases")
+    what = "peeling trajectory" if discovery.method == "prim" else "tree leaves"
+    ax.set_title(title or f"{discovery.method.upper()} {what}: coverage against density")
+    sns.despine(ax=ax)
+    return _finish(fig, path)
+
+
+def box_limits(
+    discovery,
+    cases: pd.DataFrame,
+    uncertainties: Sequence[str],
+    *,
+    box: int = 1,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """A box's limits on each uncertainty, and the states seen on its two main restrictions.
+
+    Left: one bar per uncertainty over its sampled range (0 to 1), the box's range
+    filled, its limits written at the ends (restricted uncertainties first, with their
+    quasi-p-values). Right: every state on the first two restricted uncertainties
+    (cases of interest filled), with the box drawn; with one restriction, against the
+    first other uncertainty.
+    """
+    fig = Figure(figsize=(11, max(3.2, 0.5 * len(uncertainties) + 1.8)), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1.1, 1])
+    if not discovery.boxes:
+        _empty_note(left, "no box")
+        _empty_note(right, "no box")
+        return _finish(fig, path)
+    chosen = discovery.boxes[box - 1]
+    limits = chosen.limits.set_index("uncertainty")
+    restricted = list(limits.index)
+    names = restricted + [u for u in uncertainties if u not in restricted]
+    for row, name in enumerate(names):
+        full_low, full_high = float(cases[name].min()), float(cases[name].max())
+        span = full_high - full_low or 1.0
+        low, high = (
+            (limits.loc[name, "low"], limits.loc[name, "high"])
+            if name in limits.index
+            else (full_low, full_high)
+        )
+        y = len(names) - 1 - row
+        left.plot([0, 1], [y, y], color="0.85", linewidth=8, solid_capstyle="butt")
+        a, b = (low - full_low) / span, (high - full_low) / span
+        colour = "#c0392b" if name in limits.index else "0.6"
+        left.plot([a, b], [y, y], color=colour, linewidth=8, solid_capstyle="butt")
+        narrow = b - a < 0.15  # a narrow box: its two limits written outwards, not on top
+        left.text(a, y + 0.28, f"{low:.3g}", ha="right" if narrow else "center", fontsize=8)
+        left.text(b, y + 0.28, f"{high:.3g}", ha="left" if narrow else "center", fontsize=8)
+        label = name
+        if name in limits.index:
+            qps = [limits.loc[name, c] for c in ("qp_low", "qp_high")]
+            shown = [f"{q:.2g}" for q in qps if not (isinstance(q, float) and math.isnan(q))]
+            if shown:
+                label += f"\n(qp {', '.join(shown)})"
+        left.text(-0.03, y, label, ha="right", va="center", fontsize=8)
+    left.set_xlim(-0.02, 1.02)
+    left.set_ylim(-0.7, len(names) - 0.3)
+    left.axis("off")
+    left.set_title(
+        f"Box {box}: coverage {chosen.coverage:.0%}, density {chosen.density:.0%}, "
+        f"{chosen.states} of {discovery.states} states",
+        fontsize=10,
+    )
+    pair = (restricted + [u for u in uncertainties if u not in restricted])[:2]
+    if len(pair) < 2:
+        _empty_note(right, "one uncertainty only")
+    else:
+        xname, yname = pair
+        hit = cases["case"].astype(bool)
+        right.scatter(
+            cases.loc[~hit, xname],
+            cases.loc[~hit, yname],
+            s=30,
+            facecolor="none",
+            edgecolor="0.35",
+            label="policy meets the margin",
+        )
+        right.scatter(
+            cases.loc[hit, xname],
+            cases.loc[hit, yname],
+            s=30,
+            color="#c0392b",
+            label="case of interest (fails)",
+        )
+        x0, x1 = (
+            (limits.loc[xname, "low"], limits.loc[xname, "high"])
+            if xname in limits.index
+            else (cases[xname].min(), cases[xname].max())
+        )
+        y0, y1 = (
+            (limits.loc[yname, "low"], limits.loc[yname, "high"])
+            if yname in limits.index
+            else (cases[yname].min(), cases[yname].max())
+        )
+        right.add_patch(
+            Rectangle(
+                (x0, y0),
+                x1 - x0,
+                y1 - y0,
+                fill=False,
+                edgecolor="#c0392b",
+                linestyle="--",
+                linewidth=1.4,
+            )
+        )
+        right.set_xlabel(parameter_label(xname))
+        right.set_ylabel(parameter_label(yname))
+        right.legend(frameon=False, fontsize=8, loc="best")
+        right.set_title("States of the world and the box", fontsize=10)
+        sns.despine(ax=right)
+    if title:
+        fig.suptitle(title)
     return _finish(fig, path)

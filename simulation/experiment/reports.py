@@ -13,22 +13,23 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from simulation.format import (
     fixed,
     is_missing,
+    markup_text,
     metric_difference,
     metric_unit,
     metric_value,
     p_value,
+    plain_text,
+    safe_text,
 )
-from simulation.scenario.errors import ScenarioError
+from simulation.safe_write import OutputDir
 
 DISTRIBUTION_METRICS = ("response_rate", "median_response_hours", "one_sided_share", "mean_trust")
 MAX_DISTRIBUTION_FIGURES = 4
-MAX_POINT_COLUMNS = 6  # metrics shown in the table of a grid's points
 DAILY_FIGURE_COLUMNS = ("mean_trust", "backlog_operators")
 
 
@@ -68,7 +69,7 @@ class ComparisonReport:
             style="dim",
         )
         for note in self.notes:
-            out.print(f"Note: {note}", style="yellow", markup=False)
+            out.print(f"Note: {safe_text(note)}", style="yellow", markup=False)
         failed = _failed_runs(self.runs)
         if failed:
             out.print(f"{failed} run(s) failed: see the 'error' column of runs", style="yellow")
@@ -169,7 +170,7 @@ class SweepReport:
         failed = _failed_runs(self.runs)
         out.print(
             f"{len(self.runs)} runs over {points} design points ({self.kind}: "
-            f"{', '.join(self.parameters)})" + (f"; {failed} failed" if failed else ""),
+            f"{safe_text(', '.join(self.parameters))})" + (f"; {failed} failed" if failed else ""),
             markup=False,
         )
         expected = getattr(self.results, "expected_runs", None)
@@ -181,12 +182,13 @@ class SweepReport:
             )
         out.print(sweep_table(self.runs, self.metrics))
         if self.kind == "grid" and "point" in self.runs and self.runs["point"].nunique() <= 40:
-            out.print(points_table(self.runs, self.parameters, self.metrics, out.width))
+            for table in points_tables(self.runs, self.parameters, self.metrics, out.width):
+                out.print(table)
         indices = self.sobol()
         if indices is not None and not indices.empty:
             out.print(sobol_table(indices))
         for problem in self._sobol_problems:
-            out.print(f"no Sobol indices for {problem}", style="yellow", markup=False)
+            out.print(f"no Sobol indices for {safe_text(problem)}", style="yellow", markup=False)
 
     def write(self, out_dir: Path, fmt: str, figures: bool, tables: bool = True) -> list[str]:
         """Write the tables (with `tables`), the Sobol indices and the figures to `out_dir`.
@@ -252,23 +254,11 @@ def _failed_runs(runs) -> int:
 
 def write_frame(frame, out_dir: Path, name: str, fmt: str) -> str:
     """Write a table as out_dir/name.fmt (csv or parquet); returns the file name."""
-    path = out_dir / f"{name}.{fmt}"
-    try:
-        if fmt == "parquet":
-            frame.to_parquet(path, index=False)
-        else:
-            frame.to_csv(path, index=False)
-    except OSError as exc:
-        raise ScenarioError(str(out_dir), None, f"cannot write {path.name}: {exc}") from None
-    return path.name
+    return OutputDir(out_dir).write_frame(f"{name}.{fmt}", frame, fmt).name
 
 
 def _save(fig, path: Path) -> str:
-    try:
-        fig.savefig(path, dpi=150)
-    except OSError as exc:
-        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
-    return path.name
+    return OutputDir(path.parent).save_figure(path.name, fig, dpi=150).name
 
 
 def comparison_table(table, baseline: str, metrics: list[str], order: list[str]) -> Table:
@@ -296,7 +286,7 @@ def comparison_table(table, baseline: str, metrics: list[str], order: list[str])
             first = False
             mean = metric_value(metric, row["mean"], unit)
             if row["scenario"] == baseline:
-                name = f"{escape(str(row['scenario']))} [dim](baseline)[/]"
+                name = f"{markup_text(row['scenario'])} [dim](baseline)[/]"
                 result.add_row(label, name, mean, "", "", "")
                 continue
             significant = bool(row.get("significant")) and not is_missing(row.get("significant"))
@@ -305,7 +295,7 @@ def comparison_table(table, baseline: str, metrics: list[str], order: list[str])
             p_text = p_value(row.get("p_adjusted"))
             if significant:
                 diff, p_text = f"[bold]{diff}[/]", f"[bold]{p_text} *[/]"
-            result.add_row(label, escape(str(row["scenario"])), mean, diff, diff_ci, p_text)
+            result.add_row(label, plain_text(row["scenario"]), mean, diff, diff_ci, p_text)
     return result
 
 
@@ -336,35 +326,58 @@ def sweep_table(runs, metrics: list[str]) -> Table:
     return table
 
 
-def points_table(runs, parameters: list[str], metrics: list[str], width: int = 120) -> Table:
+def points_tables(runs, parameters: list[str], metrics: list[str], width: int = 120) -> list[Table]:
     """Mean of each metric at each design point (a grid's cells), in design order.
 
-    As many metrics as fit in `width` columns with whole headers (the rest are in runs).
+    Every metric is shown: as many as fit in `width` columns go in the first table, the
+    rest follow in further tables, each again with the parameters' columns.
     """
-    room = width - sum(len(p) + 4 for p in parameters)
-    shown: list[str] = []
-    for metric in metrics[:MAX_POINT_COLUMNS]:
-        room -= max(len(metric), 9) + 4
-        if room < 0 and shown:
-            break
-        shown.append(metric)
     ok = runs[runs["error"].isna()] if "error" in runs.columns else runs
-    means = ok.groupby("point", sort=True)[shown].mean()
+    means = ok.groupby("point", sort=True)[metrics].mean()
     first = runs.groupby("point", sort=True)[parameters].first()
-    table = Table(
-        title="Mean per design point", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
-    )
-    for name in parameters:
-        table.add_column(name, justify="right", style="cyan")
-    for metric in shown:
-        table.add_column(metric, justify="right")
-    for point, row in first.iterrows():
-        values = means.loc[point] if point in means.index else None
-        cells = ["n/a" if values is None else metric_value(m, values[m]) for m in shown]
-        table.add_row(
-            *(f"{row[p]:g}" if _is_number(row[p]) else str(row[p]) for p in parameters), *cells
-        )
-    return table
+    settings = {
+        name: [f"{v:g}" if _is_number(v) else safe_text(v) for v in first[name]]
+        for name in parameters
+    }
+    values = {
+        metric: [
+            metric_value(metric, means.loc[point, metric]) if point in means.index else "n/a"
+            for point in first.index
+        ]
+        for metric in metrics
+    }
+    room = width - sum(_column_width(name, cells) for name, cells in settings.items())
+    blocks: list[list[str]] = [[]]
+    left = room
+    for metric in metrics:
+        needed = _column_width(metric, values[metric])
+        if blocks[-1] and needed > left:
+            blocks.append([])
+            left = room
+        blocks[-1].append(metric)
+        left -= needed
+    tables = []
+    for number, block in enumerate(blocks):
+        title = "Mean per design point"
+        if len(blocks) > 1:
+            title += f" ({number + 1} of {len(blocks)}: {len(block)} of {len(metrics)} metrics)"
+        table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+        for name in parameters:
+            table.add_column(plain_text(name), justify="right", style="cyan", no_wrap=True)
+        for metric in block:
+            table.add_column(metric, justify="right", no_wrap=True)
+        for row in range(len(first.index)):
+            table.add_row(
+                *(plain_text(settings[name][row]) for name in parameters),
+                *(values[metric][row] for metric in block),
+            )
+        tables.append(table)
+    return tables
+
+
+def _column_width(header: str, cells: list[str]) -> int:
+    """Columns a table column takes: its widest text, padding and the gap to the next."""
+    return max([len(header), *(len(cell) for cell in cells)]) + 3
 
 
 def _is_number(value) -> bool:
@@ -382,15 +395,12 @@ def sobol_table(indices) -> Table:
         previous = row["metric"]
         table.add_row(
             metric,
-            str(row["parameter"]),
+            plain_text(row["parameter"]),
             *(fixed(row.get(c), 3, missing="n/a") for c in ("S1", "S1_conf", "ST", "ST_conf")),
         )
     return table
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a text file; a failure is a ScenarioError naming the folder."""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(str(path.parent), None, f"cannot write {path.name}: {exc}") from None
+    """Write a text file (atomically, see `simulation.safe_write`); a failure names the folder."""
+    OutputDir(path.parent).write_text(path.name, text)

@@ -17,7 +17,9 @@ import typing
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
+
+from simulation.format import EXCERPT_CHARACTERS, safe_text
 
 
 class ScenarioError(Exception):
@@ -32,7 +34,8 @@ class ScenarioError(Exception):
         self.field = field
         self.message = message
         where = f"{source}: {field}" if field else source
-        super().__init__(f"{where}: {message}")
+        # Paths, keys and values come from the user: never terminal control characters.
+        super().__init__(safe_text(f"{where}: {message}"))
 
     def __reduce__(self):
         # Rebuilt from its three parts, so it survives the trip back from a worker process.
@@ -77,8 +80,14 @@ def validation_error(
             )
         elif err["type"] == "missing":
             message = "required"
+        elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            field, message = _tag_problem(err, field, model, loc)
+        elif err["type"] in ("model_type", "model_attributes_type") and not isinstance(
+            err.get("input"), dict
+        ):
+            message = _section_problem(err, field, model, loc)
         elif "input" in err and not isinstance(err["input"], dict):
-            message = f"{message} (got {err['input']!r})"
+            message = f"{message} (got {_shown(err['input'])})"
         named = _NAMED_FIELD.match(message) if err["type"] == "value_error" else None
         if named:
             name, message = named.group(1), named.group(2)
@@ -89,6 +98,46 @@ def validation_error(
         field, message = problems[0]
         return error(source, field or None, message)
     return error(source, None, "; ".join(f"{f}: {m}" if f else m for f, m in problems))
+
+
+def _tag_problem(err: Any, field: str, model: type[BaseModel], loc: list[str]) -> tuple[str, str]:
+    """`events[0].type: unknown 'rumor' (did you mean 'rumour'?); allowed: burst, rumour`."""
+    key = str((err.get("ctx") or {}).get("discriminator", "type")).strip("'")
+    _, node = _locate(model, loc)
+    tags = _union_tags(node)
+    where = f"{field}.{key}" if field else key
+    if err["type"] == "union_tag_not_found":
+        return where, f"required: one of {', '.join(tags)}"
+    tag = (err.get("ctx") or {}).get("tag", "")
+    return where, f"unknown '{tag}'{did_you_mean(tag, tags)}; allowed: {', '.join(tags)}"
+
+
+def _section_problem(err: Any, field: str, model: type[BaseModel], loc: list[str]) -> str:
+    """A section given a value: say it is a table of fields, and which fields it has."""
+    fields = allowed_fields(model, loc)
+    got = _shown(err.get("input"))
+    if not fields:
+        return f"is a table, not a value (got {got})"
+    return (
+        f"is a section (a table of settings), not a value (got {got}); set one of its "
+        f"fields, e.g. {field}.{fields[0]}=…; fields: {', '.join(fields)}"
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: its repr, escaped and cut short."""
+    return safe_text(repr(value), EXCERPT_CHARACTERS)
+
+
+def _union_tags(annotation: Any) -> list[str]:
+    """The `type` values of the members of a tagged union (for hints)."""
+    annotation = _bare(annotation)
+    tags = []
+    for member in typing.get_args(annotation):
+        member = _bare(member)
+        if _is_model(member) and "type" in member.model_fields:
+            tags.append(str(member.model_fields["type"].default))
+    return tags
 
 
 def allowed_fields(model: type[BaseModel], loc: Iterable[str]) -> list[str]:
@@ -155,6 +204,10 @@ def _tagged_member(annotation: Any, tag: str) -> type[BaseModel] | None:
     if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
         return None
     for member in typing.get_args(annotation):
+        if typing.get_origin(member) is Annotated and any(
+            isinstance(extra, Tag) and extra.tag == tag for extra in typing.get_args(member)[1:]
+        ):  # a member chosen by a discriminator (`Tag("weights")`)
+            return _bare(member)
         member = _bare(member)
         if not _is_model(member):
             continue

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from simulation.inputs import MAX_NESTING, check_nesting
 from simulation.scenario.errors import ScenarioError
 
 SOURCE = "--set"  # what a bad override is blamed on
@@ -27,7 +28,9 @@ def parse_overrides(overrides: Mapping[str, Any] | Sequence[str]) -> list[tuple[
         key, _, value_text = text.partition("=")
         if "=" not in text or not key.strip():
             raise ScenarioError(SOURCE, text, "expected key=value, e.g. staffing.operators=6")
-        items.append((key.strip(), parse_value(value_text.strip())))
+        value = parse_value(value_text.strip())
+        check_nesting(value, SOURCE, key.strip())
+        items.append((key.strip(), value))
     return items
 
 
@@ -35,13 +38,17 @@ def parse_value(text: str) -> Any:
     """A TOML value (`6`, `true`, `[1,2]`, `"x"`), or the bare text as a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # too deep to be a value: text
         return text
 
 
 def set_dotted(raw: dict, key: str, value: Any, source: str = SOURCE) -> None:
     """Set `raw[a][b][c] = value` for the key `a.b.c`, creating missing sections."""
     parts = key.split(".")
+    if len(parts) > MAX_NESTING:
+        raise ScenarioError(
+            source, key[:80], f"more than {MAX_NESTING} parts; no field is that deep"
+        )
     node = raw
     for depth, part in enumerate(parts[:-1]):
         child = node.get(part)

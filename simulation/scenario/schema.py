@@ -22,7 +22,9 @@ import tomli_w
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -30,11 +32,12 @@ from pydantic import (
 
 from simulation.accountability import RULES
 from simulation.codes import NEED_KINDS
+from simulation.inputs import EDGE_LIST, check_input
 from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.mechanisms.disciplines import DISCIPLINES
 from simulation.network import GENERATORS
-from simulation.scenario.errors import did_you_mean, validation_error
+from simulation.scenario.errors import ScenarioError, did_you_mean, validation_error
 from simulation.scenario.overrides import SOURCE as OVERRIDES
 from simulation.scenario.overrides import parse_overrides, set_dotted
 
@@ -53,14 +56,64 @@ else:
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
+# Bounds shared by many fields, each with its reason. Every number in a scenario is
+# finite (`Section.model_config`: NaN and inf are refused), and every field has an
+# upper bound where one makes sense, so no value can make a run hang or overflow.
+MAX_DAYS = 3650  # ten years: the longest run, and the latest day an event may name
+MAX_HOURS = MAX_DAYS * 24  # the same in hours: patience, reply expectations
+MAX_DELAY_HOURS = 720.0  # thirty days: delays between steps of one item's handling
+MAX_DEADLINE_HOURS = 8760.0  # a year: the calendar keeps a year of slack past the run
+WEEK_MINUTES = 7 * 24 * 60  # the longest an operator's single task may take [minutes]
+# The shortest task an operator's clock counts (6 seconds): below it, clock arithmetic
+# stops advancing (t + 5e-324 == t) and a run never ends.
+MIN_TASK_MINUTES = 0.1
+# A release is a prepared information post; at 5 minutes an operator already posts 12
+# an hour. Shorter times only multiply releases, each spreading over the whole graph
+# (0.01 minutes: 281 s for one day of 300 citizens), and no source supports them.
+MIN_RELEASE_MINUTES = 5.0
+MAX_WEIGHT = 1e6  # relative weights and shares (normalised): far from float overflow
+# Beta draws with a = mean·k and b = (1 − mean)·k: below these, a or b underflows to 0
+# and numpy refuses the draw; the draws are already all but exactly 0 or 1 there.
+MIN_BETA_MEAN = 0.001
+MIN_BETA_CONCENTRATION = 0.1
+MAX_BETA_CONCENTRATION = 1000.0
+MAX_EVENTS = 1000  # scheduled events in one scenario [count]
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+Satisfaction = Annotated[float, Field(ge=-1.0, le=1.0)]
+HolidayDay = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 ReplyQuality = Literal["boilerplate", "partial", "substantive"]
+
+
+class _EdgeListProblem(ValueError):
+    """An edge list that is not a regular file within its cap, as a validation error."""
+
+    def __init__(self, source: str, field: str | None, message: str):
+        super().__init__(f"{field}: {source}: {message}")
+
+
+def _profile_form(value: Any) -> str:
+    """Which form an activity profile is given in: a list of weights, or a name."""
+    return "weights" if isinstance(value, list) else "name"
+
+
+# An activity profile: a name or a list of weights. Told apart by the value's form, so
+# a bad weight is reported at its place (`daily_rhythm[3]`), not as a mismatch of both.
+DailyRhythm = Annotated[
+    Annotated[Literal["weibo", "flat"], Tag("name")] | Annotated[list[Weight], Tag("weights")],
+    Discriminator(_profile_form),
+]
+WeeklyRhythm = Annotated[
+    Annotated[Literal["flat"], Tag("name")] | Annotated[list[Weight], Tag("weights")],
+    Discriminator(_profile_form),
+]
 
 
 class Section(BaseModel):
     """Base for every scenario section: unknown keys are refused, assignment re-validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- sections
@@ -70,7 +123,7 @@ class RunSettings(Section):
     """How long to simulate and with which root seed."""
 
     days: int = Field(
-        30, ge=1, le=3650, description="Length of the run [days]; one step is one hour."
+        30, ge=1, le=MAX_DAYS, description="Length of the run [days]; one step is one hour."
     )
     seed: int = Field(
         1, ge=0, description="Root random seed; every random stream is derived from it [integer]."
@@ -95,8 +148,9 @@ class CalendarSettings(Section):
         default_factory=_monday_to_friday,
         description="Weekdays on which offices open [names].",
     )
-    holidays: list[int] = Field(
+    holidays: list[HolidayDay] = Field(
         default_factory=list,
+        max_length=MAX_DAYS,
         description="Days of the run on which offices stay closed [day index from 0].",
     )
 
@@ -117,8 +171,9 @@ class PopulationSettings(Section):
         10_000,
         ge=10,
         le=20_000_000,
-        description="Number of citizens [people]; ignored when network.kind = 'edge_list' "
-        "(the file's node count is used).",
+        description="Number of citizens [people]. With network.kind = 'edge_list' the file "
+        "sets the citizens: leave this at its default (10,000) or give the file's node "
+        "count; any other number is refused.",
     )
     need_rate_per_day: float = Field(
         0.01,
@@ -126,12 +181,12 @@ class PopulationSettings(Section):
         le=10.0,
         description="Mean new needs per citizen per day at average activity [needs/citizen/day].",
     )
-    daily_rhythm: Literal["weibo", "flat"] | list[float] = Field(
+    daily_rhythm: DailyRhythm = Field(
         "weibo",
         description="Hour-of-day activity profile: 'weibo' (low at night, evening peak), "
-        "'flat', or 24 non-negative weights [relative].",
+        "'flat', or 24 non-negative weights, each at most 1e6 [relative].",
     )
-    weekly_rhythm: Literal["flat"] | list[float] = Field(
+    weekly_rhythm: WeeklyRhythm = Field(
         "flat",
         description="Day-of-week activity profile, Monday to Sunday, times the daily "
         "rhythm: 'flat' (every day alike; modelling assumption: no source on the weekly "
@@ -147,7 +202,7 @@ class PopulationSettings(Section):
         "5 % hold 76 % at 1.1 in an infinite population, about 67 % at 10,000 citizens, a "
         "deliberate departure explained in docs/ODD.md §7.1) [dimensionless].",
     )
-    kind_mix: dict[str, float] = Field(
+    kind_mix: dict[str, Weight] = Field(
         default_factory=lambda: {
             "consultation": 0.58,
             "request": 0.20,
@@ -157,7 +212,7 @@ class PopulationSettings(Section):
         description="Share of new needs by kind; 58% consultations, 42% demands "
         "(Beijing 12345, 2019-21) [shares, normalised].",
     )
-    topic_mix: dict[str, float] = Field(
+    topic_mix: dict[str, Weight] = Field(
         default_factory=lambda: {
             "pensions": 0.35,
             "medical_insurance": 0.30,
@@ -172,26 +227,32 @@ class PopulationSettings(Section):
     )
     complexity_mean: float = Field(
         0.45,
-        gt=0.0,
-        lt=1.0,
+        ge=MIN_BETA_MEAN,
+        le=1.0 - MIN_BETA_MEAN,
         description="Mean complexity of a need (Beta distributed); an operator can answer a "
         "consultation itself when its complexity is below the operator's skill [0-1].",
     )
     complexity_concentration: float = Field(
         4.0,
-        gt=0.0,
-        le=1000.0,
+        ge=MIN_BETA_CONCENTRATION,
+        le=MAX_BETA_CONCENTRATION,
         description="Concentration a+b of the complexity Beta distribution; larger means "
-        "items more alike [dimensionless].",
+        "items more alike; at least 0.1, where a or b would underflow to 0 and the draw "
+        "fail [dimensionless].",
     )
     initial_trust_mean: float = Field(
-        0.55, gt=0.0, lt=1.0, description="Mean initial trust in government (Beta) [0-1]."
+        0.55,
+        ge=MIN_BETA_MEAN,
+        le=1.0 - MIN_BETA_MEAN,
+        description="Mean initial trust in government (Beta) [0-1].",
     )
     initial_trust_concentration: float = Field(
         10.0,
-        gt=0.0,
+        ge=MIN_BETA_CONCENTRATION,
+        le=MAX_BETA_CONCENTRATION,
         description="Concentration a+b of the initial trust Beta distribution; larger means "
-        "less spread [dimensionless].",
+        "less spread; at least 0.1, where a or b would underflow to 0 and the draw fail "
+        "[dimensionless].",
     )
     follow_share: Probability = Field(
         0.3, description="Share of citizens following the government account [share]."
@@ -201,7 +262,12 @@ class PopulationSettings(Section):
         description="Distribution of how long a citizen waits for a first reply before "
         "escalating or giving up; 'none' means citizens wait for ever.",
     )
-    patience_mean_hours: float = Field(72.0, gt=0.0, description="Mean patience [hours].")
+    patience_mean_hours: float = Field(
+        72.0,
+        gt=0.0,
+        le=MAX_HOURS,
+        description="Mean patience; at most ten years, the longest run [hours].",
+    )
     patience_cv: float = Field(
         1.0, gt=0.0, le=5.0, description="Coefficient of variation of lognormal patience [ratio]."
     )
@@ -224,7 +290,12 @@ class PopulationSettings(Section):
         "complete [share].",
     )
     knowledge_half_life_days: float = Field(
-        3.0, gt=0.0, description="Half-life of what releases taught the public [days]."
+        3.0,
+        ge=0.01,
+        le=MAX_DAYS,
+        description="Half-life of what releases taught the public; at least 0.01 (a "
+        "quarter of an hour, well below the hourly step; shorter ones overflow the decay "
+        "rate) and at most ten years, the longest run [days].",
     )
 
 
@@ -234,33 +305,34 @@ class ChannelSettings(Section):
     address_base: Probability = Field(
         0.75,
         description="Probability that a follower with trust 0.5 addresses the government "
-        "(@-mention or private message) [probability].",
+        "(@-mention or private message) (assumption) [probability].",
     )
     address_trust_slope: float = Field(
         1.0,
         ge=0.0,
         le=10.0,
-        description="Change in that probability per unit of trust above 0.5 [probability/trust].",
+        description="Change in that probability per unit of trust above 0.5 (assumption) "
+        "[probability/trust].",
     )
     non_follower_factor: Probability = Field(
         0.4,
         description="Multiplier on the probability for citizens who do not follow the account "
-        "[ratio].",
+        "(assumption) [ratio].",
     )
     public_share: Probability = Field(
         0.6,
         description="Share of addressed needs posted as public @-mentions (micro-blog) rather "
-        "than private messages (WeChat) [share].",
+        "than private messages (WeChat) (assumption) [share].",
     )
-    vent_probability: dict[str, float] = Field(
+    vent_probability: dict[str, Probability] = Field(
         default_factory=lambda: {
             "consultation": 0.1,
             "request": 0.3,
             "complaint": 0.7,
             "suggestion": 0.3,
         },
-        description="Probability, by kind, that a citizen with trust 0.5 who does not address "
-        "the government vents in a public post instead of staying silent [probability].",
+        description="Probability, by kind, that a citizen with trust 0.5 who does not address the "
+        "government vents in a public post instead of staying silent (assumption) [probability].",
     )
     voice_trust_slope: float = Field(
         0.6,
@@ -288,93 +360,107 @@ class DiffusionSettings(Section):
     repost_probability: Probability = Field(
         0.005,
         description="Base probability that a follower exposed to a neutral post reposts it "
-        "[probability per exposure].",
+        "(assumption) [probability per exposure].",
     )
     negative_multiplier: float = Field(
-        2.5, ge=0.0, le=100.0, description="Repost multiplier for negative posts [ratio]."
+        2.5,
+        ge=0.0,
+        le=100.0,
+        description="Repost multiplier for negative posts (assumption) [ratio].",
     )
     unresolved_multiplier: float = Field(
         1.5,
         ge=0.0,
         le=100.0,
-        description="Extra repost multiplier while a complaint is unresolved [ratio].",
+        description="Extra repost multiplier while a complaint is unresolved (assumption) [ratio].",
     )
     influence_exponent: float = Field(
         0.2,
         ge=0.0,
         le=2.0,
-        description="Repost probability scales with (reposter's followers / mean followers) "
-        "to this power: influential authors spread further [dimensionless].",
+        description="Repost probability scales with (reposter's followers / mean followers) to "
+        "this power: influential authors spread further (assumption) [dimensionless].",
     )
     reply_repost_probability: Probability = Field(
         0.02,
-        description="Probability that an exposed follower reposts a government reply "
+        description="Probability that an exposed follower reposts a government reply (assumption) "
         "[probability per exposure].",
     )
     release_repost_probability: Probability = Field(
         0.02,
         description="Probability that an exposed follower reposts an information release "
-        "[probability per exposure].",
+        "(assumption) [probability per exposure].",
     )
     exposure_trust_loss: Probability = Field(
         0.01,
         description="Share of trust lost by a viewer of a visible unresolved complaint, "
-        "escalation or rumour, once per post and viewer however often they see it "
+        "escalation or rumour, once per post and viewer however often they see it (assumption) "
         "[fraction of current trust].",
     )
     exposure_trust_gain: Probability = Field(
         0.005,
         description="Share of the gap to full trust gained by a viewer of a substantive "
-        "government reply or clarification, once per post and viewer [fraction of "
-        "(1 - trust)].",
+        "government reply or clarification, once per post and viewer (assumption) [fraction of (1 "
+        "- trust)].",
     )
     boilerplate_exposure_loss: Probability = Field(
         0.003,
-        description="Share of trust lost by a viewer of a public boilerplate reply, once per "
-        "post and viewer [fraction of current trust].",
+        description="Share of trust lost by a viewer of a public boilerplate reply, once per post "
+        "and viewer (assumption) [fraction of current trust].",
     )
     clarification_repost_factor: Probability = Field(
         0.2,
-        description="Multiplier on a rumour's repost probability once it is clarified [ratio].",
+        description="Multiplier on a rumour's repost probability once it is clarified "
+        "(assumption) [ratio].",
     )
     generations_per_hour: int = Field(
         1, ge=1, le=50, description="Repost generations a cascade advances per hour [count]."
     )
 
 
+MAX_TRUST_HALF_LIFE_DAYS = 36500.0  # a century: finite half-lives beyond it are typos
+
+
 class ReactionSettings(Section):
     """How citizens judge replies, silence and escalate (MODEL.md §4.6)."""
 
     expected_reply_hours: float = Field(
-        24.0, gt=0.0, description="Reply time citizens consider normal [hours]."
+        24.0,
+        ge=0.01,
+        le=MAX_HOURS,
+        description="Reply time citizens consider normal; at least 0.01 (36 seconds: lateness is "
+        "measured in multiples of it) and at most ten years (assumption) [hours].",
     )
     lateness_penalty: float = Field(
         0.3,
         ge=0.0,
         le=5.0,
         description="Satisfaction lost per multiple of the expected reply time beyond it "
-        "[satisfaction units].",
+        "(assumption) [satisfaction units].",
     )
-    quality_satisfaction: dict[str, float] = Field(
+    quality_satisfaction: dict[str, Satisfaction] = Field(
         default_factory=lambda: {"substantive": 1.0, "partial": 0.2, "boilerplate": -0.4},
-        description="Satisfaction of a timely reply by quality [-1 to 1].",
+        description="Satisfaction of a timely reply by quality (assumption) [-1 to 1].",
     )
     trust_gain: Probability = Field(
         0.15,
         description="Share of the gap to full trust gained per unit of positive satisfaction "
-        "[fraction of (1 - trust)].",
+        "(assumption) [fraction of (1 - trust)].",
     )
     trust_loss: Probability = Field(
         0.30,
-        description="Share of trust lost per unit of negative satisfaction; larger than the "
-        "gain: losses move trust faster than gains [fraction].",
+        description="Share of trust lost per unit of negative satisfaction; larger than the gain: "
+        "losses move trust faster than gains (assumption) [fraction].",
     )
     trust_half_life_days: float = Field(
         30.0,
-        gt=0.0,
+        ge=0.01,
+        allow_inf_nan=True,  # inf is meaningful here (no drift); NaN is refused below
         description="Half-life of any departure of a citizen's trust from their initial "
         "trust (their disposition): trust drifts back towards it, so it has an equilibrium "
-        "between shocks and recovery [days]; inf switches the drift off. Assumption, "
+        "between shocks and recovery [days]; at least 0.01 (shorter ones overflow the "
+        f"drift rate), at most {MAX_TRUST_HALF_LIFE_DAYS:,.0f} or inf, which switches the "
+        "drift off (the one field that takes inf). Assumption, "
         "between the weeks in which effects of mass communication fade (Hill, Lo, Vavreck "
         "& Zaller 2013) and the longer memory of personal experience.",
     )
@@ -382,37 +468,42 @@ class ReactionSettings(Section):
         -1.0,
         ge=-1.0,
         le=0.0,
-        description="Satisfaction of a citizen who gives up unanswered [-1 to 0].",
+        description="Satisfaction of a citizen who gives up unanswered (assumption) [-1 to 0].",
     )
     escalation_satisfaction: float = Field(
         -0.5,
         ge=-1.0,
         le=0.0,
-        description="Satisfaction of a citizen who escalates after waiting in vain; moves "
-        "their trust as a judgement would [-1 to 0].",
+        description="Satisfaction of a citizen who escalates after waiting in vain; moves their "
+        "trust as a judgement would (assumption) [-1 to 0].",
     )
     escalation_probability: Probability = Field(
         0.3,
         description="Probability that a citizen whose patience runs out escalates (public "
-        "negative re-post, complaint upward) rather than gives up [probability].",
+        "negative re-post, complaint upward) rather than gives up (assumption) [probability].",
     )
     max_escalations: int = Field(
-        2, ge=0, le=10, description="Escalations before a citizen finally gives up [count]."
+        2,
+        ge=0,
+        le=10,
+        description="Escalations before a citizen finally gives up (assumption) [count].",
     )
     escalation_patience_factor: float = Field(
         0.5,
         gt=0.0,
         le=10.0,
-        description="Patience after an escalation, as a multiple of a fresh patience draw [ratio].",
+        description="Patience after an escalation, as a multiple of a fresh patience draw "
+        "(assumption) [ratio].",
     )
     rating_probability: Probability = Field(
         0.3,
-        description="Probability that a citizen rates a reply (satisfaction survey) [probability].",
+        description="Probability that a citizen rates a reply (satisfaction survey) (assumption) "
+        "[probability].",
     )
     follow_up_qualities: list[ReplyQuality] = Field(
         default_factory=lambda: list[ReplyQuality](["boilerplate", "partial"]),
-        description="Reply qualities whose authors may follow up (a substantive reply settles "
-        "the need); an empty list turns follow-ups off [qualities].",
+        description="Reply qualities whose authors may follow up (a substantive reply settles the "
+        "need); an empty list turns follow-ups off (assumption) [qualities].",
     )
     follow_up_base: Probability = Field(
         0.0,
@@ -446,7 +537,10 @@ class ReactionSettings(Section):
         "(assumption) [hours].",
     )
     max_follow_ups: int = Field(
-        2, ge=0, le=50, description="Follow-ups per need at most; 0 turns them off [count]."
+        2,
+        ge=0,
+        le=50,
+        description="Follow-ups per need at most; 0 turns them off (assumption) [count].",
     )
     reminder_probability: Probability = Field(
         0.5,
@@ -461,8 +555,21 @@ class ReactionSettings(Section):
         "0: at once (assumption) [hours].",
     )
     max_reminders: int = Field(
-        2, ge=0, le=50, description="Reminders per need at most; 0 turns them off [count]."
+        2,
+        ge=0,
+        le=50,
+        description="Reminders per need at most; 0 turns them off (assumption) [count].",
     )
+
+    @field_validator("trust_half_life_days")
+    @classmethod
+    def _half_life_finite_or_off(cls, value: float) -> float:
+        if math.isnan(value) or (math.isfinite(value) and value > MAX_TRUST_HALF_LIFE_DAYS):
+            raise ValueError(
+                f"must be a number of days from 0.01 to {MAX_TRUST_HALF_LIFE_DAYS:g}, or inf "
+                f"to switch the drift off (got {value})"
+            )
+        return value
 
 
 class NetworkSettings(Section):
@@ -497,7 +604,9 @@ class NetworkSettings(Section):
     edge_list: str | None = Field(
         None,
         description="For 'edge_list': path to a CSV or whitespace file, one edge per line, "
-        "relative to the scenario file.",
+        "relative to the scenario file. Node ids are all integers or all names (as the "
+        "first edge shows; 1.0 is not an integer); a line '# nodes: N' declares N citizens "
+        "with ids 0 to N-1, so that ids on no edge are citizens without follows.",
     )
     edge_list_direction: Literal["follower_followee", "followee_follower", "undirected"] = Field(
         "follower_followee",
@@ -516,8 +625,10 @@ class NetworkSettings(Section):
             raise ValueError(
                 f"network.edge_list is set but kind = '{self.kind}'; set kind = 'edge_list'"
             )
-        if self.edge_list and not Path(self.edge_list).is_file():
+        if self.edge_list and not Path(self.edge_list).exists():
             raise ValueError(f"network.edge_list: file not found: {self.edge_list}")
+        if self.edge_list:
+            check_input(self.edge_list, EDGE_LIST, "network.edge_list", _EdgeListProblem)
         return self
 
 
@@ -554,7 +665,11 @@ class MechanismSettings(Section):
         "into the inbox.",
     )
     monitoring_threshold_impressions: int | None = Field(
-        None, ge=1, description="Impressions at which a public post counts as trending [views]."
+        None,
+        ge=1,
+        le=1_000_000_000,
+        description="Impressions at which a public post counts as trending; at most a "
+        "billion, more than any population the model can hold [views].",
     )
     queue_discipline: DisciplineName | None = Field(
         None,
@@ -601,8 +716,10 @@ class DepartmentSettings(Section):
     staff: int = Field(2, ge=0, le=10_000, description="Staff working on referred items [people].")
     processing_hours: float = Field(
         2.5,
-        gt=0.0,
-        description="Mean working time to process one referred item [working hours].",
+        ge=MIN_TASK_MINUTES / 60.0,
+        le=MAX_DELAY_HOURS,
+        description="Mean working time to process one referred item; from 6 seconds "
+        "(below, the clock stops advancing) to 720 hours [working hours].",
     )
     processing_cv: float = Field(
         1.0,
@@ -620,8 +737,10 @@ class DepartmentSettings(Section):
     )
     bounce_hours: float = Field(
         0.25,
-        gt=0.0,
-        description="Silo coordination: time to look at an item and send it back [working hours].",
+        ge=MIN_TASK_MINUTES / 60.0,
+        le=MAX_DELAY_HOURS,
+        description="Silo coordination: time to look at an item and send it back; from 6 "
+        "seconds (below, the clock stops advancing) to 720 hours [working hours].",
     )
     bounce_probability: Probability = Field(
         0.15,
@@ -661,12 +780,19 @@ class StaffingSettings(Section):
         8, ge=0, le=23, description="Start of 'extended' shifts [hour of day, 0-23]."
     )
     extended_hours_end: int = Field(
-        22, ge=1, le=24, description="End of 'extended' shifts [hour of day, 1-24]."
+        22,
+        ge=1,
+        le=24,
+        description="End of 'extended' shifts; an end before the start is an overnight "
+        "shift (22 to 6: from 22:00 to 06:00 the next morning) [hour of day, 1-24].",
     )
     skill_mean: Probability = Field(
-        0.5, description="Mean operator skill / media literacy (Beta distributed) [0-1]."
+        0.5,
+        description="Mean operator skill / media literacy (Beta distributed) (assumption) [0-1].",
     )
-    skill_sd: float = Field(0.15, ge=0.0, le=0.5, description="Spread of operator skill [0-1].")
+    skill_sd: float = Field(
+        0.15, ge=0.0, le=0.5, description="Spread of operator skill (assumption) [0-1]."
+    )
     training: float = Field(
         0.0,
         ge=0.0,
@@ -674,7 +800,11 @@ class StaffingSettings(Section):
         description="Skill added by training, capped at 1 [skill units].",
     )
     handling_minutes: float = Field(
-        20.0, gt=0.0, description="Mean time to write a substantive reply [minutes]."
+        20.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Mean time to write a substantive reply; from 0.1 (6 seconds: below, the "
+        "clock stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     handling_distribution: Literal["exponential", "lognormal"] = Field(
         "exponential", description="Distribution of handling time."
@@ -683,51 +813,79 @@ class StaffingSettings(Section):
         1.0,
         gt=0.0,
         le=5.0,
-        description="Coefficient of variation of lognormal handling time [ratio].",
+        description="Coefficient of variation of lognormal handling time (assumption) [ratio].",
     )
     partial_share: Probability = Field(
-        0.5, description="Time of a partial reply as a share of a substantive one [ratio]."
+        0.5,
+        description="Time of a partial reply as a share of a substantive one (assumption) [ratio].",
     )
     boilerplate_minutes: float = Field(
-        3.0, gt=0.0, description="Time to post a boilerplate reply [minutes]."
+        3.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to post a boilerplate reply; from 0.1 (6 seconds: below, the clock "
+        "stops advancing) to a week, 10080 (assumption) [minutes].",
     )
-    referral_minutes: float = Field(6.0, gt=0.0, description="Time to refer an item [minutes].")
+    referral_minutes: float = Field(
+        6.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to refer an item; from 0.1 (6 seconds: below, the clock stops "
+        "advancing) to a week, 10080 (assumption) [minutes].",
+    )
     triage_minutes: float = Field(
-        1.0, gt=0.0, description="Time to read an item and leave it [minutes]."
+        1.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to read an item and leave it; from 0.1 (6 seconds: below, the clock "
+        "stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     reply_post_minutes: float = Field(
-        5.0, gt=0.0, description="Time to post a department's answer as a reply [minutes]."
+        5.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to post a department's answer as a reply; from 0.1 (6 seconds: below, "
+        "the clock stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     clarification_minutes: float = Field(
-        30.0, gt=0.0, description="Time to write a rumour clarification [minutes]."
+        30.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Time to write a rumour clarification; from 0.1 (6 seconds: below, the clock "
+        "stops advancing) to a week, 10080 (assumption) [minutes].",
     )
     release_minutes: float = Field(
         240.0,
-        gt=0.0,
+        ge=MIN_RELEASE_MINUTES,
+        le=WEEK_MINUTES,
         description="Time to prepare one information release; with half of two office-hours "
         "operators' time on releases this gives about 500 releases a year, near the ~454 "
-        "posts per account per year of certified government micro-blogs in 2016 [minutes].",
+        "posts per account per year of certified government micro-blogs in 2016. From 5 "
+        "(12 releases an operator-hour; shorter times only multiply releases, each spread "
+        "over the whole graph, at a cost in run time without a source) to a week, 10080 "
+        "[minutes].",
     )
     motivation: float = Field(
         1.0,
         ge=0.0,
         le=10.0,
         description="Weight operators and department staff put on the quality of what they "
-        "deliver for its own sake [utility/quality].",
+        "deliver for its own sake (assumption) [utility/quality].",
     )
     load_sensitivity: float = Field(
         0.25,
         ge=0.0,
         le=10.0,
-        description="Price staff put on an hour of work per hour of backlog waiting per "
-        "member of staff (departments count it per working day) [utility/hour²].",
+        description="Price staff put on an hour of work per hour of backlog waiting per member of "
+        "staff (departments count it per working day) (assumption) [utility/hour²].",
     )
     choice_temperature: float = Field(
         0.2,
-        gt=0.0,
+        ge=0.01,
         le=10.0,
         description="Randomness of staff's choice between actions (logit), operators and "
-        "departments alike [utility units].",
+        "departments alike; at least 0.01, below which utilities divided by it overflow "
+        "(assumption) [utility units].",
     )
     reply_propensity: float = Field(
         -0.74,
@@ -755,30 +913,34 @@ class StaffingSettings(Section):
         0.15,
         ge=0.0,
         le=2.0,
-        description="Work-speed increase of operators and department staff per unit of "
-        "appraisal pressure [ratio/pressure].",
+        description="Work-speed increase of operators and department staff per unit of appraisal "
+        "pressure (assumption) [ratio/pressure].",
     )
     max_effort: float = Field(
         2.0,
         ge=1.0,
         le=10.0,
-        description="Cap on the work-speed multiplier appraisal pressure can bring [ratio].",
+        description="Cap on the work-speed multiplier appraisal pressure can bring (assumption) "
+        "[ratio].",
     )
     demand_self_service: Probability = Field(
         0.3,
-        description="An operator settles a request or complaint alone only if its complexity "
-        "is below skill times this (consultations: below skill) [ratio].",
+        description="An operator settles a request or complaint alone only if its complexity is "
+        "below skill times this (consultations: below skill) (assumption) [ratio].",
     )
     department_coordination_hours: float = Field(
         4.0,
         ge=0.0,
-        description="Joint handling: lead department's coordination time after the slowest "
-        "part [working hours].",
+        le=MAX_DELAY_HOURS,
+        description="Joint handling: lead department's coordination time after the slowest part; "
+        "at most 720 (thirty days) (assumption) [working hours].",
     )
     silo_handoff_hours: float = Field(
         24.0,
         ge=0.0,
-        description="Silo handling: delay passing an item from one department to the next [hours].",
+        le=MAX_DELAY_HOURS,
+        description="Silo handling: delay passing an item from one department to the next; at "
+        "most 720 (thirty days) (assumption) [hours].",
     )
     partial_reply_value: Probability = Field(
         0.4,
@@ -796,6 +958,19 @@ class StaffingSettings(Section):
         "of its own turnaround, which operators use to foresee a referral's delay; "
         "modelling assumption [share].",
     )
+
+    @model_validator(mode="after")
+    def _extended_hours_differ(self) -> StaffingSettings:
+        if (
+            self.shifts == "extended"
+            and self.extended_hours_start % 24 == self.extended_hours_end % 24
+        ):
+            raise ValueError(
+                f"extended_hours_end: equals extended_hours_start ({self.extended_hours_start}), "
+                "so the shift would cover no hour or every hour; give a different end (before "
+                "the start for an overnight shift) or shifts = '24x7'"
+            )
+        return self
 
 
 class MandateSettings(Section):
@@ -829,7 +1004,12 @@ class MandateSettings(Section):
 class KindDeadline(Section):
     """The reply deadline of one kind of need: clock hours or working days, not both."""
 
-    hours: float | None = Field(None, gt=0.0, description="Deadline in clock hours [hours].")
+    hours: float | None = Field(
+        None,
+        gt=0.0,
+        le=MAX_DEADLINE_HOURS,
+        description="Deadline in clock hours; at most a year, 8760 [hours].",
+    )
     working_days: int | None = Field(
         None,
         ge=1,
@@ -877,7 +1057,8 @@ class AccountabilitySettings(Section):
         2.0,
         ge=0.0,
         le=20.0,
-        description="Extra pressure per unit of shortfall below target [pressure/score].",
+        description="Extra pressure per unit of shortfall below target (assumption) "
+        "[pressure/score].",
     )
     relief_gain: float = Field(
         2.5,
@@ -906,13 +1087,18 @@ class AccountabilitySettings(Section):
         False, description="Rankings are published, which multiplies pressure."
     )
     disclosure_multiplier: float = Field(
-        1.5, ge=1.0, le=10.0, description="Pressure multiplier under public disclosure [ratio]."
+        1.5,
+        ge=1.0,
+        le=10.0,
+        description="Pressure multiplier under public disclosure (assumption) [ratio].",
     )
     deadline_hours: float | None = Field(
         48.0,
         gt=0.0,
-        description="Reply deadline in clock hours (State Council 2016 No. 61: 48 h) [hours]; "
-        "used by the timeliness rule and the within-deadline metric.",
+        le=MAX_DEADLINE_HOURS,
+        description="Reply deadline in clock hours (State Council 2016 No. 61: 48 h), at "
+        "most a year, 8760 [hours]; used by the timeliness rule and the within-deadline "
+        "metric.",
     )
     deadline_working_days: int | None = Field(
         None,
@@ -952,8 +1138,12 @@ class BurstEvent(Section):
     kinds: list[str] = Field(
         default_factory=lambda: ["consultation"], description="Kinds of need multiplied."
     )
-    start_day: float = Field(ge=0.0, description="Start [day of run, may be fractional].")
-    duration_days: float = Field(gt=0.0, description="Duration [days].")
+    start_day: float = Field(
+        ge=0.0,
+        le=MAX_DAYS,
+        description="Start, before the end of the run [day of run, may be fractional].",
+    )
+    duration_days: float = Field(gt=0.0, le=MAX_DAYS, description="Duration [days].")
     multiplier: float = Field(gt=0.0, le=1000.0, description="Rate multiplier [ratio].")
 
 
@@ -962,9 +1152,18 @@ class RumourEvent(Section):
 
     type: Literal["rumour"] = Field("rumour", description="Event type: rumour posts.")
     topic: str = Field(description="Topic the rumour is about.")
-    day: float = Field(ge=0.0, description="When the rumour appears [day of run, fractional].")
+    day: float = Field(
+        ge=0.0,
+        le=MAX_DAYS,
+        description="When the rumour appears, before the end of the run [day of run, fractional].",
+    )
     posts: int = Field(
-        1, ge=1, le=100_000, description="Number of independent rumour posts [posts]."
+        1,
+        ge=1,
+        le=1000,
+        description="Number of independent rumour posts; at most 1,000 (the bundled crisis "
+        "seeds 5; each post is a cascade followed every hour: 10,000 posts take 19 s for "
+        "two days of 200 citizens, 100,000 minutes) [posts].",
     )
     repost_probability: Probability = Field(
         0.05,
@@ -996,7 +1195,7 @@ class Scenario(Section):
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     departments: dict[str, DepartmentSettings] = Field(default_factory=default_departments)
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
-    events: list[Event] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
 
     @field_validator("departments")
     @classmethod
@@ -1032,18 +1231,28 @@ class Scenario(Section):
             len(pop.daily_rhythm) != 24 or min(pop.daily_rhythm) < 0 or sum(pop.daily_rhythm) <= 0
         ):
             raise ValueError(
-                "population.daily_rhythm must be 'weibo', 'flat' or 24 non-negative weights "
-                "with a positive sum"
+                "population.daily_rhythm: must be 'weibo', 'flat' or 24 non-negative weights "
+                f"with a positive sum (got {len(pop.daily_rhythm)} weights, sum "
+                f"{sum(pop.daily_rhythm):g})"
             )
         if isinstance(pop.weekly_rhythm, list) and (
             len(pop.weekly_rhythm) != 7 or min(pop.weekly_rhythm) < 0 or sum(pop.weekly_rhythm) <= 0
         ):
             raise ValueError(
-                "population.weekly_rhythm must be 'flat' or 7 non-negative weights, Monday "
-                f"to Sunday, with a positive sum (got {len(pop.weekly_rhythm)} weights)"
+                "population.weekly_rhythm: must be 'flat' or 7 non-negative weights, Monday "
+                f"to Sunday, with a positive sum (got {len(pop.weekly_rhythm)} weights, sum "
+                f"{sum(pop.weekly_rhythm):g})"
             )
         for kind in self.accountability.deadlines or {}:
             _check_known(kind, NEED_KINDS, "accountability.deadlines")
+        for name in self.departments:
+            if name not in pop.topic_mix:
+                raise ValueError(
+                    f"departments.{name}: no work would reach it: departments are the topics, "
+                    f"and '{name}' has no share in population.topic_mix"
+                    f"{did_you_mean(name, tuple(pop.topic_mix))}; topics: "
+                    f"{', '.join(pop.topic_mix)} (to add a department, give it a share there)"
+                )
         for i, event in enumerate(self.events):
             _check_known(event.topic, tuple(self.departments), f"events[{i}].topic")
             if isinstance(event, BurstEvent):
@@ -1091,6 +1300,47 @@ class Scenario(Section):
         return validate(raw, OVERRIDES)
 
 
+def event_start_day(event: BurstEvent | RumourEvent) -> tuple[str, float]:
+    """The field naming when an event starts, and its value [day of run]."""
+    if isinstance(event, BurstEvent):
+        return "start_day", event.start_day
+    return "day", event.day
+
+
+def check_event_days(scenario: Scenario, file_days: int | None, source: str) -> None:
+    """Refuse an event that starts after the end of the run its own file sets.
+
+    `file_days` is the file's run.days (None if it sets no valid one); `source` the
+    file. A run shortened afterwards (`--days`, an override) gets warnings instead
+    (`events_after_run`). Raises ScenarioError naming the event's field.
+    """
+    if file_days is None:
+        return
+    for i, event in enumerate(scenario.events):
+        name, day = event_start_day(event)
+        if day >= file_days:
+            raise ScenarioError(
+                source,
+                f"events[{i}].{name}",
+                f"day {day:g} is not within the run: run.days = {file_days}, so this "
+                f"{event.type} would never happen; allowed: 0 ≤ {name} < {file_days}",
+            )
+
+
+def events_after_run(scenario: Scenario) -> list[str]:
+    """A warning for each event that starts after the end of a (shortened) run."""
+    days = scenario.run.days
+    warnings = []
+    for i, event in enumerate(scenario.events):
+        name, day = event_start_day(event)
+        if day >= days:
+            warnings.append(
+                f"events[{i}].{name} = {day:g} is after the end of the {days}-day run; "
+                f"this {event.type} does not happen"
+            )
+    return warnings
+
+
 def _check_mix(mix: dict[str, float], allowed: tuple[str, ...], where: str) -> None:
     for key, value in mix.items():
         _check_known(key, allowed, where)
@@ -1120,9 +1370,12 @@ def _drop_none(value: Any) -> Any:
 
 
 def _file_digest(path: Path) -> str:
+    from simulation.inputs import EDGE_LIST, input_digest  # checked and read in chunks
+    from simulation.scenario.errors import ScenarioError
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    except OSError:
+        return input_digest(path, EDGE_LIST)[:16]
+    except ScenarioError:
         return str(path)
 
 

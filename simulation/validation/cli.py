@@ -7,9 +7,10 @@ only when the command runs.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from simulation.format import json_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,15 +60,16 @@ def cmd_validate_model(args: argparse.Namespace, out=None) -> int:
 
 def run_command(out: Path | None, smoke: bool, echo: Callable[[str], None]) -> int:
     """Run the validation at its size, write the report and results.json, say where."""
+    from simulation.safe_write import OutputDir
     from simulation.validation import report
 
     size = "smoke" if smoke else "full"
     out = out or Path("out/validation-smoke" if smoke else "docs")
     results = report.run_validation(size, out / "validation", progress=echo)
     written = report.write_report(results, out / "validation.md")
-    (out / "validation").mkdir(parents=True, exist_ok=True)
-    (out / "validation" / "results.json").write_text(
-        json.dumps(results.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    OutputDir(out, source="--out").write_text(
+        "validation/results.json",
+        json_text(results.to_dict(), indent=1),
     )
     counts = results.counts()
     echo(

@@ -14,6 +14,7 @@ import numpy as np
 
 from simulation.codes import HOURS_PER_DAY
 from simulation.format import readable
+from simulation.safe_write import OutputDir
 from simulation.validation.checks import Check, Plan, Stats
 from simulation.validation.theory import (
     configuration_model_giant_share,
@@ -36,9 +37,7 @@ def draw_figures(plan: Plan, checks: list[Check], data: dict, out: Path) -> dict
 
     def save(fig: Figure, name: str) -> None:
         fig.tight_layout()
-        path = out / name
-        fig.savefig(path, dpi=100)
-        paths[name] = path
+        paths[name] = OutputDir(out).save_figure(name, fig, dpi=100)
 
     with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
         # ---- Erlang C grid

@@ -17,6 +17,7 @@ from pathlib import Path
 from scipy import stats
 
 from simulation.format import readable
+from simulation.safe_write import OutputDir
 from simulation.validation.checks import (
     DEGROOT_NOTE,
     DIFFUSION,
@@ -302,7 +303,7 @@ def write_report(results: ValidationResults, path: str | Path) -> Path:
     add("")
     for ref in REFERENCES:
         add(f"- {ref}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    OutputDir(path.parent).write_text(path.name, "\n".join(lines) + "\n")
     return path
 
 

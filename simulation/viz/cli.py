@@ -1,7 +1,9 @@
 """`microgov viz [SCENARIO] [--port P]` and `python -m simulation.viz`: serve the page.
 
 The page is served by `solara run` on 127.0.0.1 only (never on other interfaces), with
-Solara's usage reporting, update check and corner banner (it covers a chart) turned off. `add_parser(subparsers, name,
+Solara's usage reporting, update check and corner banner (it covers a chart) turned off,
+and requests whose Host or Origin is not localhost are refused (`simulation.viz.serve`:
+DNS rebinding). `add_parser(subparsers, name,
 help)` builds the subcommand for the `microgov` command's registry (`simulation.cli`);
 its handler follows the command's convention `handler(args, out) -> exit code`.
 """
@@ -21,6 +23,7 @@ from simulation.scenario import load_scenario
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 APP = Path(__file__).with_name("app.py")
+SERVER_MODULE = "simulation.viz.serve"  # `solara run` behind the local-only guard
 EXIT_BAD_INPUT = 2
 INSTALL_HINT = "the interactive page needs the 'viz' extra: .venv/bin/pip install -e '.[viz]'"
 
@@ -59,11 +62,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def server_command(port: int, open_browser: bool = False) -> list[str]:
-    """The `solara run` command line that serves the page on 127.0.0.1."""
+    """The `solara run` command line that serves the page on 127.0.0.1.
+
+    Run through `simulation.viz.serve`, which refuses requests not from this machine's
+    pages (a hostile Host or Origin: DNS rebinding).
+    """
     return [
         sys.executable,
         "-m",
-        "solara",
+        SERVER_MODULE,
         "run",
         str(APP),
         "--host",

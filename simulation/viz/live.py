@@ -110,6 +110,8 @@ class Levers:
                 out[path] = value
         if "network.kind" in out and base.network.kind == "edge_list":
             out["network.edge_list"] = None  # a generated graph instead of the file
+        elif base.network.kind == "edge_list":
+            out.pop("population.citizens", None)  # the file sets the citizens (and its size)
         if "accountability.deadline_hours" in out and base.accountability.deadline_working_days:
             out["accountability.deadline_working_days"] = None  # hours replace working days
         if "accountability.deadline_hours" in out and base.accountability.deadlines:

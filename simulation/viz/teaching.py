@@ -64,7 +64,9 @@ def small_scenario(
     `overrides` are dotted keys as for `microgov run --set`: a dict
     (`{"staffing.operators": 4}`) or strings (`["staffing.operators=4"]`).
     """
-    size = {"population.citizens": citizens, "run.days": days}
+    size: dict[str, Any] = {"run.days": days}
+    if load_scenario(name).network.kind != "edge_list":  # an edge list sets its citizens
+        size["population.citizens"] = citizens
     if overrides is None:
         extra: dict[str, Any] | list[str] = {}
     elif isinstance(overrides, Mapping):

@@ -253,8 +253,8 @@ def test_edge_list_directions(tmp_path, direction, edges):
     text = "source,target\n3,20\n10,3  # a comment\n\n3,20\n7,7\n"
     path = edge_list_file(tmp_path, text)
     settings = {"kind": "edge_list", "edge_list": path, "edge_list_direction": direction}
-    g = graph(settings, n=999, follow_share=0.0)  # n is taken from the file
-    assert g.labels.tolist() == ["3", "7", "10", "20"], f"labels: {g.labels.tolist()}"
+    g = graph(settings, n=10_000, follow_share=0.0)  # the default: n is taken from the file
+    assert g.labels.tolist() == [3, 7, 10, 20], f"labels: {g.labels.tolist()}"
     assert g.n_citizens == 4
     label = {i: int(x) for i, x in enumerate(g.labels)}
     got = {(label[u], label[int(v)]) for u in range(g.n_citizens) for v in g.followers_of(u)}
