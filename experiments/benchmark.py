@@ -7,6 +7,8 @@ Usage:
     python experiments/benchmark.py --section sweeps           # sweep throughput only
     python experiments/benchmark.py --section sweeps --sweep-runs 32
     python experiments/benchmark.py --section against --against /tmp/old   # vs another checkout
+    python experiments/benchmark.py --section page             # the page's Step, server side
+    python experiments/benchmark.py --section page --against /tmp/old
 
 Every case runs in a fresh subprocess, so wall time includes building the world
 (network, Mesa agents) and peak memory is that process's own maximum resident set.
@@ -21,7 +23,7 @@ Targets on a 2-core machine: 10k citizens × 90 days under 5 s; 100k × 30 days 
 30 s; 1M × 30 days under 8 GB peak memory; ratio ≥ 20× at 100k citizens.
 
 Sections (`--section`, default all): `runs` is the table above and the VirusOnNetwork
-reference; `sweeps` is experiment throughput. The sweeps section runs one sweep
+reference; `sweeps` is experiment throughput; `page` is the interactive page's Step. The sweeps section runs one sweep
 (`simulation.experiment.sweep`, a grid over staffing.operators × replications; by
 default the baseline scenario at 10,000 citizens for 30 days, 16 runs) on each
 executor in this process — serial, local processes (`--sweep-workers`, default 2) and
@@ -37,6 +39,14 @@ how much parallel speed was there to be had. Then the store's overhead: the same
 sweep (`--store-citizens`, `--store-days`, `--store-runs`) run serially with and without
 `store=`, in alternating order, `--store-repeats` times; the median of the repeats'
 differences, per run.
+
+The page section (`--page-citizens`, default 2,000; `--page-days`, default 30) builds the
+interactive page (`simulation.viz.make_page`) in a fresh process without a browser, as
+its server holds it, and clicks Step once per simulated day: each click's time is what
+the server does for it (the model's 24 hours, the redrawn network and charts, the day's
+table, the widgets' update), wall and CPU. The same run's model stepped alone is timed
+beside it. Target: every Step under 0.5 s. With `--against DIR` the other checkout's page
+is timed too.
 """
 
 from __future__ import annotations
@@ -114,6 +124,35 @@ def child_virus(nodes: int, mean_degree: float, steps: int, seed: int) -> dict:
         "peak_mb": peak_kb / 1024.0,
         "agent_steps_per_s": nodes * steps / (done - built),
     }
+
+
+def child_page(citizens: int, days: int) -> dict:
+    """Click the page's Step once per day in this process; time each click and the model."""
+    import ipyvuetify
+    import solara
+
+    from simulation.viz import make_page
+    from simulation.viz.live import Levers, LiveModel
+
+    start = time.perf_counter()
+    page = make_page("baseline", citizens=citizens, days=days)
+    _, rendered = solara.render(solara.AppLayout(children=[page]), handle_error=False)
+    built = time.perf_counter() - start
+    step = rendered.find(ipyvuetify.Btn, children=["Step"]).widget
+    wall, cpu = [], []
+    for _ in range(days):
+        t0, c0 = time.perf_counter(), time.process_time()
+        step.click()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    hours = page.kwargs["model"].value.simulation.hour
+    live = LiveModel(Levers.of("baseline", citizens=citizens, days=days))
+    model_only = []
+    for _ in range(days):
+        t0 = time.perf_counter()
+        live.step()
+        model_only.append(time.perf_counter() - t0)
+    return {"build_s": built, "wall": wall, "cpu": cpu, "model": model_only, "hours": hours}
 
 
 def run_child(args: list[str], timeout: float, package_root: str | None = None) -> dict:
@@ -278,23 +317,66 @@ def sweep_section(args: argparse.Namespace) -> None:
     )
 
 
+# --------------------------------------------------------------------------- page
+
+
+def page_section(args: argparse.Namespace) -> None:
+    """The interactive page's Step, as its server handles it, without a browser."""
+    citizens, days = args.page_citizens, args.page_days
+    checkouts = [("this", None)]
+    if args.against:
+        checkouts.append(("other", str(Path(args.against).resolve())))
+    print(
+        f"\nThe page's Step: 'baseline', {citizens:,} citizens, one click per day for {days} "
+        f"days ({os.cpu_count()} CPUs, load average before: {_load()})"
+    )
+    print(
+        f"{'checkout':<10}{'median s':>10}{'p90 s':>8}{'max s':>8}{'CPU med s':>11}"
+        f"{'over 0.5 s':>12}{'model alone med s':>19}{'page built s':>14}"
+    )
+    for label, root in checkouts:
+        r = run_child(["page", str(citizens), str(days)], 3600, package_root=root)
+        assert r["hours"] == days * 24, f"{label}: the clicks ran {r['hours']} hours"
+        wall = sorted(r["wall"])
+        p90 = wall[int(0.9 * (len(wall) - 1))]
+        over = sum(w >= 0.5 for w in wall)
+        print(
+            f"{label:<10}{statistics.median(wall):>10.3f}{p90:>8.3f}{wall[-1]:>8.3f}"
+            f"{statistics.median(r['cpu']):>11.3f}{over:>9}/{len(wall):<2}"
+            f"{statistics.median(r['model']):>19.3f}{r['build_s']:>14.1f}"
+        )
+    print(
+        "a click: Mesa's Step button on the page built as its server holds it (the model's "
+        "24 hours, the redrawn figures, the day's table, the widgets' update); model alone: "
+        "the same run's LiveModel.step without the page"
+    )
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument(
         "--section",
-        choices=["all", "runs", "sweeps", "against"],
+        choices=["all", "runs", "sweeps", "against", "page"],
         default="all",
         help="runs: single-run speed and memory and the Mesa reference; sweeps: sweep "
-        "throughput per executor and the store's overhead; against: this checkout's "
-        "single runs against another's, alternating (--against; not part of all) "
-        "(default: all)",
+        "throughput per executor and the store's overhead; page: the interactive page's "
+        "Step (needs the viz extra); against: this checkout's single runs against "
+        "another's, alternating (--against; not part of all) (default: all)",
     )
     parser.add_argument(
         "--against",
         metavar="DIR",
         help="another checkout of the project (e.g. `git worktree add /tmp/old <rev>`): "
-        "with --section against, time the same runs with its package and print the ratio",
+        "with --section against, time the same runs with its package and print the ratio; "
+        "with --section page, time its page too",
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--days", type=int, default=30)
@@ -312,12 +394,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-days", type=int, default=3)
     parser.add_argument("--store-runs", type=int, default=40)
     parser.add_argument("--store-repeats", type=int, default=5)
+    parser.add_argument("--page-citizens", type=int, default=2_000)
+    parser.add_argument("--page-days", type=int, default=30)
     args = parser.parse_args(argv)
 
     if args.child:
         kind, *rest = args.child
         if kind == "microgov":
             result = child_microgov(rest[0], int(rest[1]), int(rest[2]), int(rest[3]))
+        elif kind == "page":
+            result = child_page(int(rest[0]), int(rest[1]))
         else:
             result = child_virus(int(rest[0]), float(rest[1]), int(rest[2]), int(rest[3]))
         print(json.dumps(result))
@@ -327,10 +413,13 @@ def main(argv: list[str] | None = None) -> int:
         args.sizes, args.repeats, args.virus_steps = [2_000], 1, 20
         args.sweep_citizens, args.sweep_days, args.sweep_runs = 2_000, 7, 4
         args.store_runs, args.store_repeats = 10, 2
+        args.page_days = 7
     if args.section in ("all", "runs"):
         runs_section(args)
     if args.section in ("all", "sweeps"):
         sweep_section(args)
+    if args.section in ("all", "page"):
+        page_section(args)
     if args.section == "against":
         if not args.against:
             parser.error("--section against needs --against DIR")

@@ -1,8 +1,9 @@
 """`microgov viz [SCENARIO] [--port P]` and `python -m simulation.viz`: serve the page.
 
 The page is served by `solara run` on 127.0.0.1 only (never on other interfaces), with
-Solara's usage reporting and update check turned off, and requests whose Host or Origin
-is not localhost are refused (`simulation.viz.serve`: DNS rebinding). `add_parser(subparsers, name,
+Solara's usage reporting, update check and corner banner (it covers a chart) turned off,
+and requests whose Host or Origin is not localhost are refused (`simulation.viz.serve`:
+DNS rebinding). `add_parser(subparsers, name,
 help)` builds the subcommand for the `microgov` command's registry (`simulation.cli`);
 its handler follows the command's convention `handler(args, out) -> exit code`.
 """
@@ -85,7 +86,7 @@ def server_command(port: int, open_browser: bool = False) -> list[str]:
 
 
 def server_environment(scenario: str, citizens: int | None = None) -> dict[str, str]:
-    """Environment for the server process: the scenario, and no usage reporting."""
+    """Environment for the server process: the scenario, no usage reporting, no banner."""
     env = dict(os.environ)
     env["MICROGOV_VIZ_SCENARIO"] = str(scenario)
     if citizens is not None:
@@ -93,6 +94,7 @@ def server_environment(scenario: str, citizens: int | None = None) -> dict[str, 
     else:
         env.pop("MICROGOV_VIZ_CITIZENS", None)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
     env.pop("HOST", None)  # solara would listen on $HOST; we pass 127.0.0.1 explicitly
     return env
 

@@ -13,16 +13,18 @@ Needs networkx and matplotlib (core dependencies), not solara.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 
 from simulation.codes import COMPLAINT
+from simulation.viz.charts import LABEL_PT, LEGEND_PT, TICK_PT, TITLE_PT
 from simulation.viz.observer import waiting_mask
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
     from matplotlib.figure import Figure
 
     from simulation.model import GovernmentResponseModel
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLE = 300  # nodes drawn, government account included
 TRUST_CMAP = "RdYlGn"  # red: distrust, green: trust
+FIGURE_WIDTH = 6.4  # [in] the figure's default width; markers scale with the width drawn at
 
 
 def sample_nodes(
@@ -174,10 +177,18 @@ class NetworkSample:
         waiting[authors[authors >= 0]] = True
         return {"trust": model.population.trust[citizens].copy(), "waiting": waiting[citizens]}
 
-    def draw(self, ax: Axes, state: dict[str, np.ndarray], title: str | None = None) -> None:
-        """Draw the sample on `ax`: edges, citizens coloured by trust, marks and outlines."""
-        from matplotlib.collections import LineCollection
+    def draw(
+        self, ax: Axes, state: dict[str, np.ndarray], title: str | None = None
+    ) -> NetworkDrawing:
+        """Draw the sample on `ax`: edges, citizens coloured by trust, marks and outlines.
 
+        Returns the drawing, whose `update(state)` recolours it for a later state.
+        """
+        from matplotlib.collections import LineCollection
+        from matplotlib.figure import Figure
+
+        figure = ax.get_figure(root=True)
+        assert isinstance(figure, Figure), "the axes must be in a figure"
         pos = self.positions
         if len(self.edges):
             segments = pos[self.edges]
@@ -191,33 +202,34 @@ class NetworkSample:
         citizen = ~self.is_government
         xy = pos[citizen]
         leader = self.is_leader[citizen]
-        size = 8 + 5 * np.log1p(self.followers[citizen])
-        trust = state["trust"]
-        waiting = state["waiting"]
-        common = {"c": None, "cmap": TRUST_CMAP, "vmin": 0.0, "vmax": 1.0, "zorder": 3}
+        # marker areas [pt²] for the default width; a narrower figure gets smaller markers
+        scale = (figure.get_figwidth() / FIGURE_WIDTH) ** 2
+        size = scale * (8 + 5 * np.log1p(self.followers[citizen]))
+        common: dict[str, Any] = {"cmap": TRUST_CMAP, "vmin": 0.0, "vmax": 1.0, "zorder": 3}
         plain = ~leader
-        scatter = ax.scatter(
+        plain_nodes = ax.scatter(
             xy[plain, 0],
             xy[plain, 1],
             s=size[plain],
-            **{**common, "c": trust[plain]},
+            c=state["trust"][plain],
+            **common,
             edgecolors="0.3",
             linewidths=0.3,
         )
-        ax.scatter(
+        leader_nodes = ax.scatter(
             xy[leader, 0],
             xy[leader, 1],
             s=size[leader] * 1.5,
+            c=state["trust"][leader],
             marker="D",
-            **{**common, "c": trust[leader]},
+            **common,
             edgecolors="black",
             linewidths=1.0,
             label="opinion leader",
         )
-        ax.scatter(
-            xy[waiting, 0],
-            xy[waiting, 1],
-            s=size[waiting] * (1.0 + 0.5 * leader[waiting]) + 60,
+        waiting = ax.scatter(
+            [],
+            [],
             facecolors="none",
             edgecolors="crimson",
             linewidths=1.8,
@@ -225,10 +237,10 @@ class NetworkSample:
             label="complaint waiting for a reply",
         )
         gov = pos[self.is_government]
-        ax.scatter(
+        government = ax.scatter(
             gov[:, 0],
             gov[:, 1],
-            s=420,
+            s=scale * 420,
             marker="*",
             color="#1f3b73",
             edgecolors="white",
@@ -241,7 +253,19 @@ class NetworkSample:
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.legend(loc="lower left", fontsize=7, frameon=True, framealpha=0.8, markerscale=0.6)
+        # the legend's ring, drawn before any complaint waits
+        waiting.set_sizes([scale * 90])
+        # below the drawing rather than over its nodes
+        figure.legend(
+            handles=[leader_nodes, waiting, government],
+            loc="outside lower center",
+            ncols=2,
+            fontsize=LEGEND_PT,
+            frameon=False,
+            markerscale=0.8,
+            columnspacing=1.0,
+            handletextpad=0.3,
+        )
         if title is None:
             shown = len(self.nodes) - 1
             title = (
@@ -249,11 +273,31 @@ class NetworkSample:
                 if shown < self.n_citizens
                 else f"Follower network: all {self.n_citizens:,} citizens"
             )
-        ax.set_title(title, fontsize=10)
-        ax.figure.colorbar(scatter, ax=ax, shrink=0.6, pad=0.01, label="trust in government")
+        ax.set_title(title, fontsize=TITLE_PT)
+        colorbar = figure.colorbar(plain_nodes, ax=ax, shrink=0.6, pad=0.01)
+        colorbar.set_label("trust in government", fontsize=LABEL_PT)
+        colorbar.ax.tick_params(labelsize=TICK_PT)
+        drawing = NetworkDrawing(
+            figure=figure,
+            positions=xy,
+            sizes=size,
+            ring=scale * 60,
+            leader=leader,
+            plain_nodes=plain_nodes,
+            leader_nodes=leader_nodes,
+            waiting=waiting,
+            government=government,
+        )
+        drawing.update(state)
+        return drawing
 
-    def figure(self, state: GovernmentResponseModel | dict, title: str | None = None) -> Figure:
-        """A new matplotlib Figure of the sample.
+    def drawing(
+        self,
+        state: GovernmentResponseModel | dict,
+        title: str | None = None,
+        figsize: tuple[float, float] = (6.4, 5.6),
+    ) -> NetworkDrawing:
+        """A new figure of the sample, kept for recolouring (`drawing.update(state)`).
 
         Pass the model (drawn as it stands now) or a `state(model)` taken earlier.
         """
@@ -261,6 +305,40 @@ class NetworkSample:
 
         if not isinstance(state, dict):
             state = self.state(state)
-        fig = Figure(figsize=(6.4, 5.6), layout="constrained")
-        self.draw(fig.add_subplot(), state, title)
-        return fig
+        fig = Figure(figsize=figsize, layout="constrained")
+        return self.draw(fig.add_subplot(), state, title)
+
+    def figure(self, state: GovernmentResponseModel | dict, title: str | None = None) -> Figure:
+        """A new matplotlib Figure of the sample.
+
+        Pass the model (drawn as it stands now) or a `state(model)` taken earlier.
+        """
+        return self.drawing(state, title).figure
+
+
+@dataclass
+class NetworkDrawing:
+    """A drawn network sample; `update(state)` recolours the citizens and the rings."""
+
+    figure: Figure
+    positions: np.ndarray  # citizens' positions (citizen order)
+    sizes: np.ndarray  # citizens' marker areas [pt²]
+    ring: float  # a ring's area beyond its citizen's marker [pt²]
+    leader: np.ndarray  # bool per citizen
+    plain_nodes: PathCollection
+    leader_nodes: PathCollection
+    waiting: PathCollection  # red rings around citizens whose complaint waits
+    government: PathCollection
+
+    @property
+    def moving(self) -> list[PathCollection]:
+        """The artists a new state changes (and the star drawn over them)."""
+        return [self.plain_nodes, self.leader_nodes, self.waiting, self.government]
+
+    def update(self, state: dict[str, np.ndarray]) -> None:
+        """Colour the citizens by `state["trust"]`; ring those in `state["waiting"]`."""
+        trust, waiting = state["trust"], state["waiting"]
+        self.plain_nodes.set_array(trust[~self.leader])
+        self.leader_nodes.set_array(trust[self.leader])
+        self.waiting.set_offsets(self.positions[waiting].reshape(-1, 2))
+        self.waiting.set_sizes(self.sizes[waiting] * (1.0 + 0.5 * self.leader[waiting]) + self.ring)

@@ -147,17 +147,23 @@ class Observer:
         """
         model = self.model
         days_done = min(model.hour // HOURS_PER_DAY, model.days)
-        frame = model.metrics.daily_frame().iloc[:days_done].copy()
-        hourly = self.hourly_frame()
-        ends = hourly[hourly["hour"] % HOURS_PER_DAY == 0].assign(
-            day=lambda h: h["hour"] // HOURS_PER_DAY - 1
+        frame = model.metrics.daily_frame().iloc[:days_done].reset_index(drop=True)
+        # the rows recorded at the end of a day (the page asks after every Step: no
+        # hourly frame, no join)
+        hour, rate, complaints = (
+            HOURLY_COLUMNS.index(c) for c in ("hour", "response_rate_so_far", "waiting_complaints")
         )
-        ends = ends.set_index("day")[["response_rate_so_far", "waiting_complaints"]]
-        frame = frame.join(ends, on="day")
+        ends = [row for row in self._rows if row[hour] % HOURS_PER_DAY == 0]
+        ends = [row for row in ends if 0 < row[hour] <= days_done * HOURS_PER_DAY]
+        days = [row[hour] // HOURS_PER_DAY - 1 for row in ends]
+        for column, index in (("response_rate_so_far", rate), ("waiting_complaints", complaints)):
+            # aligned on the day: NaN for a day whose end was not seen
+            values = [row[index] for row in ends]
+            frame[column] = pd.Series(values, index=days, dtype=None if values else float)
         for column in DAILY_COLUMNS:
             if column not in frame:
                 frame[column] = np.nan
-        return frame.reset_index(drop=True)
+        return frame
 
     def today(self) -> dict[str, float]:
         """The current day so far: counts of the day and the latest hourly values."""

@@ -1,11 +1,14 @@
-"""Serve the standalone page without internet: put Solara's browser assets in its cache.
+"""Serve the standalone page without internet: Solara's browser assets in its cache.
 
 The page's JavaScript and CSS (Solara's Vuetify app, RequireJS, Font Awesome, the grid
-layout Mesa arranges its views with) are npm
-packages that a Solara server fetches from a public CDN on first use and then keeps in
-`<venv>/share/solara/cdn/`. On a machine that cannot reach that CDN (a locked-down
-classroom, a CI runner) the page stays blank. This fills the cache from the npm
-registry with the ordinary `npm` client instead:
+layout Mesa's pages use) are npm packages that a Solara server looks for in
+`<venv>/share/solara/cdn/` and, if they are not there, fetches from a public CDN (and
+keeps). On a machine that cannot reach that CDN (a locked-down classroom, a CI runner)
+the page stays blank. The `viz` extra installs them: the `solara-assets` package of the
+same version as solara (constraints.txt pins both). `check()` says in one line what is
+missing and how to get it; the page's server runs it at start. Without a matching
+`solara-assets` (solara upgraded past it), this fills the cache from the npm registry
+with the ordinary `npm` client instead:
 
     .venv/bin/python -m simulation.viz.offline
 
@@ -16,6 +19,7 @@ come from the installed Python packages).
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 import subprocess
@@ -41,6 +45,11 @@ def cache_dir() -> Path:
     return Path(settings.assets.proxy_cache_dir)
 
 
+# Solara's Vuetify app for Vue 2 and for Vue 3: the page loads the one that fits the
+# installed ipyvue (Vue 3 from ipyvue 3 on).
+_VUE2_APP, _VUE3_APP = "@widgetti/solara-vuetify-app@", "@widgetti/solara-vuetify3-app@"
+
+
 def required_packages() -> list[str]:
     """`name@version` of every npm package the installed Solara's page loads from the CDN."""
     import solara
@@ -56,13 +65,50 @@ def required_packages() -> list[str]:
     fontawesome = settings.assets.fontawesome_path.strip("/").split("/")[0]
     if "@" in fontawesome:
         found.add(fontawesome)
-    return sorted(found)
+    unused = _VUE2_APP if _installed_version("ipyvue").startswith("3") else _VUE3_APP
+    return sorted(p for p in found if not p.startswith(unused))
+
+
+def _installed_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def missing_packages(directory: Path | None = None) -> list[str]:
     """Required packages not yet in the cache."""
     directory = cache_dir() if directory is None else directory
     return [p for p in required_packages() if not (directory / p).is_dir()]
+
+
+def check(directory: Path | None = None) -> str | None:
+    """None if the page's assets are all installed, else one line: what is missing, the fix."""
+    missing = missing_packages(directory)
+    if not missing:
+        return None
+    where = cache_dir() if directory is None else directory
+    solara_version = _installed_version("solara")
+    return (
+        f"Solara's browser assets for solara {solara_version} are not installed "
+        f"(missing in {where}: {', '.join(missing)}), so without internet the page stays "
+        f"blank: run `{Path(sys.prefix) / 'bin' / 'pip'} install solara-assets=="
+        f"{solara_version}`, or (with npm) `{Path(sys.executable)} -m simulation.viz.offline`"
+    )
+
+
+_checked = False
+
+
+def warn_once() -> None:
+    """Print `check()`'s line to stderr, the first time in this process that it finds a gap."""
+    global _checked
+    if _checked:
+        return
+    _checked = True
+    message = check()
+    if message:
+        print(f"microgov viz: {message}", file=sys.stderr, flush=True)
 
 
 def fill_cache(directory: Path | None = None, npm: str = "npm") -> list[str]:

@@ -1,4 +1,4 @@
-"""The interactive page: Mesa's SolaraViz around a LiveModel, with levers in the sidebar.
+"""The interactive page: a LiveModel with Mesa's controls, the levers, and live views.
 
 In a notebook cell::
 
@@ -7,10 +7,17 @@ In a notebook cell::
     page
 
 Standalone: `python -m simulation.viz baseline` (or `microgov viz baseline`) serves it on
-http://127.0.0.1:8765. The sidebar holds Mesa's controls (Reset, ▶, Step; play and render
-intervals) and the levers; "Apply" (or Mesa's Reset) rebuilds the model from the levers.
-One Step is `hours_per_step` simulated hours (24 by default: a day); Mesa's render
-interval (1) is how many Steps one click or one frame of play makes.
+http://127.0.0.1:8765. The sidebar holds Mesa's controls (SolaraViz's ModelController:
+Reset, ▶, Step) with the pause between frames and the steps per click, then the levers;
+"Apply" (or Mesa's Reset) rebuilds the model from the levers. One Step is
+`hours_per_step` simulated hours (24 by default: a day).
+
+The page is put together from SolaraViz's parts rather than SolaraViz itself, whose
+sidebar always holds a "Model Parameters" card for Mesa's own parameter widgets (empty
+here: the levers need more than those widgets do, such as loading a scenario's settings)
+and whose draggable grid loads its code from a public CDN. Clicks on Step are handled one
+after another, none dropped: the server takes a tab's messages in order, and a Step with
+its redraw takes a small part of a second (`simulation.viz.drawing`).
 """
 
 from __future__ import annotations
@@ -23,12 +30,13 @@ from dataclasses import replace
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
 import solara  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.solara_viz import ModelController  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
 from simulation.codes import HOURS_PER_DAY  # noqa: E402
 from simulation.scenario import ScenarioError, load_scenario  # noqa: E402
-from simulation.viz.charts import dashboard_figure, day_table_markdown  # noqa: E402
+from simulation.viz.charts import day_table_markdown  # noqa: E402
+from simulation.viz.drawing import PageDrawings  # noqa: E402
 from simulation.viz.live import (  # noqa: E402
     MECHANISMS,
     NETWORKS,
@@ -41,44 +49,29 @@ from simulation.viz.live import (  # noqa: E402
 from simulation.viz.network import DEFAULT_SAMPLE  # noqa: E402
 
 TITLE = "microgov: how a government account copes"
-# Pause between frames while playing [ms]. Mesa's slider for it moves in steps of 10 from 1
-# (and a browser snaps a value off that grid), so the default is on it.
-PLAY_INTERVAL = 101
+PLAY_INTERVAL = 100  # pause between frames while playing [ms]
+# Figure sizes [in] at 100 dpi: about the width of the page's two columns in a window
+# 1400 px wide, so the figures show at their own size and their text at 11 px or more.
+NETWORK_SIZE = (3.8, 4.6)
+CHART_SIZE = (2.7, 1.95)  # each of the six charts, two side by side
 
 
 # --------------------------------------------------------------------------- views
 
 
 @solara.component
-def NetworkView(model: LiveModel):
-    """The sampled follower network, coloured by trust; outlined: complaints waiting."""
-    _Figure(model, _network_figure)
-
-
-@solara.component
-def Charts(model: LiveModel):
-    """Backlog, response times, response rate, one-sided share, trust, items waiting."""
-    _Figure(model, _charts_figure)
-
-
-def _network_figure(model: LiveModel):
-    with model.lock:
-        state = model.network.state(model.simulation)
-    return model.network.figure(state)
-
-
-def _charts_figure(model: LiveModel):
-    with model.lock:
-        return dashboard_figure(model.observer)
-
-
-@solara.component
-def _Figure(model: LiveModel, make):
-    """A matplotlib figure of the model, drawn again only after the model changed."""
+def LiveViews(model: LiveModel):
+    """The sampled network coloured by trust, and the charts; drawn again after each Step."""
     update_counter.get()
+    drawings = solara.use_memo(lambda: PageDrawings(model, NETWORK_SIZE, CHART_SIZE), [id(model)])
     dependencies = [update_counter.value, id(model)]
-    figure = solara.use_memo(lambda: make(model), dependencies)
-    solara.FigureMatplotlib(figure, format="png", dependencies=dependencies)
+    network = solara.use_memo(drawings.network_png, dependencies)
+    charts = solara.use_memo(drawings.chart_pngs, dependencies)
+    with solara.ColumnsResponsive(12, large=[5, 7]):
+        solara.Image(network, format="png")
+        with solara.GridFixed(columns=2):
+            for chart in charts:
+                solara.Image(chart, format="png")
 
 
 @solara.component
@@ -136,7 +129,7 @@ def LeverPanel(
     if current.network not in networks:  # an edge-list scenario
         networks = [current.network, *networks]
 
-    with solara.Sidebar(), solara.Card("Levers"):
+    with solara.Card("Levers"):
         solara.Select(
             "Scenario to start from",
             value=current.scenario,
@@ -224,17 +217,54 @@ def LeverPanel(
 
 
 @solara.component
-def Views(model: LiveModel):
-    """The network and the charts side by side (stacked on narrow screens), then the table.
+def Controls(
+    model: solara.Reactive,
+    levers: solara.Reactive,
+    sample_size: int,
+    hours_per_step: int,
+    play_interval: int,
+):
+    """Mesa's Reset, ▶ and Step, how fast ▶ plays and how far a click goes, and the time."""
+    pause = solara.use_reactive(play_interval)
+    steps_per_click = solara.use_reactive(1)
+    threads = solara.use_reactive(False)  # Mesa's controller reads `.value` of it
+    with solara.Card("Controls"):
+        ModelController(
+            model,
+            model_parameters={
+                "levers": levers,
+                "sample_size": sample_size,
+                "hours_per_step": hours_per_step,
+            },
+            play_interval=pause,
+            render_interval=steps_per_click,
+            use_threads=threads,
+        )
+        SimulatedTime(model.value)
+        solara.SliderInt(
+            f"Pause between frames of ▶: {pause.value} ms",
+            value=pause,
+            min=0,
+            max=1000,
+            step=50,
+        )
+        solara.SliderInt(
+            f"Steps per click: {steps_per_click.value} ({steps_per_click.value * hours_per_step} h)",
+            value=steps_per_click,
+            min=1,
+            max=30,
+        )
 
-    Laid out with plain Solara columns rather than SolaraViz's draggable grid: the grid
-    loads its code from a public CDN at run time (so it stays blank without internet
-    access) and that code needs Vue 2 (so it stays blank with ipyvuetify 3).
-    """
-    with solara.ColumnsResponsive(12, large=6):
-        NetworkView(model)
-        Charts(model)
-    DayTable(model)
+
+@solara.component
+def SimulatedTime(live: LiveModel):
+    """How far the run has come."""
+    update_counter.get()
+    hours = live.simulation.hour
+    solara.Text(
+        f"Simulated: day {hours // HOURS_PER_DAY} of {live.simulation.days}, "
+        f"{hours % HOURS_PER_DAY:02d}:00 ({hours:,} of {live.hours_total:,} hours)"
+    )
 
 
 @solara.component
@@ -245,34 +275,14 @@ def TeachingPage(
     hours_per_step: int = HOURS_PER_DAY,
     play_interval: int = PLAY_INTERVAL,
 ):
-    """SolaraViz (controls, stepping) with our views, and the lever panel in the sidebar."""
-    SolaraViz(
-        model,
-        components=[],
-        model_params={
-            "levers": levers,
-            "sample_size": sample_size,
-            "hours_per_step": hours_per_step,
-        },
-        name=TITLE,
-        render_interval=1,
-        play_interval=play_interval,
-    )
-    Views(model.value)
-    # Solara orders sidebar content by how deep in the page it is declared; the levers go
-    # deeper than SolaraViz's own sidebar cards, so they come below Reset, ▶ and Step.
-    # (Only the order depends on this; were it to change, the page would still work.)
-    _Deeper(model, levers, sample_size, hours_per_step, depth=2)
-
-
-@solara.component
-def _Deeper(
-    model: solara.Reactive, levers: solara.Reactive, sample_size: int, hours: int, depth: int
-):
-    if depth > 0:
-        _Deeper(model, levers, sample_size, hours, depth - 1)
-    else:
-        LeverPanel(model, levers, sample_size, hours)
+    """The page: title bar, sidebar (controls, then levers), the live views and the table."""
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    with solara.Sidebar():
+        Controls(model, levers, sample_size, hours_per_step, play_interval)
+        LeverPanel(model, levers, sample_size, hours_per_step)
+    LiveViews(model.value)
+    DayTable(model.value)
 
 
 def make_page(
