@@ -376,7 +376,7 @@ def test_the_running_page_answers_403_to_a_hostile_host_and_origin():
         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
     }
     channel = "/jupyter/api/kernels/x/channels?session_id=y"
-    with standalone_page(citizens=300) as (_, port):
+    with standalone_page(citizens=300) as (_, port, _output):
         assert status(port, {"Host": f"localhost:{port}"}) == 200
         assert status(port, {"Host": f"evil.example:{port}"}) == 403
         assert status(port, {"Host": f"127.0.0.1:{port}", "Origin": "http://evil.example"}) == 403

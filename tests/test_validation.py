@@ -176,12 +176,16 @@ NOT_PASSING_IN_SMOKE = {
     # 7-day run is set by nights and the weekend, and it comes out lower with one operator
     # (44.8 h → 34.6 h). With 10,000 citizens, or in the full report, it is higher.
     "directional_understaffed_p90_response_hours": False,
+    # Right direction (median 8.0 h -> 0.4 h), but in one of the three 7-day baseline runs
+    # at 2,000 citizens the few replies come late, so over 3 seeds the CI of the paired
+    # difference is [-23.6, 8.4] h; the full report gives -11.6 h [-12.1, -11.0].
+    "directional_hotline_24x7_median_response_hours": False,
     # Right direction (partial share 0.45 → 0.54), CI over 3 seeds includes 0; the full
     # plan gives +0.16 [0.11, 0.21].
     "gaming_appraisal_satisfaction_partial_share": False,
     # Right direction (+6.5 pp), but three 7-day runs at 2,000 citizens have a few dozen
     # threatened requests each: the CI is far wider than the 5-12 pp band (the full plan
-    # runs 32 seeds for it: +7.3 pp [6.0, 8.7]).
+    # runs 32 seeds for it: +7.8 pp [6.6, 9.0]).
     "upward_pressure_threat": False,
     # Right direction (+16.5 pp and +9.6 pp), CIs over 3 seeds include 0 now that
     # follow-ups and trust-dependent voicing add noise; both pass in the full plan.
