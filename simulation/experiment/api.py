@@ -654,17 +654,7 @@ def sobol_indices(
     design = getattr(results, "design", None)
     if not isinstance(design, Sobol):
         raise TypeError("sobol_indices needs the results of a sweep over a Sobol design")
-    results._check_metrics([metric])
-    ok = results.runs[results.runs[ERROR_COLUMN].isna()]
-    means = ok.groupby("point")[metric].mean()
-    means = means.reindex(range(len(design)))
-    missing = means.index[means.isna()].tolist()
-    if missing:
-        shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
-        raise ValueError(
-            f"{metric} is missing at {len(missing)} of {len(design)} design points ({shown}): "
-            "failed runs, unfinished runs or NaN values; Sobol indices need every point"
-        )
+    means = _point_means(results, metric, len(design), "Sobol indices")
     from SALib.analyze import sobol as sobol_analysis
 
     indices = sobol_analysis.analyze(
@@ -708,15 +698,7 @@ def morris_indices(
     design = getattr(results, "design", None)
     if not isinstance(design, Morris):
         raise TypeError("morris_indices needs the results of a sweep over a Morris design")
-    results._check_metrics([metric])
-    ok = results.runs[results.runs[ERROR_COLUMN].isna()]
-    means = ok.groupby("point")[metric].mean().reindex(range(len(design)))
-    missing = means.index[means.isna()].tolist()
-    if missing:
-        raise ValueError(
-            f"{metric} is missing at {len(missing)} of {len(design)} design points: failed "
-            "runs, unfinished runs or NaN values; Morris measures need every point"
-        )
+    means = _point_means(results, metric, len(design), "Morris measures")
     from SALib.analyze import morris as morris_analysis
 
     measures = morris_analysis.analyze(
@@ -740,6 +722,21 @@ def morris_indices(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _point_means(results: SweepResults, metric: str, points: int, needed_by: str) -> pd.Series:
+    """`metric` averaged over each design point's replications; every point must have one."""
+    results._check_metrics([metric])
+    ok = results.runs[results.runs[ERROR_COLUMN].isna()]
+    means = ok.groupby("point")[metric].mean().reindex(range(points))
+    missing = means.index[means.isna()].tolist()
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+        raise ValueError(
+            f"{metric} is missing at {len(missing)} of {points} design points ({shown}): "
+            f"failed runs, unfinished runs or NaN values; {needed_by} need every point"
+        )
+    return means
 
 
 def _run_scenarios(
