@@ -44,6 +44,7 @@ from matplotlib.ticker import PercentFormatter
 
 from simulation import __version__, load_scenario
 from simulation.experiment import plots as _plots
+from simulation.experiment.store import MANIFEST, RunStore
 from simulation.format import metric_difference_text, metric_label, metric_text, metric_unit
 from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario
@@ -64,7 +65,7 @@ def parse_args(
     """The script's options, with every option left unset taken from `full` or `smoke`.
 
     Common options: --smoke, --out, --replications, --days, --citizens, --seed, --jobs,
-    --dask, --progress/--no-progress. `add_options(parser)` adds the script's own; give them
+    --dask, --store, --progress/--no-progress. `add_options(parser)` adds the script's own; give them
     `default=None` and a value in both `full` and `smoke`.
     """
     lines = (doc or "").strip().splitlines()
@@ -90,6 +91,16 @@ def parse_args(
     )
     parser.add_argument(
         "--dask", action="store_true", help="run on a local Dask cluster of --jobs workers"
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep each sweep's runs in a store under DIR (one folder per sweep) and reuse "
+        "them when the script runs again with the same design, so a rerun after a change "
+        "of reporting only redraws; stores do not know the model's code: delete DIR after "
+        "changing the model",
     )
     parser.add_argument(
         "--progress",
@@ -145,6 +156,7 @@ class Experiment:
         self.report.paragraph(question)
         self.files: list[tuple[str, str]] = []
         self.runs = 0
+        self.reused = 0  # runs read back from --store rather than run now
         self.method = (
             "Intervals are 95 % bootstrap intervals of the mean over replications; "
             "differences are paired by seed, tested with Wilcoxon's signed-rank test and "
@@ -174,6 +186,16 @@ class Experiment:
             "jobs": jobs,
             "progress": self.args.progress,
         }
+
+    def sweep_options(self, part: str) -> dict[str, Any]:
+        """`run_options()` and, with --store, the store of this script's sweep `part`."""
+        options = self.run_options()
+        if self.args.store is not None:
+            store = self.args.store / part
+            if (store / MANIFEST).is_file():
+                self.reused += len(RunStore(store).completed())
+            options["store"] = store
+        return options
 
     def counted(self, results: Any) -> Any:
         """Count the runs of `results` (Results, SweepResults or Comparison) for the report."""
@@ -213,7 +235,14 @@ class Experiment:
             "(replication i of every variant runs with the same seed: common random "
             "numbers); "
             f"{_days(args.days)}; {_citizens(args.citizens)}.",
-            f"{self.runs} runs ({where}) in {seconds:.0f} s; microgov {__version__}, "
+            f"{self.runs} runs ({where}) in {seconds:.0f} s"
+            + (
+                f" ({self.reused} of them read back from the stores of an earlier run "
+                "of the same designs)"
+                if self.reused
+                else ""
+            )
+            + f"; microgov {__version__}, "
             f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
             self.method,
         ]

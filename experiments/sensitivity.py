@@ -249,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def which_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
     """Part 1: Sobol indices of the headline outputs over every assumption."""
     design = Sobol(RANGES, samples=args.samples, seed=args.design_seed)
-    results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.run_options()))
+    results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.sweep_options("sobol")))
     exp.table(results.runs, "runs", "one row per Sobol run, with the parameter values")
     report = exp.report
     report.section("Which assumptions matter")
@@ -306,7 +306,7 @@ def which_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
 def which_others_matter(exp: Experiment, args) -> pd.DataFrame | None:
     """Part 1b: Morris screening of every other numeric assumption acting on the base."""
     design = Morris(SCREENED, samples=args.trajectories, seed=args.design_seed)
-    results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.run_options()))
+    results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.sweep_options("morris")))
     exp.table(results.runs, "screening_runs", "one row per Morris run")
     report = exp.report
     report.section("Which of the other assumptions matter (screening)")
@@ -412,7 +412,7 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
         points = Points(
             [{k: v for k, v in p.items() if k in RANGES or k in in_force} for p in design.points()]
         )
-        results = exp.counted(sweep(scenario, points, **options))
+        results = exp.counted(sweep(scenario, points, **exp.sweep_options(f"lhs-{name}")))
         frames.append(results.runs.assign(scenario=name))
     runs = pd.concat(frames, ignore_index=True)
     runs = runs[runs["error"].isna()] if "error" in runs else runs

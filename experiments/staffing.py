@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed (common random numbers across the grid)."
     )
     design = Grid({OPERATORS: args.operators, SKILL: args.skills})
-    results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.run_options()))
+    results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.sweep_options("grid")))
     summary = results.summary(list(METRICS))
     exp.table(summary, "summary", "every grid point and metric: n, mean, median, sd, CI")
     exp.table(results.runs, "runs", "one row per run")

@@ -125,14 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "95 % bootstrap intervals over seeds."
     )
     design = Grid({PROPENSITY: args.propensities, WEIGHT: args.weights})
-    options = exp.run_options()
-    plain = exp.counted(sweep(exp.scenario("baseline"), design, **options))
+    plain = exp.counted(sweep(exp.scenario("baseline"), design, **exp.sweep_options("plain")))
     threatened = exp.counted(
         sweep(
             exp.scenario("baseline", **{"population.threat_share": THREAT_SHARE}),
             design,
             keep_items=True,
-            **options,
+            **exp.sweep_options("threatened"),
         )
     )
     runs = pd.concat(

@@ -121,3 +121,19 @@ def test_verdict_wording_follows_sign_and_significance():
     assert common.verdict(quiet) == "unclear"
     assert "not shown" in common.claim_sentence(quiet, "higher", "claim")
     assert common.difference("response_rate", 0.12, 0.05, 0.2) == "+12.0 pp [+5.0 pp, +20.0 pp]"
+
+
+def test_store_reuses_the_runs_of_an_earlier_run(tmp_path, capsys):
+    """With --store a second run reads every sweep run back and writes the same tables."""
+    script = load("staffing")
+    store = tmp_path / "store"
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert script.main(["--smoke", "--store", str(store), "--out", str(first)]) == 0
+    assert (store / "grid" / "manifest.json").is_file()
+    assert "read back" not in (first / "report.md").read_text(encoding="utf-8")
+    assert script.main(["--smoke", "--store", str(store), "--out", str(second)]) == 0
+    runs = len(pd.read_csv(first / "runs.csv"))
+    assert f"({runs} of them read back from the stores" in (second / "report.md").read_text(
+        encoding="utf-8"
+    )
+    pd.testing.assert_frame_equal(pd.read_csv(first / "runs.csv"), pd.read_csv(second / "runs.csv"))
