@@ -316,3 +316,22 @@ def test_odd_mentions_every_scenario_section():
     text = ODD.read_text(encoding="utf-8")
     for name in ("population", "channels", "diffusion", "reactions", "mechanism", "staffing"):
         assert f"`{name}." in text or f"`{name}`" in text, f"ODD never names {name}.*"
+
+
+def test_the_readmes_links_lead_somewhere():
+    """The README is the front door: each of its links to the repository's files (the
+    site's pages among them) and to its own sections exists. The pages' links are checked
+    by the strict build of the site (make test)."""
+    text = readme()
+    headings = {
+        re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", text, re.M)
+    }
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if "://" in target:
+            continue
+        path, _, anchor = target.partition("#")
+        if path:
+            assert (ROOT / path).exists(), f"README links to {path}, which does not exist"
+        else:
+            assert anchor in headings, f"README links to #{anchor}, which is no heading of it"
