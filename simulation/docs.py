@@ -1,15 +1,17 @@
 """Reference documentation generated from the code, so it cannot drift from it.
 
-Two sections of README.md are rendered here: the scenario-file reference (from the
-pydantic schema in `simulation.scenario` and the presets in `simulation.mechanisms`)
-and the metrics glossary (from `simulation.format.METRICS`). In the README each sits
-between marker comments, `<!-- BEGIN name -->` and `<!-- END name -->`.
+Two sections of the documentation site (docs/) are rendered here: the scenario-file
+reference (from the pydantic schema in `simulation.scenario` and the presets in
+`simulation.mechanisms`), in docs/reference/scenario-files.md, and the metrics glossary
+(from `simulation.format.METRICS`), in docs/reference/metrics.md. In its page each sits
+between marker comments, `<!-- BEGIN name -->` and `<!-- END name -->`; the text around
+them is written by hand.
 
     python -m simulation.docs            # print both sections
-    python -m simulation.docs --write    # rewrite them in README.md
-    python -m simulation.docs --check    # exit 1 if README.md is out of date
+    python -m simulation.docs --write    # rewrite them in their pages
+    python -m simulation.docs --check    # exit 1 if a page is out of date
 
-`tests/test_docs.py` fails when the README differs from what is rendered here.
+`tests/test_docs.py` fails when a page differs from what is rendered here.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from simulation.format import METRICS, split_unit, toml_number
 from simulation.mechanisms import MECHANISM_PRESETS, PRESET_CHANGES
 from simulation.scenario import MechanismSettings, Scenario
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 REGENERATE = "python -m simulation.docs --write"
 
 # --------------------------------------------------------------------------- the schema
@@ -331,7 +333,7 @@ def render_scenario_reference() -> str:
     header = ["key", "type", "default", "allowed", "unit", "description"]
     for section in schema_sections():
         parts.append(
-            f"#### `{section.heading}`" if section.heading != "top level" else "#### Top level"
+            f"## `{section.heading}`" if section.heading != "top level" else "## Top level"
         )
         if section.intro:
             parts.append(section.intro)
@@ -390,11 +392,17 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "metrics": render_metrics,
 }
 
-# --------------------------------------------------------------------------- the README
+# Where each section stands, relative to the documentation folder.
+PAGES: dict[str, str] = {
+    "scenario-reference": "reference/scenario-files.md",
+    "metrics": "reference/metrics.md",
+}
+
+# --------------------------------------------------------------------------- the pages
 
 
 def markers(name: str) -> tuple[str, str]:
-    """The BEGIN and END marker comments around a generated section in the README."""
+    """The BEGIN and END marker comments around a generated section in its page."""
     return f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
 
 
@@ -419,15 +427,16 @@ def replace_section(text: str, name: str, body: str) -> str:
     return text[: start + len(begin)] + "\n" + body + "\n" + text[stop:]
 
 
-def outdated_sections(text: str) -> list[str]:
-    """Names of the generated sections whose text differs from what the code renders."""
-    return [name for name, render in SECTIONS.items() if extract_section(text, name) != render()]
+def outdated_sections(text: str, names: Sequence[str] | None = None) -> list[str]:
+    """Names of the generated sections (of `names`, default all) that differ from the code."""
+    names = list(SECTIONS) if names is None else names
+    return [name for name in names if extract_section(text, name) != SECTIONS[name]()]
 
 
-def update_readme(path: Path = README) -> list[str]:
-    """Rewrite the generated sections of a README in place; returns those that changed."""
+def update_file(path: Path, names: Sequence[str] | None = None) -> list[str]:
+    """Rewrite generated sections (default all) of one file; returns those that changed."""
     text = path.read_text(encoding="utf-8")
-    changed = outdated_sections(text)
+    changed = outdated_sections(text, names)
     for name in changed:
         text = replace_section(text, name, SECTIONS[name]())
     if changed:
@@ -435,31 +444,57 @@ def update_readme(path: Path = README) -> list[str]:
     return changed
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print the generated sections, or with `--write`/`--check` rewrite or check the README.
+def section_pages(docs: Path = DOCS) -> dict[Path, list[str]]:
+    """Each page of the documentation folder `docs` and the generated sections it holds."""
+    pages: dict[Path, list[str]] = {}
+    for name, page in PAGES.items():
+        pages.setdefault(docs / page, []).append(name)
+    return pages
 
-    Returns the exit code: 1 when `--check` finds the README out of date, else 0.
+
+def update_docs(docs: Path = DOCS) -> list[str]:
+    """Rewrite every generated section in its page; returns those that changed."""
+    return [
+        name for path, names in section_pages(docs).items() for name in update_file(path, names)
+    ]
+
+
+def outdated_docs(docs: Path = DOCS) -> list[str]:
+    """The generated sections whose page is out of date with the code."""
+    return [
+        name
+        for path, names in section_pages(docs).items()
+        for name in outdated_sections(path.read_text(encoding="utf-8"), names)
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the generated sections, or with `--write`/`--check` rewrite or check their pages.
+
+    Returns the exit code: 1 when `--check` finds a page out of date, else 0.
     """
     parser = argparse.ArgumentParser(
         prog="python -m simulation.docs",
-        description="Print the README's generated sections (scenario reference, metrics), "
-        "or rewrite them in place between their marker comments.",
+        description="Print the documentation's generated sections (scenario reference, "
+        "metrics), or rewrite them in their pages between their marker comments.",
     )
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--write", action="store_true", help="rewrite the sections in README")
-    action.add_argument("--check", action="store_true", help="exit 1 if README is out of date")
-    parser.add_argument("--readme", type=Path, default=README, help="default: %(default)s")
+    action.add_argument("--write", action="store_true", help="rewrite the sections in their pages")
+    action.add_argument("--check", action="store_true", help="exit 1 if a page is out of date")
+    parser.add_argument(
+        "--docs", type=Path, default=DOCS, help="the documentation folder (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     if args.write:
-        changed = update_readme(args.readme)
-        print(f"updated {', '.join(changed)} in {args.readme}" if changed else "up to date")
+        changed = update_docs(args.docs)
+        print(f"updated {', '.join(changed)} in {args.docs}" if changed else "up to date")
         return 0
     if args.check:
-        stale = outdated_sections(args.readme.read_text(encoding="utf-8"))
+        stale = outdated_docs(args.docs)
         if stale:
-            print(f"{args.readme}: out of date: {', '.join(stale)}; run `{REGENERATE}`")
+            print(f"{args.docs}: out of date: {', '.join(stale)}; run `{REGENERATE}`")
             return 1
-        print(f"{args.readme}: up to date")
+        print(f"{args.docs}: up to date")
         return 0
     for name, render in SECTIONS.items():
         begin, end = markers(name)

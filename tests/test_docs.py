@@ -1,5 +1,6 @@
-"""The documentation matches the code: README.md's generated sections, its scenario list,
-metrics, quick start and examples, and docs/ODD.md's process overview."""
+"""The documentation matches the code: the generated pages of docs/ (scenario reference,
+metrics), the scenario list, the README's quick start, the examples of every page, and
+docs/ODD.md's process overview."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from simulation.scenario import bundled_scenario_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-ODD = ROOT / "docs" / "ODD.md"
+DOCS = ROOT / "docs"
+ODD = DOCS / "ODD.md"
+SCENARIOS_PAGE = DOCS / "scenarios.md"
+METRICS_PAGE = DOCS / "reference" / "metrics.md"
 MAKEFILE = ROOT / "Makefile"
 MODEL = ROOT / "simulation" / "model.py"
 PHASES = (
@@ -36,6 +40,17 @@ PHASES = (
 
 def readme() -> str:
     return README.read_text(encoding="utf-8")
+
+
+def written_pages() -> list[Path]:
+    """The README and the pages of docs/ written by hand or from the code (the experiment
+    reports, written by their scripts, are left out)."""
+    pages = sorted(p for p in DOCS.rglob("*.md") if "experiments" not in p.relative_to(DOCS).parts)
+    return [README, *pages]
+
+
+def all_pages() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in written_pages())
 
 
 def section(text: str, heading: str) -> str:
@@ -55,11 +70,20 @@ def code_blocks(text: str, language: str) -> list[str]:
 # --------------------------------------------------------------------------- generated
 
 
+def test_every_generated_section_has_a_page():
+    assert set(docs.PAGES) == set(docs.SECTIONS)
+    for name, page in docs.PAGES.items():
+        assert (DOCS / page).exists(), f"docs/{page}, the page of '{name}', is missing"
+
+
 @pytest.mark.parametrize("name", list(docs.SECTIONS))
 def test_generated_sections_are_current(name):
-    text = readme()
+    page = DOCS / docs.PAGES[name]
+    text = page.read_text(encoding="utf-8")
     begin, end = docs.markers(name)
-    assert begin in text and end in text, f"README.md lacks the markers {begin} … {end}"
+    assert begin in text and end in text, (
+        f"docs/{docs.PAGES[name]} lacks the markers {begin} … {end}"
+    )
     current = docs.extract_section(text, name)
     expected = docs.SECTIONS[name]()
     if current != expected:
@@ -71,9 +95,9 @@ def test_generated_sections_are_current(name):
         shown = old[first] if first < len(old) else "(end)"
         wanted = new[first] if first < len(new) else "(end)"
         pytest.fail(
-            f"README.md's '{name}' section is out of date with the code; regenerate it with "
-            f"`{docs.REGENERATE}`.\nFirst difference at line {first + 1} of the section:\n"
-            f"  README: {shown}\n  code:   {wanted}"
+            f"docs/{docs.PAGES[name]}'s '{name}' section is out of date with the code; "
+            f"regenerate it with `{docs.REGENERATE}`.\nFirst difference at line {first + 1} "
+            f"of the section:\n  page: {shown}\n  code: {wanted}"
         )
 
 
@@ -93,51 +117,55 @@ def test_units_are_split_from_descriptions():
 
 
 def test_write_rewrites_only_between_markers(tmp_path):
-    path = tmp_path / "README.md"
     names = list(docs.SECTIONS)
-    stale = "\n".join(
-        f"x\n{docs.markers(n)[0]}\nSTALE-TEXT\n{docs.markers(n)[1]}\ny" for n in names
-    )
-    path.write_text(stale, encoding="utf-8")
-    assert docs.update_readme(path) == names
-    text = path.read_text(encoding="utf-8")
-    assert not docs.outdated_sections(text)
-    assert text.startswith("x\n") and text.endswith("\ny") and "STALE-TEXT" not in text
-    assert docs.update_readme(path) == []
-    assert docs.main(["--check", "--readme", str(path)]) == 0
+    for name in names:
+        page = tmp_path / docs.PAGES[name]
+        page.parent.mkdir(parents=True, exist_ok=True)
+        begin, end = docs.markers(name)
+        page.write_text(f"x\n{begin}\nSTALE-TEXT\n{end}\ny", encoding="utf-8")
+    assert docs.main(["--check", "--docs", str(tmp_path)]) == 1
+    assert sorted(docs.update_docs(tmp_path)) == sorted(names)
+    for name in names:
+        text = (tmp_path / docs.PAGES[name]).read_text(encoding="utf-8")
+        assert not docs.outdated_sections(text, [name])
+        assert text.startswith("x\n") and text.endswith("\ny") and "STALE-TEXT" not in text
+    assert docs.update_docs(tmp_path) == []
+    assert docs.main(["--check", "--docs", str(tmp_path)]) == 0
 
 
 # --------------------------------------------------------------------------- scenarios
 
 
 def test_bundled_scenarios_table_lists_exactly_the_bundled_files():
-    table = section(readme(), "Bundled scenarios")
+    table = section(SCENARIOS_PAGE.read_text(encoding="utf-8"), "Bundled scenarios")
     listed = re.findall(r"^\| `([\w-]+)` \|", table, re.M)
     bundled = sorted(p.stem for p in bundled_scenario_dir().glob("*.toml"))
     missing = sorted(set(bundled) - set(listed))
     unknown = sorted(set(listed) - set(bundled))
-    assert not missing, f"bundled scenarios not in README's table: {missing}"
-    assert not unknown, f"README lists scenarios that are not in scenarios/: {unknown}"
+    assert not missing, f"bundled scenarios not in docs/scenarios.md's table: {missing}"
+    assert not unknown, f"docs/scenarios.md lists scenarios that are not in scenarios/: {unknown}"
     assert len(listed) == len(set(listed)), f"listed twice: {listed}"
 
 
-def test_scenarios_the_readme_runs_exist():
-    """Every scenario name given to `microgov run|show|validate` in the README is bundled."""
+def test_scenarios_the_pages_run_exist():
+    """Every scenario name given to `microgov run|show|validate` in the pages is bundled."""
     bundled = {p.stem for p in bundled_scenario_dir().glob("*.toml")}
-    text = readme()
+    text = all_pages()
     for match in re.finditer(r"microgov (?:run|show|validate) ([\w-]+)(?!\.toml)\b", text):
         name = match.group(1)
         if not name.startswith("-") and not name.startswith("my_"):
-            assert name in bundled, f"README runs '{name}', which is not a bundled scenario"
+            assert name in bundled, f"the docs run '{name}', which is not a bundled scenario"
 
 
 # --------------------------------------------------------------------------- metrics
 
 
-def test_every_metric_appears_in_the_readme():
-    text = readme()
+def test_every_metric_appears_in_the_glossary():
+    text = METRICS_PAGE.read_text(encoding="utf-8")
     missing = [name for name in METRICS if f"`{name}`" not in text]
-    assert not missing, f"metrics not in README.md: {missing}; run `{docs.REGENERATE}`"
+    assert not missing, (
+        f"metrics not in docs/reference/metrics.md: {missing}; run `{docs.REGENERATE}`"
+    )
 
 
 def test_every_summary_key_is_documented(small):
@@ -171,18 +199,22 @@ def test_quick_start_is_make_run_and_make_test():
     assert "3.12" in quick, "the quick start should say Python 3.12 is needed"
 
 
-def test_make_targets_named_in_the_readme_exist():
-    named = set(re.findall(r"`make (\w+)`", readme()))
-    assert named - make_targets() == set(), f"README names missing targets: {named}"
+def test_make_targets_named_in_the_pages_exist():
+    named = set(re.findall(r"`make ([\w-]+)`|^make ([\w-]+)", all_pages(), re.M))
+    named = {a or b for a, b in named}
+    missing = named - make_targets()
+    assert not missing, f"the docs name make targets the Makefile lacks: {sorted(missing)}"
 
 
 def test_microgov_examples_parse():
-    """Every `microgov …` line in the README's bash blocks is accepted by the CLI's parser."""
+    """Every `microgov …` line in the pages' bash and text blocks is accepted by the CLI's
+    parser."""
     parser = build_parser()
     lines = [
         line.strip()
-        for block in code_blocks(readme(), "bash")
-        for line in block.splitlines()
+        for language in ("bash", "text")
+        for block in code_blocks(all_pages(), language)
+        for line in block.replace("\\\n", " ").splitlines()
         if line.strip().startswith("microgov ")
     ]
     assert len(lines) >= 5, f"expected examples of every subcommand, found {lines}"
@@ -192,23 +224,28 @@ def test_microgov_examples_parse():
         try:
             args = parser.parse_args(words[1:])
         except SystemExit:
-            pytest.fail(f"README example does not parse: {line}")
+            pytest.fail(f"example in the docs does not parse: {line}")
         seen.add(args.command)
-    basics = {"run", "validate", "show", "list"}
+    basics = {"run", "validate", "show", "list", "compare", "sweep", "validate-model"}
     assert basics <= seen, f"subcommands shown: {sorted(seen)}, missing {sorted(basics - seen)}"
 
 
 @pytest.mark.slow  # 8.8-14.3 s: the examples run the 10,000-citizen scenarios
 def test_python_examples_run(tmp_path, monkeypatch):
-    """The README's Python examples run as written (in a scratch folder)."""
+    """The pages' Python examples run as written (in a scratch folder)."""
     monkeypatch.chdir(tmp_path)
-    blocks = code_blocks(readme(), "python")
-    assert blocks, "README has no Python example"
+    blocks = [
+        (page, number, block)
+        for page in written_pages()
+        for number, block in enumerate(code_blocks(page.read_text(encoding="utf-8"), "python"), 1)
+    ]
+    assert len(blocks) >= 5, f"expected Python examples in the docs, found {len(blocks)}"
     method = multiprocessing.get_start_method(allow_none=True)
     try:
-        for number, block in enumerate(blocks, start=1):
-            code = compile(block, f"README.md python example {number}", "exec")
-            exec(code, {"__name__": f"readme_example_{number}"})
+        for page, number, block in blocks:
+            where = page.relative_to(ROOT).as_posix()
+            code = compile(block, f"{where} python example {number}", "exec")
+            exec(code, {"__name__": f"docs_example_{number}"})
     finally:  # the mesa.batch_run example sets the spawn start method for the program
         multiprocessing.set_start_method(method, force=True)
 
@@ -279,3 +316,22 @@ def test_odd_mentions_every_scenario_section():
     text = ODD.read_text(encoding="utf-8")
     for name in ("population", "channels", "diffusion", "reactions", "mechanism", "staffing"):
         assert f"`{name}." in text or f"`{name}`" in text, f"ODD never names {name}.*"
+
+
+def test_the_readmes_links_lead_somewhere():
+    """The README is the front door: each of its links to the repository's files (the
+    site's pages among them) and to its own sections exists. The pages' links are checked
+    by the strict build of the site (make test)."""
+    text = readme()
+    headings = {
+        re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", text, re.M)
+    }
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if "://" in target:
+            continue
+        path, _, anchor = target.partition("#")
+        if path:
+            assert (ROOT / path).exists(), f"README links to {path}, which does not exist"
+        else:
+            assert anchor in headings, f"README links to #{anchor}, which is no heading of it"
