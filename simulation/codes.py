@@ -45,5 +45,11 @@ POST_TYPE_NAMES = ("negative", "neutral", "reply", "release", "clarification", "
 # a monitored rumour to clarify.
 TASK_NEW, TASK_POST_ANSWER, TASK_CLARIFY = 0, 1, 2
 
+# Administrative level of a government account, lowest first: district (county level),
+# city (prefecture level), province (Shanghai, a municipality directly under the
+# central government, has province rank), national. The supervising upper level of a
+# matrix of accounts is the next one up.
+ADMINISTRATIVE_LEVELS = ("district", "city", "province", "national")
+
 # What identifies a run's outputs: written into every result, table and store.
 PROVENANCE_KEYS = ("scenario", "scenario_hash", "seed", "version")

@@ -158,7 +158,7 @@ class DiffusionEngine:
         counts = graph.follower_counts.astype(np.float64)
         mean = max(graph.mean_citizen_followers(), 1e-9)
         self._relative_reach = counts / mean
-        self._relative_reach[graph.government] = 1.0
+        self._relative_reach[graph.n_citizens :] = 1.0  # the government accounts
         self.record_exposures = False  # tests switch this on to check every exposure
         self.exposure_log: list[tuple[np.ndarray, np.ndarray]] = []
 

@@ -30,7 +30,13 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
-from simulation.format import METRICS, split_unit, toml_number
+from simulation.format import (
+    METRICS,
+    UNIT_DAILY_METRICS,
+    UNIT_SUMMARY_METRICS,
+    split_unit,
+    toml_number,
+)
 from simulation.mechanisms import MECHANISM_PRESETS, PRESET_CHANGES
 from simulation.scenario import MechanismSettings, Scenario
 
@@ -383,6 +389,17 @@ def render_metrics() -> str:
             _table(["metric", "unit", "meaning"], rows),
             "Breakdowns of the counts, also in the summary:",
             _table(["metric", "unit", "meaning"], families),
+            "Per account and per platform, in runs of a scenario that declares "
+            "`[accounts.<name>]`: `<metric>@<account>` and `<metric>@<platform>` (e.g. "
+            "`response_rate@weibo_city`, `response_rate@wechat`), computed as the overall "
+            "metric over the requests that went to that account (or to that platform's "
+            "accounts). In the summary: "
+            + ", ".join(f"`{m}`" for m in UNIT_SUMMARY_METRICS)
+            + " (`staff_hours` and `operator_utilisation` count the account's operators "
+            "only; the departments are shared). In the daily series: "
+            + ", ".join(f"`{m}`" for m in UNIT_DAILY_METRICS)
+            + ". These names may be given wherever a metric is (comparisons, sweeps, "
+            "experiment files).",
         ]
     )
 

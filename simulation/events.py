@@ -289,6 +289,9 @@ class DayEnded(Event):
     department_busy_hours: float
     department_duty_hours: float
     stocks: dict[str, float]
+    # Each account's (operator busy hours, duty hours, backlog at the end of the day),
+    # in a scenario that declares accounts; empty otherwise.
+    by_account: tuple[tuple[float, float, float], ...] = ()
 
 
 E = TypeVar("E", bound=Event)

@@ -103,6 +103,75 @@ METRICS: dict[str, tuple[str, str]] = {
     "appraisal_score": ("0-1", "Mean appraisal score of operators (rules other than none)."),
 }
 
+# Metrics of each account and each platform, when a scenario declares accounts: every
+# headline metric (`simulation.experiment.HEADLINE_METRICS`) that belongs to an account,
+# named `<metric>@<account>` and `<metric>@<platform>` (`unit_metric`).
+# Trust is the citizens', not an account's, so mean_trust has no per-account value.
+UNIT_SUMMARY_METRICS = (
+    "received",
+    "response_rate",
+    "contact_response_rate",
+    "answered_within_deadline",
+    "median_response_hours",
+    "p90_response_hours",
+    "resolution_rate",
+    "one_sided_share",
+    "boilerplate_share",
+    "escalation_rate",
+    "abandonment_rate",
+    "referral_rate",
+    "satisfaction",
+    "closed_satisfaction",
+    "impressions",
+    "negative_impressions",
+    "open_at_end",
+    "backlog_operators",
+    "operator_utilisation",
+    "staff_hours",
+)
+UNIT_DAILY_METRICS = (
+    "received",
+    "first_replies",
+    "replies_per_received",
+    "one_sided_share",
+    "median_response_hours",
+    "p90_response_hours",
+    "escalations",
+    "abandonments",
+    "satisfaction",
+    "impressions",
+    "negative_impressions",
+    "operator_utilisation",
+    "backlog_operators",
+)
+# A metric of one account or one platform, in runs whose scenario declares accounts:
+# the metric's name, this separator, and the account's (or platform's) name, e.g.
+# `response_rate@weibo_city` or `response_rate@wechat` (`simulation.metrics.UnitMetrics`).
+# An account's name is never a platform's (the schema refuses it), so each is one unit.
+UNIT_SEPARATOR = "@"
+_UNIT_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def unit_metric(metric: str, unit: str) -> str:
+    """The name of `metric` for one account or platform: `response_rate@weibo_city`."""
+    return f"{metric}{UNIT_SEPARATOR}{unit}"
+
+
+def base_metric(name: str) -> str:
+    """The metric a name is of: `response_rate` for `response_rate@weibo_city` (or itself)."""
+    return name.partition(UNIT_SEPARATOR)[0]
+
+
+def is_metric(name: str) -> bool:
+    """A summary metric of the glossary, overall or of one unit (`response_rate@wechat`).
+
+    Whether a run reports a unit's metric depends on its scenario's accounts; this says
+    only that the name is well formed and its metric is in the glossary.
+    """
+    metric, separator, unit = name.partition(UNIT_SEPARATOR)
+    return metric in METRICS and (not separator or bool(_UNIT_NAME.fullmatch(unit)))
+
+
 # Units of daily-series columns that are not summary metrics (see MetricsRecorder).
 DAILY_UNITS: dict[str, str] = {
     "replies_per_received": "ratio",
@@ -180,6 +249,7 @@ def plain_text(value: Any, style: str = ""):
 
 def metric_unit(name: str) -> str:
     """The unit of a summary metric or daily column (`"share"`, `"hours"`, …), or ""."""
+    name = base_metric(name)
     if name in METRICS:
         return METRICS[name][0]
     if name in DAILY_UNITS:

@@ -68,6 +68,7 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "topic": (np.int8, -1),
     "second_topic": (np.int8, -1),
     "channel": (np.int8, -1),
+    "account": (np.int8, -1),
     "complexity": (np.float32, 0.0),
     "status": (np.int8, NOT_RECEIVED),
     "received_at": (np.float64, np.nan),
@@ -108,6 +109,7 @@ class ItemStore:
     topic: np.ndarray  # department (topic) index
     second_topic: np.ndarray  # a second department the item needs (-1: one suffices)
     channel: np.ndarray  # codes.CHANNEL_NAMES
+    account: np.ndarray  # the government account it went to (-1: none yet)
     complexity: np.ndarray  # [0-1]: what skill settling it takes
     status: np.ndarray  # codes.STATUS_NAMES, or NOT_RECEIVED
     received_at: np.ndarray  # when the government saw it [hours]
@@ -205,13 +207,15 @@ class ItemLifecycle:
         patience: np.ndarray,
         deadline: np.ndarray,
         threat: np.ndarray | None = None,
+        account: np.ndarray | None = None,
     ) -> np.ndarray:
         """Citizens' posts of this hour's needs (a first contact each); addressed ones are received.
 
         `patience` is how long each author waits for a reply [hours] (inf for vents:
         drawn if monitoring finds them), `deadline` each item's reply deadline (inf for
         vents), `threat` whether each author states a threat to complain upward (None:
-        nobody). Returns the new ids.
+        nobody), `account` the account each addressed need went to (None: account 0;
+        -1 for vents). Returns the new ids.
         """
         addressed = channel != VENT
         ids = self.store.add(
@@ -221,6 +225,7 @@ class ItemLifecycle:
             topic=needs.topic,
             second_topic=needs.second_topic,
             channel=channel,
+            account=np.where(addressed, 0, -1) if account is None else account,
             complexity=needs.complexity,
             status=np.where(addressed, OPEN, NOT_RECEIVED),
             received_at=np.where(addressed, needs.created, np.nan),
@@ -256,10 +261,13 @@ class ItemLifecycle:
         self.events.publish(RumoursSeeded(hour, ids))
         return ids
 
-    def receive_by_monitoring(self, item: int, hour: int, now: float, deadline: float) -> None:
-        """Monitoring found a public post the government had not seen."""
+    def receive_by_monitoring(
+        self, item: int, hour: int, now: float, deadline: float, account: int = 0
+    ) -> None:
+        """Monitoring by `account` found a public post the government had not seen."""
         store = self.store
         store.status[item] = OPEN
+        store.account[item] = account
         store.received_at[item] = now
         store.via_monitoring[item] = True
         store.deadline[item] = deadline

@@ -15,12 +15,13 @@ failure demand (the operators' work on repeat contacts).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from simulation.accounts import DEFAULT_ACCOUNT, DEFAULT_PLATFORM
 from simulation.codes import (
     ABANDONED,
     ANSWERED,
@@ -31,6 +32,8 @@ from simulation.codes import (
     NOT_RECEIVED,
     OPEN,
     PARTIAL,
+    POST_CLARIFICATION,
+    POST_RELEASE,
     POST_REPLY,
     QUALITY_NAMES,
     REFERRED,
@@ -60,9 +63,15 @@ from simulation.events import (
     RumoursSeeded,
     Vented,
 )
-from simulation.format import METRICS  # noqa: F401  (the glossary lives in format.py)
+from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
+    METRICS,
+    UNIT_DAILY_METRICS,
+    UNIT_SUMMARY_METRICS,
+    unit_metric,
+)
 
 if TYPE_CHECKING:
+    from simulation.accounts import AccountPlan
     from simulation.items import ItemStore
     from simulation.model import GovernmentResponseModel
 
@@ -123,8 +132,15 @@ _REPEAT_CONTACTS = [f"{name}s" for name in REPEAT_CONTACT_NAMES]  # follow_ups, 
 class MetricsRecorder:
     """Daily counters and end-of-day snapshots for one run, kept from the run's events."""
 
-    def __init__(self, days: int, items: ItemStore | None = None, events: EventBus | None = None):
+    def __init__(
+        self,
+        days: int,
+        items: ItemStore | None = None,
+        events: EventBus | None = None,
+        units: UnitMetrics | None = None,
+    ):
         self.days = days
+        self.units = units  # per account and platform (a scenario that declares accounts)
         self.counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(days))
         self.snapshots: dict[str, np.ndarray] = defaultdict(lambda: np.full(days, np.nan))
         for name in DAILY_COUNTERS:
@@ -283,10 +299,7 @@ class MetricsRecorder:
 
     def daily_frame(self) -> pd.DataFrame:
         """One row per day: event counts, ratios of the day, and end-of-day stocks."""
-        frame = pd.DataFrame({"day": np.arange(self.days)})
-        for name, values in self.daily_columns().items():
-            frame[name] = values
-        return frame
+        return pd.DataFrame({"day": np.arange(self.days), **self.daily_columns()})
 
     def day_values(self, day: int) -> dict[str, float]:
         """Row `day` of the daily series as it stands now (`daily_frame` without building it)."""
@@ -326,6 +339,8 @@ class MetricsRecorder:
         )
         for name in sorted(self.snapshots):
             columns[name] = self.snapshots[name][days]
+        if self.units is not None:
+            columns.update(self.units.daily_columns(days))
         return columns
 
 
@@ -336,74 +351,221 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return out
 
 
+_UNIT_COUNTERS = (
+    "received",
+    "replies",
+    "first_replies",
+    *(f"replies_{name}" for name in QUALITY_NAMES.values()),
+    "escalations",
+    "abandonments",
+    "ratings",
+    "rating_sum",
+    "impressions",
+    "negative_impressions",
+    "operator_busy_hours",
+    "operator_duty_hours",
+)
+
+
+class UnitMetrics:
+    """Daily counters of each account and platform (units), kept from the run's events.
+
+    Units are the accounts, in order, then the platforms they run on. An item counts
+    for the account it went to (`items.account`; a vent counts from when monitoring
+    brings it in) and for that account's platform. Impressions of an item's own posts
+    (the need, its escalations) count for its account; those of a release or a
+    clarification for the account that published it; replies are not told apart.
+    Operator hours come with the end of each day (`DayEnded.by_account`).
+    """
+
+    def __init__(
+        self,
+        days: int,
+        items: ItemStore,
+        events: EventBus,
+        accounts: list[str],
+        platforms: list[str],
+        first_account_node: int,
+    ):
+        self.days = days
+        self.items = items
+        kinds = list(dict.fromkeys(platforms))
+        self.units = [*accounts, *kinds]
+        # Account k counts for unit k and for its platform's unit.
+        self.account_units = [
+            (k, len(accounts) + kinds.index(platform)) for k, platform in enumerate(platforms)
+        ]
+        self.first_account_node = first_account_node
+        self.n_accounts = len(accounts)
+        shape = (len(self.units), days)
+        self.counts = {name: np.zeros(shape) for name in _UNIT_COUNTERS}
+        self.backlog = np.full(shape, np.nan)
+        self.reply_hours: list[list[list[float]]] = [[[] for _ in range(days)] for _ in self.units]
+        self.quality_counter = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
+        handlers: tuple[tuple[type[Event], Callable[[Any], None]], ...] = (
+            (ItemReceived, self._on_received),
+            (Replied, self._on_replied),
+            (Escalated, self._on_escalated),
+            (Abandoned, self._on_abandoned),
+            (Judged, self._on_judged),
+            (ExposureBatch, self._on_exposures),
+            (DayEnded, self._on_day_ended),
+        )
+        for event_type, handler in handlers:
+            events.subscribe(event_type, handler)
+
+    def _of_item(self, item: int) -> tuple[int, ...]:
+        account = int(self.items.account[item])
+        return self.account_units[account] if account >= 0 else ()
+
+    def _add(self, units: tuple[int, ...], day: int, name: str, amount: float = 1.0) -> None:
+        if 0 <= day < self.days:
+            for unit in units:
+                self.counts[name][unit, day] += amount
+
+    def _on_received(self, event: ItemReceived) -> None:
+        if event.kind != RUMOUR:
+            self._add(self._of_item(event.item), event.hour // HOURS_PER_DAY, "received")
+
+    def _on_replied(self, event: Replied) -> None:
+        day = int(event.time // HOURS_PER_DAY)
+        units = self._of_item(event.item)
+        self._add(units, day, "replies")
+        self._add(units, day, self.quality_counter[event.quality])
+        if event.first:
+            self._add(units, day, "first_replies")
+            if 0 <= day < self.days:
+                for unit in units:
+                    self.reply_hours[unit][day].append(event.reply_hours)
+
+    def _on_escalated(self, event: Escalated) -> None:
+        self._add(self._of_item(event.item), int(event.time // HOURS_PER_DAY), "escalations")
+
+    def _on_abandoned(self, event: Abandoned) -> None:
+        self._add(self._of_item(event.item), int(event.time // HOURS_PER_DAY), "abandonments")
+
+    def _on_judged(self, event: Judged) -> None:
+        ended = self.items.ended_at
+        for item, s, r in zip(
+            event.items.tolist(), event.satisfaction.tolist(), event.rated.tolist(), strict=True
+        ):
+            if r:
+                day = int(ended[item] // HOURS_PER_DAY)
+                units = self._of_item(item)
+                self._add(units, day, "ratings")
+                self._add(units, day, "rating_sum", s)
+
+    def _on_exposures(self, event: ExposureBatch) -> None:
+        day = event.hour // HOURS_PER_DAY
+        impressions = event.generation.impressions
+        loss = event.loss
+        for i, cascade in enumerate(event.cascades):
+            shown = int(impressions[i])
+            if not shown:
+                continue
+            if cascade.item >= 0:
+                units = self._of_item(cascade.item)
+            elif cascade.post_type in (POST_RELEASE, POST_CLARIFICATION):
+                account = cascade.source - self.first_account_node
+                units = self.account_units[account] if 0 <= account < self.n_accounts else ()
+            else:
+                continue  # a reply: the post does not say which item it answers
+            self._add(units, day, "impressions", shown)
+            if loss[i] and cascade.post_type != POST_REPLY:
+                self._add(units, day, "negative_impressions", shown)
+
+    def _on_day_ended(self, event: DayEnded) -> None:
+        day = event.day
+        for account, (busy, duty, backlog) in enumerate(event.by_account):
+            units = self.account_units[account]
+            self._add(units, day, "operator_busy_hours", busy)
+            self._add(units, day, "operator_duty_hours", duty)
+            for unit in units:
+                previous = self.backlog[unit, day]
+                self.backlog[unit, day] = backlog + (0.0 if np.isnan(previous) else previous)
+
+    def totals(self, unit: int) -> dict[str, float]:
+        """Each counter of one unit summed over the run."""
+        return {name: float(values[unit].sum()) for name, values in self.counts.items()}
+
+    def daily_columns(self, days: slice = slice(None)) -> dict[str, np.ndarray]:
+        """`<metric>@<unit>` columns of the daily series (UNIT_DAILY_METRICS) over `days`."""
+        columns: dict[str, np.ndarray] = {}
+        for unit, name in enumerate(self.units):
+            count = {key: values[unit, days] for key, values in self.counts.items()}
+            replies = count["replies"]
+            hours = self.reply_hours[unit][days]
+            values = {
+                "received": count["received"],
+                "first_replies": count["first_replies"],
+                "replies_per_received": _ratio(count["first_replies"], count["received"]),
+                "one_sided_share": _ratio(
+                    count["replies_boilerplate"] + count["replies_partial"], replies
+                ),
+                "median_response_hours": np.array(
+                    [float(np.median(h)) if h else np.nan for h in hours], dtype=float
+                ),
+                "p90_response_hours": np.array(
+                    [float(np.quantile(h, 0.9)) if h else np.nan for h in hours], dtype=float
+                ),
+                "escalations": count["escalations"],
+                "abandonments": count["abandonments"],
+                "satisfaction": _ratio(count["rating_sum"], count["ratings"]),
+                "impressions": count["impressions"],
+                "negative_impressions": count["negative_impressions"],
+                "operator_utilisation": _ratio(
+                    count["operator_busy_hours"], count["operator_duty_hours"]
+                ),
+                "backlog_operators": self.backlog[unit, days],
+            }
+            for metric in UNIT_DAILY_METRICS:
+                columns[unit_metric(metric, name)] = values[metric]
+        return columns
+
+
 def summarise(model: GovernmentResponseModel) -> dict[str, float]:
-    """The run's summary metrics (see METRICS for meanings and units)."""
+    """The run's summary metrics (see METRICS for meanings and units).
+
+    With declared accounts, also each account's and platform's (`unit_summary`).
+    """
     items = model.items
     status = items.view("status")
     kind = items.view("kind")
     requests = (status != NOT_RECEIVED) & (kind != RUMOUR)
     n = int(requests.sum())
-    replies = items.view("replies")
-    answered = requests & (replies > 0)  # needs that got a reply (they may be open again)
-    reply_hours = items.view("reply_time")[answered]
-    on_time = answered & (
-        items.view("created") + items.view("reply_time") <= items.view("deadline")
-    )
-    n_answered = int(answered.sum())
-    contacts = int(items.view("contacts")[requests].sum())
     counts = model.metrics.counts
     # Replies by quality, every reply to every contact (the need's first one and later).
     by_quality = {
         code: float(sum(counts[f"replies_{name}"])) for code, name in QUALITY_NAMES.items()
     }
-    all_replies = sum(by_quality.values())
-    need_hours = model.operator_desk.need_hours
+    need_hours = sum((account.desk.need_hours for account in model.accounts), np.zeros(2))
     population = model.population
     now = float(model.hour)
     trust = population.trust_at(now)  # at the end of the run, drift included
-
-    def share(mask: np.ndarray, of: int = n) -> float:
-        return float(mask.sum()) / of if of else float("nan")
-
+    request = _request_metrics(items, requests, model.scenario.reactions.abandonment_satisfaction)
+    replies = _reply_shares(by_quality)
     judged = items.view("satisfaction")
     ratings = judged[items.view("rated")]
-    answered_judged = judged[answered & ~np.isnan(judged)]
-    abandoned = int((requests & (status == ABANDONED)).sum())
-    closed = len(answered_judged) + abandoned
-    closed_satisfaction = (
-        (
-            float(answered_judged.sum())
-            + abandoned * model.scenario.reactions.abandonment_satisfaction
-        )
-        / closed
-        if closed
-        else float("nan")
-    )
     busy_ops = sum(counts["operator_busy_hours"])
     duty_ops = sum(counts["operator_duty_hours"])
     busy_dept = sum(counts["department_busy_hours"])
     duty_dept = sum(counts["department_duty_hours"])
+    contacts = request["contacts"]
     summary: dict[str, float] = {
         "needs": float(sum(counts["needs"])),
         "received": float(n),
-        "response_rate": share(answered),
-        "contact_response_rate": (
-            float(replies[requests].sum()) / contacts if contacts else float("nan")
-        ),
-        "answered_within_deadline": share(on_time),
-        "median_response_hours": float(np.median(reply_hours)) if n_answered else float("nan"),
-        "p90_response_hours": float(np.quantile(reply_hours, 0.9)) if n_answered else float("nan"),
-        "resolution_rate": share(requests & items.view("resolved")),
-        "one_sided_share": (
-            (by_quality[BOILERPLATE] + by_quality[PARTIAL]) / all_replies
-            if all_replies
-            else float("nan")
-        ),
-        "boilerplate_share": by_quality[BOILERPLATE] / all_replies if all_replies else float("nan"),
-        "escalation_rate": share(requests & (items.view("escalations") > 0)),
-        "abandonment_rate": share(requests & (status == ABANDONED)),
+        "response_rate": request["response_rate"],
+        "contact_response_rate": request["contact_response_rate"],
+        "answered_within_deadline": request["answered_within_deadline"],
+        "median_response_hours": request["median_response_hours"],
+        "p90_response_hours": request["p90_response_hours"],
+        "resolution_rate": request["resolution_rate"],
+        "one_sided_share": replies["one_sided_share"],
+        "boilerplate_share": replies["boilerplate_share"],
+        "escalation_rate": request["escalation_rate"],
+        "abandonment_rate": request["abandonment_rate"],
         "referral_rate": float(sum(counts["first_referrals"])) / n if n else float("nan"),
-        "contacts": float(contacts),
+        "contacts": contacts,
         "contacts_per_need": contacts / n if n else float("nan"),
         "follow_ups": float(items.view("follow_ups")[requests].sum()),
         "reminders": float(items.view("reminders")[requests].sum()),
@@ -411,14 +573,14 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         "failure_demand": (
             float(need_hours[1] / need_hours.sum()) if need_hours.sum() else float("nan")
         ),
-        "backlog_operators": float(model.operator_desk.backlog(now)),
+        "backlog_operators": float(model.operator_backlog(now)),
         "backlog_departments": float(sum(d.backlog(now) for d in model.departments)),
-        "open_at_end": float((requests & np.isin(status, (OPEN, REFERRED))).sum()),
+        "open_at_end": request["open_at_end"],
         "mean_trust": float(trust.mean()),
         "trust_sd": float(trust.std()),
         "trust_change": float(trust.mean() - population.initial_mean_trust),
         "satisfaction": float(ratings.mean()) if len(ratings) else float("nan"),
-        "closed_satisfaction": closed_satisfaction,
+        "closed_satisfaction": request["closed_satisfaction"],
         "negative_impressions": float(sum(counts["negative_impressions"])),
         "impressions": float(sum(counts["impressions"])),
         "largest_cascade": float(max(counts["largest_cascade"], default=0.0)),
@@ -446,6 +608,107 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     )
     for code in (SUBSTANTIVE, PARTIAL, BOILERPLATE):
         summary[f"replies_{QUALITY_NAMES[code]}"] = by_quality[code]
+    if model.metrics.units is not None:
+        summary.update(unit_summary(model, requests))
+    return summary
+
+
+def _request_metrics(
+    items: ItemStore, requests: np.ndarray, abandonment_satisfaction: float
+) -> dict[str, float]:
+    """The metrics of a set of received requests (a mask over the item store)."""
+    status = items.view("status")
+    n = int(requests.sum())
+    replies = items.view("replies")
+    answered = requests & (replies > 0)  # needs that got a reply (they may be open again)
+    reply_hours = items.view("reply_time")[answered]
+    on_time = answered & (
+        items.view("created") + items.view("reply_time") <= items.view("deadline")
+    )
+    n_answered = int(answered.sum())
+    contacts = int(items.view("contacts")[requests].sum())
+
+    def share(mask: np.ndarray, of: int = n) -> float:
+        return float(mask.sum()) / of if of else float("nan")
+
+    judged = items.view("satisfaction")
+    answered_judged = judged[answered & ~np.isnan(judged)]
+    abandoned = int((requests & (status == ABANDONED)).sum())
+    closed = len(answered_judged) + abandoned
+    closed_satisfaction = (
+        (float(answered_judged.sum()) + abandoned * abandonment_satisfaction) / closed
+        if closed
+        else float("nan")
+    )
+    return {
+        "received": float(n),
+        "response_rate": share(answered),
+        "contact_response_rate": (
+            float(replies[requests].sum()) / contacts if contacts else float("nan")
+        ),
+        "answered_within_deadline": share(on_time),
+        "median_response_hours": float(np.median(reply_hours)) if n_answered else float("nan"),
+        "p90_response_hours": float(np.quantile(reply_hours, 0.9)) if n_answered else float("nan"),
+        "resolution_rate": share(requests & items.view("resolved")),
+        "escalation_rate": share(requests & (items.view("escalations") > 0)),
+        "abandonment_rate": share(requests & (status == ABANDONED)),
+        "contacts": float(contacts),
+        "open_at_end": float((requests & np.isin(status, (OPEN, REFERRED))).sum()),
+        "closed_satisfaction": closed_satisfaction,
+    }
+
+
+def _reply_shares(by_quality: dict[int, float]) -> dict[str, float]:
+    """One-sided and boilerplate shares of replies counted by quality."""
+    all_replies = sum(by_quality.values())
+    if not all_replies:
+        return {"one_sided_share": float("nan"), "boilerplate_share": float("nan")}
+    return {
+        "one_sided_share": (by_quality[BOILERPLATE] + by_quality[PARTIAL]) / all_replies,
+        "boilerplate_share": by_quality[BOILERPLATE] / all_replies,
+    }
+
+
+def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[str, float]:
+    """UNIT_SUMMARY_METRICS of every account and platform, named `<metric>@<unit>`.
+
+    Computed as the overall metrics are, over the requests that went to the account
+    (or to the platform's accounts). `staff_hours@<unit>` and `operator_utilisation@
+    <unit>` count the unit's operators only: the departments are shared.
+    """
+    units = model.metrics.units
+    assert units is not None
+    items = model.items
+    account = items.view("account")
+    referred = items.view("referrals") > 0
+    judged = items.view("satisfaction")
+    rated = items.view("rated")
+    now = float(model.hour)
+    backlog = [a.desk.backlog(now) for a in model.accounts]
+    abandonment = model.scenario.reactions.abandonment_satisfaction
+    summary: dict[str, float] = {}
+    for unit, name in enumerate(units.units):
+        accounts = [k for k, pair in enumerate(units.account_units) if unit in pair]
+        mine = np.isin(account, accounts)
+        wanted = requests & mine
+        n = int(wanted.sum())
+        totals = units.totals(unit)
+        by_quality = {code: totals[f"replies_{q}"] for code, q in QUALITY_NAMES.items()}
+        ratings = judged[rated & mine]
+        duty = totals["operator_duty_hours"]
+        values = {
+            **_request_metrics(items, wanted, abandonment),
+            **_reply_shares(by_quality),
+            "referral_rate": float((wanted & referred).sum()) / n if n else float("nan"),
+            "satisfaction": float(ratings.mean()) if len(ratings) else float("nan"),
+            "impressions": totals["impressions"],
+            "negative_impressions": totals["negative_impressions"],
+            "backlog_operators": float(sum(backlog[k] for k in accounts)),
+            "operator_utilisation": totals["operator_busy_hours"] / duty if duty else float("nan"),
+            "staff_hours": duty,
+        }
+        for metric in UNIT_SUMMARY_METRICS:
+            summary[unit_metric(metric, name)] = values[metric]
     return summary
 
 
@@ -458,6 +721,9 @@ ITEM_COLUMNS: dict[str, str] = {
     "topic": "The department (topic) it needs.",
     "second_topic": "A second department it needs (empty: one suffices).",
     "channel": "mention (public @), private (message), vent (public, unaddressed) or rumour.",
+    "account": "The government account it went to (a scenario's one account is "
+    "'government'); empty if never received.",
+    "platform": "That account's platform: weibo, wechat or hotline; empty if never received.",
     "author": "Citizen index of the author.",
     "received": "When the government saw it [hours]; empty if never.",
     "via_monitoring": "Found by monitoring public opinion rather than addressed.",
@@ -484,9 +750,20 @@ ITEM_COLUMNS: dict[str, str] = {
 }
 
 
-def item_table(items: ItemStore, topics: list[str]) -> pd.DataFrame:
-    """One row per item of the run (see ITEM_COLUMNS for meanings and units)."""
+def item_table(
+    items: ItemStore, topics: list[str], accounts: Sequence[AccountPlan] | None = None
+) -> pd.DataFrame:
+    """One row per item of the run (see ITEM_COLUMNS for meanings and units).
+
+    `accounts` are the model's (`model.plans`); None: the one account of a scenario
+    that declares none.
+    """
     n = len(items)
+    account_names = [DEFAULT_ACCOUNT] if accounts is None else [a.name for a in accounts]
+    platforms = [DEFAULT_PLATFORM] if accounts is None else [a.platform.name for a in accounts]
+    platform_names = list(dict.fromkeys(platforms))
+    # Code of each account's platform, after -1 (never received: no platform).
+    platform_code = np.array([-1, *(platform_names.index(p) for p in platforms)], dtype=np.int64)
     column = items.view
 
     def named(codes: np.ndarray, names: list[str] | tuple[str, ...]) -> pd.Categorical:
@@ -521,6 +798,13 @@ def item_table(items: ItemStore, topics: list[str]) -> pd.DataFrame:
             "topic": named(topic, topics),
             "second_topic": pd.Categorical.from_codes(second, categories=topics),
             "channel": named(column("channel"), CHANNEL_NAMES),
+            "account": pd.Categorical.from_codes(
+                column("account").astype(np.int64), categories=account_names
+            ),
+            "platform": pd.Categorical.from_codes(
+                platform_code[column("account").astype(np.int64) + 1],
+                categories=platform_names,
+            ),
             "author": column("author").astype(np.int64),
             "received": received,
             "via_monitoring": column("via_monitoring").copy(),

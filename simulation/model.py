@@ -37,6 +37,7 @@ import numpy as np
 
 from simulation import __version__
 from simulation.accountability import Appraisal, make_rule, reply_deadline
+from simulation.accounts import Account, AccountPlan, AccountRouter, account_plans
 from simulation.agents.choice import Foresight
 from simulation.agents.citizen import Citizen, Population, Public
 from simulation.agents.department import Department, ReferralBook
@@ -47,7 +48,7 @@ from simulation.diffusion import DiffusionEngine, Spreading
 from simulation.events import DayEnded, EventBus, HourEnded
 from simulation.items import ItemLifecycle, ItemStore
 from simulation.mechanisms.coordination import COORDINATIONS
-from simulation.metrics import MetricsRecorder, summarise
+from simulation.metrics import MetricsRecorder, UnitMetrics, summarise
 from simulation.network import build_graph
 from simulation.scenario import Scenario
 from simulation.schedule import Schedule
@@ -87,11 +88,17 @@ class GovernmentResponseModel(mesa.Model):
 
         self.events = EventBus()
         self.calendar = Calendar(scenario, self.days)
+        self.plans = account_plans(scenario)
+        several = len(self.plans) > 1
         self.graph = build_graph(
             scenario.network,
             scenario.population.citizens,
-            scenario.population.follow_share,
+            self.plans[0].follow_share,
             self.streams["network"],
+            [
+                (p.follow_share, self.streams.member("account_followers", p.index))
+                for p in self.plans[1:]
+            ],
         )
         self.population = Population(
             scenario,
@@ -102,7 +109,21 @@ class GovernmentResponseModel(mesa.Model):
         )
         self.items = ItemStore(capacity=1024)
         self.lifecycle = ItemLifecycle(self.items, self.events)
-        self.metrics = MetricsRecorder(self.days, self.items, self.events)
+        # Per account and platform metrics only where the scenario declares accounts, so a
+        # scenario that does not keeps exactly its outputs.
+        units = (
+            UnitMetrics(
+                self.days,
+                self.items,
+                self.events,
+                [plan.name for plan in self.plans],
+                [plan.platform.name for plan in self.plans],
+                self.graph.account_node(0),
+            )
+            if scenario.accounts
+            else None
+        )
+        self.metrics = MetricsRecorder(self.days, self.items, self.events, units)
         self.diffusion = DiffusionEngine(self.graph, self.streams["diffusion"])
         self.spreading = Spreading(self.diffusion, scenario.diffusion, self.lifecycle, self.events)
         self.rule = make_rule(scenario.accountability)
@@ -119,6 +140,11 @@ class GovernmentResponseModel(mesa.Model):
             self.schedule,
             self.deadline_for,
             self.streams,
+            AccountRouter(
+                self.plans,
+                self.graph.follows_accounts,
+                self.streams["account_choice"] if several else None,
+            ),
         )
         self.citizens: list[Citizen] = []
         if create_citizen_agents:
@@ -130,7 +156,8 @@ class GovernmentResponseModel(mesa.Model):
         self.last_day: dict[str, float] = {}  # the daily series' row of the last day ended
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                name: partial(_last_day_value, name=name) for name in daily_column_names()
+                name: partial(_last_day_value, name=name)
+                for name in ["day", *self.metrics.daily_columns(slice(0, 0))]
             }
         )
 
@@ -160,6 +187,7 @@ class GovernmentResponseModel(mesa.Model):
         staffing = scenario.staffing
         mechanism = scenario.mechanism
         assert mechanism.coordination is not None  # the preset fills it
+        # Departments are shared by the accounts: they coordinate as [mechanism] says.
         coordination = COORDINATIONS[mechanism.coordination](
             staffing.silo_handoff_hours, staffing.department_coordination_hours
         )
@@ -173,40 +201,8 @@ class GovernmentResponseModel(mesa.Model):
             staffing.partial_reply_value,
             staffing.boilerplate_reply_value,
         )
-        on_duty = self.calendar.shift_pattern(
-            staffing.shifts, (staffing.extended_hours_start, staffing.extended_hours_end)
-        )
-        # Each operator draws skill and decisions from streams of their own, so adding an
-        # operator leaves the others as they were (and skill draws never shift decisions).
-        skills = [
-            min(
-                1.0,
-                _beta_with_mean_sd(
-                    staffing.skill_mean,
-                    staffing.skill_sd,
-                    1,
-                    self.streams.member("operator_skills", i),
-                )[0]
-                + staffing.training,
-            )
-            for i in range(staffing.operators)
-        ]
-        self.operators: list[Operator] = [
-            Operator(
-                self,
-                i,
-                float(skill),
-                on_duty,
-                staffing,
-                mechanism,
-                scenario.mandate,
-                self.lifecycle,
-                foresight,
-                self.rule,
-                self.streams.member("operator_decisions", i),
-            )
-            for i, skill in enumerate(skills)
-        ]
+        self.operators: list[Operator] = []
+        account_operators = [self._make_operators(plan, foresight) for plan in self.plans]
         office = self.calendar.shift_pattern("office_hours")
         office_day = scenario.calendar.office_hours_end - scenario.calendar.office_hours_start
         self.departments.extend(
@@ -235,23 +231,40 @@ class GovernmentResponseModel(mesa.Model):
             self.events,
             staffing.turnaround_learning_rate,
         )
-        self.operator_desk = OperatorDesk(
-            self.operators,
-            self.lifecycle,
-            self.events,
-            self.spreading,
-            self.referrals,
-            mechanism,
-            scenario.accountability,
-            staffing,
-            scenario.diffusion,
-            self.population.topic_mix,
-            self.graph.government,
-            self.streams["releases"],
-        )
-        self.monitoring = Monitoring(
-            mechanism, self.lifecycle, self.deadline_for, self.public.patience, self.events
-        )
+        several = len(self.plans) > 1
+        self.accounts: list[Account] = []
+        for plan, operators in zip(self.plans, account_operators, strict=True):
+            desk = OperatorDesk(
+                operators,
+                self.lifecycle,
+                self.events,
+                self.spreading,
+                self.referrals,
+                plan.mechanism,
+                scenario.accountability,
+                plan.staffing,
+                scenario.diffusion,
+                self.population.topic_mix,
+                self.graph.account_node(plan.index),
+                # Account 0 draws release topics as the one account does; others their own.
+                self.streams.member("releases", plan.index)
+                if plan.index
+                else self.streams["releases"],
+                account=plan.index,
+                first_operator=operators[0].index if operators else len(self.operators),
+                shared=several,
+            )
+            monitoring = Monitoring(
+                plan.mechanism,
+                self.lifecycle,
+                self.deadline_for,
+                self.public.patience,
+                self.events,
+                account=plan.index,
+            )
+            self.accounts.append(Account(plan, operators, desk, monitoring))
+        self.operator_desk = self.accounts[0].desk  # the first account's (with one, the desk)
+        self.monitoring = self.accounts[0].monitoring
         self.appraisal = Appraisal(
             scenario.accountability,
             self.rule,
@@ -262,6 +275,49 @@ class GovernmentResponseModel(mesa.Model):
             scenario.reactions,
             self.streams["survey"],
         )
+
+    def _make_operators(self, plan: AccountPlan, foresight: Foresight) -> list[Operator]:
+        """The account's operators, numbered on from the operators made so far.
+
+        Each operator draws skill and decisions from streams of their own (by their index
+        among all operators), so adding an operator or an account leaves the others as
+        they were (and skill draws never shift decisions).
+        """
+        staffing = plan.staffing
+        on_duty = self.calendar.shift_pattern(
+            staffing.shifts, (staffing.extended_hours_start, staffing.extended_hours_end)
+        )
+        every_department = len(plan.departments) == len(self.scenario.departments)
+        made = []
+        for _ in range(staffing.operators):
+            index = len(self.operators)
+            skill = min(
+                1.0,
+                _beta_with_mean_sd(
+                    staffing.skill_mean,
+                    staffing.skill_sd,
+                    1,
+                    self.streams.member("operator_skills", index),
+                )[0]
+                + staffing.training,
+            )
+            operator = Operator(
+                self,
+                index,
+                float(skill),
+                on_duty,
+                staffing,
+                plan.mechanism,
+                self.scenario.mandate,
+                self.lifecycle,
+                foresight,
+                self.rule,
+                self.streams.member("operator_decisions", index),
+                referable=None if every_department else plan.departments,
+            )
+            self.operators.append(operator)
+            made.append(operator)
+        return made
 
     # ------------------------------------------------------------------ the step
 
@@ -307,8 +363,9 @@ class GovernmentResponseModel(mesa.Model):
         self.spreading.advance_hour(t)
 
     def operators_work(self, t: int) -> None:
-        """Phase 4: operators on shift work through the inbox for this hour."""
-        self.operator_desk.work(float(t), float(t + 1))
+        """Phase 4: operators on shift work through their account's inbox for this hour."""
+        for account in self.accounts:
+            account.desk.work(float(t), float(t + 1))
 
     def departments_work(self, t: int) -> None:
         """Phase 5: departments process referred items in their office hours."""
@@ -328,7 +385,16 @@ class GovernmentResponseModel(mesa.Model):
         self.events.publish(HourEnded(t))
         if (t + 1) % HOURS_PER_DAY:
             return
-        busy, reserved, duty = self.operator_desk.desk.reset_counters()
+        busy = reserved = duty = 0.0
+        now = float(t)
+        by_account = []
+        for account in self.accounts:
+            b, r, d = account.desk.desk.reset_counters()
+            busy += b
+            reserved += r
+            duty += d
+            if self.metrics.units is not None:
+                by_account.append((b + r, d, float(account.desk.backlog(now))))
         department_busy = department_duty = 0.0
         for department in self.departments:
             b, _, d = department.desk.reset_counters()
@@ -336,9 +402,8 @@ class GovernmentResponseModel(mesa.Model):
             department_duty += d
         status = self.items.view("status")
         trust = self.population.trust_at(float(t + 1))  # at the end of the day
-        now = float(t)
         stocks = {
-            "backlog_operators": self.operator_desk.backlog(now),
+            "backlog_operators": self.operator_backlog(now),
             "backlog_departments": sum(d.backlog(now) for d in self.departments),
             "open_items": int(np.count_nonzero(status == OPEN)),
             "referred_items": int(np.count_nonzero(status == REFERRED)),
@@ -347,13 +412,25 @@ class GovernmentResponseModel(mesa.Model):
         }
         day = t // HOURS_PER_DAY
         self.events.publish(
-            DayEnded(day, busy + reserved, duty, department_busy, department_duty, stocks)
+            DayEnded(
+                day,
+                busy + reserved,
+                duty,
+                department_busy,
+                department_duty,
+                stocks,
+                tuple(by_account),
+            )
         )
         # Once a day, never hourly: the DataCollector reads the row the metrics just closed.
         self.last_day = {"day": day, **self.metrics.day_values(day)}
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ results
+
+    def operator_backlog(self, now: float) -> int:
+        """Items waiting for an operator at `now`, over every account's inbox."""
+        return sum(account.desk.backlog(now) for account in self.accounts)
 
     def summary(self) -> dict[str, float]:
         """The run's summary metrics so far (`simulation.metrics.METRICS`)."""

@@ -2,7 +2,8 @@
 
 Edges point the way posts travel: an edge u → v means citizen v follows u, so u's posts
 are exposed to v. Nodes 0..n-1 are citizens; node n is the government account, whose
-out-edges reach the citizens who follow it. The graph is kept as CSR arrays
+out-edges reach the citizens who follow it; with several accounts (`[accounts.<name>]`)
+account k is node n + k. The graph is kept as CSR arrays
 (`indptr`, `followers`) so a cascade expands its whole frontier with a few numpy calls.
 
 Generators are vectorised numpy (they build a million-citizen graph in seconds) and all
@@ -18,7 +19,7 @@ from __future__ import annotations
 import csv
 import re
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -57,16 +58,21 @@ class FollowerGraph:
     followers: np.ndarray  # int32, follower ids, grouped by followed node
     is_leader: np.ndarray  # bool, length n: opinion leaders (most followed)
     labels: np.ndarray | None = None  # original node labels for an edge-list graph
+    n_accounts: int = 1  # government accounts, nodes n .. n + n_accounts - 1
 
     @property
     def government(self) -> int:
-        """The government account's node (after the citizens)."""
+        """The (first) government account's node (after the citizens)."""
         return self.n_citizens
+
+    def account_node(self, account: int) -> int:
+        """The node of government account `account` (0: `government`)."""
+        return self.n_citizens + account
 
     @property
     def n_nodes(self) -> int:
-        """Citizens plus the government account."""
-        return self.n_citizens + 1
+        """Citizens plus the government accounts."""
+        return self.n_citizens + self.n_accounts
 
     @property
     def follower_counts(self) -> np.ndarray:
@@ -75,9 +81,15 @@ class FollowerGraph:
 
     @property
     def follows_government(self) -> np.ndarray:
-        """Which citizens follow the government account."""
-        mask = np.zeros(self.n_citizens, dtype=bool)
-        mask[self.followers_of(self.government)] = True
+        """Which citizens follow the government account (any of them, if several)."""
+        return self.follows_accounts.any(axis=1)
+
+    @property
+    def follows_accounts(self) -> np.ndarray:
+        """(citizens × accounts) bool: which citizens follow which account."""
+        mask = np.zeros((self.n_citizens, self.n_accounts), dtype=bool)
+        for account in range(self.n_accounts):
+            mask[self.followers_of(self.account_node(account)), account] = True
         return mask
 
     def followers_of(self, node: int) -> np.ndarray:
@@ -113,9 +125,20 @@ class FollowerGraph:
 
 
 def build_graph(
-    settings: NetworkSettings, n_citizens: int, follow_share: float, rng: np.random.Generator
+    settings: NetworkSettings,
+    n_citizens: int,
+    follow_share: float,
+    rng: np.random.Generator,
+    more_accounts: Sequence[tuple[float, np.random.Generator]] = (),
 ) -> FollowerGraph:
-    """Generate (or load) the citizens' follower graph and attach the government account."""
+    """Generate (or load) the citizens' follower graph and attach the government account.
+
+    `follow_share` is the first account's share of followers, drawn from `rng` as with
+    one account; `more_accounts` gives each further account's share and the stream its
+    followers are drawn from (each citizen follows each account independently), so the
+    citizens' graph and the first account's followers are the same however many
+    accounts there are.
+    """
     labels = None
     if settings.kind == "edge_list":
         assert settings.edge_list is not None  # the schema requires it for this kind
@@ -126,9 +149,15 @@ def build_graph(
         src, dst = GENERATORS[settings.kind](settings, n_citizens, rng)
 
     gov_followers = np.flatnonzero(rng.random(n_citizens) < follow_share)
-    src = np.concatenate([src, np.full(len(gov_followers), n_citizens, dtype=np.int64)])
-    dst = np.concatenate([dst, gov_followers.astype(np.int64)])
-    indptr, followers = to_csr(src, dst, n_citizens + 1)
+    sources = [src, np.full(len(gov_followers), n_citizens, dtype=np.int64)]
+    targets = [dst, gov_followers.astype(np.int64)]
+    for k, (share, account_rng) in enumerate(more_accounts, start=1):
+        followers_k = np.flatnonzero(account_rng.random(n_citizens) < share)
+        sources.append(np.full(len(followers_k), n_citizens + k, dtype=np.int64))
+        targets.append(followers_k.astype(np.int64))
+    src, dst = np.concatenate(sources), np.concatenate(targets)
+    n_accounts = 1 + len(more_accounts)
+    indptr, followers = to_csr(src, dst, n_citizens + n_accounts)
 
     counts = np.diff(indptr)[:n_citizens]
     n_leaders = int(round(settings.opinion_leader_share * n_citizens))
@@ -137,7 +166,7 @@ def build_graph(
         # Most-followed citizens; ties broken by a random permutation, not by index.
         order = np.lexsort((rng.random(n_citizens), -counts))
         is_leader[order[:n_leaders]] = True
-    return FollowerGraph(n_citizens, indptr, followers, is_leader, labels)
+    return FollowerGraph(n_citizens, indptr, followers, is_leader, labels, n_accounts)
 
 
 def to_csr(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:

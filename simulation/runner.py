@@ -109,5 +109,5 @@ def result_of(model: GovernmentResponseModel) -> RunResult:
         summary=model.summary(),
         daily=daily,
         provenance=provenance,
-        items=item_table(model.items, model.scenario.topics),
+        items=item_table(model.items, model.scenario.topics, model.plans),
     )

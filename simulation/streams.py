@@ -30,6 +30,8 @@ STREAM_NAMES = (
     "events",  # scheduled events (rumour authors)
     "survey",
     "threats",  # which authors state a threat to complain upward (population.threat_share)  # the satisfaction rule's call-back survey of requests given up
+    "account_followers",  # followers of accounts after the first: one child per account
+    "account_choice",  # which account an addressed need goes to (several accounts only)
     "mesa",  # handed to mesa.Model (not used by the model's own processes)
 )
 

@@ -22,13 +22,14 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from simulation.scenario import Scenario, load_scenario
-from simulation.scenario.schema import BurstEvent, KindDeadline, RumourEvent
+from simulation.scenario.schema import AccountSettings, BurstEvent, KindDeadline, RumourEvent
 
 # The tiny world every case runs in: every remedy on (referral, joint handling,
 # monitoring, clarifications, appraisal), a rumour and a burst, 200 citizens, 2 days.
 TINY_CITIZENS = 200
 TINY_DAYS = 2
 RUMOUR_INDEX, BURST_INDEX = 0, 1
+ACCOUNT = "weibo_city"  # the account a field of `[accounts.<name>]` is set in
 
 
 def tiny_raw() -> dict[str, Any]:
@@ -125,9 +126,12 @@ def _walk(model: type[BaseModel], prefix: tuple, out: list[NumericField]) -> Non
         if _is_model(annotation):
             _walk(annotation, path, out)
             continue
-        if name == "departments":
+        if model is Scenario and name == "departments":
             value = typing.get_args(annotation)[1]
             _walk(value, (*path, "pensions"), out)
+            continue
+        if model is Scenario and name == "accounts":  # one declared account, by its name
+            _walk(AccountSettings, (*path, ACCOUNT), out)
             continue
         if name == "deadlines":
             _walk(KindDeadline, (*path, "consultation"), out)
@@ -242,6 +246,7 @@ CONTEXT: dict[str, dict[tuple, Any]] = {
     "population.patience_cv": {("population", "patience_distribution"): "lognormal"},
     "staffing.handling_cv": {("staffing", "handling_distribution"): "lognormal"},
     "staffing.extended_hours": {("staffing", "shifts"): "extended"},
+    f"accounts.{ACCOUNT}.extended_hours": {("accounts", ACCOUNT, "shifts"): "extended"},
     "network.rewiring_probability": {("network", "kind"): "small_world"},
     "accountability.deadline_working_days": {("accountability", "deadlines"): _DROP},
     "accountability.deadlines.consultation.hours": {

@@ -6,8 +6,8 @@ must load and a tiny run (200 citizens, 2 days, every remedy, a rumour and a bur
 must finish within a watchdog; just beyond it, and at NaN and inf, loading must fail
 with a ScenarioError naming the file, the field and what is allowed. Size settings
 are not run at their upper bound: `population.citizens` meets the memory guard; a
-ten-year `run.days` and 10,000 operators (about a minute for two days) are only
-validated.
+ten-year `run.days` and 10,000 operators (about a minute for two days), of the
+scenario or of an account, are only validated.
 """
 
 from __future__ import annotations
@@ -79,6 +79,8 @@ def test_the_schema_walk_finds_every_kind_of_field():
         "events[0].day",
         "events[1].multiplier",
         "mechanism.release_time_share",
+        "accounts.weibo_city.follow_share",
+        "accounts.weibo_city.mechanism.release_time_share",
     ):
         assert expected in found, expected
     assert len(FIELDS) > 100
@@ -114,7 +116,11 @@ def test_a_value_at_its_bound_loads_and_runs(field: NumericField, value, tmp_pat
                 resources.check_memory([scenario], source="case.toml")
             assert "GB" in refused.value.message and "--force" in refused.value.message
             return
-        if is_upper and field.dotted in ("run.days", "staffing.operators"):
+        if is_upper and field.dotted in (
+            "run.days",
+            "staffing.operators",
+            "accounts.weibo_city.operators",
+        ):
             assert resources.estimate_run_seconds(scenario) > 0
             return
         result = run_one(scenario, seed=1)

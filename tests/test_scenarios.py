@@ -60,6 +60,7 @@ CHANGES = {
     "rumour_crisis": ("baseline", {"events"}),
     "rumour_crisis_proactive": ("rumour_crisis", {"mechanism"}),
     "edge_list_example": ("baseline", {"network"}),
+    "weibo_and_wechat": ("baseline", {"accounts"}),
 }
 
 

@@ -62,6 +62,7 @@ from simulation.events import (
 )
 
 if TYPE_CHECKING:
+    from simulation.accounts import AccountRouter
     from simulation.diffusion import Spreading
     from simulation.items import ItemLifecycle, ItemStore
     from simulation.network import FollowerGraph
@@ -574,8 +575,10 @@ class Public:
         schedule: Schedule,
         deadline_for: Callable[[float, int], float],
         streams,
+        router: AccountRouter,
     ):
         self.population = population
+        self.router = router  # which account each addressed need goes to
         self.lifecycle = lifecycle
         self.items = lifecycle.store
         self.events = events
@@ -616,7 +619,11 @@ class Public:
         self.events.publish(NeedsArose(t, len(self.needs)))
 
     def post_needs(self, t: int) -> None:
-        """Each need is @-mentioned, sent privately, vented in public or kept silent."""
+        """Each need is @-mentioned, sent privately, vented in public or kept silent.
+
+        An addressed need goes to one of the government's accounts (`AccountRouter`),
+        whose platform may make a would-be public post private (WeChat, hotline).
+        """
         needs = self.needs
         if needs is None or not len(needs):
             return
@@ -626,6 +633,7 @@ class Public:
         needs, channel = needs.select(posted), channel[posted]
         if not len(needs):
             return
+        account, channel = self.router.route(needs.author, channel)
         addressed = channel != VENT
         patience = self.population.draw_patience(len(needs), self.channels_rng)
         patience = np.where(addressed, patience, np.inf)  # a vent's is drawn if it is found
@@ -642,7 +650,7 @@ class Public:
         if self.settings.threat_share > 0.0:
             stated = self.threats_rng.random(len(needs)) < self.settings.threat_share
             threat = addressed & stated
-        ids = self.lifecycle.post_needs(t, needs, channel, patience, deadline, threat)
+        ids = self.lifecycle.post_needs(t, needs, channel, patience, deadline, threat, account)
         for j, item in enumerate(ids.tolist()):
             if addressed[j] and math.isfinite(expire[j]):
                 self.patience.push(float(expire[j]), item)

@@ -108,10 +108,13 @@ class Operator(mesa.Agent):
         foresight: Foresight,
         rule: Rule,
         rng: np.random.Generator,
+        referable: frozenset[int] | None = None,
     ):
         super().__init__(model)
-        self.index = index
+        self.index = index  # among all operators of every account
         self.skill = skill  # media literacy / competence [0-1]
+        # Departments (topics) this operator's account may refer to (None: every one).
+        self.referable = referable
         self.pressure = 0.0  # appraisal pressure [pressure units]
         self.server = Server(on_duty=on_duty)
         self.last_score: float | None = None  # at the last appraisal (None: nothing scored)
@@ -152,6 +155,14 @@ class Operator(mesa.Agent):
             return complexity < self.skill
         return complexity < self.skill * self.staffing.demand_self_service
 
+    def may_refer(self, item: int) -> bool:
+        """Whether the account may refer the item: every department it needs is its own."""
+        if self.referable is None:
+            return True
+        items = self.items
+        second = int(items.second_topic[item])
+        return int(items.topic[item]) in self.referable and (second < 0 or second in self.referable)
+
     def choose(self, item: int, now: float, backlog_hours: float) -> int:
         """Pick an action for a new item (see the module docstring)."""
         staffing = self.staffing
@@ -167,7 +178,7 @@ class Operator(mesa.Agent):
             actions.append(ACT_LEAVE)
         if self.can_answer(int(items.kind[item]), float(items.complexity[item])):
             actions.insert(0, ACT_SUBSTANTIVE)
-        elif self.mechanism.referral:
+        elif self.mechanism.referral and self.may_refer(item):
             actions.insert(0, ACT_REFER)
         hours = {
             ACT_SUBSTANTIVE: handling,
@@ -246,7 +257,12 @@ class Operator(mesa.Agent):
 
 
 class OperatorDesk:
-    """The account's inbox: operators as servers of one desk, and what their work does."""
+    """One account's inbox: its operators as servers of one desk, and what their work does.
+
+    With several accounts each has a desk of its own; a desk takes only the items of
+    its account (`items.account`) and names its operators by their index among all
+    operators (`first_operator` + its own server index) in what it records.
+    """
 
     def __init__(
         self,
@@ -262,8 +278,14 @@ class OperatorDesk:
         topic_mix: np.ndarray,
         government: int,
         rng: np.random.Generator,
+        account: int = 0,
+        first_operator: int = 0,
+        shared: bool = False,
     ):
         self.operators = operators
+        self.account = account  # the account whose inbox this is
+        self.first_operator = first_operator  # index of its first operator among all
+        self.shared = shared  # other accounts' desks hear the same events: filter them
         self.lifecycle = lifecycle
         self.items = lifecycle.store
         self.events = events
@@ -325,23 +347,32 @@ class OperatorDesk:
         )
         self.desk.submit(ticket)
 
+    def mine(self, item: int) -> bool:
+        """Whether the item went to this desk's account."""
+        return not self.shared or self.items.account[item] == self.account
+
     def _on_received(self, event: ItemReceived) -> None:
+        if not self.mine(event.item):
+            return
         if event.kind == CONSULTATION:
             self.recent_consultations[event.topic] += 1.0
         self.submit(event.item, TASK_CLARIFY if event.kind == RUMOUR else TASK_NEW, event.time)
 
     def _on_returned(self, event: Returned) -> None:
-        self.submit(event.item, TASK_NEW, event.time)
+        if self.mine(event.item):
+            self.submit(event.item, TASK_NEW, event.time)
 
     def _on_escalated(self, event: Escalated) -> None:
-        if event.requeued:
+        if event.requeued and self.mine(event.item):
             self.submit(event.item, TASK_NEW, event.time)
 
     def _on_reopened(self, event: Reopened) -> None:
-        self.submit(event.item, TASK_NEW, event.time)
+        if self.mine(event.item):
+            self.submit(event.item, TASK_NEW, event.time)
 
     def _on_answer_ready(self, event: AnswerReady) -> None:
-        self.submit(event.item, TASK_POST_ANSWER, event.time, data=event.quality)
+        if self.mine(event.item):
+            self.submit(event.item, TASK_POST_ANSWER, event.time, data=event.quality)
 
     def backlog(self, now: float) -> int:
         """Tickets waiting for an operator at time `now` (valid ones only)."""
@@ -375,7 +406,8 @@ class OperatorDesk:
     def _start(self, ticket: Ticket, server: int, now: float) -> float | None:
         op = self.operators[server]
         staffing = self.staffing
-        self.lifecycle.start_service(ticket.item, ticket.task, server, now, ticket.arrival)
+        operator = self.first_operator + server
+        self.lifecycle.start_service(ticket.item, ticket.task, operator, now, ticket.arrival)
         if ticket.task == TASK_CLARIFY:
             return staffing.clarification_minutes / 60.0 / op.effort
         if ticket.task == TASK_POST_ANSWER:
@@ -390,18 +422,19 @@ class OperatorDesk:
 
     def _finish(self, ticket: Ticket, server: int, now: float) -> None:
         item = ticket.item
+        operator = self.first_operator + server
         self.lifecycle.end_service(item)
         if ticket.task == TASK_POST_ANSWER:
             self.post_reply(item, int(ticket.data), int(self.items.operator[item]), now)
         elif ticket.task == TASK_CLARIFY:
-            self.clarify(item, server, now)
+            self.clarify(item, operator, now)
         elif ticket.data == ACT_REFER:
-            if self.lifecycle.refer(item, server, now):
+            if self.lifecycle.refer(item, operator, now):
                 self.referrals.refer(item, now)
         elif ticket.data == ACT_LEAVE:
-            self.lifecycle.leave(item, server, now)
+            self.lifecycle.leave(item, operator, now)
         else:
-            self.post_reply(item, _REPLY_QUALITY[int(ticket.data)], server, now)
+            self.post_reply(item, _REPLY_QUALITY[int(ticket.data)], operator, now)
 
     # -------------------------------------------------------------- what the work does
 
@@ -437,7 +470,7 @@ class OperatorDesk:
         per_release = self.staffing.release_minutes / 60.0
         while op.release_hours >= per_release - 1e-9:
             op.release_hours -= per_release
-            self.publish_release(server)
+            self.publish_release(self.first_operator + server)
 
     def publish_release(self, operator: int) -> None:
         """An information release on the topic most asked about (if targeted) or by mix."""
@@ -461,7 +494,9 @@ class Monitoring:
 
     A public vent or a rumour whose impressions pass `monitoring_threshold_impressions`
     is received; a need waits for a reply like any other (its author's patience starts
-    now), a rumour waits to be clarified.
+    now), a rumour waits to be clarified. With several accounts each that monitors
+    listens; a post trending past more than one's threshold goes to the first of them
+    (in the order the accounts are declared).
     """
 
     def __init__(
@@ -471,8 +506,10 @@ class Monitoring:
         deadline_for: Callable[[float, int], float],
         patience,
         events: EventBus,
+        account: int = 0,
     ):
         self.mechanism = mechanism
+        self.account = account  # the account whose operators listen
         self.lifecycle = lifecycle
         self.items = lifecycle.store
         self.deadline_for = deadline_for
@@ -500,6 +537,6 @@ class Monitoring:
         # Seen when it trends, but not before it was posted (posts appear within the hour).
         now = max(float(t), float(store.created[item]))
         deadline = self.deadline_for(now, int(store.kind[item]))
-        self.lifecycle.receive_by_monitoring(item, t, now, deadline)
+        self.lifecycle.receive_by_monitoring(item, t, now, deadline, self.account)
         if not is_rumour:
             self.patience.start(item, now)

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from simulation.cli import EXIT_INTERRUPTED, EXIT_OK, SET_HELP, safe_name
-from simulation.format import METRICS, safe_text
+from simulation.format import is_metric, safe_text
 from simulation.scenario import Scenario, ScenarioError
 
 FORCE_HELP = (
@@ -789,7 +789,7 @@ def _recorded_metrics(out_dir: Path) -> list[str] | None:
         metrics = read_toml(out_dir / RECORD_FILE).get("metrics")
     except ScenarioError:
         return None
-    if isinstance(metrics, list) and all(m in METRICS for m in metrics):
+    if isinstance(metrics, list) and all(isinstance(m, str) and is_metric(m) for m in metrics):
         return metrics
     return None
 

@@ -74,7 +74,7 @@ from simulation.experiment.files import (
     check_scheduler,
     resolve_scenario_ref,
 )
-from simulation.format import METRICS
+from simulation.format import METRICS, is_metric
 from simulation.scenario import Scenario, ScenarioError, did_you_mean, load_scenario
 from simulation.scenario.errors import validation_error
 
@@ -345,7 +345,7 @@ class Exploration(_Section):
                 'outcomes: name at least one metric, e.g. response_rate = { direction = "maximise" }'
             )
         for name in self.outcomes:
-            if name not in METRICS:
+            if not is_metric(name):
                 raise ValueError(
                     f"outcomes.{name}: unknown metric{did_you_mean(name, METRICS)}; metrics: "
                     f"{', '.join(METRICS)}"
@@ -670,7 +670,7 @@ def read_outcomes(out_dir: Path, policies: list[str], uncertainties: list[str]) 
         runs = runs.rename(columns={"point": "state"}).assign(policy=name)
         frames.append(runs)
     outcomes = pd.concat(frames, ignore_index=True)
-    metrics = [c for c in outcomes.columns if c in METRICS]
+    metrics = [c for c in outcomes.columns if is_metric(c)]
     leading = ["policy", "state", "replication", "seed", *uncertainties]
     return outcomes[[*leading, *metrics, "error"]]
 

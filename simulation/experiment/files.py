@@ -59,7 +59,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulation.experiment.designs import Grid, LatinHypercube, Sobol
-from simulation.format import METRICS
+from simulation.format import METRICS, is_metric
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -374,10 +374,11 @@ def check_metrics(metrics: list[str] | str, source: str | None = None) -> list[s
     if not names:
         raise _error(source, "metrics", "name at least one metric")
     for name in names:
-        if name not in METRICS:
+        if not is_metric(name):
             message = (
                 f"unknown metric '{name}'{did_you_mean(name, METRICS)}; "
-                f"metrics: {', '.join(METRICS)}"
+                f"metrics: {', '.join(METRICS)} (of one account or platform: "
+                "<metric>@<name>, e.g. response_rate@weibo_city)"
             )
             raise _error(source, "metrics", message)
     if len(set(names)) != len(names):

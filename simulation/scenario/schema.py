@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -31,12 +32,14 @@ from pydantic import (
 )
 
 from simulation.accountability import RULES
-from simulation.codes import NEED_KINDS
+from simulation.codes import ADMINISTRATIVE_LEVELS, NEED_KINDS
+from simulation.format import split_unit
 from simulation.inputs import EDGE_LIST, check_input
 from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.mechanisms.disciplines import DISCIPLINES
 from simulation.network import GENERATORS
+from simulation.platforms import PLATFORM_NAMES
 from simulation.scenario.errors import ScenarioError, did_you_mean, validation_error
 from simulation.scenario.overrides import SOURCE as OVERRIDES
 from simulation.scenario.overrides import parse_overrides, set_dotted
@@ -48,12 +51,17 @@ if TYPE_CHECKING:
     DisciplineName = str
     CoordinationName = str
     NetworkKind = str
+    PlatformName = str
+    LevelName = str
 else:
     RuleName = Literal[tuple(RULES)]
     DisciplineName = Literal[tuple(DISCIPLINES)]
     CoordinationName = Literal[tuple(COORDINATIONS)]
     NetworkKind = Literal[(*GENERATORS, "edge_list")]
+    PlatformName = Literal[PLATFORM_NAMES]
+    LevelName = Literal[ADMINISTRATIVE_LEVELS]
 
+ShiftName = Literal["office_hours", "extended", "24x7"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 # Bounds shared by many fields, each with its reason. Every number in a scenario is
@@ -763,7 +771,7 @@ class StaffingSettings(Section):
     operators: int = Field(
         2, ge=0, le=10_000, description="Operators on duty in every covered hour [people]."
     )
-    shifts: Literal["office_hours", "extended", "24x7"] = Field(
+    shifts: ShiftName = Field(
         "office_hours",
         description="Covered hours: 'office_hours' (calendar office hours), 'extended' "
         "(extended_hours_start to extended_hours_end every day) or '24x7'.",
@@ -971,6 +979,101 @@ class StaffingSettings(Section):
                 "the start for an overnight shift) or shifts = '24x7'"
             )
         return self
+
+
+# Staffing settings an account may set for itself (not set: the scenario's [staffing]);
+# every other staffing setting (handling times, choice, effort) is shared by all accounts.
+ACCOUNT_STAFFING = (
+    "operators",
+    "shifts",
+    "extended_hours_start",
+    "extended_hours_end",
+    "skill_mean",
+    "skill_sd",
+    "training",
+)
+# An account's name: lower-case letters, digits and underscores, a letter first. It is
+# the suffix of the account's metrics (`response_rate@weibo_city`), so it is short and
+# may not be a platform's name (`response_rate@wechat` is the platform's metric).
+ACCOUNT_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _like_staffing(name: str) -> Any:
+    """A field of an account that, when not set, takes `staffing.<name>` (same bounds)."""
+    info = StaffingSettings.model_fields[name]
+    bounds = {
+        key: getattr(c, key)
+        for c in info.metadata
+        for key in ("ge", "gt", "le", "lt")
+        if getattr(c, key, None) is not None
+    }
+    description, unit = split_unit(info.description or "")
+    tail = f" [{unit}]." if unit else ""
+    return Field(
+        None,
+        **bounds,
+        description=f"This account's value; not set: `staffing.{name}`. {description}{tail}",
+    )
+
+
+class AccountSettings(Section):
+    """One government account of a matrix: its platform, level, reach, staff and process.
+
+    Declared as `[accounts.<name>]` tables; with none declared the model has exactly
+    one account, built from `[staffing]`, `[mechanism]` and `population.follow_share`.
+    Each setting left out takes that scenario-wide value. The departments are the
+    scenario's `[departments]`, shared by every account that may refer to them.
+    """
+
+    platform: PlatformName = Field(
+        "weibo",
+        description="Platform the account runs on (`simulation/platforms.py`): 'weibo' "
+        "(public @-mentions and private messages), 'wechat' (private messages only: they "
+        "never spread) or 'hotline' (calls, private).",
+    )
+    level: LevelName = Field(
+        "city",
+        description="Administrative level of the body that runs the account, lowest first: "
+        "'district' (county level), 'city', 'province', 'national'; recorded in the outputs "
+        "(the supervising upper level is a later part of the model).",
+    )
+    follow_share: Probability | None = Field(
+        None,
+        description="Share of citizens following the account (each citizen independently); "
+        "for a hotline, the share who know its number. Not set: "
+        "`population.follow_share` [share].",
+    )
+    operators: int | None = _like_staffing("operators")
+    shifts: ShiftName | None = _like_staffing("shifts")
+    extended_hours_start: int | None = _like_staffing("extended_hours_start")
+    extended_hours_end: int | None = _like_staffing("extended_hours_end")
+    skill_mean: float | None = _like_staffing("skill_mean")
+    skill_sd: float | None = _like_staffing("skill_sd")
+    training: float | None = _like_staffing("training")
+    mechanism: MechanismSettings | None = Field(
+        None,
+        description="The account's response mechanism, a table like `[mechanism]` "
+        "(`[accounts.<name>.mechanism]`, e.g. preset = 'closed_loop'); not set: the "
+        "scenario's `[mechanism]`.",
+    )
+    departments: list[str] | None = Field(
+        None,
+        max_length=1000,
+        description="Departments (names in `[departments]`) the account's operators may "
+        "refer items to; an item that needs another one cannot be referred from this "
+        "account. Not set: every department [names].",
+    )
+
+    def staffing(self, shared: StaffingSettings) -> StaffingSettings:
+        """The account's staffing: `shared` with the settings this account sets."""
+        own = {
+            name: getattr(self, name)
+            for name in ACCOUNT_STAFFING
+            if getattr(self, name) is not None
+        }
+        if not own:
+            return shared
+        return StaffingSettings.model_validate({**shared.model_dump(), **own})
 
 
 class MandateSettings(Section):
@@ -1194,6 +1297,11 @@ class Scenario(Section):
     mandate: MandateSettings = Field(default_factory=MandateSettings)
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     departments: dict[str, DepartmentSettings] = Field(default_factory=default_departments)
+    accounts: dict[str, AccountSettings] = Field(
+        default_factory=dict,
+        description="The government's accounts, one `[accounts.<name>]` table each; none: "
+        "one account built from `[staffing]`, `[mechanism]` and `population.follow_share`.",
+    )
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
     events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
 
@@ -1261,7 +1369,47 @@ class Scenario(Section):
         for day in self.calendar.holidays:
             if day < 0:
                 raise ValueError(f"calendar.holidays: day {day} is negative")
+        for name, account in self.accounts.items():
+            self._check_account(name, account)
         return self
+
+    def _check_account(self, name: str, account: AccountSettings) -> None:
+        where = f"accounts.{name}"
+        if not ACCOUNT_NAME.fullmatch(name):
+            raise ValueError(
+                f"{where}: an account's name is 1 to 40 lower-case letters, digits or "
+                f"underscores, starting with a letter (it names the account's metrics, "
+                f"e.g. response_rate@{name.lower() if name.isidentifier() else 'weibo_city'})"
+            )
+        if name in PLATFORM_NAMES:
+            raise ValueError(
+                f"{where}: '{name}' is a platform's name, which names the platform's metrics "
+                f"(response_rate@{name}); call the account e.g. '{name}_city'"
+            )
+        for department in account.departments or ():
+            _check_known(department, tuple(self.departments), f"{where}.departments")
+        mechanism = account.mechanism
+        if mechanism is not None:
+            # The departments are shared, so they coordinate as [mechanism] says.
+            shared = self.mechanism.coordination
+            if "coordination" not in mechanism.model_fields_set:
+                object.__setattr__(mechanism, "coordination", shared)
+            elif mechanism.coordination != shared:
+                raise ValueError(
+                    f"{where}.mechanism.coordination: the departments are shared by every "
+                    f"account, so they coordinate as mechanism.coordination says ('{shared}'); "
+                    "set it there, or leave it out here"
+                )
+        try:
+            account.staffing(self.staffing)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            field = ".".join(str(part) for part in problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            named = message.split(": ", 1)
+            if len(named) == 2 and named[0] in ACCOUNT_STAFFING:
+                field, message = named
+            raise ValueError(f"{where}.{field or 'shifts'}: {message}") from None
 
     # ------------------------------------------------------------------ helpers
 
@@ -1271,8 +1419,15 @@ class Scenario(Section):
         return list(self.departments)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of every resolved field (TOML- and JSON-safe: no None values)."""
-        return _drop_none(self.model_dump(mode="json"))
+        """Plain dict of every resolved field (TOML- and JSON-safe: no None values).
+
+        A scenario that declares no accounts has no `accounts` key (its one account is
+        made of the scenario-wide sections), so its content hash is what it always was.
+        """
+        data = _drop_none(self.model_dump(mode="json"))
+        if not data.get("accounts"):
+            data.pop("accounts", None)
+        return data
 
     def to_toml(self) -> str:
         """The scenario as TOML text (see `to_dict`)."""
@@ -1293,11 +1448,20 @@ class Scenario(Section):
         """A new scenario with dotted overrides applied (`{"staffing.operators": 6}`)."""
         raw = self.to_dict()
         # Mechanism settings the preset filled in stay unset, so a new preset fills them.
-        explicit = self.mechanism.model_fields_set | {"preset"}
-        raw["mechanism"] = {k: v for k, v in raw["mechanism"].items() if k in explicit}
+        raw["mechanism"] = _explicit_mechanism(self.mechanism, raw["mechanism"])
+        for name, account in self.accounts.items():
+            if account.mechanism is not None:
+                table = raw["accounts"][name]
+                table["mechanism"] = _explicit_mechanism(account.mechanism, table["mechanism"])
         for key, value in parse_overrides(overrides):
             set_dotted(raw, key, value)
         return validate(raw, OVERRIDES)
+
+
+def _explicit_mechanism(mechanism: MechanismSettings, dumped: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a mechanism that were given (the preset fills the others)."""
+    explicit = mechanism.model_fields_set | {"preset"}
+    return {k: v for k, v in dumped.items() if k in explicit}
 
 
 def event_start_day(event: BurstEvent | RumourEvent) -> tuple[str, float]:

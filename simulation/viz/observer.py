@@ -126,7 +126,7 @@ class Observer:
                 last // HOURS_PER_DAY,
                 last % HOURS_PER_DAY,
                 on_duty,
-                model.operator_desk.backlog(float(hour)),
+                model.operator_backlog(float(hour)),
                 sum(d.backlog(float(hour)) for d in model.departments),
                 int(np.count_nonzero(waiting_mask(model))),
                 int(np.count_nonzero(waiting_mask(model, COMPLAINT))),
@@ -192,7 +192,7 @@ class Observer:
                 float(np.quantile(replies_today, 0.9)) if replies_today else float("nan")
             ),
             "one_sided_share": one_sided / replies if replies else float("nan"),
-            "backlog_operators": float(model.operator_desk.backlog(float(model.hour))),
+            "backlog_operators": float(model.operator_backlog(float(model.hour))),
             "waiting_complaints": float(np.count_nonzero(waiting_mask(model, COMPLAINT))),
             "response_rate_so_far": response_rate_so_far(model),
             "mean_trust": mean_trust,

@@ -95,7 +95,7 @@ def items_table(model: GovernmentResponseModel, day: int | None = None) -> pd.Da
     Columns: created (hours), day, author, kind, topic, channel, status, received,
     reply_hours, quality, escalations, impressions, reposts. `day` keeps one day's posts.
     """
-    full = item_table(model.items, model.scenario.topics)
+    full = item_table(model.items, model.scenario.topics, model.plans)
     table = pd.DataFrame(
         {
             "created": full["created"].round(2),

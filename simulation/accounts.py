@@ -1,0 +1,173 @@
+"""The government's accounts: what each is (`AccountPlan`) and where a citizen turns.
+
+A scenario declares its accounts as `[accounts.<name>]` tables; with none, the model
+has exactly one account, `government` on Weibo, made of the scenario-wide sections
+(`[staffing]`, `[mechanism]`, `population.follow_share`) as it always had. Each
+account has its own node in the follower graph, its own operators and inbox
+(`simulation.agents.operator.OperatorDesk`), its own mechanism and monitoring; the
+departments are shared, and each account may refer to those it lists.
+
+`AccountRouter` decides which account a need's contact goes to (the rule is in its
+docstring). Account 0 keeps every draw a one-account model makes: its followers come
+from the `network` stream, its operators are operators 0…c-1, its releases draw from
+the `releases` stream; the others draw from streams of their own (`account_followers`,
+`account_choice`, and members of `releases` by account).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.codes import MENTION, PRIVATE
+from simulation.platforms import PLATFORMS, Platform
+
+if TYPE_CHECKING:
+    from simulation.agents.operator import Monitoring, Operator, OperatorDesk
+    from simulation.scenario import MechanismSettings, Scenario, StaffingSettings
+
+DEFAULT_ACCOUNT = "government"  # the one account of a scenario that declares none
+DEFAULT_PLATFORM = "weibo"
+DEFAULT_LEVEL = "city"
+
+
+@dataclass(frozen=True)
+class AccountPlan:
+    """One account as the scenario resolves it: every setting filled in."""
+
+    index: int  # position among the accounts; its graph node is n_citizens + index
+    name: str
+    platform: Platform
+    level: str
+    follow_share: float  # share of citizens following it [share]
+    staffing: StaffingSettings  # the scenario's, with what the account sets itself
+    mechanism: MechanismSettings
+    departments: frozenset[int]  # topics (department indices) it may refer to
+
+
+@dataclass
+class Account:
+    """One account in a model: its plan, its operators, its inbox and its listening."""
+
+    plan: AccountPlan
+    operators: list[Operator]
+    desk: OperatorDesk
+    monitoring: Monitoring
+
+    @property
+    def name(self) -> str:
+        """The account's name (`government` when the scenario declares none)."""
+        return self.plan.name
+
+
+def account_plans(scenario: Scenario) -> list[AccountPlan]:
+    """The scenario's accounts in order (one, `government`, if it declares none)."""
+    every_topic = frozenset(range(len(scenario.topics)))
+    if not scenario.accounts:
+        return [
+            AccountPlan(
+                0,
+                DEFAULT_ACCOUNT,
+                PLATFORMS[DEFAULT_PLATFORM],
+                DEFAULT_LEVEL,
+                scenario.population.follow_share,
+                scenario.staffing,
+                scenario.mechanism,
+                every_topic,
+            )
+        ]
+    plans = []
+    for index, (name, account) in enumerate(scenario.accounts.items()):
+        departments = (
+            every_topic
+            if account.departments is None
+            else frozenset(scenario.topics.index(d) for d in account.departments)
+        )
+        share = account.follow_share
+        plans.append(
+            AccountPlan(
+                index,
+                name,
+                PLATFORMS[account.platform],
+                account.level,
+                scenario.population.follow_share if share is None else share,
+                account.staffing(scenario.staffing),
+                scenario.mechanism if account.mechanism is None else account.mechanism,
+                departments,
+            )
+        )
+    return plans
+
+
+class AccountRouter:
+    """Where a citizen turns: which account each addressed need goes to.
+
+    The rule (minimal, for now):
+
+    1. The channel choice is made as with one account (`Population.choose_channels`):
+       whether the need is voiced, addressed to the government (followers of any
+       account are likelier to), and if addressed whether in public or privately
+       (`channels.public_share`).
+    2. An addressed need goes to one account, drawn among the accounts its author
+       follows with weights their follower shares (an author who follows none turns to
+       any account, by the same weights; equal weights where they are all 0). One
+       uniform number per addressed need from the `account_choice` stream, whatever
+       the candidates, so scenarios that differ only in one account's reach share
+       their draws.
+    3. The platform decides what the contact can be: on a platform with private
+       contacts only (WeChat, hotline) a would-be public @-mention becomes a private
+       message; on one with public contacts only, a private one becomes public. On
+       Weibo the channel choice stands.
+
+    With one account nothing is drawn: every addressed need goes to it, and its
+    platform (Weibo, unless declared otherwise) keeps the channel choice, so the run
+    is exactly a one-account run. Learned expected waits (citizens preferring the
+    account that answers) and failover to another account when one does not answer
+    come in a later part.
+    """
+
+    def __init__(
+        self,
+        plans: list[AccountPlan],
+        follows: np.ndarray,
+        rng: np.random.Generator | None,
+    ):
+        self.plans = plans
+        self.follows = follows  # (citizens × accounts) bool
+        self.rng = rng  # the account_choice stream (None with one account)
+        self.weights = np.array([plan.follow_share for plan in plans], dtype=float)
+        self.private_only = np.array([plan.platform.private_only for plan in plans])
+        self.public_only = np.array([plan.platform.public_only for plan in plans])
+
+    def route(self, authors: np.ndarray, channel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(account of each need, -1 where not addressed; the channel on that platform)."""
+        addressed = (channel == MENTION) | (channel == PRIVATE)
+        account = np.full(len(channel), -1, dtype=np.int64)
+        if len(self.plans) == 1:
+            account[addressed] = 0
+        else:
+            assert self.rng is not None
+            rows = np.flatnonzero(addressed)
+            if len(rows):
+                account[rows] = self._choose(authors[rows])
+        if self.private_only.any() or self.public_only.any():
+            chosen = np.where(addressed, account, 0)
+            channel = channel.copy()
+            channel[addressed & self.private_only[chosen]] = PRIVATE
+            channel[addressed & self.public_only[chosen]] = MENTION
+        return account, channel
+
+    def _choose(self, authors: np.ndarray) -> np.ndarray:
+        assert self.rng is not None
+        u = self.rng.random(len(authors))
+        candidates = self.follows[authors]
+        candidates[~candidates.any(axis=1)] = True  # following none: any account
+        weights = candidates * self.weights
+        weightless = weights.sum(axis=1) == 0.0
+        weights[weightless] = candidates[weightless]  # shares all 0: equal weights
+        cumulative = np.cumsum(weights, axis=1)
+        total = cumulative[:, -1:]
+        picked = (cumulative <= u[:, None] * total).sum(axis=1)
+        return np.minimum(picked, len(self.plans) - 1)
