@@ -56,6 +56,7 @@ from simulation.experiment import (  # noqa: E402
     stats,
     sweep,
 )
+from simulation.experiment.api import morris_warnings, sobol_warnings  # noqa: E402
 from simulation.experiment.designs import LatinHypercube, Morris, Points, Sobol  # noqa: E402
 from simulation.format import metric_difference_text, metric_text, metric_unit  # noqa: E402
 
@@ -221,7 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "not computed; ± is the half-width of their 95 % bootstrap interval. Conclusions: "
         "a Latin hypercube over the same ranges, every scenario on the same seed at each "
         "point (common random numbers); the ranking at the defaults from paired "
-        "differences over several seeds, with 95 % bootstrap intervals."
+        "differences over several seeds, with paired t intervals simultaneous over the "
+        "remedies (Bonferroni)."
     )
     exp.report.bullets(
         [f"environment `{key}`: {low:g} to {high:g}" for key, (low, high) in ENVIRONMENT.items()]
@@ -258,7 +260,10 @@ def which_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
         f"{args.replications} replication(s) each, outputs averaged over replications per "
         "point). S1: share of the output's variance a parameter explains alone; ST: "
         "alone and with interactions; ± the half-width of the 95 % bootstrap interval "
-        "(SALib). With small N the intervals are wide and estimates can fall outside [0, 1]."
+        "(SALib). With small N the intervals are wide and estimates can fall outside [0, 1]; "
+        "! marks an index that cannot be read as a share of variance (its interval is wider "
+        "than its value, or it lies outside [0, 1] beyond its interval). Below N = "
+        f"{stats.SOBOL_MIN_SAMPLES} the intervals stay wide (`simulation.experiment.stats`)."
     )
     frames = []
     for metric in METRICS:
@@ -268,8 +273,10 @@ def which_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
             report.paragraph(f"**{metric}**: indices could not be computed — {exc}.")
             continue
         frames.append(indices.assign(metric=metric))
+        for line in sobol_warnings(indices, args.samples if metric == METRICS[0] else None, metric):
+            exp.warn(line)
         exp.figure(
-            plots.sensitivity(indices, metric=metric),
+            plots.sensitivity(indices, metric=metric, samples=args.samples),
             f"sensitivity_{metric}",
             f"Sobol S1 and ST of {metric}",
         )
@@ -285,11 +292,11 @@ def which_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
                         for p in ranked["parameter"]
                     ],
                     "S1": [
-                        f"{v:.2f} ± {c:.2f}"
+                        f"{v:.2f} ± {c:.2f}" + (" !" if stats.index_problem(v, c) else "")
                         for v, c in zip(ranked["S1"], ranked["S1_conf"], strict=True)
                     ],
                     "ST": [
-                        f"{v:.2f} ± {c:.2f}"
+                        f"{v:.2f} ± {c:.2f}" + (" !" if stats.index_problem(v, c) else "")
                         for v, c in zip(ranked["ST"], ranked["ST_conf"], strict=True)
                     ],
                 }
@@ -328,6 +335,8 @@ def which_others_matter(exp: Experiment, args) -> pd.DataFrame | None:
             report.paragraph(f"**{metric}**: measures could not be computed — {exc}.")
             continue
         frames.append(measures.assign(metric=metric))
+        for line in morris_warnings(measures, metric):
+            exp.warn(line)
         ranked = measures.sort_values("mu_star", ascending=False)
         report.subsection(f"{metric.replace('_', ' ')} (screening)")
         report.table(
@@ -377,18 +386,21 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
     for name in names:
         results = exp.counted(run(exp.scenario(name), **defaults_options))
         at_defaults[name] = results.runs.sort_values("seed")
-    effects = {
-        name: stats.paired_difference(
-            at_defaults[name][RANKED_BY].to_numpy(), at_defaults[base][RANKED_BY].to_numpy()
-        )
-        for name in REMEDIES
-    }
+    family = stats.paired_family(
+        [
+            (at_defaults[name][RANKED_BY].to_numpy(), at_defaults[base][RANKED_BY].to_numpy())
+            for name in REMEDIES
+        ]
+    )
+    effects = dict(zip(REMEDIES, family, strict=True))
+    exp.check_pairs(min(e["n_pairs"] for e in family), tests=len(REMEDIES))
     default_order = sorted(REMEDIES, key=lambda n: effects[n]["diff"], reverse=True)
     distinct = distinguishable_pairs(effects, default_order)
     report.paragraph(
         f"At the defaults ({args.default_replications} seeds, paired with `{base}`), the "
         f"remedies rank by their effect on the {RANKED_BY.replace('_', ' ')} as follows "
-        "(difference from the base, 95 % bootstrap interval):"
+        f"(difference from the base, {stats.interval_label(0.95, len(REMEDIES))} interval "
+        "over the remedies):"
     )
     report.bullets(
         [

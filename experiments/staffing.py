@@ -102,9 +102,11 @@ def saturation(runs: pd.DataFrame, within: float) -> pd.DataFrame:
     """Per skill level: the best mean p90, and the fewest operators within `within` % of it.
 
     The paired difference (same seeds) between that count and the best count says how
-    sure the data are that the two differ.
+    sure the data are that the two differ; its intervals are simultaneous over the skill
+    levels (Bonferroni).
     """
     ok = runs[runs["error"].isna()]
+    levels = ok[SKILL].nunique()
     rows = []
     for skill, group in ok.groupby(SKILL, sort=True):
         means = group.groupby(OPERATORS)["p90_response_hours"].mean().dropna()
@@ -118,7 +120,7 @@ def saturation(runs: pd.DataFrame, within: float) -> pd.DataFrame:
         a, b = by_ops.loc[enough], by_ops.loc[best_ops]
         common = a.index.intersection(b.index)
         d = stats.paired_difference(
-            a.loc[common].to_numpy(dtype=float), b.loc[common].to_numpy(dtype=float)
+            a.loc[common].to_numpy(dtype=float), b.loc[common].to_numpy(dtype=float), tests=levels
         )
         fewest = int(means.index.min())
         rows.append(
@@ -159,9 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     )
     exp.method = (
-        "Intervals are 95 % bootstrap intervals (BCa) of the mean over replications — "
-        "rough with few replications; differences between operator counts are paired by "
-        "seed (common random numbers across the grid)."
+        "Intervals of means are 95 % Student t intervals over replications; differences "
+        "between operator counts are paired by seed (common random numbers across the "
+        "grid), with paired t intervals simultaneous over the skill levels (Bonferroni: "
+        "each at 1 − 0.05/m, m the skill levels). Their coverage: "
+        "`simulation.experiment.stats`."
     )
     design = Grid({OPERATORS: args.operators, SKILL: args.skills})
     results = exp.counted(sweep(exp.scenario(args.scenario), design, **exp.sweep_options("grid")))
@@ -175,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{metric} over the grid (mean over replications)",
         )
     table = saturation(results.runs, args.within)
+    exp.check_pairs(args.replications, tests=len(args.skills))
     exp.table(table, "saturation", f"per skill level: fewest operators within {args.within:g} %")
 
     report = exp.report
@@ -183,7 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Per skill level: the operator count with the lowest mean p90 response time, and "
         f"the smallest count whose mean p90 is within {args.within:g} % of it (computed "
         "from the means over replications). The last column is the paired difference "
-        "(same seeds) between the two counts with its 95 % bootstrap CI."
+        "(same seeds) between the two counts with its 95 % simultaneous interval over "
+        "the skill levels (Bonferroni)."
     )
     report.paragraph(
         "What extra operators do with time the inbox does not need: nothing. Each "
@@ -239,9 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"going from {fewest} to {enough} operators shortens p90 by "
                 f"{metric_text(metric, row['fewest_p90'] - row['enough_p90'])}; {enough} come"
             )
-        excludes_zero = row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0
+        excludes_zero = stats.row_decision(row) != "unclear"
         rest = (
-            f"the further gain up to {best} ({diff}, paired by seed) has a bootstrap "
+            f"the further gain up to {best} ({diff}, paired by seed) has a simultaneous "
             "interval that excludes zero"
             if excludes_zero
             else f"the data cannot tell {enough} from {best} apart ({diff}, paired by seed)"
@@ -255,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.bullets(lines)
 
     report.section("Every grid point")
-    report.paragraph("Mean over replications [95 % bootstrap CI].")
+    report.paragraph("Mean over replications [95 % t interval].")
     shown = ["p90_response_hours", "mean_trust", "response_rate", "resolution_rate", "staff_hours"]
     wide = summary_cells(summary[summary["metric"].isin(shown)], ["point", OPERATORS, SKILL])
     report.table(wide.drop(columns=["point"]))

@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Grid of the two parameters; at each pair the baseline and the baseline with a "
         f"share {THREAT_SHARE:g} of authors stating the threat, on common seeds. Distance: "
         f"((reply rate − 1/3)² + (threat effect − 0.08)²)^½ / {TOLERANCE:g}. Intervals: "
-        "95 % bootstrap intervals over seeds."
+        "95 % Student t intervals over seeds."
     )
     design = Grid({PROPENSITY: args.propensities, WEIGHT: args.weights})
     plain = exp.counted(sweep(exp.scenario("baseline"), design, **exp.sweep_options("plain")))
@@ -146,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for point, values in enumerate(design.points()):
         reply = base.loc[base["point"] == point, "response_rate"].to_numpy(dtype=float)
         effect = effects.loc[effects["point"] == point, "threat_effect"].to_numpy(dtype=float)
-        reply_ci = stats.bootstrap_ci(reply) if len(reply) > 1 else (np.nan, np.nan)
-        effect_ci = stats.bootstrap_ci(effect) if len(effect) > 1 else (np.nan, np.nan)
+        reply_ci = _t_interval(reply)
+        effect_ci = _t_interval(effect)
         reply_mean = float(np.mean(reply)) if len(reply) else np.nan
         effect_mean = float(np.mean(effect)) if len(effect) else np.nan
         distance = (
@@ -228,6 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.paragraph("![threat effect](heatmap_threat_effect.png)")
     exp.finish()
     return 0
+
+
+def _t_interval(values: np.ndarray) -> tuple[float, float]:
+    interval = stats.t_interval(values)
+    return (interval["ci_low"], interval["ci_high"])
 
 
 if __name__ == "__main__":

@@ -125,6 +125,9 @@ def test_compare_finds_that_more_operators_shorten_the_90th_percentile_wait():
         "p_adjusted",
         "significant",
     ]
+    assert comparison.notes == [], "8 replications need no warning"
+    assert (comparison.table["tests"] == 2).all()
+    assert "95 % simultaneous (Bonferroni, m = 2)" in str(comparison)
     assert "four_operators" in str(comparison) and "*" in str(comparison)
     assert comparison.to_markdown().count("\n|") == 2 + 4  # header, rule, 4 rows
 
@@ -133,11 +136,14 @@ def test_comparing_a_scenario_with_itself_gives_no_difference():
     scenario = tiny()
     comparison = compare([scenario, scenario.with_overrides({"name": "copy"})], replications=3)
     others = comparison.table[comparison.table["scenario"] == "copy"]
-    tested = others[others["n_pairs"] > 0]
+    tested = others[others["n_pairs"] >= 2]
     assert len(tested) > 0
     assert (tested["diff"] == 0).all(), tested
     assert (tested["p_value"] == 1).all() and not tested["significant"].any()
     assert comparison.baseline == "tiny"
+    # Three replications are fewer than the coverage check backs: one line says so.
+    assert len(comparison.notes) == 1 and "run at least 5 replications" in comparison.notes[0]
+    assert comparison.notes[0] in str(comparison)
 
 
 def test_compare_refuses_duplicate_names_and_unknown_baselines():

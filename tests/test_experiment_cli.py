@@ -56,9 +56,11 @@ def test_compare_prints_table_and_writes_tables_and_figures(compared):
     out_dir, code, out, err = compared
     assert code == 0, err
     assert "Traceback" not in err
-    for text in ("response_rate", "mean_trust", "baseline (baseline)", "closed_loop", "Holm"):
+    for text in ("response_rate", "mean_trust", "baseline (baseline)", "closed_loop", "Bonferroni"):
         assert text in out, f"the printed comparison lacks {text!r}"
     assert f"to {out_dir}" in out, "the command says where results went"
+    notes = [line for line in out.splitlines() if "run at least 5 replications" in line]
+    assert len(notes) == 1 and notes[0].startswith("Note: 2 paired"), "2 pairs: one line"
     runs = pd.read_csv(out_dir / "runs.csv")
     assert len(runs) == 4 and set(runs["scenario"]) == {"baseline", "closed_loop"}
     assert list(runs["scenario"]) == ["baseline"] * 2 + ["closed_loop"] * 2, "baseline first"
@@ -160,7 +162,18 @@ def test_sweep_sobol_and_analyze(capsys, tmp_path):
     assert code == 0, err
     assert "16 runs" in out and "Sobol indices" in out
     indices = pd.read_csv(out_dir / "sobol_indices.csv")
-    assert list(indices.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf", "metric"]
+    assert list(indices.columns) == [
+        "parameter",
+        "S1",
+        "S1_conf",
+        "ST",
+        "ST_conf",
+        "S1_warning",
+        "ST_warning",
+        "metric",
+    ]
+    warned = [line for line in out.splitlines() if line.startswith("Warning: Sobol indices")]
+    assert len(warned) == 1 and "N = 4" in warned[0] and "--samples 512" in warned[0]
     assert set(indices["parameter"]) == {"staffing.operators", "staffing.training"}
     assert _pngs(out_dir) == {"sensitivity_operator_utilisation.png"}
 
@@ -168,6 +181,7 @@ def test_sweep_sobol_and_analyze(capsys, tmp_path):
     code, out, err = run_cli(capsys, "analyze", out_dir)
     assert code == 0, err
     assert "Sobol indices" in out and "staffing.training" in out
+    assert "Warning: Sobol indices rest on N = 4" in out, "analyze warns as the sweep did"
     assert _pngs(out_dir) == {"sensitivity_operator_utilisation.png"}
 
 

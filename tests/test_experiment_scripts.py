@@ -117,8 +117,10 @@ def test_verdict_wording_follows_sign_and_significance():
     assert common.verdict(row) == "higher"
     assert "borne out" in common.claim_sentence(row, "higher", "claim")
     assert "contradicted" in common.claim_sentence(row, "lower", "claim")
-    quiet = {**row, "significant": False, "p_adjusted": 0.4}
+    quiet = {**row, "diff_ci_low": -0.01, "significant": False, "p_adjusted": 0.4}
     assert common.verdict(quiet) == "unclear"
+    # The wording reads the interval shown, whatever a stale column says.
+    assert common.verdict({**row, "significant": False}) == "higher"
     assert "not shown" in common.claim_sentence(quiet, "higher", "claim")
     assert common.difference("response_rate", 0.12, 0.05, 0.2) == "+12.0 pp [+5.0 pp, +20.0 pp]"
 

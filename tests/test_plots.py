@@ -244,7 +244,11 @@ def test_sensitivity(tmp_path):
     assert labels[-1] == "staffing.operators [people]", "most influential on top"
     assert labels[0].startswith("accountability.strength")
     assert ax.get_title() == "Sensitivity of mean trust [0-1]"
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"first order S1", "total ST"}
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {
+        "first order S1",
+        "total ST",
+        "outside [0, 1]: not a share",
+    }
 
 
 def test_missing_column_is_a_clear_error(runs):

@@ -49,10 +49,10 @@ def _compare_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argu
         "compare",
         help=help,
         description="Run each scenario with the same seeds (common random numbers), test "
-        "each against the baseline (paired differences with confidence intervals, Holm-"
-        "adjusted p-values), print the comparison table and write runs, daily series, "
-        "the comparison table and figures (forest plot, distributions, daily trust and "
-        "backlog) to the output folder.",
+        "each against the baseline (paired differences by seed with paired t intervals "
+        "and p-values, Bonferroni-adjusted over every test of the table), print the "
+        "comparison table and write runs, daily series, the comparison table and figures "
+        "(forest plot, distributions, daily trust and backlog) to the output folder.",
     )
     compare.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="two or more .toml files or names"
@@ -114,7 +114,8 @@ def _sweep_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argume
         type=int,
         default=None,
         metavar="N",
-        help="points of an --lhs design; base sample N of a --sobol design (a power of 2)",
+        help="points of an --lhs design; base sample N of a --sobol design (a power of 2; "
+        "below 512 the indices' intervals are wide and the output warns)",
     )
     design.add_argument(
         "--design-seed", type=int, default=0, metavar="S", help="seed of the sample (default 0)"
@@ -882,6 +883,18 @@ def cmd_analyze(args: argparse.Namespace, out: Console) -> int:
                 None,
                 f"the comparison in {folder} has no {', '.join(missing)}; it has: "
                 f"{', '.join(dict.fromkeys(table['metric']))}",
+            )
+        if "interval_level" not in table.columns:  # written before intervals were adjusted
+            from simulation.experiment.api import Comparison, Results
+
+            table = Comparison.of(
+                Results(runs, daily), baseline, list(dict.fromkeys(table["metric"]))
+            ).table
+            out.print(
+                "Note: this comparison table has unadjusted intervals (an older microgov); "
+                "the table below is recomputed from runs with simultaneous intervals",
+                style="yellow",
+                markup=False,
             )
         report = ComparisonReport(runs, daily, table, baseline, order, metrics)
     report.print(out)

@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 # What `compare` tests when no metrics are named: the study's outcomes, one or two per
-# question. Every test added makes Holm's correction stricter (see `Comparison.notes`).
+# question. Every test added widens every interval of the table (Bonferroni over them all).
 HEADLINE_METRICS = (
     "response_rate",
     "answered_within_deadline",
@@ -150,12 +150,12 @@ class Results:
         return self.runs[self.runs[ERROR_COLUMN].notna()]
 
     def summary(self, metrics: list[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
-        """Per scenario (and design point) and metric: n, mean, median, sd, bootstrap CI.
+        """Per scenario (and design point) and metric: n, mean, median, sd, t interval.
 
         Parameters:
             metrics: metric names (default: every summary metric).
-            confidence: level of the bootstrap confidence interval of the mean
-                (`scipy.stats.bootstrap`, BCa, seeded).
+            confidence: level of the Student t confidence interval of the mean (its
+                coverage: `simulation.experiment.stats`).
 
         n counts the runs that finished and gave a number (failed runs and NaN values,
         e.g. a median response time when nothing was answered, are left out).
@@ -283,14 +283,18 @@ class Comparison:
         baseline: name of the baseline scenario.
         table: one row per (metric, scenario): scenario, metric, n, mean, ci_low,
             ci_high, diff, diff_ci_low, diff_ci_high, p_value, p_adjusted, significant,
-            n_pairs. diff is the mean paired difference scenario − baseline over
-            replications run with the same seed, its CI a bootstrap of those
-            differences; p_value is Wilcoxon's signed-rank test, p_adjusted Holm's over
-            every (scenario, metric) test in the table; significant means p_adjusted
-            < 1 − confidence. Baseline rows have diff 0 and no test (NaN).
-        confidence: level of every interval; 1 − confidence is the tests' α.
-        notes: warnings about the comparison (e.g. too few replications for any test
-            to reach significance after Holm's correction).
+            n_pairs, tests, interval_level. mean [ci_low, ci_high] is each scenario's
+            mean with its t interval (not adjusted). diff is the mean paired difference
+            scenario − baseline over replications run with the same seed; its interval
+            is the paired t interval at interval_level = 1 − α/m, m = tests, the number
+            of (scenario, metric) tests in the table (Bonferroni), so all of them hold
+            together with probability 1 − α; p_value is the paired t test, p_adjusted
+            min(1, m · p). significant is `stats.decision` of that interval (it
+            excludes 0), the same as p_adjusted < α. Baseline rows have diff 0 and no
+            test (NaN).
+        confidence: the family's level; 1 − confidence is α.
+        notes: warnings about the comparison (e.g. too few replications to back the
+            intervals).
     """
 
     def __init__(
@@ -307,6 +311,14 @@ class Comparison:
         self.confidence = confidence
         self.notes = list(notes or [])
 
+    @classmethod
+    def of(
+        cls, results: Results, baseline: str, metrics: list[str], confidence: float = 0.95
+    ) -> Comparison:
+        """The comparison of runs already made (e.g. read back from runs.csv)."""
+        table, notes = _comparison_table(results, baseline, metrics, confidence)
+        return cls(results, baseline, table, confidence, notes)
+
     def _header(self) -> str:
         n_tests = int(self.table["p_value"].notna().sum())
         reps = self.results.replications
@@ -317,9 +329,10 @@ class Comparison:
             seeds = f", seeds {used[0]}–{used[-1]}"
         return (
             f"Compared with '{self.baseline}' over {reps} paired replications{seeds}: mean "
-            f"[{self.confidence:.0%} CI], paired difference [{self.confidence:.0%} CI], "
-            f"Wilcoxon p Holm-adjusted over {n_tests} tests, * = p_adj < "
-            f"{1 - self.confidence:.2g}"
+            f"[{self.confidence:.0%} CI], paired difference "
+            f"[{stats.interval_label(self.confidence, n_tests)}], paired t p Bonferroni-adjusted "
+            f"over the same {n_tests} tests, * = the interval excludes 0 (p_adj < "
+            f"{1 - self.confidence:.2g})"
         )
 
     def _cells(self) -> tuple[list[str], list[list[str]]]:
@@ -338,7 +351,14 @@ class Comparison:
                     if is_base
                     else f"{number(row.diff, sign=True)} [{number(row.diff_ci_low)}, "
                     f"{number(row.diff_ci_high)}]",
-                    "" if is_base else number(row.p_adjusted) + (" *" if row.significant else ""),
+                    ""
+                    if is_base
+                    else number(row.p_adjusted)
+                    + (
+                        " *"
+                        if stats.decision(row.diff_ci_low, row.diff_ci_high) != "unclear"
+                        else ""
+                    ),
                 ]
             )
             previous = row.metric
@@ -427,8 +447,9 @@ def compare(
         replications, seed, days, executor, jobs, progress: as for `run`; replication i
             of every scenario runs with seed `seed + i`.
         metrics: metrics to compare (default: HEADLINE_METRICS that the runs report).
-            Holm's correction runs over every (scenario, metric) test, so more metrics
-            need more replications to show a difference.
+            The Bonferroni adjustment runs over every (scenario, metric) test, so more
+            metrics widen every interval and need more replications to show a
+            difference.
         confidence: level of the intervals; the tests' α is 1 − confidence.
         keep_items: keep every run's item table (`comparison.results.items`).
     """
@@ -453,8 +474,7 @@ def compare(
     if metrics is None:
         metrics = [m for m in HEADLINE_METRICS if m in results.metrics]
     metrics = results._check_metrics(metrics)
-    table, notes = _comparison_table(results, baseline, metrics, confidence)
-    return Comparison(results, baseline, table, confidence, notes)
+    return Comparison.of(results, baseline, metrics, confidence)
 
 
 def _comparison_table(
@@ -468,6 +488,21 @@ def _comparison_table(
         name: group.set_index("replication") for name, group in runs.groupby("scenario")
     }
     base = by_replication[baseline]
+    keys, pairs = [], []
+    for metric in metrics:
+        for name in results.scenarios:
+            if name != baseline:
+                other = by_replication[name]
+                common = base.index.intersection(other.index)
+                keys.append((name, metric))
+                pairs.append(
+                    (
+                        other.loc[common, metric].to_numpy(dtype=float),
+                        base.loc[common, metric].to_numpy(dtype=float),
+                    )
+                )
+    tested = dict(zip(keys, stats.paired_family(pairs, confidence), strict=True))
+    tests = next(iter(tested.values()))["tests"] if tested else 0
     rows = []
     for metric in metrics:
         for name in results.scenarios:
@@ -483,54 +518,55 @@ def _comparison_table(
                     diff_ci_low=math.nan,
                     diff_ci_high=math.nan,
                     p_value=math.nan,
+                    p_adjusted=math.nan,
+                    significant=False,
                     n_pairs=int(described["n"]),
+                    tests=tests,
+                    interval_level=stats.family_level(confidence, tests),
                 )
             else:
-                other = by_replication[name]
-                common = base.index.intersection(other.index)
-                row.update(
-                    stats.paired_difference(
-                        other.loc[common, metric].to_numpy(dtype=float),
-                        base.loc[common, metric].to_numpy(dtype=float),
-                        confidence,
-                    )
-                )
+                row.update(tested[(name, metric)])
             rows.append(row)
     table = pd.DataFrame(rows)
     table["n"] = table["n"].astype(int)
     table["n_pairs"] = table["n_pairs"].astype(int)
-    table["p_adjusted"] = stats.holm(table["p_value"].to_numpy())
-    alpha = 1.0 - confidence
-    table["significant"] = (table["p_adjusted"] < alpha).fillna(False).astype(bool)
-    columns = [
-        "scenario",
-        "metric",
-        "n",
-        "mean",
-        "ci_low",
-        "ci_high",
-        "diff",
-        "diff_ci_low",
-        "diff_ci_high",
-        "p_value",
-        "p_adjusted",
-        "significant",
-        "n_pairs",
-    ]
-    table = table[columns]
-    notes = []
-    tested = table[table["p_value"].notna()]
-    if len(tested):
-        most = int(tested["n_pairs"].max())
-        floor = stats.min_wilcoxon_p(most)
-        if len(tested) * floor >= alpha:
-            notes.append(
-                f"with at most {most} pairs per test the smallest Wilcoxon p-value is "
-                f"{floor:.2g}, so after Holm's correction over {len(tested)} tests no "
-                f"difference can be significant at {alpha:.2g}; use more replications or "
-                "fewer metrics"
-            )
-    return table, notes
+    table["significant"] = table["significant"].astype(bool)
+    table = table[COMPARISON_COLUMNS]
+    return table, comparison_notes(table, baseline, confidence)
+
+
+# The columns of a comparison table, in order (see `Comparison`).
+COMPARISON_COLUMNS = [
+    "scenario",
+    "metric",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "n_pairs",
+    "tests",
+    "interval_level",
+]
+
+
+def comparison_notes(table: pd.DataFrame, baseline: str, confidence: float = 0.95) -> list[str]:
+    """What a reader of a comparison table must know before reading it, one line each.
+
+    Today: too few paired replications to back the intervals (`stats.too_few_pairs`),
+    judged by the comparison with the fewest pairs.
+    """
+    compared = table[table["scenario"] != baseline]
+    if compared.empty:
+        return []
+    tests = int(compared["p_value"].notna().sum()) or 1
+    note = stats.too_few_pairs(int(compared["n_pairs"].min()), tests, confidence)
+    return [note] if note else []
 
 
 # --------------------------------------------------------------------------- sweep
@@ -649,7 +685,10 @@ def sobol_indices(
 
     The metric is first averaged over the replications of each design point. Returns
     one row per parameter: parameter, S1, S1_conf, ST, ST_conf (`*_conf` is the
-    half-width of the interval).
+    half-width of the interval), S1_warning and ST_warning (`stats.index_problem`: why
+    an index cannot be read as a share of variance, '' when it can). Estimates are
+    SALib's, not clipped: below `stats.SOBOL_MIN_SAMPLES` base samples they can be far
+    outside [0, 1]; `sobol_warnings` says so in words.
     """
     design = getattr(results, "design", None)
     if not isinstance(design, Sobol):
@@ -672,6 +711,14 @@ def sobol_indices(
             "S1_conf": indices["S1_conf"],
             "ST": indices["ST"],
             "ST_conf": indices["ST_conf"],
+            "S1_warning": [
+                stats.index_problem(v, c)
+                for v, c in zip(indices["S1"], indices["S1_conf"], strict=True)
+            ],
+            "ST_warning": [
+                stats.index_problem(v, c)
+                for v, c in zip(indices["ST"], indices["ST_conf"], strict=True)
+            ],
         }
     )
 
@@ -693,7 +740,8 @@ def morris_indices(
     Returns one row per parameter: parameter, mu_star (mean absolute elementary
     effect: how much it matters), mu_star_conf (half-width of its interval), mu (mean
     effect, signed: its direction if monotone), sigma (spread of the effects:
-    interactions or non-linearity).
+    interactions or non-linearity), mu_star_warning ('interval wider than the value'
+    when mu* cannot be told from 0, `stats.index_problem`; '' otherwise).
     """
     design = getattr(results, "design", None)
     if not isinstance(design, Morris):
@@ -717,8 +765,76 @@ def morris_indices(
             "mu_star_conf": measures["mu_star_conf"],
             "mu": measures["mu"],
             "sigma": measures["sigma"],
+            "mu_star_warning": [
+                stats.index_problem(v, c, bounds=(0.0, math.inf), negligible=0.0)
+                for v, c in zip(measures["mu_star"], measures["mu_star_conf"], strict=True)
+            ],
         }
     )
+
+
+MAX_NAMED = 4  # indices named in a warning line before "and k more"
+
+
+def sobol_warnings(
+    indices: pd.DataFrame, samples: int | None = None, metric: str | None = None
+) -> list[str]:
+    """What makes Sobol' indices unreliable, one line each (empty when nothing does).
+
+    Parameters:
+        indices: a table from `sobol_indices` (its S1_warning/ST_warning columns, or
+            the rule `stats.index_problem` applied to S1/ST and their half-widths).
+        samples: the design's base sample N, if known.
+        metric: named in the lines.
+    """
+    of = f" of {metric}" if metric else ""
+    lines = []
+    if samples is not None and samples < stats.SOBOL_MIN_SAMPLES:
+        lines.append(
+            f"Sobol indices{of} rest on N = {samples} base samples, fewer than the "
+            f"{stats.SOBOL_MIN_SAMPLES} at which their intervals get narrow (half-width "
+            "below 0.1 on the Ishigami benchmark): read the intervals, not the estimates; "
+            f"use N = {stats.SOBOL_MIN_SAMPLES} or more (--samples {stats.SOBOL_MIN_SAMPLES})"
+        )
+    flagged = []
+    for row in indices.to_dict("records"):
+        for order in ("S1", "ST"):
+            problem = row.get(f"{order}_warning")
+            if problem is None or (isinstance(problem, float) and math.isnan(problem)):
+                problem = stats.index_problem(row[order], row.get(f"{order}_conf", math.nan))
+            if problem:
+                flagged.append(
+                    f"{order} of {row['parameter']} {row[order]:.2f} ± "
+                    f"{row.get(f'{order}_conf', math.nan):.2f} ({problem})"
+                )
+    if flagged:
+        shown = "; ".join(flagged[:MAX_NAMED])
+        more = f"; and {len(flagged) - MAX_NAMED} more" if len(flagged) > MAX_NAMED else ""
+        lines.append(
+            f"{len(flagged)} of {2 * len(indices)} Sobol indices{of} cannot be read as "
+            f"shares of variance: {shown}{more}"
+        )
+    return lines
+
+
+def morris_warnings(measures: pd.DataFrame, metric: str | None = None) -> list[str]:
+    """One line naming the parameters whose mu* interval is as wide as mu* (if any)."""
+    flagged = [
+        f"{row['parameter']} {row['mu_star']:.3g} ± {row['mu_star_conf']:.3g}"
+        for row in measures.to_dict("records")
+        if stats.index_problem(
+            row["mu_star"], row["mu_star_conf"], bounds=(0.0, math.inf), negligible=0.0
+        )
+    ]
+    if not flagged:
+        return []
+    of = f" of {metric}" if metric else ""
+    shown = "; ".join(flagged[:MAX_NAMED])
+    more = f"; and {len(flagged) - MAX_NAMED} more" if len(flagged) > MAX_NAMED else ""
+    return [
+        f"{len(flagged)} of {len(measures)} Morris mu*{of} have an interval wider than the "
+        f"value, so screening cannot tell them from 0: {shown}{more}; use more trajectories"
+    ]
 
 
 # --------------------------------------------------------------------------- helpers

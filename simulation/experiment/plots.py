@@ -50,7 +50,14 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
-from simulation.experiment.stats import t_half_width  # noqa: E402
+from simulation.experiment.stats import (  # noqa: E402
+    SOBOL_MIN_SAMPLES,
+    index_problem,
+    interval_label,
+    row_decision,
+    t_half_width,
+    table_family,
+)
 from simulation.format import (  # noqa: E402
     COUNT_UNITS,
     metric_label,
@@ -84,6 +91,7 @@ def colours(n: int) -> list:
 
 SIGNIFICANT_COLOUR = "#c0392b"
 NOT_SIGNIFICANT_COLOUR = "#7f8c8d"
+WARNING_COLOUR = "#a04000"  # notes that an estimate shown is not to be trusted
 MAX_ANNOTATED_CELLS = 150  # heatmaps with more cells than this show colours only
 MAX_HEATMAP_LEVELS = 12  # a parameter with more distinct values is binned (LHS, Sobol)
 HEATMAP_BINS = 8
@@ -379,9 +387,11 @@ def forest(
     """Differences from the baseline with their confidence intervals, one panel per metric.
 
     `table` is a comparison table (columns scenario, metric, diff, diff_ci_low,
-    diff_ci_high and, if present, significant and p_adjusted). Rows without a
-    difference (the baseline itself) are left out. A filled red dot marks a difference
-    that is significant after adjustment for multiple comparisons; grey hollow ones are
+    diff_ci_high and, if present, tests and interval_level). Rows without a difference
+    (the baseline itself) are left out. The intervals drawn are the table's: in a
+    `Comparison.table` simultaneous intervals (Bonferroni over its m tests), named in
+    the title. A filled red dot marks a difference whose interval excludes 0
+    (`stats.decision`, the rule the table and the wording use); grey hollow ones are
     not. `metric` picks one metric or a list of them (default: every metric, in table
     order).
     """
@@ -398,8 +408,6 @@ def forest(
         if unknown:
             have = ", ".join(map(str, pd.unique(table["metric"])))
             raise ValueError(f"forest: no rows for metric {', '.join(unknown)} (table has: {have})")
-    if "significant" not in data.columns:
-        data["significant"] = False
     scenarios = _order(data["scenario"], order)
     if not metrics:
         metrics = ["(none)"]
@@ -413,7 +421,14 @@ def forest(
     for ax, name in zip(axes.flat, metrics, strict=False):
         _forest_panel(ax, data[data["metric"] == name], name, scenarios)
     handles = [
-        Line2D([], [], marker="o", ls="-", color=SIGNIFICANT_COLOUR, label="significant"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="-",
+            color=SIGNIFICANT_COLOUR,
+            label="significant: interval excludes 0",
+        ),
         Line2D(
             [],
             [],
@@ -421,20 +436,32 @@ def forest(
             ls="-",
             color=NOT_SIGNIFICANT_COLOUR,
             markerfacecolor="white",
-            label="not significant",
+            label="not significant: interval includes 0",
         ),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     against = f"'{baseline}'" if baseline else "the baseline"
-    fig.suptitle(title or f"Difference from {against}: mean and confidence interval")
+    fig.suptitle(title or f"Difference from {against}: mean and {_interval_name(table)}")
     return _finish(fig, path)
+
+
+def _interval_name(table: pd.DataFrame) -> str:
+    """How the forest plot names a table's intervals.
+
+    '95 % simultaneous interval (Bonferroni, m = 12)', or 'confidence interval' for a
+    table that does not say how its intervals were adjusted.
+    """
+    if "tests" in table and "interval_level" in table and table["tests"].notna().any():
+        label = interval_label(*table_family(table))
+        return label.replace("simultaneous", "simultaneous interval")
+    return "confidence interval"
 
 
 def _forest_panel(ax, rows: pd.DataFrame, name: str, scenarios: list) -> None:
     positions = {s: i for i, s in enumerate(scenarios)}
     for _, row in rows.iterrows():
         y = positions[row["scenario"]]
-        significant = bool(row.get("significant", False)) and not pd.isna(row["significant"])
+        significant = row_decision(row) != "unclear"
         colour = SIGNIFICANT_COLOUR if significant else NOT_SIGNIFICANT_COLOUR
         low, high = row["diff_ci_low"], row["diff_ci_high"]
         if pd.notna(low) and pd.notna(high):
@@ -538,43 +565,90 @@ def sensitivity(
     indices: pd.DataFrame,
     *,
     metric: str | None = None,
+    samples: int | None = None,
     title: str | None = None,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """Sobol first-order (S1) and total (ST) indices per parameter, with their intervals.
 
     `indices` has the columns parameter, S1, S1_conf, ST, ST_conf (as from
-    `sobol_indices`). Parameters are sorted by ST, the most influential on top. ST − S1
-    is what a parameter does through interactions with the others.
+    `sobol_indices`); `samples`, the design's base sample N, if known. Parameters are
+    sorted by ST, the most influential on top. ST − S1 is what a parameter does through
+    interactions with the others.
+
+    Nothing is clipped. An index that cannot be read as a share of variance
+    (`stats.index_problem`: its interval is wider than its value, or it lies outside
+    [0, 1] beyond its interval) is drawn hatched and pale; the regions outside [0, 1],
+    where no share of variance can lie, are shaded; and a note in the panel says what is
+    unreliable (also when N is below `stats.SOBOL_MIN_SAMPLES`). Error bars that reach
+    beyond the axis are cut at its edge, and the note says so.
     """
     _require(indices, ["parameter", "S1", "ST"], "sensitivity")
     data = indices.sort_values("ST", ascending=True, na_position="first").reset_index(drop=True)
     n = len(data)
-    fig = Figure(figsize=(7.5, max(3.0, 0.7 * n + 1.6)), layout="constrained")
+    fig = Figure(figsize=(7.5, max(3.4, 0.7 * n + 2.0)), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(n)
     height = 0.38
     pair = colours(2)
+    estimates = data[["S1", "ST"]].to_numpy(dtype=float)
+    finite_estimates = estimates[np.isfinite(estimates)]
+    low = min(0.0, float(finite_estimates.min()) if finite_estimates.size else 0.0) - 0.1
+    high = max(1.0, float(finite_estimates.max()) if finite_estimates.size else 1.0) + 0.1
+    flagged, cut = 0, False
     for offset, column, colour, label in (
         (height / 2, "S1", pair[0], "first order S1"),
         (-height / 2, "ST", pair[1], "total ST"),
     ):
-        conf = data.get(f"{column}_conf")
-        ax.barh(
-            y + offset,
-            data[column],
-            height=height,
-            color=colour,
-            label=label,
-            xerr=None if conf is None else conf.fillna(0).to_numpy(),
-            error_kw={"ecolor": "0.25", "capsize": 3, "lw": 1},
-        )
+        conf = data[f"{column}_conf"] if f"{column}_conf" in data else pd.Series(np.nan, data.index)
+        problems = [index_problem(v, c) for v, c in zip(data[column], conf, strict=True)]
+        for i, (value, half, problem) in enumerate(zip(data[column], conf, problems, strict=True)):
+            unreliable = problem not in ("", "no interval")
+            flagged += unreliable
+            ax.barh(
+                y[i] + offset,
+                value,
+                height=height,
+                color=colour,
+                alpha=0.35 if unreliable else 1.0,
+                hatch="///" if unreliable else None,
+                edgecolor="0.3" if unreliable else colour,
+                label=label if i == 0 else None,
+            )
+            if pd.notna(half) and pd.notna(value):
+                left, right = max(value - half, low), min(value + half, high)
+                cut = cut or left > value - half or right < value + half
+                ax.plot([left, right], [y[i] + offset] * 2, color="0.25", lw=1)
+    ax.axvspan(low, 0.0, color="0.9", zorder=0)
+    ax.axvspan(1.0, high, color="0.9", zorder=0)
+    ax.set_xlim(low, high)
     ax.set_yticks(y, [parameter_label(p) for p in data["parameter"]])
     ax.axvline(0, color="0.3", lw=1)
-    ax.set_xlabel("Sobol index (share of output variance)")
-    upper = np.nanmax([1.0, *(data["ST"] + data.get("ST_conf", 0)).fillna(0)]) if n else 1.0
-    ax.set_xlim(min(0.0, np.nanmin([0.0, *data["S1"].fillna(0)]) - 0.05), upper * 1.05)
-    ax.legend(frameon=False, loc="lower right")
+    ax.set_xlabel("Sobol index (share of the output's variance, 0 to 1)")
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Rectangle((0, 0), 1, 1, color="0.9", label="outside [0, 1]: not a share"))
+    ax.legend(handles=handles, frameon=False, loc="lower right", fontsize="small")
+    notes = []
+    if samples is not None and samples < SOBOL_MIN_SAMPLES:
+        notes.append(f"N = {samples} base samples (< {SOBOL_MIN_SAMPLES}): rough estimates")
+    if flagged:
+        notes.append(
+            f"hatched: {flagged} unreliable (interval wider than the value or outside [0, 1])"
+        )
+    if cut:
+        notes.append("error bars beyond the axis are cut at its edge")
+    if notes:  # under the axis label, inside the figure's layout
+        ax.annotate(
+            "Warning: " + "\n".join(notes),
+            xy=(0.5, 0.0),
+            xycoords="axes fraction",
+            xytext=(0, -36),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize="small",
+            color=WARNING_COLOUR,
+        )
     of = f" of {metric_label(metric)}" if metric else ""
     ax.set_title(title or f"Sensitivity{of}")
     if n == 0:

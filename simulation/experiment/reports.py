@@ -15,6 +15,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from simulation.experiment.stats import index_problem, interval_label, row_decision, table_family
 from simulation.format import (
     fixed,
     is_missing,
@@ -48,6 +49,10 @@ class ComparisonReport:
     ):
         self.runs, self.daily, self.table = runs, daily, table
         self.baseline, self.order = baseline, order
+        if notes is None and table is not None and "n_pairs" in table:
+            from simulation.experiment.api import comparison_notes
+
+            notes = comparison_notes(table, baseline)
         self.notes = list(notes or [])
         self.markdown: str | None = None  # the engine's Markdown table, when just run
         present = set(table["metric"]) if table is not None else set()
@@ -61,15 +66,19 @@ class ComparisonReport:
             if "replication" in self.runs
             else len(self.runs)
         )
+        confidence, tests = table_family(self.table)
+        alpha = f"{1 - confidence:.2g}"
         out.print(
-            f"Mean over {n} replications per scenario (its CI is in comparison.csv); "
-            "difference: scenario minus baseline, the mean of differences paired by seed, "
-            "with its bootstrap CI (pp: percentage points); p: Wilcoxon signed-rank test, "
-            "Holm-adjusted over every test in the table; * significant.",
+            f"Mean over {n} replications per scenario (its t interval is in "
+            "comparison.csv); difference: scenario minus baseline, the mean of differences "
+            "paired by seed (pp: percentage points), with its paired t interval at level "
+            f"1 − {alpha}/{tests}, so the {tests} intervals of the table hold together with "
+            f"{confidence:.0%} confidence (Bonferroni); p: the paired t test's p × {tests}; "
+            f"* significant: the interval excludes 0, the same as p < {alpha}.",
             style="dim",
         )
         for note in self.notes:
-            out.print(f"Note: {safe_text(note)}", style="yellow", markup=False)
+            out.print(f"Note: {safe_text(note)}", style="yellow", markup=False, soft_wrap=True)
         failed = _failed_runs(self.runs)
         if failed:
             out.print(f"{failed} run(s) failed: see the 'error' column of runs", style="yellow")
@@ -161,6 +170,19 @@ class SweepReport:
             self._indices = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         return self._indices
 
+    def sobol_warnings(self) -> list[str]:
+        """`api.sobol_warnings` of every metric's indices: small N said once, then per metric."""
+        from simulation.experiment.api import sobol_warnings
+
+        indices = self.sobol()
+        if indices is None or indices.empty:
+            return []
+        samples = getattr(self.design, "samples", None)
+        lines = sobol_warnings(indices.iloc[:0], samples)
+        for metric, frame in indices.groupby("metric", sort=False):
+            lines += sobol_warnings(frame, None, str(metric))
+        return lines
+
     def print(self, out: Console) -> None:
         """Print the sweep's size, whether it is finished, its metrics and any Sobol indices.
 
@@ -187,6 +209,10 @@ class SweepReport:
         indices = self.sobol()
         if indices is not None and not indices.empty:
             out.print(sobol_table(indices))
+            for line in self.sobol_warnings():
+                out.print(
+                    f"Warning: {safe_text(line)}", style="yellow", markup=False, soft_wrap=True
+                )
         for problem in self._sobol_problems:
             out.print(f"no Sobol indices for {safe_text(problem)}", style="yellow", markup=False)
 
@@ -218,7 +244,8 @@ class SweepReport:
         indices = self.sobol()
         if indices is not None:
             for metric, frame in indices.groupby("metric", sort=False) if not indices.empty else ():
-                fig = plots.sensitivity(frame, metric=metric)
+                samples = getattr(self.design, "samples", None)
+                fig = plots.sensitivity(frame, metric=metric, samples=samples)
                 made.append(_save(fig, out_dir / f"sensitivity_{metric}.png"))
             return made
         if len(self.parameters) >= 2:
@@ -271,8 +298,13 @@ def comparison_table(table, baseline: str, metrics: list[str], order: list[str])
     result.add_column("scenario", no_wrap=True)
     result.add_column("mean", justify="right", no_wrap=True)
     result.add_column("difference", justify="right", no_wrap=True)
-    result.add_column("95% CI", justify="right", style="dim", no_wrap=True)
-    result.add_column("p (Holm)", justify="right", no_wrap=True)
+    result.add_column(
+        interval_label(*table_family(table)).replace(" (", " CI\n("),
+        justify="right",
+        style="dim",
+        no_wrap=True,
+    )
+    result.add_column("p\n(Bonferroni)", justify="right", no_wrap=True)
     positions = {name: i for i, name in enumerate(order)}
     for index, metric in enumerate(metrics):
         rows = table[table["metric"] == metric]
@@ -289,7 +321,7 @@ def comparison_table(table, baseline: str, metrics: list[str], order: list[str])
                 name = f"{markup_text(row['scenario'])} [dim](baseline)[/]"
                 result.add_row(label, name, mean, "", "", "")
                 continue
-            significant = bool(row.get("significant")) and not is_missing(row.get("significant"))
+            significant = row_decision(row) != "unclear"
             diff = metric_difference(metric, row["diff"], unit)
             diff_ci = _difference_interval(metric, row.get("diff_ci_low"), row.get("diff_ci_high"))
             p_text = p_value(row.get("p_adjusted"))
@@ -385,19 +417,29 @@ def _is_number(value) -> bool:
 
 
 def sobol_table(indices) -> Table:
-    """The Sobol indices table: S1 and ST with their confidence half-widths, by metric."""
+    """The Sobol indices table: S1 and ST with their confidence half-widths, by metric.
+
+    An index that cannot be read as a share of variance (`stats.index_problem`) is
+    marked `!`, as the caption says.
+    """
     table = Table(title="Sobol indices", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("metric", "parameter", "S1", "± conf", "ST", "± conf"):
         table.add_column(column, justify="left" if column in ("metric", "parameter") else "right")
     previous = None
+    marked = False
     for _, row in indices.iterrows():
         metric = row["metric"] if row["metric"] != previous else ""
         previous = row["metric"]
-        table.add_row(
-            metric,
-            plain_text(row["parameter"]),
-            *(fixed(row.get(c), 3, missing="n/a") for c in ("S1", "S1_conf", "ST", "ST_conf")),
-        )
+        cells = []
+        for order in ("S1", "ST"):
+            flag = index_problem(row.get(order), row.get(f"{order}_conf"))
+            mark = " !" if flag and flag != "no interval" else ""
+            marked = marked or bool(mark)
+            cells += [fixed(row.get(order), 3, missing="n/a") + mark]
+            cells += [fixed(row.get(f"{order}_conf"), 3, missing="n/a")]
+        table.add_row(metric, plain_text(row["parameter"]), *cells)
+    if marked:
+        table.caption = "! unreliable: interval wider than the value, or outside [0, 1] beyond it"
     return table
 
 
