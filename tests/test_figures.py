@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from rich.console import Console
@@ -309,3 +310,28 @@ def test_markdown_cells_of_scripts_never_use_e_notation():
     common = load("_common")
     frame = pd.DataFrame({"impressions": [15800.0, 0.31234]})
     assert common.markdown_table(frame).splitlines()[2:] == ["| 15,800 |", "| 0.3123 |"]
+
+
+def test_validation_log_axes_of_counts_read_as_plain_numbers():
+    from simulation.validation.figures import plain_log_ticks
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.plot([0.3, 1.0], [2.0, 30.0])
+    ax.set_yscale("log")
+    plain_log_ticks(ax.yaxis)
+    FigureCanvasAgg(fig).draw()
+    labels = [t.get_text() for t in ax.yaxis.get_ticklabels(which="both") if t.get_text()]
+    assert "10" in labels and "20" in labels, labels
+    assert not any("×" in t or "^" in t or "e" in t for t in labels), labels
+
+
+def test_the_comparison_markdown_writes_counts_whole():
+    from simulation.experiment.api import Comparison
+
+    table = gallery.comparison_table(gallery.runs_table()).assign(p_value=0.01)
+    results = SimpleNamespace(replications=gallery.REPLICATIONS, seed=1)
+    text = Comparison(results, gallery.BASELINE, table).to_markdown()  # type: ignore[arg-type]
+    row = next(line for line in text.splitlines() if line.startswith("| contacts"))
+    assert re.search(r"\| 1,5\d\d \[", row), row
+    assert "e+" not in text, [line for line in text.splitlines() if "e+" in line]

@@ -17,8 +17,13 @@ read back from CSV or Parquet, and returns a matplotlib Figure:
 `path=` also saves the figure (PNG, or any format matplotlib knows by the suffix). The
 figures are not registered with pyplot, so a loop over many of them does not pile up
 open windows or memory; in Jupyter the returned Figure shows inline, in a script save it.
-Axis labels carry each metric's unit and each swept parameter's unit
-(`simulation.format`); confidence bands are Student t intervals (`simulation.experiment.stats`).
+Axis labels carry each metric's unit and each swept parameter's unit and say which way
+is better (`simulation.format.axis_label`, from `format.BETTER`); differences of shares
+are in percentage points (`+10`), shares in %, counts and parameter values plain
+(`1,580`, `0.3`: `PlainTicks`, never e-notation or an offset). A level axis follows one
+rule, `level_range`: from zero (trust from 0 to 1), or zoomed to the data when they
+would draw a flat line, and then its label says how much the axis spans. Confidence
+bands are Student t intervals (`simulation.experiment.stats`).
 
 This module is not imported by `import simulation`; it imports matplotlib and seaborn.
 """
