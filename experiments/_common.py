@@ -40,13 +40,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from simulation import __version__, load_scenario
 from simulation.experiment import plots as _plots
 from simulation.experiment import stats
 from simulation.experiment.store import MANIFEST, RunStore
-from simulation.format import metric_difference_text, metric_label, metric_text, metric_unit
+from simulation.format import (
+    axis_label,
+    metric_difference_text,
+    metric_text,
+    readable,
+)
 from simulation.safe_write import OutputDir
 from simulation.scenario import Scenario
 from simulation.seeds import replication_seeds
@@ -341,8 +345,8 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return "–" if math.isnan(value) else f"{value:.4g}"
+    if isinstance(value, float):  # thousands whole (15,800), never 1.58e+04
+        return "–" if math.isnan(value) else readable(value)
     return str(value).replace("|", "\\|")
 
 
@@ -529,11 +533,15 @@ def tradeoff(points: Sequence[Point], x: str, y: str, title: str, legend: str = 
             ax.annotate(
                 p.label, (p.x, p.y), textcoords="offset points", xytext=(5, 4), fontsize="small"
             )
-    ax.set_xlabel(metric_label(x))
-    ax.set_ylabel(metric_label(y))
-    for axis, metric in ((ax.xaxis, x), (ax.yaxis, y)):
-        if metric_unit(metric) == "share":
-            axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    values = {
+        which: [v for p in points for v in (getattr(p, which), getattr(p, f"{which}_low"),
+                                            getattr(p, f"{which}_high"))]
+        for which in ("x", "y")
+    }  # fmt: skip
+    for which, metric, axis in (("x", x, ax.xaxis), ("y", y, ax.yaxis)):
+        note = _plots.level_axis(ax, which, metric, values[which])
+        axis.set_label_text(_plots.with_note(axis_label(metric, axis=which), note))
+        _plots.format_axis(axis, metric)
     ax.legend(title=legend or None, frameon=False, loc="best")
     ax.set_title(title)
     ax.grid(color="0.92")

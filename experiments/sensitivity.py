@@ -58,7 +58,12 @@ from simulation.experiment import (  # noqa: E402
 )
 from simulation.experiment.api import morris_warnings, sobol_warnings  # noqa: E402
 from simulation.experiment.designs import LatinHypercube, Morris, Points, Sobol  # noqa: E402
-from simulation.format import metric_difference_text, metric_text, metric_unit  # noqa: E402
+from simulation.format import (  # noqa: E402
+    metric_difference_text,
+    metric_text,
+    metric_unit,
+    parameter_value,
+)
 
 # Ranges around the defaults (default in brackets); each is an assumption to question.
 ENVIRONMENT = {
@@ -527,7 +532,8 @@ def flips_text(holds: pd.Series, factors: pd.DataFrame) -> str:
         reverse=True,
     )
     named = ", ".join(
-        f"`{key}` ({fails[key].mean():.3g} there against {rest[key].mean():.3g})"
+        f"`{key}` ({parameter_value(fails[key].mean())} there against "
+        f"{parameter_value(rest[key].mean())})"
         for _, key in shifts[:2]
     )
     return f" Where it does not, the assumptions differ most in {named}."
@@ -563,7 +569,10 @@ def spread_text(results, metric: str) -> str:
             shift = (low[key].mean() - rest[key].mean()) / (hi - lo)
             shifts.append((abs(shift), key, low[key].mean(), rest[key].mean()))
         shifts.sort(reverse=True)
-        described = "; ".join(f"`{key}` {a:.3g} against {b:.3g}" for _, key, a, b in shifts[:2])
+        described = "; ".join(
+            f"`{key}` {parameter_value(a)} against {parameter_value(b)}"
+            for _, key, a, b in shifts[:2]
+        )
         text += (
             f" The lowest tenth ({len(low)} points) differs most from the others in "
             f"(mean value there against elsewhere): {described}."

@@ -171,8 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     heat = base.merge(effects[["point", "replication", "threat_effect"]], how="left")
     for metric in ("response_rate", "threat_effect"):
         data = heat if metric == "threat_effect" else base
+        gap = metric == "threat_effect"  # a gap between two reply rates: percentage points
         exp.figure(
-            plots.heatmap(data, WEIGHT, PROPENSITY, metric),
+            plots.heatmap(data, WEIGHT, PROPENSITY, metric, unit="share", difference=gap),
             f"heatmap_{metric}",
             f"{metric.replace('_', ' ')} by pair",
         )

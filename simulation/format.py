@@ -3,10 +3,14 @@ r"""Units and number formatting, defined once for every table, report, figure an
 - `METRICS`: the glossary of summary metrics, name → (unit, meaning). The README's
   metrics table is generated from it (`simulation.docs`) and checked against it.
 - `metric_unit`, `metric_label`: the unit of a metric or daily column and an axis label;
+  `BETTER`, `metric_better`, `better_mark`: which way a metric is better (none for
+  demand and load); `axis_label`: a figure's label with unit (`%`, `pp` for a
+  difference of shares) and better direction;
   `parameter_unit`, `parameter_label`: the same for a scenario setting (dotted key), read
   from the unit its schema description ends with (`split_unit`).
 - Numbers: `number` (significant digits), `fixed` (decimals), `percent`, `readable`
-  (for prose: whole thousands, never e-notation for ordinary sizes), `p_value`, and by a
+  (for prose: whole thousands, never e-notation for ordinary sizes), `parameter_value`
+  (a swept setting's value, for ticks and cells), `p_value`, and by a
   metric's unit `metric_value` / `metric_difference` (table cells) and `metric_text` /
   `metric_difference_text` (prose with the unit written out); `toml_number` writes a
   number as a scenario file does.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -186,6 +191,52 @@ DAILY_UNITS: dict[str, str] = {
     "ratings": "count",
 }
 
+# Which way each metric (or daily column) is better: "higher" or "lower". A metric that
+# is absent has no better direction: demand (needs, received, contacts), exposure
+# (impressions), activity and load (utilisation, referrals, releases, cascades), spread
+# (trust_sd) and the appraisal score (what operators are steered by, not an outcome).
+BETTER: dict[str, str] = {
+    "response_rate": "higher",
+    "contact_response_rate": "higher",
+    "answered_within_deadline": "higher",
+    "median_response_hours": "lower",
+    "p90_response_hours": "lower",
+    "resolution_rate": "higher",
+    "one_sided_share": "lower",
+    "boilerplate_share": "lower",
+    "escalation_rate": "lower",
+    "abandonment_rate": "lower",
+    "contacts_per_need": "lower",
+    "follow_ups": "lower",
+    "reminders": "lower",
+    "repeat_contact_share": "lower",
+    "failure_demand": "lower",
+    "backlog_operators": "lower",
+    "backlog_departments": "lower",
+    "open_at_end": "lower",
+    "mean_trust": "higher",
+    "trust_change": "higher",
+    "satisfaction": "higher",
+    "closed_satisfaction": "higher",
+    "negative_impressions": "lower",
+    "rumours_clarified": "higher",
+    "staff_hours": "lower",
+    # daily columns
+    "replies_per_received": "higher",
+    "replies_per_contact": "higher",
+    "open_items": "lower",
+    "abandonments": "lower",
+    "vents": "lower",
+    "silent_needs": "lower",
+}
+# How a figure says it: an arrow along the axis the metric is drawn on.
+BETTER_MARKS = {
+    ("higher", "y"): "↑ better",
+    ("lower", "y"): "↓ better",
+    ("higher", "x"): "better →",
+    ("lower", "x"): "← better",
+}
+
 COUNT_UNITS = ("count", "items", "views", "accounts")  # whole numbers of things
 SCORE_UNITS = ("0-1", "-1 to 1")  # bounded scores, read to three decimals
 SIGNED_METRICS = (
@@ -261,6 +312,39 @@ def metric_unit(name: str) -> str:
     if name.startswith(("received", "replies_", "needs")):
         return "count"
     return ""
+
+
+def metric_better(name: str) -> str:
+    """Which way a metric is better: "higher", "lower", or "" (no better direction)."""
+    return BETTER.get(name, "")
+
+
+def better_mark(name: str, axis: str = "y") -> str:
+    """`↑ better` / `↓ better` (on a y axis; `better →` / `← better` on x), or ""."""
+    return BETTER_MARKS.get((metric_better(name), axis), "")
+
+
+def axis_label(
+    name: str,
+    *,
+    axis: str = "y",
+    difference: bool = False,
+    words: str | None = None,
+    unit: str | None = None,
+) -> str:
+    """A figure's axis label: words, unit and better direction (`response rate [%], ↑ better`).
+
+    A difference is labelled `difference [pp]` for shares (percentage points), otherwise
+    in the metric's unit; a metric with no better direction gets no mark. `words` and
+    `unit` replace the metric's own (a quantity outside the glossary).
+    """
+    unit = metric_unit(name) if unit is None else unit
+    shown = ("pp" if difference else "%") if unit == "share" else unit
+    if words is None:
+        words = "difference" if difference else name.replace("_", " ")
+    label = f"{words} [{shown}]" if shown else words
+    mark = better_mark(name, axis)
+    return f"{label}, {mark}" if mark else label
 
 
 def metric_label(name: str) -> str:
@@ -350,18 +434,31 @@ def percent(value: Any, decimals: int = 1, *, missing: str = MISSING) -> str:
     return f"{float(value):.{decimals}%}"
 
 
-def readable(value: Any, digits: int = 4, *, missing: str = MISSING) -> str:
+def readable(value: Any, digits: int = 4, *, sign: bool = False, missing: str = MISSING) -> str:
     """A number for prose, as short as it can be read.
 
     Thousands and more are whole with separators (`12,345`), others have `digits`
-    significant digits, and only very small ones are in e-notation (`1.20e-05`).
+    significant digits, and only very small ones are in e-notation (`1.20e-05`);
+    `sign` writes a plus on positive numbers.
     """
     if is_missing(value):
         return missing
+    plus = "+" if sign else ""
     if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    text = f"{value:.{digits}g}"
-    return text if "e" not in text else f"{value:.2e}"
+        return f"{value:{plus},.0f}"
+    text = f"{value:{plus}.{digits}g}"
+    return text if "e" not in text else f"{value:{plus}.2e}"
+
+
+def parameter_value(value: Any) -> str:
+    """A swept setting's value for a tick or a table cell: `0.831`, `10,000`, a name.
+
+    Numbers have three significant digits, thousands are whole with separators
+    (`readable`); anything else (a name, True) is shown as it is, escaped.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return readable(float(value), 3)
+    return safe_text(value)
 
 
 def p_value(p: Any) -> str:
@@ -389,7 +486,7 @@ def metric_value(name: str, value: Any, unit: str | None = None) -> str:
         return fixed(value, 3, sign=True, missing=missing)
     if unit in SCORE_UNITS:
         return fixed(value, 3, missing=missing)
-    return number(value, grouped=True, missing=missing)
+    return readable(value, missing=missing)
 
 
 def metric_difference(name: str, value: Any, unit: str | None = None) -> str:
@@ -404,7 +501,7 @@ def metric_difference(name: str, value: Any, unit: str | None = None) -> str:
         return fixed(value, 1, sign=True, grouped=True, missing=missing)
     if unit in SCORE_UNITS:
         return fixed(value, 4, sign=True, missing=missing)
-    return number(value, 3, sign=True, missing=missing)
+    return readable(value, 3, sign=True, missing=missing)
 
 
 def metric_text(name: str, value: Any) -> str:

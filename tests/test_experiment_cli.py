@@ -175,14 +175,19 @@ def test_sweep_sobol_and_analyze(capsys, tmp_path):
     warned = [line for line in out.splitlines() if line.startswith("Warning: Sobol indices")]
     assert len(warned) == 1 and "N = 4" in warned[0] and "--samples 512" in warned[0]
     assert set(indices["parameter"]) == {"staffing.operators", "staffing.training"}
-    assert _pngs(out_dir) == {"sensitivity_operator_utilisation.png"}
+    figures = {
+        "sensitivity_operator_utilisation.png",
+        "partial_dependence_operator_utilisation.png",
+    }
+    assert _pngs(out_dir) == figures, "a sampled design: no heatmap"
 
-    (out_dir / "sensitivity_operator_utilisation.png").unlink()
+    for figure in figures:
+        (out_dir / figure).unlink()
     code, out, err = run_cli(capsys, "analyze", out_dir)
     assert code == 0, err
     assert "Sobol indices" in out and "staffing.training" in out
     assert "Warning: Sobol indices rest on N = 4" in out, "analyze warns as the sweep did"
-    assert _pngs(out_dir) == {"sensitivity_operator_utilisation.png"}
+    assert _pngs(out_dir) == figures
 
 
 # --------------------------------------------------------------------------- experiment files

@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.figure_checks import problems, record_figures
+
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
 # script → (tables, figures) it must write in --smoke mode
@@ -64,10 +66,23 @@ def load(name: str):
 
 
 @pytest.mark.parametrize("name", list(OUTPUTS))
-def test_smoke_mode_writes_report_tables_and_figures(name, tmp_path, capsys):
+def test_smoke_mode_writes_report_tables_and_figures(name, tmp_path, capsys, monkeypatch):
     script = load(name)
     out = tmp_path / name
+    drawn = record_figures(monkeypatch)
     assert script.main(["--smoke", "--out", str(out)]) == 0
+    # Smoke runs are tiny: points of different variants coincide, and so do the
+    # labels at them; labels at data points are checked on realistic data in
+    # test_figures. Ticks, axis labels, titles and legends are checked here.
+    found = {figure: problems(fig, annotations=False) for figure, fig in drawn.items()}
+    assert not any(found.values()), {figure: p for figure, p in found.items() if p}
+    if name == "upward_pressure":  # the threat's effect: a gap of reply rates, in pp
+        heat = drawn["heatmap_threat_effect.png"]
+        cells = [t.get_text() for t in heat.axes[0].texts]
+        assert cells and all(re.match(r"^[+-]\d+\.\d$", c) for c in cells), cells
+        assert heat.axes[1].get_ylabel() == "threat effect [pp]"
+        rates = [t.get_text() for t in drawn["heatmap_response_rate.png"].axes[0].texts]
+        assert rates and all(re.match(r"^\d+%$", c) for c in rates), rates
     assert "report" in capsys.readouterr().out
 
     report = (out / "report.md").read_text(encoding="utf-8")

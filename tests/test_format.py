@@ -43,3 +43,22 @@ def test_prose_and_plain_numbers():
     assert fmt.readable(None) == "–"
     assert fmt.p_value(0.0004) == "<0.001" and fmt.p_value(0.0312) == "0.031"
     assert fmt.toml_number(10_000) == "10_000" and fmt.toml_number(0.5) == "0.5"
+
+
+def test_swept_values_and_large_numbers_never_in_e_notation():
+    assert fmt.parameter_value(0.8309031351698377) == "0.831"
+    assert fmt.parameter_value(0.1 + 0.2) == "0.3"
+    assert fmt.parameter_value(20000) == "20,000"
+    assert fmt.parameter_value(True) == "True" and fmt.parameter_value("timeliness") == "timeliness"
+    assert fmt.readable(1234.0, sign=True) == "+1,234" and fmt.readable(-2.5, sign=True) == "-2.5"
+    # a metric without a known unit: thousands whole, not 1.58e+04
+    assert fmt.metric_value("threat_effect", 15800.0) == "15,800"
+    assert fmt.metric_difference("threat_effect", 1580.0) == "+1,580"
+
+
+def test_axis_labels_carry_unit_and_better_direction():
+    assert fmt.axis_label("response_rate") == "response rate [%], ↑ better"
+    assert fmt.axis_label("response_rate", axis="x", difference=True) == "difference [pp], better →"
+    assert fmt.axis_label("p90_response_hours") == "p90 response hours [hours], ↓ better"
+    assert fmt.axis_label("contacts") == "contacts [count]", "demand: no direction"
+    assert fmt.axis_label("gap", unit="share", difference=True, words="gap") == "gap [pp]"

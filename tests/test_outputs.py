@@ -111,7 +111,8 @@ def test_result_plot_draws_the_daily_series_with_units():
     axes = fig.axes
     assert len(axes) == 3
     labels = [ax.get_ylabel() for ax in axes]
-    assert labels == ["per day [count]", "waiting [items]", "mean trust [0-1]"], labels
+    assert labels[:2] == ["per day [count]", "waiting [items], ↓ better"], labels
+    assert labels[2].startswith("mean trust [0-1], ↑ better"), labels
     assert axes[-1].get_xlabel() == "day of the run"
     drawn = [line.get_label() for line in axes[0].get_lines()]
     assert drawn == ["received", "first replies"]
@@ -138,7 +139,8 @@ def test_count_axes_read_as_whole_numbers_with_separators():
         ticks = [formatter(value, i) for i, value in enumerate(ax.get_yticks())]
         assert any("," in tick for tick in ticks), ticks
         assert not any("e" in tick for tick in ticks), ticks
-    assert plots._count_tick(1580.0) == "1,580" and plots._count_tick(2.5) == "2.5"
+    assert plots.PlainTicks().format_ticks([1580.0, 2.5]) == ["1,580.0", "2.5"]
+    assert plots.PlainTicks()(1580.0) == "1,580"
 
 
 # --------------------------------------------------------------------------- progress

@@ -109,7 +109,7 @@ def test_daily_series(daily, tmp_path):
     _saved(path)
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.lines] == sorted(SCENARIOS), "one sorted line each"
-    assert ax.get_ylabel() == "mean trust [0-1]", ax.get_ylabel()
+    assert ax.get_ylabel().startswith("mean trust [0-1], ↑ better"), ax.get_ylabel()
     assert ax.get_xlabel() == "day"
     assert "95% CI over 3 runs each" in ax.get_title(), ax.get_title()
     assert len(ax.collections) == len(SCENARIOS), "a confidence band per scenario"
@@ -125,7 +125,7 @@ def test_daily_series_by_parameter_and_missing_days(daily, tmp_path):
     _saved(tmp_path / "p90.png")
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.lines] == ["1", "2", "3"]
-    assert ax.get_ylabel() == "p90 response hours [hours]"
+    assert ax.get_ylabel() == "p90 response hours [hours], ↓ better"
     assert ax.get_legend().get_title().get_text() == "staffing.operators [people]"
     assert len(ax.lines[0].get_xdata()) == 4, "day 0 has no value and is not drawn"
 
@@ -137,7 +137,7 @@ def test_distribution(runs, tmp_path):
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == sorted(SCENARIOS), labels
-    assert ax.get_xlabel() == "response rate [share]"
+    assert ax.get_xlabel() == "response rate [%], better →"
     assert "%" in ax.get_xticklabels()[1].get_text(), "shares are shown as per cent"
     assert "12 runs" in ax.get_title(), "the run with an error is left out"
     assert ax.get_xlim()[1] < 1.0, "the failed run's value is not drawn"
@@ -156,10 +156,11 @@ def test_forest(table, tmp_path):
     _saved(path)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["response rate", "p90 response hours"]
-    for ax in visible:
-        labels = [t.get_text() for t in ax.get_yticklabels()]
-        assert labels == ["closed_loop", "proactive"], "the baseline has no row"
-    assert visible[1].get_xlabel() == "difference [hours]"
+    labels = [t.get_text() for t in visible[0].get_yticklabels()]
+    assert labels == ["closed_loop", "proactive"], "the baseline has no row"
+    assert visible[1].get_yticklabels() == [], "panels of a row share the first one's names"
+    assert visible[0].get_xlabel() == "difference [pp], better →"
+    assert visible[1].get_xlabel() == "difference [hours], ← better"
     assert "Difference from 'baseline'" in fig.get_suptitle()
     texts = _texts(fig)
     assert "significant" in texts and "not significant" in texts, "the legend explains marks"
@@ -196,11 +197,11 @@ def test_heatmap_grid(tmp_path):
     _saved(path)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.2", "0.0"], "small values below"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.2", "0"], "small values below"
     assert ax.get_xlabel() == "staffing.operators [people]"
     assert ax.get_ylabel() == "staffing.training [skill units]"
     cells = [t.get_text() for t in ax.texts]
-    assert "100" in cells, f"the cell (1 operator, no training) holds mean 100.5 → {cells}"
+    assert "100.5" in cells, f"the cell (1 operator, no training) holds mean 100.5 → {cells}"
 
 
 def test_heatmap_bins_continuous_designs(tmp_path):

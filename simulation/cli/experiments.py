@@ -139,10 +139,11 @@ def _analyze_parser(sub: argparse._SubParsersAction, help: str) -> argparse.Argu
         "analyze",
         help=help,
         description="Load a finished sweep or comparison from DIR (written by compare, "
-        "sweep or experiment), print a summary and write figures: heatmaps over two swept "
-        "parameters, Sobol indices (table, sobol_indices.csv and a chart) for a Sobol "
-        "sweep, distributions otherwise; for a comparison the comparison table, forest "
-        "plot, distributions and daily series.",
+        "sweep or experiment), print a summary and write figures: for a grid, heatmaps "
+        "over two swept parameters (distributions with one); for a sampled design (Latin "
+        "hypercube, Sobol, Morris), each metric against each parameter, and for Sobol its "
+        "indices (table, sobol_indices.csv and a chart); for a comparison the comparison "
+        "table, forest plot, distributions and daily series.",
     )
     analyze.add_argument("dir", type=Path, metavar="DIR", help="a folder of results")
     analyze.add_argument(

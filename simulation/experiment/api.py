@@ -54,7 +54,7 @@ from simulation.experiment.tables import (
     metric_columns,
     run_tables,
 )
-from simulation.format import number
+from simulation.format import number, readable
 from simulation.runner import RunResult
 from simulation.scenario import Scenario, did_you_mean, load_scenario
 from simulation.seeds import replication_seeds
@@ -346,11 +346,12 @@ class Comparison:
                     row.metric if row.metric != previous else "",
                     row.scenario,
                     str(row.n),
-                    f"{number(row.mean)} [{number(row.ci_low)}, {number(row.ci_high)}]",
+                    # readable: a count of thousands is 15,800, never 1.58e+04
+                    f"{readable(row.mean)} [{readable(row.ci_low)}, {readable(row.ci_high)}]",
                     ""
                     if is_base
-                    else f"{number(row.diff, sign=True)} [{number(row.diff_ci_low)}, "
-                    f"{number(row.diff_ci_high)}]",
+                    else f"{readable(row.diff, sign=True)} [{readable(row.diff_ci_low)}, "
+                    f"{readable(row.diff_ci_high)}]",
                     ""
                     if is_base
                     else number(row.p_adjusted)

@@ -8,6 +8,7 @@ read back from CSV or Parquet, and returns a matplotlib Figure:
     distribution(results.runs, "response_rate")     one box and the runs per scenario
     forest(comparison.table)                        differences from the baseline, with CIs
     heatmap(sweep.runs, "staffing.operators", "staffing.training", "p90_response_hours")
+    partial_dependence(sweep.runs, ["staffing.operators", …], "mean_trust")  sampled designs
     sensitivity(sobol_indices(sweep, "mean_trust")) Sobol S1 and ST with their intervals
     regret(regret_table(outcomes, directions))      each policy's regret across states
     tradeoff(discovery)                             PRIM's peeling trajectory (or CART's leaves)
@@ -16,8 +17,13 @@ read back from CSV or Parquet, and returns a matplotlib Figure:
 `path=` also saves the figure (PNG, or any format matplotlib knows by the suffix). The
 figures are not registered with pyplot, so a loop over many of them does not pile up
 open windows or memory; in Jupyter the returned Figure shows inline, in a script save it.
-Axis labels carry each metric's unit and each swept parameter's unit
-(`simulation.format`); confidence bands are Student t intervals (`simulation.experiment.stats`).
+Axis labels carry each metric's unit and each swept parameter's unit and say which way
+is better (`simulation.format.axis_label`, from `format.BETTER`); differences of shares
+are in percentage points (`+10`), shares in %, counts and parameter values plain
+(`1,580`, `0.3`: `PlainTicks`, never e-notation or an offset). A level axis follows one
+rule, `level_range`: from zero (trust from 0 to 1), or zoomed to the data when they
+would draw a flat line, and then its label says how much the axis spans. Confidence
+bands are Student t intervals (`simulation.experiment.stats`).
 
 This module is not imported by `import simulation`; it imports matplotlib and seaborn.
 """
@@ -48,7 +54,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
+from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
 
 from simulation.experiment.stats import (  # noqa: E402
     SOBOL_MIN_SAMPLES,
@@ -60,9 +66,20 @@ from simulation.experiment.stats import (  # noqa: E402
 )
 from simulation.format import (  # noqa: E402
     COUNT_UNITS,
+    SCORE_UNITS,
+    SIGNED_METRICS,
+    axis_label,
+    better_mark,
+    fixed,
+    metric_difference,
     metric_label,
     metric_unit,
+    metric_value,
+    p_value,
     parameter_label,
+    parameter_value,
+    percent,
+    readable,
 )
 
 __all__ = [
@@ -73,6 +90,8 @@ __all__ = [
     "distribution",
     "forest",
     "heatmap",
+    "level_axis",
+    "partial_dependence",
     "regret",
     "sensitivity",
     "tradeoff",
@@ -92,6 +111,8 @@ def colours(n: int) -> list:
 SIGNIFICANT_COLOUR = "#c0392b"
 NOT_SIGNIFICANT_COLOUR = "#7f8c8d"
 WARNING_COLOUR = "#a04000"  # notes that an estimate shown is not to be trusted
+FOREST_TICKS = 4  # at most this many ticks on a difference axis, so their labels fit
+FOREST_MIN_WIDTH = 6.4  # inches
 MAX_ANNOTATED_CELLS = 150  # heatmaps with more cells than this show colours only
 MAX_HEATMAP_LEVELS = 12  # a parameter with more distinct values is binned (LHS, Sobol)
 HEATMAP_BINS = 8
@@ -99,21 +120,152 @@ HEATMAP_BINS = 8
 # --------------------------------------------------------------------------- labels
 
 
-def _format_axis(axis, name: str) -> None:
-    """Per-cent ticks for shares; whole numbers with separators for counts (1,580)."""
+class PlainTicks(Formatter):
+    """Tick labels as plain numbers: `1,580` (never `1.58e+03` or an offset), `0.25`.
+
+    `scale` multiplies each value first (100 for a share in % or pp), `suffix` follows it
+    (`%`), `signed` writes `+` on positive ones (differences). All ticks of an axis get
+    the same number of decimals, the fewest that tell them apart.
+    """
+
+    def __init__(self, scale: float = 1.0, suffix: str = "", signed: bool = False):
+        self.scale, self.suffix, self.signed = scale, suffix, signed
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self._text(x, _decimals([x * self.scale]))
+
+    def format_ticks(self, values) -> list[str]:
+        decimals = _decimals([v * self.scale for v in values])
+        return [self._text(v, decimals) for v in values]
+
+    def _text(self, x: float, decimals: int) -> str:
+        value = x * self.scale
+        if abs(value) < 0.5 * 10.0**-decimals:
+            value = 0.0  # no "-0" or "+0"
+        plus = "+" if self.signed and value > 0 else ""
+        text = f"{value:,.{decimals}f}".replace("-", "\N{MINUS SIGN}")
+        return f"{plus}{text}{self.suffix}"
+
+
+def _decimals(values: Sequence[float], most: int = 6) -> int:
+    """The fewest decimals that write every value exactly (to `most`)."""
+    for decimals in range(most + 1):
+        step = 10.0**decimals
+        if all(abs(v * step - round(v * step)) < 1e-6 * max(1.0, abs(v * step)) for v in values):
+            return decimals
+    return most
+
+
+def format_axis(axis, name: str, *, difference: bool = False) -> None:
+    """Ticks in the metric's unit: shares in % (differences in pp: `+10`), counts whole.
+
+    No tick is in e-notation or carries an offset; counts get no ticks between whole
+    numbers.
+    """
     unit = metric_unit(name)
     if unit == "share":
-        axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-    elif unit in COUNT_UNITS:
-        axis.set_major_formatter(FuncFormatter(_count_tick))
+        axis.set_major_formatter(PlainTicks(100, "" if difference else "%", signed=difference))
+    else:
+        axis.set_major_formatter(PlainTicks(signed=difference))
+    if unit in COUNT_UNITS:
         locator = axis.get_major_locator()
         if isinstance(locator, MaxNLocator):  # no ticks between whole things
             locator.set_params(integer=True)
 
 
-def _count_tick(value: float, _position: int | None = None) -> str:
-    """A count's tick label: `1,580`, never `1.58e+03` (or an offset above the axis)."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+def _parameter_axis(axis) -> None:
+    """A swept parameter's ticks: plain numbers (`0.25`, `10,000`), not raw floats."""
+    axis.set_major_formatter(PlainTicks())
+
+
+# A level axis (a metric's value, not a difference) starts at the metric's natural
+# bottom (0 for shares, counts and hours; 0-1 scores span 0 to 1, -1 to 1 scores their
+# whole range). Only when the data would fill less than ZOOM_BELOW of that span is the
+# axis zoomed to the data, and then its label says how much the axis spans, so a
+# change of 0.0005 on a zoomed axis is not mistaken for a large one.
+ZOOM_BELOW = 0.1
+NATURAL_RANGES = {"share": (0.0, None), "0-1": (0.0, 1.0), "-1 to 1": (-1.0, 1.0)}
+ZERO_BASED_UNITS = (*COUNT_UNITS, "hours", "ratio")
+
+
+def natural_range(name: str) -> tuple[float, float | None] | None:
+    """The range a metric's level axis starts from: (bottom, top or None), or None."""
+    unit = metric_unit(name)
+    if name in SIGNED_METRICS and unit not in ("-1 to 1",):
+        return None  # a change (trust_change): its sign is the news, no natural bottom
+    if unit in NATURAL_RANGES:
+        return NATURAL_RANGES[unit]
+    if unit in ZERO_BASED_UNITS:
+        return (0.0, None)
+    return None
+
+
+def level_range(name: str, values) -> tuple[tuple[float, float] | None, bool]:
+    """(the range to draw a level axis over, or None to fit the data; zoomed or not).
+
+    The natural range when the data fill at least ZOOM_BELOW of it (or are all one
+    value); None and zoomed when they fill less; None, not zoomed, for a metric with
+    no natural range or data outside it.
+    """
+    data = np.asarray(pd.Series(values, dtype=float).dropna())
+    data = data[np.isfinite(data)]
+    natural = natural_range(name)
+    if natural is None or not len(data):
+        return None, False
+    bottom, top = natural
+    low, high = float(data.min()), float(data.max())
+    if low < bottom or (top is not None and high > top):
+        return None, False
+    if top is None:  # from zero to a little above the data (a share: at most 100%)
+        top = high * 1.05 if high > bottom else bottom + 1.0
+        top = min(top, 1.0) if metric_unit(name) == "share" and high <= 1.0 else top
+    if high - low >= ZOOM_BELOW * (top - bottom) or high == low:
+        return (bottom, top), False
+    return None, True
+
+
+def zoom_note(name: str, span: float) -> str:
+    """`zoomed: the axis spans 0.010 of 0 to 1`: what a zoomed axis covers."""
+    natural = natural_range(name)
+    of = f" of {readable(natural[0])} to {readable(natural[1])}" if natural and natural[1] else ""
+    return f"zoomed: the axis spans {_span_text(name, span)}{of}"
+
+
+def level_axis(ax, which: str, name: str, values) -> str:
+    """Set a level axis by the one rule above; returns the zoom note ("" if not zoomed).
+
+    `values` are every value drawn on the axis (points, band edges). The note (e.g.
+    "zoomed: the axis spans 0.010 of 0 to 1") goes into the axis label (`with_note`).
+    """
+    limits, zoomed = level_range(name, values)
+    get, set_ = (ax.get_ylim, ax.set_ylim) if which == "y" else (ax.get_xlim, ax.set_xlim)
+    if limits is not None:
+        set_(*limits)
+    if not zoomed:
+        return ""
+    start, stop = get()
+    return zoom_note(name, abs(stop - start))
+
+
+def _span_text(name: str, span: float) -> str:
+    unit = metric_unit(name)
+    if unit == "share":
+        return f"{_two_digits(100 * span)} pp"
+    if unit == "hours":
+        return f"{_two_digits(span)} h"
+    return _two_digits(span)
+
+
+def _two_digits(value: float) -> str:
+    """Two significant digits as a plain number: `0.000066`, `1.2`, `1,580`."""
+    if value == 0 or not math.isfinite(value):
+        return readable(value)
+    decimals = max(0, 1 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{decimals}f}"
+
+
+def with_note(label: str, note: str) -> str:
+    return f"{label}\n({note})" if note else label
 
 
 # --------------------------------------------------------------------------- helpers
@@ -160,15 +312,20 @@ def _empty_note(ax, text: str) -> None:
 # --------------------------------------------------------------------------- figures
 
 
-# The panels of one run's daily figure: the columns each draws, its title and unit.
+# The panels of one run's daily figure: the columns each draws, its title and its axis
+# label (the first column's unit and better direction are the panel's).
 RUN_DAILY_PANELS = (
     (("received", "first_replies"), "Requests received and answered per day", "per day [count]"),
     (
         ("backlog_operators", "backlog_departments"),
         "Backlog at the end of the day",
-        "waiting [items]",
+        "waiting [items], " + better_mark("backlog_operators"),
     ),
-    (("mean_trust",), "Citizens' mean trust at the end of the day", "mean trust [0-1]"),
+    (
+        ("mean_trust",),
+        "Citizens' mean trust at the end of the day",
+        axis_label("mean_trust"),
+    ),
 )
 RUN_DAILY_LABELS = {
     "received": "received",
@@ -190,7 +347,9 @@ def run_daily(
     `daily` is a run's daily table (`RunResult.daily`, or daily.csv read back): one row
     per day. Three panels over the days: requests received and first replies per day
     [count], items waiting for operators and at departments at the end of each day
-    [items], and citizens' mean trust [0-1] (its own scale: a small drift shows).
+    [items], and citizens' mean trust [0-1]. Each axis follows `level_axis`: from zero
+    (trust: 0 to 1), zoomed only when the series would be a flat line, and then
+    labelled with what the axis spans. Labels say which way is better.
     This is the figure `microgov run` writes as daily.png and `RunResult.plot()` returns.
     """
     needed = ["day", *(c for columns, _, _ in RUN_DAILY_PANELS for c in columns)]
@@ -205,10 +364,9 @@ def run_daily(
                 days, values, color=colour, lw=2, marker="o", ms=3, label=RUN_DAILY_LABELS[column]
             )
         ax.set_title(panel_title, loc="left", fontsize="medium")
-        ax.set_ylabel(label)
-        _format_axis(ax.yaxis, columns[0])
-        if metric_unit(columns[0]) in COUNT_UNITS:
-            ax.set_ylim(bottom=0)
+        drawn = daily[list(columns)].to_numpy(dtype=float).ravel()
+        ax.set_ylabel(with_note(label, level_axis(ax, "y", columns[0], drawn)))
+        format_axis(ax.yaxis, columns[0])
         ax.legend(frameon=False, loc="best", fontsize="small")
         sns.despine(ax=ax)
     axes[-1].set_xlabel("day of the run")
@@ -245,12 +403,14 @@ def daily_series(
     `daily` has one row per run-day (columns `day`, `by`, `metric`). The band is the
     t interval of the mean across the runs (replications) of that day; days where a run
     has no value (a ratio with nothing to divide) count only the runs that have one.
+    The y axis follows `level_axis` (from zero, or zoomed with its span in the label).
     """
     _require(daily, ["day", by, metric], "daily_series")
     data = _ok_runs(daily)
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.add_subplot()
     groups = _order(data[by], order)
+    drawn: list[float] = []
     for colour, group in zip(colours(len(groups)), groups, strict=False):
         part = data.loc[data[by] == group, ["day", metric]]
         agg = part.groupby("day")[metric].agg(["mean", "std", "count"]).reset_index()
@@ -258,16 +418,19 @@ def daily_series(
         if agg.empty:
             continue
         half = t_half_width(agg["std"].fillna(0).to_numpy(), agg["count"].to_numpy(), confidence)
-        ax.plot(agg["day"], agg["mean"], color=colour, lw=2, marker="o", ms=3, label=str(group))
+        ax.plot(
+            agg["day"], agg["mean"], color=colour, lw=2, marker="o", ms=3, label=_category(group)
+        )
         low, high = agg["mean"] - half, agg["mean"] + half
         if (part[metric].dropna() >= 0).all():  # a t band of counts stops at zero
             low = low.clip(lower=0)
         ax.fill_between(agg["day"], low, high, color=colour, alpha=0.2, lw=0)
+        drawn += [*low, *high, *agg["mean"]]
     if not ax.lines:
         _empty_note(ax, f"no values of {metric}")
     ax.set_xlabel("day")
-    ax.set_ylabel(metric_label(metric))
-    _format_axis(ax.yaxis, metric)
+    ax.set_ylabel(with_note(axis_label(metric), level_axis(ax, "y", metric, drawn)))
+    format_axis(ax.yaxis, metric)
     locator = ax.xaxis.get_major_locator()
     if isinstance(locator, MaxNLocator):  # matplotlib's default AutoLocator is one
         locator.set_params(integer=True)
@@ -295,6 +458,11 @@ def _runs_per_group(data: pd.DataFrame, by: str) -> str:
     return f"{runs} run{'s' if high != 1 else ''} each"
 
 
+def _category(value) -> str:
+    """A group's label: a scenario's name, or a swept value written plainly (`0.3`)."""
+    return parameter_value(value) if not isinstance(value, str) else value
+
+
 def _legend_title(by: str) -> str:
     return parameter_label(by) if "." in by else by
 
@@ -315,8 +483,8 @@ def distribution(
     """
     _require(runs, [by, metric], "distribution")
     data = _ok_runs(runs)[[by, metric]].dropna()
-    data = data.assign(**{by: data[by].astype(str)}) if not data.empty else data
-    groups = [str(g) for g in _order(_ok_runs(runs)[by], order)]
+    data = data.assign(**{by: data[by].map(_category)}) if not data.empty else data
+    groups = [_category(g) for g in _order(_ok_runs(runs)[by], order)]
     height = max(2.8, 0.55 * len(groups) + 1.6)
     fig = Figure(figsize=(8, height), layout="constrained")
     ax = fig.add_subplot()
@@ -363,9 +531,10 @@ def distribution(
             label="mean",
         )
         ax.legend(frameon=False, loc="best")
-    ax.set_xlabel(metric_label(metric))
+    note = level_axis(ax, "x", metric, data[metric]) if not data.empty else ""
+    ax.set_xlabel(with_note(axis_label(metric, axis="x"), note))
     ax.set_ylabel(_legend_title(by))
-    _format_axis(ax.xaxis, metric)
+    format_axis(ax.xaxis, metric)
     n = len(data)
     ax.set_title(
         title or f"{metric.replace('_', ' ').capitalize()} across runs ({n} run{'s' * (n != 1)})"
@@ -414,12 +583,17 @@ def forest(
     columns = max(1, min(columns, len(metrics)))
     rows = math.ceil(len(metrics) / columns)
     panel_height = 0.45 * max(len(scenarios), 1) + 1.3
-    fig = Figure(figsize=(4.2 * columns, panel_height * rows + 0.8), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False)
+    width = max(4.2 * columns, FOREST_MIN_WIDTH)  # room for the title above one panel
+    fig = Figure(figsize=(width, panel_height * rows + 0.8), layout="constrained")
+    # Panels of a row share the scenarios' axis: only the first names them, so the
+    # others keep their width for the differences and their tick labels.
+    axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
     for ax in axes.flat[len(metrics) :]:
         ax.set_visible(False)
     for ax, name in zip(axes.flat, metrics, strict=False):
         _forest_panel(ax, data[data["metric"] == name], name, scenarios)
+    for ax in axes[:, 1:].flat:
+        ax.tick_params(axis="y", labelleft=False, length=0)
     handles = [
         Line2D(
             [],
@@ -480,14 +654,11 @@ def _forest_panel(ax, rows: pd.DataFrame, name: str, scenarios: list) -> None:
     ax.set_yticks(range(len(scenarios)), [str(s) for s in scenarios])
     ax.set_ylim(len(scenarios) - 0.5, -0.5)
     ax.set_title(name.replace("_", " "), fontsize="medium")
-    unit = metric_unit(name)
-    ax.set_xlabel(f"difference [{unit}]" if unit else "difference")
-    _format_axis(ax.xaxis, name)
+    ax.set_xlabel(axis_label(name, axis="x", difference=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS, steps=[1, 2, 2.5, 5, 10]))
+    format_axis(ax.xaxis, name, difference=True)
     if rows.empty:
         _empty_note(ax, "no differences")
-    if metric_unit(name) != "share":
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 5), useMathText=True)
     ax.grid(axis="x", color="0.92")
     sns.despine(ax=ax, left=True)
 
@@ -499,20 +670,27 @@ def heatmap(
     metric: str,
     *,
     bins: int = HEATMAP_BINS,
-    cmap: str = "viridis",
+    cmap: str | None = None,
+    unit: str | None = None,
+    difference: bool = False,
     title: str | None = None,
     path: str | os.PathLike | None = None,
 ) -> Figure:
-    """Mean of a metric over two swept parameters (x across, y up).
+    """Mean of a metric over two swept parameters (x across, y up), for a grid.
 
     `runs` has one row per run with a column for each parameter. A grid sweep's values
-    become the cells; a parameter with many distinct values (Latin hypercube, Sobol) is
-    cut into `bins` equal intervals labelled by their midpoints. Cells show the mean
-    over the runs in them.
+    become the cells (its values written plainly, `0.3`); a parameter with many distinct
+    values is cut into `bins` equal intervals labelled by their midpoints, though a
+    sampled design reads better as `partial_dependence`. Cells show the mean over the
+    runs in them in the metric's unit (shares in %, counts whole: `1,580`); `unit`
+    names the unit of a quantity outside the glossary, and `difference` marks a
+    difference (of shares: in percentage points, `+3.1`), coloured from blue to red
+    around zero. `cmap` replaces the colours (viridis for a level).
     """
     _require(runs, [x, y, metric], "heatmap")
     if x == y:
         raise ValueError(f"heatmap: x and y are both '{x}'; choose two different parameters")
+    unit = metric_unit(metric) if unit is None else unit
     data = _ok_runs(runs)[[x, y, metric]].copy()
     data[x] = bin_levels(data[x], bins)
     data[y] = bin_levels(data[y], bins)
@@ -527,21 +705,33 @@ def heatmap(
     if table.empty or table.isna().all().all():
         _empty_note(ax, f"no values of {metric}")
     else:
-        share = metric_unit(metric) == "share"
+        limits, zoomed = (None, False) if difference else level_range(metric, table.stack())
+        note = zoom_note(metric, float(np.nanmax(table) - np.nanmin(table))) if zoomed else ""
+        texts = table.map(lambda v: _cell_text(metric, v, unit, difference, zoomed))
+        label = axis_label(metric, difference=difference, unit=unit, words=metric.replace("_", " "))
         sns.heatmap(
             table,
             ax=ax,
-            cmap=cmap,
-            annot=cells <= MAX_ANNOTATED_CELLS,
-            fmt=".0%" if share else ".3g",
+            cmap=cmap or ("vlag" if difference else "viridis"),
+            center=0.0 if difference else None,
+            vmin=limits[0] if limits else None,
+            vmax=limits[1] if limits else None,
+            annot=texts.to_numpy() if cells <= MAX_ANNOTATED_CELLS else False,
+            fmt="",
             linewidths=0.5,
             linecolor="white",
-            cbar_kws={"label": metric_label(metric)},
+            xticklabels=[parameter_value(v) for v in table.columns],
+            yticklabels=[parameter_value(v) for v in table.index],
+            cbar_kws={"label": with_note(label, note)},
         )
-        if share:
-            colorbar = ax.collections[0].colorbar
-            assert colorbar is not None  # sns.heatmap draws one (cbar=True by default)
-            colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, 0))
+        colorbar = ax.collections[0].colorbar
+        assert colorbar is not None  # sns.heatmap draws one (cbar=True by default)
+        if unit == "share":
+            colorbar.ax.yaxis.set_major_formatter(
+                PlainTicks(100, "" if difference else "%", signed=difference)
+            )
+        else:
+            colorbar.ax.yaxis.set_major_formatter(PlainTicks(signed=difference))
     ax.set_xlabel(parameter_label(x))
     ax.set_ylabel(parameter_label(y))
     ax.tick_params(axis="x", labelrotation=0)
@@ -552,6 +742,23 @@ def heatmap(
     return _finish(fig, path)
 
 
+def _cell_text(metric: str, value: float, unit: str, difference: bool, zoomed: bool) -> str:
+    """A heatmap cell: the mean in the metric's unit, compact (`34%`, `+3.1`, `1,580`).
+
+    On a zoomed colour scale a score gets a fourth decimal, so cells of different
+    colours do not read the same.
+    """
+    if pd.isna(value):
+        return ""
+    if unit == "share":
+        return fixed(100 * value, 1, sign=True) if difference else percent(value, 0)
+    if difference:
+        return metric_difference(metric, value, unit)
+    if zoomed and unit in SCORE_UNITS:
+        return fixed(value, 4)
+    return metric_value(metric, value, unit)
+
+
 def bin_levels(values: pd.Series, bins: int) -> pd.Series:
     """Grid values as they are; many distinct numbers cut into labelled intervals."""
     if values.nunique() <= MAX_HEATMAP_LEVELS or not pd.api.types.is_numeric_dtype(values):
@@ -559,6 +766,117 @@ def bin_levels(values: pd.Series, bins: int) -> pd.Series:
     cut = pd.cut(values, bins=bins)
     midpoints = {interval: float(f"{interval.mid:.3g}") for interval in cut.cat.categories}
     return cut.map(midpoints).astype(float)
+
+
+PD_BINS = 6  # bins of a sampled parameter whose runs' mean the line joins
+PD_COLUMNS = 3
+
+
+def partial_dependence(
+    runs: pd.DataFrame,
+    parameters: Sequence[str],
+    metric: str,
+    *,
+    bins: int = PD_BINS,
+    confidence: float = 0.95,
+    columns: int = PD_COLUMNS,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """A metric against each swept parameter: every run a dot, a line through binned means.
+
+    For a sampled design (Latin hypercube, Sobol, Morris, listed points), whose points
+    fill no grid: one small panel per parameter, all on the metric's one axis. The line
+    joins the mean of the runs in each of `bins` bins of equal count along the parameter
+    (a parameter with that few values: at each value), with its t interval as a band;
+    the other parameters vary across the runs of a bin, so the line is the parameter's
+    effect averaged over them. A parameter that is not a number gets one column per value.
+    """
+    names = list(parameters)
+    _require(runs, [*names, metric], "partial_dependence")
+    if not names:
+        raise ValueError("partial_dependence: name at least one parameter")
+    data = _ok_runs(runs)
+    data = data[data[metric].notna()]
+    columns = max(1, min(columns, len(names)))
+    rows = math.ceil(len(names) / columns)
+    fig = Figure(figsize=(3.7 * columns, 3.1 * rows + 0.7), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    dots = colours(1)[0]
+    drawn: list[float] = list(data[metric])
+    for ax, name in zip(axes.flat, names, strict=False):
+        part = data[[name, metric]].dropna()
+        if part.empty:
+            _empty_note(ax, f"no values of {metric}")
+        else:
+            x, numeric = _positions(part[name])
+            means = _binned_means(x, part[metric].to_numpy(dtype=float), bins, confidence)
+            ax.fill_between(
+                means["x"], means["low"], means["high"], color="0.55", alpha=0.25, lw=0,
+                label=f"{confidence:.0%} CI of a bin's mean",
+            )  # fmt: skip
+            ax.scatter(x, part[metric], s=16, color=dots, alpha=0.6, lw=0, label="one run")
+            ax.plot(means["x"], means["mean"], color="black", lw=1.8, marker="o", ms=3,
+                    label="mean of the runs in a bin")  # fmt: skip
+            drawn += [*means["low"], *means["high"]]
+            if numeric:
+                _parameter_axis(ax.xaxis)
+                whole = bool(np.all(np.equal(np.mod(x, 1), 0)))
+                ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=whole))
+            else:
+                labels = _order(part[name])
+                ax.set_xticks(range(len(labels)), [_category(v) for v in labels])
+        ax.set_xlabel(_wrapped(parameter_label(name)))
+        ax.grid(color="0.92")
+        sns.despine(ax=ax)
+    note = level_axis(axes[0, 0], "y", metric, drawn)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(with_note(axis_label(metric), note))
+        format_axis(ax.yaxis, metric)
+    for ax in axes[:, 1:].flat:
+        ax.tick_params(axis="y", labelleft=False)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+    n = len(data)
+    fig.suptitle(
+        title
+        or f"{metric.replace('_', ' ').capitalize()} against each swept parameter "
+        f"({n} run{'s' * (n != 1)})"
+    )
+    return _finish(fig, path)
+
+
+def _positions(values: pd.Series) -> tuple[np.ndarray, bool]:
+    """(x positions, numeric?): numbers as they are, other values as 0, 1, … in order."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=float), True
+    order = {v: i for i, v in enumerate(_order(values))}
+    return values.map(order).to_numpy(dtype=float), False
+
+
+def _binned_means(x: np.ndarray, y: np.ndarray, bins: int, confidence: float) -> pd.DataFrame:
+    """Mean x, mean y and the t interval of y in bins of equal count along x."""
+    frame = pd.DataFrame({"x": x, "y": y})
+    if frame["x"].nunique() <= bins:
+        frame["bin"] = frame["x"]
+    else:
+        frame["bin"] = pd.qcut(frame["x"], bins, labels=False, duplicates="drop")
+    agg = frame.groupby("bin").agg(
+        x=("x", "mean"), mean=("y", "mean"), std=("y", "std"), count=("y", "size")
+    )
+    half = t_half_width(agg["std"].fillna(0).to_numpy(), agg["count"].to_numpy(), confidence)
+    return agg.assign(low=agg["mean"] - half, high=agg["mean"] + half).sort_values("x")
+
+
+def _wrapped(label: str, width: int = 30) -> str:
+    """A long axis label on two lines, broken before its unit."""
+    if len(label) <= width or " [" not in label:
+        return label
+    key, _, unit = label.partition(" [")
+    return f"{key}\n[{unit}"
 
 
 def sensitivity(
@@ -729,12 +1047,11 @@ def regret(
                 fontsize=8,
                 color="0.3",
             )
-        unit = metric_unit(name)
-        ax.set_xlabel(
-            f"regret on {name.replace('_', ' ')}" + (" [pp]" if unit == "share" else f" [{unit}]")
-        )
-        if unit == "share":
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}"))
+        unit = metric_unit(name)  # a regret is a difference: shares in percentage points
+        shown = "pp" if unit == "share" else unit
+        words = f"regret on {name.replace('_', ' ')}" + (f" [{shown}]" if shown else "")
+        ax.set_xlabel(f"{words}, ← better")  # a regret is never better large
+        ax.xaxis.set_major_formatter(PlainTicks(100) if unit == "share" else PlainTicks())
         ax.set_xlim(left=0)
         ax.set_ylabel("policy" if ax is axes[0] else "")
         n_states = data["state"].nunique()
@@ -804,10 +1121,10 @@ def tradeoff(
     )
     ax.set_xlim(0, 1.05)
     ax.set_ylim(0, 1.05)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("coverage: share of all cases of interest inside the box")
-    ax.set_ylabel("density: share of the box that are cases")
+    ax.xaxis.set_major_formatter(PlainTicks(100, "%"))
+    ax.yaxis.set_major_formatter(PlainTicks(100, "%"))
+    ax.set_xlabel("coverage: share of all cases of interest inside the box, better →")
+    ax.set_ylabel("density: share of the box that are cases, ↑ better")
     what = "peeling trajectory" if discovery.method == "prim" else "tree leaves"
     ax.set_title(title or f"{discovery.method.upper()} {what}: coverage against density")
     sns.despine(ax=ax)
@@ -855,12 +1172,12 @@ def box_limits(
         colour = "#c0392b" if name in limits.index else "0.6"
         left.plot([a, b], [y, y], color=colour, linewidth=8, solid_capstyle="butt")
         narrow = b - a < 0.15  # a narrow box: its two limits written outwards, not on top
-        left.text(a, y + 0.28, f"{low:.3g}", ha="right" if narrow else "center", fontsize=8)
-        left.text(b, y + 0.28, f"{high:.3g}", ha="left" if narrow else "center", fontsize=8)
+        left.text(a, y + 0.28, parameter_value(low), ha="right" if narrow else "center", fontsize=8)
+        left.text(b, y + 0.28, parameter_value(high), ha="left" if narrow else "center", fontsize=8)
         label = name
         if name in limits.index:
             qps = [limits.loc[name, c] for c in ("qp_low", "qp_high")]
-            shown = [f"{q:.2g}" for q in qps if not (isinstance(q, float) and math.isnan(q))]
+            shown = [p_value(q) for q in qps if not (isinstance(q, float) and math.isnan(q))]
             if shown:
                 label += f"\n(qp {', '.join(shown)})"
         left.text(-0.03, y, label, ha="right", va="center", fontsize=8)
@@ -916,7 +1233,12 @@ def box_limits(
         )
         right.set_xlabel(parameter_label(xname))
         right.set_ylabel(parameter_label(yname))
-        right.legend(frameon=False, fontsize=8, loc="best")
+        for axis in (right.xaxis, right.yaxis):
+            _parameter_axis(axis)
+            axis.set_major_locator(MaxNLocator(nbins=5))
+        right.legend(  # below the axes: the states fill the panel
+            frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2
+        )
         right.set_title("States of the world and the box", fontsize=10)
         sns.despine(ax=right)
     if title:

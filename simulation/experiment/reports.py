@@ -17,14 +17,19 @@ from rich.table import Table
 
 from simulation.experiment.stats import index_problem, interval_label, row_decision, table_family
 from simulation.format import (
+    COUNT_UNITS,
+    MISSING,
     fixed,
     is_missing,
     markup_text,
+    metric_better,
     metric_difference,
     metric_unit,
     metric_value,
     p_value,
+    parameter_value,
     plain_text,
+    readable,
     safe_text,
 )
 from simulation.safe_write import OutputDir
@@ -235,8 +240,11 @@ class SweepReport:
     def figures(self, out_dir: Path) -> list[str]:
         """Draw and save the figures the design calls for; returns the file names.
 
-        Sensitivity bars for a Sobol design, heatmaps of two or more parameters, otherwise
-        distributions by the one parameter (and daily series for a grid).
+        A grid: heatmaps over its first two parameters (the others averaged over), or,
+        with one parameter, distributions by its values and daily series. A sampled
+        design (Latin hypercube, Sobol, Morris, listed points), whose points fill no
+        grid: each metric against each parameter (`plots.partial_dependence`), and for
+        Sobol also the sensitivity bars.
         """
         from simulation.experiment import plots
 
@@ -247,6 +255,11 @@ class SweepReport:
                 samples = getattr(self.design, "samples", None)
                 fig = plots.sensitivity(frame, metric=metric, samples=samples)
                 made.append(_save(fig, out_dir / f"sensitivity_{metric}.png"))
+        if self.kind != "grid":
+            if self.parameters:
+                for metric in self.metrics:
+                    fig = plots.partial_dependence(self.runs, self.parameters, metric)
+                    made.append(_save(fig, out_dir / f"partial_dependence_{metric}.png"))
             return made
         if len(self.parameters) >= 2:
             x, y = self.parameters[:2]
@@ -258,13 +271,10 @@ class SweepReport:
                 made.append(_save(fig, out_dir / f"heatmap_{metric}.png"))
             return made
         by = self.parameters[0] if self.parameters else "scenario"
-        runs = self.runs
-        if by != "scenario" and runs[by].nunique() > plots.MAX_HEATMAP_LEVELS:
-            runs = runs.assign(**{by: plots.bin_levels(runs[by], plots.HEATMAP_BINS)})
         for metric in self.metrics[:MAX_DISTRIBUTION_FIGURES]:
-            fig = plots.distribution(runs, metric, by=by)
+            fig = plots.distribution(self.runs, metric, by=by)
             made.append(_save(fig, out_dir / f"distribution_{metric}.png"))
-        if self.kind == "grid" and by in self.daily.columns:
+        if by in self.daily.columns:
             for column in DAILY_FIGURE_COLUMNS:
                 if column in self.daily.columns:
                     fig = plots.daily_series(self.daily, column, by=by)
@@ -338,24 +348,55 @@ def _difference_interval(metric: str, low, high) -> str:
 
 
 def sweep_table(runs, metrics: list[str]) -> Table:
-    """Mean, minimum and maximum of each metric over the sweep's runs."""
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    """Each metric over the design points: its mean, and the lowest and highest point.
+
+    A point's value is the mean of its runs (replications), so the range is the design's
+    and not the replications' noise, which is shown apart (the standard deviation of
+    runs within a point, averaged over the points that have several). `better` is the
+    metric's better direction (`simulation.format.BETTER`). Without a `point` column
+    every run is its own point.
+    """
+    ok = runs[runs["error"].isna()] if "error" in runs.columns else runs
+    keys = ok["point"] if "point" in ok.columns else ok.index.to_series()
+    table = Table(
+        title="Over the design points (a point: the mean of its runs)",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column("metric")
     table.add_column("unit", style="dim")
-    for column in ("mean", "min", "max"):
-        table.add_column(f"{column} over runs", justify="right")
+    table.add_column("better", style="dim")
+    for column in ("mean", "lowest point", "highest point", "sd within a point"):
+        table.add_column(column, justify="right")
     for metric in metrics:
-        values = runs[metric].dropna() if metric in runs.columns else None
         unit = metric_unit(metric)
+        better = metric_better(metric) or MISSING
+        values = ok[metric].dropna() if metric in ok.columns else None
         if values is None or len(values) == 0:
-            table.add_row(metric, unit, "n/a", "n/a", "n/a")
+            table.add_row(metric, unit, better, "n/a", "n/a", "n/a", "n/a")
             continue
+        grouped = values.groupby(keys[values.index], sort=True)
+        means = grouped.mean()
+        spread = grouped.std().dropna()
         table.add_row(
             metric,
             unit,
-            *(metric_value(metric, v, unit) for v in (values.mean(), values.min(), values.max())),
+            better,
+            *(metric_value(metric, v, unit) for v in (values.mean(), means.min(), means.max())),
+            _spread_text(metric, spread.mean()) if len(spread) else "n/a",
         )
     return table
+
+
+def _spread_text(metric: str, value: float) -> str:
+    """A standard deviation in the metric's unit: shares in percentage points, unsigned."""
+    unit = metric_unit(metric)
+    if unit == "share":
+        return f"{fixed(100 * value, 1)} pp"
+    if unit in COUNT_UNITS or unit == "hours":
+        return metric_value(metric, value, unit)
+    return readable(value, 2)
 
 
 def points_tables(runs, parameters: list[str], metrics: list[str], width: int = 120) -> list[Table]:
@@ -367,10 +408,7 @@ def points_tables(runs, parameters: list[str], metrics: list[str], width: int = 
     ok = runs[runs["error"].isna()] if "error" in runs.columns else runs
     means = ok.groupby("point", sort=True)[metrics].mean()
     first = runs.groupby("point", sort=True)[parameters].first()
-    settings = {
-        name: [f"{v:g}" if _is_number(v) else safe_text(v) for v in first[name]]
-        for name in parameters
-    }
+    settings = {name: [parameter_value(v) for v in first[name]] for name in parameters}
     values = {
         metric: [
             metric_value(metric, means.loc[point, metric]) if point in means.index else "n/a"
@@ -410,10 +448,6 @@ def points_tables(runs, parameters: list[str], metrics: list[str], width: int = 
 def _column_width(header: str, cells: list[str]) -> int:
     """Columns a table column takes: its widest text, padding and the gap to the next."""
     return max([len(header), *(len(cell) for cell in cells)]) + 3
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def sobol_table(indices) -> Table:

@@ -140,6 +140,7 @@ def draw_figures(plan: Plan, checks: list[Check], data: dict, out: Path) -> dict
             yscale="log",
             title="Below and at threshold",
         )
+        plain_log_ticks(axes[1].yaxis)
         axes[1].legend(fontsize=8)
         save(fig, "percolation_er.png")
 
@@ -155,6 +156,7 @@ def draw_figures(plan: Plan, checks: list[Check], data: dict, out: Path) -> dict
             ylabel="share of nodes",
             title=f"Degree distribution (p_k ∝ k^−{readable(plan.cm_exponent)}, erased)",
         )
+        plain_log_ticks(axes[0].xaxis)
         ts = np.linspace(0.01, 1.0, 120)
         one = data["diffusion_checks"]["cm_degrees"][0]
         axes[1].plot(
@@ -250,6 +252,7 @@ def draw_figures(plan: Plan, checks: list[Check], data: dict, out: Path) -> dict
             ylabel="P(size ≥ s)",
             title="Citizens' post cascades (baseline)",
         )
+        plain_log_ticks(ax.xaxis)
         ax.legend(fontsize=8)
         save(fig, "cascade_sizes.png")
 
@@ -279,6 +282,18 @@ def draw_figures(plan: Plan, checks: list[Check], data: dict, out: Path) -> dict
         )
         save(fig, "directional.png")
     return paths
+
+
+def plain_log_ticks(axis) -> None:
+    """A log axis of counts labelled 1, 10, 100 (and 2, 30 between), not 10¹ or 3×10¹."""
+    from matplotlib.ticker import LogFormatter
+
+    class PlainLog(LogFormatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return readable(x, 3) if super().__call__(x, pos) else ""
+
+    axis.set_major_formatter(PlainLog())
+    axis.set_minor_formatter(PlainLog())
 
 
 def _yerr(item) -> list[list[float]] | None:
