@@ -191,6 +191,23 @@ def sobol_table() -> pd.DataFrame:
     )
 
 
+def sobol_table_warned() -> pd.DataFrame:
+    """Like the sensitivity report's: 28 long parameter names, many wide intervals."""
+    rng = np.random.default_rng(9)
+    names = [f"reactions.follow_up_dissatisfaction_weight_{i}" for i in range(28)]
+    first = rng.normal(0.02, 0.05, len(names))
+    first[0] = 1.15  # an estimate beyond 1, with its interval
+    return pd.DataFrame(
+        {
+            "parameter": names,
+            "S1": first,
+            "S1_conf": rng.uniform(0.02, 0.3, len(names)),
+            "ST": np.abs(first) + rng.uniform(0.0, 0.2, len(names)),
+            "ST_conf": rng.uniform(0.02, 0.4, len(names)),
+        }
+    )
+
+
 def regret_frame() -> pd.DataFrame:
     rng = np.random.default_rng(6)
     rows = []
@@ -259,6 +276,7 @@ NAMES = (
     "partial_dependence_counts",
     "partial_dependence_trust",
     "sensitivity",
+    "sensitivity_warned",
     "regret",
     "tradeoff",
     "box_limits",
@@ -317,6 +335,9 @@ def gallery() -> dict[str, Figure]:
             "mean_trust",
         ),
         "sensitivity": plots.sensitivity(sobol_table(), metric="response_rate"),
+        "sensitivity_warned": plots.sensitivity(
+            sobol_table_warned(), metric="mean_trust", samples=128
+        ),
         "regret": plots.regret(regret_frame()),
         "tradeoff": plots.tradeoff(found),
         "box_limits": plots.box_limits(found, cases, names),

@@ -335,3 +335,19 @@ def test_the_comparison_markdown_writes_counts_whole():
     row = next(line for line in text.splitlines() if line.startswith("| contacts"))
     assert re.search(r"\| 1,5\d\d \[", row), row
     assert "e+" not in text, [line for line in text.splitlines() if "e+" in line]
+
+
+def test_a_legend_of_many_series_sits_beside_the_lines_not_over_them():
+    daily = gallery.daily_table()
+    many = pd.concat(
+        [daily.assign(scenario=daily["scenario"] + f"_{copy}") for copy in range(2)],
+        ignore_index=True,
+    )
+    assert many["scenario"].nunique() > plots.LEGEND_INSIDE_MAX
+    for frame, beside in ((daily, False), (many, True)):
+        fig = plots.daily_series(frame, "mean_trust")
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert (legend.x0 >= ax.get_window_extent(renderer).x1) == beside

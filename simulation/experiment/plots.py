@@ -111,6 +111,7 @@ def colours(n: int) -> list:
 SIGNIFICANT_COLOUR = "#c0392b"
 NOT_SIGNIFICANT_COLOUR = "#7f8c8d"
 WARNING_COLOUR = "#a04000"  # notes that an estimate shown is not to be trusted
+LEGEND_INSIDE_MAX = 4  # series in a legend drawn inside the axes; more go beside them
 FOREST_TICKS = 4  # at most this many ticks on a difference axis, so their labels fit
 FOREST_MIN_WIDTH = 6.4  # inches
 MAX_ANNOTATED_CELLS = 150  # heatmaps with more cells than this show colours only
@@ -441,7 +442,12 @@ def daily_series(
         f"(mean and {confidence:.0%} CI over {runs})"
     )
     if ax.lines:
-        ax.legend(title=_legend_title(by), frameon=False, loc="best")
+        if data[by].nunique() > LEGEND_INSIDE_MAX:  # many lines: "best" still covers some
+            ax.legend(
+                title=_legend_title(by), frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1)
+            )
+        else:
+            ax.legend(title=_legend_title(by), frameon=False, loc="best")
     sns.despine(ax=ax)
     return _finish(fig, path)
 
@@ -904,7 +910,7 @@ def sensitivity(
     _require(indices, ["parameter", "S1", "ST"], "sensitivity")
     data = indices.sort_values("ST", ascending=True, na_position="first").reset_index(drop=True)
     n = len(data)
-    fig = Figure(figsize=(7.5, max(3.4, 0.7 * n + 2.0)), layout="constrained")
+    fig = Figure(figsize=(8.5, max(3.4, 0.42 * n + 2.4)), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(n)
     height = 0.38
@@ -955,11 +961,12 @@ def sensitivity(
         )
     if cut:
         notes.append("error bars beyond the axis are cut at its edge")
-    if notes:  # under the axis label, inside the figure's layout
+    if notes:  # under the axis label, centred on the figure: long tick labels leave the
+        # axes narrow and off-centre, so a note centred on them would run off the edge
         ax.annotate(
             "Warning: " + "\n".join(notes),
             xy=(0.5, 0.0),
-            xycoords="axes fraction",
+            xycoords=("figure fraction", "axes fraction"),
             xytext=(0, -36),
             textcoords="offset points",
             ha="center",
