@@ -306,6 +306,29 @@ def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
     return fig
 
 
+def _boxes_and_runs(ax, data: pd.DataFrame, x: str, y: str, order: list) -> None:
+    """A pale box per group along `y` and every row as a dark dot over it."""
+    with warnings.catch_warnings():  # seaborn 0.13 passes vert= to matplotlib 3.11
+        warnings.simplefilter("ignore", DeprecationWarning)
+        sns.boxplot(
+            data=data,
+            x=x,
+            y=y,
+            order=order,
+            ax=ax,
+            hue=y,
+            hue_order=order,
+            palette=colours(len(order)),
+            legend=False,
+            width=0.6,
+            fliersize=0,
+            boxprops={"alpha": 0.45},
+        )
+    sns.stripplot(
+        data=data, x=x, y=y, order=order, ax=ax, color="0.2", size=4, alpha=0.7, jitter=0.15
+    )
+
+
 def _empty_note(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
 
@@ -498,33 +521,7 @@ def distribution(
         _empty_note(ax, f"no values of {metric}")
     else:
         present = [g for g in groups if g in set(data[by])]
-        with warnings.catch_warnings():  # seaborn 0.13 passes vert= to matplotlib 3.11
-            warnings.simplefilter("ignore", DeprecationWarning)
-            sns.boxplot(
-                data=data,
-                x=metric,
-                y=by,
-                order=present,
-                ax=ax,
-                hue=by,
-                hue_order=present,
-                palette=colours(len(present)),
-                legend=False,
-                width=0.6,
-                fliersize=0,
-                boxprops={"alpha": 0.45},
-            )
-        sns.stripplot(
-            data=data,
-            x=metric,
-            y=by,
-            order=present,
-            ax=ax,
-            color="0.2",
-            size=4,
-            alpha=0.7,
-            jitter=0.15,
-        )
+        _boxes_and_runs(ax, data, metric, by, present)
         means = data.groupby(by)[metric].mean()
         ax.scatter(
             [means[g] for g in present],
@@ -1013,33 +1010,7 @@ def regret(
         if data.empty:
             _empty_note(ax, f"no values of {name}")
             continue
-        with warnings.catch_warnings():  # seaborn 0.13 passes vert= to matplotlib 3.11
-            warnings.simplefilter("ignore", DeprecationWarning)
-            sns.boxplot(
-                data=data,
-                x="regret",
-                y="policy",
-                order=policies,
-                ax=ax,
-                hue="policy",
-                hue_order=policies,
-                palette=colours(len(policies)),
-                legend=False,
-                width=0.6,
-                fliersize=0,
-                boxprops={"alpha": 0.45},
-            )
-        sns.stripplot(
-            data=data,
-            x="regret",
-            y="policy",
-            order=policies,
-            ax=ax,
-            color="0.2",
-            size=4,
-            alpha=0.7,
-            jitter=0.15,
-        )
+        _boxes_and_runs(ax, data, "regret", "policy", policies)
         noise = data.loc[data["regret"] > 0, "regret_se"].dropna()
         if len(noise):
             level = float(np.sqrt(np.mean(noise**2)))
