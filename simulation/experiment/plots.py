@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -288,8 +289,19 @@ def _two_digits(value: float) -> str:
     return f"{value:,.{decimals}f}"
 
 
+NOTE_WIDTH = 26  # characters per line of a note under an axis label
+
+
 def with_note(label: str, note: str) -> str:
-    return f"{label}\n({note})" if note else label
+    """`label` with `note` in brackets below it, the note wrapped to the label's width.
+
+    On one line a zoom note makes the label taller than a short panel, reaching beside
+    the panel above.
+    """
+    if not note:
+        return label
+    width = max(NOTE_WIDTH, max(len(line) for line in label.splitlines()))
+    return f"{label}\n" + textwrap.fill(f"({note})", width)
 
 
 # --------------------------------------------------------------------------- helpers
