@@ -149,6 +149,43 @@ UNIT_DAILY_METRICS = (
     "operator_utilisation",
     "backlog_operators",
 )
+# Metrics of each supervised account, in runs whose scenario names a supervisor
+# (`simulation.supervision`): name → (unit, meaning), reported as `<metric>@<account>`
+# for the supervised accounts only.
+SUPERVISION_METRICS: dict[str, tuple[str, str]] = {
+    "complaints": (
+        "count",
+        "Complaints about the account's items that went up to its supervisor (each is "
+        "screened and forwarded back with a deadline).",
+    ),
+    "complaints_closed": (
+        "count",
+        "Forwarded complaints closed: replied to after forwarding, or past their deadline.",
+    ),
+    "complaints_on_time_share": (
+        "share",
+        "Closed forwarded complaints the account replied to by the supervisor's deadline.",
+    ),
+    "complaints_overdue": (
+        "count",
+        "Forwarded complaints not replied to by the supervisor's deadline.",
+    ),
+    "reprimands": ("count", "Reprimands (通报约谈) the supervisor gave the account."),
+    "supervision_score": (
+        "0-1",
+        "Mean period score the supervisor gave the account: 1 − complaint marks per request "
+        "received.",
+    ),
+    "supervision_place": (
+        "place",
+        "Mean place of the account in the supervisor's ranking (1: first).",
+    ),
+    "pressure_from_above": (
+        "pressure",
+        "The supervisor's pressure on the account at the end: standing strength, the "
+        "ranking's and reprimands' shares.",
+    ),
+}
 # A metric of one account or one platform, in runs whose scenario declares accounts:
 # the metric's name, this separator, and the account's (or platform's) name, e.g.
 # `response_rate@weibo_city` or `response_rate@wechat` (`simulation.metrics.UnitMetrics`).
@@ -174,6 +211,8 @@ def is_metric(name: str) -> bool:
     only that the name is well formed and its metric is in the glossary.
     """
     metric, separator, unit = name.partition(UNIT_SEPARATOR)
+    if metric in SUPERVISION_METRICS:  # of a supervised account only
+        return bool(separator) and bool(_UNIT_NAME.fullmatch(unit))
     return metric in METRICS and (not separator or bool(_UNIT_NAME.fullmatch(unit)))
 
 
@@ -303,6 +342,8 @@ def metric_unit(name: str) -> str:
     name = base_metric(name)
     if name in METRICS:
         return METRICS[name][0]
+    if name in SUPERVISION_METRICS:
+        return SUPERVISION_METRICS[name][0]
     if name in DAILY_UNITS:
         return DAILY_UNITS[name]
     if name.endswith(("_share", "_rate", "_utilisation")):

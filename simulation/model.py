@@ -53,6 +53,7 @@ from simulation.network import build_graph
 from simulation.scenario import Scenario
 from simulation.schedule import Schedule
 from simulation.streams import Streams
+from simulation.supervision import Supervision
 
 
 class GovernmentResponseModel(mesa.Model):
@@ -263,6 +264,26 @@ class GovernmentResponseModel(mesa.Model):
                 account=plan.index,
             )
             self.accounts.append(Account(plan, operators, desk, monitoring))
+        # The explicit upper level, where an account names a supervisor.
+        self.supervision: Supervision | None = None
+        self.work_order = self.accounts
+        if scenario.supervised:
+            names = [plan.name for plan in self.plans]
+            self.supervision = Supervision(
+                scenario.supervision,
+                scenario.reactions,
+                self.accounts,
+                [
+                    None if a.supervisor is None else names.index(a.supervisor)
+                    for a in scenario.accounts.values()
+                ],
+                self.lifecycle,
+                self.events,
+                self.calendar,
+                self.streams,
+                staffing.handling_distribution == "exponential",
+            )
+            self.work_order = self.supervision.work_order()
         self.operator_desk = self.accounts[0].desk  # the first account's (with one, the desk)
         self.monitoring = self.accounts[0].monitoring
         self.appraisal = Appraisal(
@@ -363,8 +384,12 @@ class GovernmentResponseModel(mesa.Model):
         self.spreading.advance_hour(t)
 
     def operators_work(self, t: int) -> None:
-        """Phase 4: operators on shift work through their account's inbox for this hour."""
-        for account in self.accounts:
+        """Phase 4: operators on shift work through their account's inbox for this hour.
+
+        Supervising accounts work first (`Supervision.work_order`), so what they forward
+        reaches the units' inboxes at its exact time.
+        """
+        for account in self.work_order:
             account.desk.work(float(t), float(t + 1))
 
     def departments_work(self, t: int) -> None:
