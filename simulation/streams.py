@@ -32,6 +32,9 @@ STREAM_NAMES = (
     "threats",  # which authors state a threat to complain upward (population.threat_share)  # the satisfaction rule's call-back survey of requests given up
     "account_followers",  # followers of accounts after the first: one child per account
     "account_choice",  # which account an addressed need goes to (several accounts only)
+    "auto_replies",  # which WeChat contacts match a keyword (simulation.platform_rules)
+    "self_service",  # which hotline calls the voice menu settles
+    "caller_patience",  # how long each hotline caller waits for an agent
     "mesa",  # handed to mesa.Model (not used by the model's own processes)
 )
 
