@@ -27,10 +27,44 @@ from simulation.platforms import PLATFORMS, Platform
 if TYPE_CHECKING:
     from simulation.agents.operator import Monitoring, Operator, OperatorDesk
     from simulation.scenario import MechanismSettings, Scenario, StaffingSettings
+    from simulation.scenario.schema import AccountSettings
 
 DEFAULT_ACCOUNT = "government"  # the one account of a scenario that declares none
 DEFAULT_PLATFORM = "weibo"
 DEFAULT_LEVEL = "city"
+
+
+@dataclass(frozen=True)
+class PlatformRules:
+    """The rules of an account's platform with the numbers the account sets (`platforms.py`)."""
+
+    auto_reply_share: float = 0.0  # messages matching a keyword: instant boilerplate [share]
+    reply_window_hours: float | None = None  # replies only this long after the last message
+    call_minutes: float | None = None  # contacts are calls of this mean length [minutes]
+    self_service_share: float = 0.0  # calls the voice menu settles [share]
+    caller_patience_minutes: float | None = None  # mean patience of a queued caller [minutes]
+
+    @property
+    def calls(self) -> bool:
+        """Contacts are telephone calls (an Erlang-A desk)."""
+        return self.call_minutes is not None
+
+
+def platform_rules(platform: Platform, account: AccountSettings | None = None) -> PlatformRules:
+    """The platform's rules, with what the account sets in their place."""
+
+    def value(name: str, default: float | None) -> float | None:
+        own = None if account is None else getattr(account, name)
+        return default if own is None else float(own)
+
+    share = value("auto_reply_share", 0.0) if platform.keyword_auto_reply else 0.0
+    return PlatformRules(
+        auto_reply_share=float(share or 0.0),
+        reply_window_hours=value("reply_window_hours", platform.reply_window_hours),
+        call_minutes=value("call_minutes", platform.call_minutes),
+        self_service_share=float(value("self_service_share", platform.self_service_share) or 0.0),
+        caller_patience_minutes=value("caller_patience_minutes", platform.caller_patience_minutes),
+    )
 
 
 @dataclass(frozen=True)
@@ -45,6 +79,7 @@ class AccountPlan:
     staffing: StaffingSettings  # the scenario's, with what the account sets itself
     mechanism: MechanismSettings
     departments: frozenset[int]  # topics (department indices) it may refer to
+    rules: PlatformRules = PlatformRules()  # its platform's rules, as the account sets them
 
 
 @dataclass
@@ -76,6 +111,7 @@ def account_plans(scenario: Scenario) -> list[AccountPlan]:
                 scenario.staffing,
                 scenario.mechanism,
                 every_topic,
+                platform_rules(PLATFORMS[DEFAULT_PLATFORM]),
             )
         ]
     plans = []
@@ -96,6 +132,7 @@ def account_plans(scenario: Scenario) -> list[AccountPlan]:
                 account.staffing(scenario.staffing),
                 scenario.mechanism if account.mechanism is None else account.mechanism,
                 departments,
+                platform_rules(PLATFORMS[account.platform], account),
             )
         )
     return plans

@@ -23,9 +23,17 @@ SILENT, MENTION, PRIVATE, VENT, RUMOUR_CHANNEL = -1, 0, 1, 2, 3
 CHANNEL_NAMES = ("mention", "private", "vent", "rumour")
 
 # Status of an item. NOT_RECEIVED: a public post the government has not seen. From the
-# moment it is received an item is exactly one of the other four (MODEL.md §8).
-NOT_RECEIVED, OPEN, REFERRED, ANSWERED, ABANDONED = -1, 0, 1, 2, 3
-STATUS_NAMES = {OPEN: "open", REFERRED: "referred", ANSWERED: "answered", ABANDONED: "abandoned"}
+# moment it is received an item is exactly one of the others (MODEL.md §8). EXPIRED: the
+# platform's reply window closed before the account replied (WeChat: no reply may be
+# sent more than 48 hours after the user's last message); final, like ABANDONED.
+NOT_RECEIVED, OPEN, REFERRED, ANSWERED, ABANDONED, EXPIRED = -1, 0, 1, 2, 3, 4
+STATUS_NAMES = {
+    OPEN: "open",
+    REFERRED: "referred",
+    ANSWERED: "answered",
+    ABANDONED: "abandoned",
+    EXPIRED: "expired",
+}
 
 # Quality of a reply.
 NO_REPLY, BOILERPLATE, PARTIAL, SUBSTANTIVE = 0, 1, 2, 3

@@ -32,6 +32,7 @@ from pydantic_core import PydanticUndefined
 from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.format import (
     METRICS,
+    PLATFORM_METRICS,
     SUPERVISION_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SUMMARY_METRICS,
@@ -401,6 +402,16 @@ def render_metrics() -> str:
             + ", ".join(f"`{m}`" for m in UNIT_DAILY_METRICS)
             + ". These names may be given wherever a metric is (comparisons, sweeps, "
             "experiment files).",
+            "What the platforms' own rules did (`simulation/platform_rules.py`), in runs "
+            "of a scenario that declares accounts, overall and per account and platform "
+            "(`hang_up_share@hotline`); the call metrics are missing where no calls came:",
+            _table(
+                ["metric", "unit", "meaning"],
+                [
+                    (f"`{name}`", unit, meaning)
+                    for name, (unit, meaning) in PLATFORM_METRICS.items()
+                ],
+            ),
             "Per supervised account, in runs of a scenario where an account names a "
             "`supervisor` (`simulation/supervision.py`), in the summary as "
             "`<metric>@<account>` for the supervised accounts only:",

@@ -225,7 +225,34 @@ class Reopened(Event):
 
 @dataclass(slots=True)
 class Abandoned(Event):
-    """A citizen whose patience ran out gave up."""
+    """A citizen whose patience ran out gave up (a caller: hung up)."""
+
+    item: int
+    time: float
+
+
+@dataclass(slots=True)
+class AutoReplied(Event):
+    """A contact matched a keyword and got the platform's instant boilerplate reply.
+
+    Not a reply of the account's staff: the item stays open, waiting for a human.
+    """
+
+    item: int
+    time: float
+
+
+@dataclass(slots=True)
+class SelfServed(Event):
+    """A call was settled by the hotline's self-service voice menu, without an agent."""
+
+    item: int
+    time: float
+
+
+@dataclass(slots=True)
+class WindowExpired(Event):
+    """The platform's reply window closed before the account replied: the item is expired."""
 
     item: int
     time: float

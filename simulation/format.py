@@ -83,7 +83,7 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
     "backlog_operators": ("items", "Items waiting for an operator at the end of the run."),
     "backlog_departments": ("items", "Items at departments at the end of the run."),
-    "open_at_end": ("items", "Received requests neither answered nor abandoned at the end."),
+    "open_at_end": ("items", "Received requests still open or referred at the end."),
     "mean_trust": ("0-1", "Mean citizen trust in government at the end."),
     "trust_sd": ("0-1", "Standard deviation of trust at the end (polarisation)."),
     "trust_change": ("0-1", "Mean trust at the end minus at the start."),
@@ -106,6 +106,42 @@ METRICS: dict[str, tuple[str, str]] = {
     "department_utilisation": ("share", "Share of department staff time spent on items."),
     "staff_hours": ("hours", "Operator plus department hours on duty (cost)."),
     "appraisal_score": ("0-1", "Mean appraisal score of operators (rules other than none)."),
+}
+
+# Metrics of the platforms' own rules (`simulation.platform_rules`), reported in runs of a
+# scenario that declares accounts, overall and as `<metric>@<account>` and
+# `<metric>@<platform>` (so scenarios without accounts keep exactly their outputs).
+PLATFORM_METRICS: dict[str, tuple[str, str]] = {
+    "auto_reply_share": (
+        "share",
+        "Contacts (messages, follow-ups, reminders) that got a keyword auto-reply: instant "
+        "boilerplate, not a reply of staff (WeChat).",
+    ),
+    "response_rate_with_auto_replies": (
+        "share",
+        "Received requests that got a staff reply or an auto-reply: what a response-rate "
+        "count that took auto-replies for replies would report (compare response_rate).",
+    ),
+    "expired_share": (
+        "share",
+        "Received requests closed unanswered because the platform's reply window passed "
+        "(WeChat: 48 hours after the citizen's last message).",
+    ),
+    "self_service_share": (
+        "share",
+        "Calls (first and follow-up calls) the hotline's self-service voice menu settled "
+        "without an agent.",
+    ),
+    "hang_up_share": (
+        "share",
+        "Calls queued for an agent whose caller hung up before an agent answered "
+        "(abandonment of the Erlang-A desk; Ningxia 12333: about 21%).",
+    ),
+    "mean_call_wait_minutes": (
+        "minutes",
+        "Mean time a call queued for an agent waited: until an agent answered, or until "
+        "the caller hung up (calls still queued at the end left out).",
+    ),
 }
 
 # Metrics of each account and each platform, when a scenario declares accounts: every
@@ -213,7 +249,9 @@ def is_metric(name: str) -> bool:
     metric, separator, unit = name.partition(UNIT_SEPARATOR)
     if metric in SUPERVISION_METRICS:  # of a supervised account only
         return bool(separator) and bool(_UNIT_NAME.fullmatch(unit))
-    return metric in METRICS and (not separator or bool(_UNIT_NAME.fullmatch(unit)))
+    return (metric in METRICS or metric in PLATFORM_METRICS) and (
+        not separator or bool(_UNIT_NAME.fullmatch(unit))
+    )
 
 
 # Units of daily-series columns that are not summary metrics (see MetricsRecorder).
@@ -260,6 +298,9 @@ BETTER: dict[str, str] = {
     "negative_impressions": "lower",
     "rumours_clarified": "higher",
     "staff_hours": "lower",
+    "expired_share": "lower",
+    "hang_up_share": "lower",
+    "mean_call_wait_minutes": "lower",
     # daily columns
     "replies_per_received": "higher",
     "replies_per_contact": "higher",
@@ -344,6 +385,8 @@ def metric_unit(name: str) -> str:
         return METRICS[name][0]
     if name in SUPERVISION_METRICS:
         return SUPERVISION_METRICS[name][0]
+    if name in PLATFORM_METRICS:
+        return PLATFORM_METRICS[name][0]
     if name in DAILY_UNITS:
         return DAILY_UNITS[name]
     if name.endswith(("_share", "_rate", "_utilisation")):

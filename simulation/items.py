@@ -3,8 +3,8 @@
 Every citizen post that carries a need (an @-mention, a private message or a public
 vent) and every rumour is a row of the `ItemStore`. A row is *received* once the
 government sees it (addressed to it, or pulled in by monitoring); from then on it is,
-at every moment, exactly one of OPEN, REFERRED, ANSWERED or ABANDONED (MODEL.md §8,
-conservation). Escalation and resolution are flags, not statuses.
+at every moment, exactly one of OPEN, REFERRED, ANSWERED, ABANDONED or EXPIRED
+(MODEL.md §8, conservation; EXPIRED: the platform's reply window closed first). Escalation and resolution are flags, not statuses.
 
 A row is one *need*; each time its author addresses the government about it is a
 *contact*: the post itself, then any follow-up (after a reply that did not settle it)
@@ -13,7 +13,8 @@ puts a left one back into the inbox; abandoned is final.
 
 `ItemLifecycle` makes every change of an item's state — posted, received, service
 started, answered, referred, bounced back, left, escalated, complained upward,
-forwarded back, abandoned, judged, clarified, re-queued, re-opened — and publishes the matching event (`simulation.events`). The
+forwarded back, abandoned, judged, clarified, re-queued, re-opened, auto-replied,
+self-served, expired — and publishes the matching event (`simulation.events`). The
 agents decide *what* happens; this module is where it happens, so the conservation
 law has one place to hold. Other code reads the store's columns and never writes them.
 """
@@ -28,6 +29,7 @@ import numpy as np
 from simulation.codes import (
     ABANDONED,
     ANSWERED,
+    EXPIRED,
     FOLLOW_UP,
     NO_REPLY,
     NOT_RECEIVED,
@@ -42,6 +44,7 @@ from simulation.codes import (
 )
 from simulation.events import (
     Abandoned,
+    AutoReplied,
     Clarified,
     Complained,
     Escalated,
@@ -55,8 +58,10 @@ from simulation.events import (
     Replied,
     Returned,
     RumoursSeeded,
+    SelfServed,
     ServiceStarted,
     Vented,
+    WindowExpired,
 )
 
 if TYPE_CHECKING:
@@ -102,6 +107,9 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "complaints": (np.int8, 0),
     "forwarded_at": (np.float64, np.nan),
     "forward_deadline": (np.float64, np.inf),
+    "last_contact_at": (np.float64, np.nan),
+    "auto_replies": (np.int16, 0),
+    "self_served": (np.bool_, False),
 }
 
 
@@ -146,6 +154,9 @@ class ItemStore:
     complaints: np.ndarray  # escalations that went up to the supervising account
     forwarded_at: np.ndarray  # last time the supervisor forwarded it back [hours]
     forward_deadline: np.ndarray  # the supervisor's deadline for the reply [hours] (inf: none)
+    last_contact_at: np.ndarray  # the author's last message: post, follow-up, reminder [hours]
+    auto_replies: np.ndarray  # keyword auto-replies the platform sent (not staff replies)
+    self_served: np.ndarray  # settled by the hotline's self-service voice menu
 
     def __init__(self, capacity: int = 1024):
         self.size = 0
@@ -243,6 +254,7 @@ class ItemLifecycle:
             **({} if threat is None else {"threat": threat}),
             waiting_since=needs.created,
             patience=patience,
+            last_contact_at=needs.created,
         )
         publish = self.events.publish
         for j, item in enumerate(ids.tolist()):
@@ -279,6 +291,7 @@ class ItemLifecycle:
         store.received_at[item] = now
         store.via_monitoring[item] = True
         store.deadline[item] = deadline
+        store.last_contact_at[item] = store.created[item]
         self.events.publish(
             ItemReceived(
                 item,
@@ -408,6 +421,7 @@ class ItemLifecycle:
     def _new_contact(self, item: int, now: float, reason: int) -> None:
         store = self.store
         store.contacts[item] += 1
+        store.last_contact_at[item] = now
         store.version[item] += 1
         self.events.publish(Reopened(item, now, reason, int(store.contacts[item])))
 
@@ -461,6 +475,38 @@ class ItemLifecycle:
         store.status[item] = ABANDONED
         store.ended_at[item] = now
         self.events.publish(Abandoned(item, now))
+
+    # -------------------------------------------------------------- platforms
+
+    def auto_reply(self, item: int, now: float) -> None:
+        """The platform sent a keyword auto-reply to the item's contact; the item stays open."""
+        self.store.auto_replies[item] += 1
+        self.events.publish(AutoReplied(item, now))
+
+    def self_serve(self, item: int, now: float) -> bool:
+        """The hotline's voice menu settled an open call: answered substantively, no agent.
+
+        Returns False (and changes nothing) if the item is not open.
+        """
+        store = self.store
+        if store.status[item] != OPEN:
+            return False
+        store.self_served[item] = True
+        self.events.publish(SelfServed(item, now))
+        return self.answer(item, SUBSTANTIVE, -1, now)
+
+    def expire(self, item: int, now: float) -> bool:
+        """The reply window closed on an open or referred item: it can no longer be answered.
+
+        Returns False (and changes nothing) if the item is neither.
+        """
+        store = self.store
+        if store.status[item] not in (OPEN, REFERRED):
+            return False
+        store.status[item] = EXPIRED
+        store.ended_at[item] = now
+        self.events.publish(WindowExpired(item, now))
+        return True
 
     def judge(self, items: np.ndarray, satisfaction: np.ndarray, rated: np.ndarray) -> None:
         """Authors judged the replies to `items`; `rated` ones left a rating."""

@@ -27,6 +27,7 @@ from simulation.codes import (
     ANSWERED,
     BOILERPLATE,
     CHANNEL_NAMES,
+    EXPIRED,
     HOURS_PER_DAY,
     KIND_NAMES,
     NOT_RECEIVED,
@@ -41,6 +42,7 @@ from simulation.codes import (
     RUMOUR,
     STATUS_NAMES,
     SUBSTANTIVE,
+    TASK_NEW,
 )
 from simulation.events import (
     Abandoned,
@@ -61,10 +63,13 @@ from simulation.events import (
     Replied,
     Returned,
     RumoursSeeded,
+    SelfServed,
+    ServiceStarted,
     Vented,
 )
 from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
     METRICS,
+    PLATFORM_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SUMMARY_METRICS,
     unit_metric,
@@ -141,6 +146,8 @@ class MetricsRecorder:
     ):
         self.days = days
         self.units = units  # per account and platform (a scenario that declares accounts)
+        # The platform rules' metrics, kept with the units (the model sets them).
+        self.platforms: PlatformMetrics | None = None
         self.counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(days))
         self.snapshots: dict[str, np.ndarray] = defaultdict(lambda: np.full(days, np.nan))
         for name in DAILY_COUNTERS:
@@ -610,6 +617,8 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         summary[f"replies_{QUALITY_NAMES[code]}"] = by_quality[code]
     if model.metrics.units is not None:
         summary.update(unit_summary(model, requests))
+        assert model.metrics.platforms is not None
+        summary.update(model.metrics.platforms.summary(requests))
     if model.supervision is not None:
         for account, values in model.supervision.unit_values().items():
             name = model.plans[account].name
@@ -714,6 +723,103 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
         for metric in UNIT_SUMMARY_METRICS:
             summary[unit_metric(metric, name)] = values[metric]
     return summary
+
+
+class PlatformMetrics:
+    """What the platforms' rules did (PLATFORM_METRICS), overall and per account and platform.
+
+    Calls are counted from the run's events: each call (ItemReceived or Reopened of an
+    item on a hotline account), those the voice menu settled (`SelfServed`), those whose
+    caller hung up (`Abandoned`) and how long each queued call waited (from its arrival
+    to an agent's `ServiceStarted`, or to the hang-up). Auto-replies and expired items
+    are read from the item store at the end.
+    """
+
+    def __init__(
+        self,
+        items: ItemStore,
+        events: EventBus,
+        units: UnitMetrics,
+        call_accounts: frozenset[int],
+    ):
+        self.items = items
+        self.units = units
+        self.call_accounts = call_accounts  # the accounts that take calls (hotline)
+        self.calls = np.zeros(len(units.units) + 1)  # per unit, then overall (last)
+        self.self_served = np.zeros_like(self.calls)
+        self.hang_ups = np.zeros_like(self.calls)
+        self.answered_calls = np.zeros_like(self.calls)
+        self.wait_hours = np.zeros_like(self.calls)  # summed over answered and hung-up calls
+        events.subscribe(ItemReceived, self._on_contact)
+        events.subscribe(Reopened, self._on_contact)
+        events.subscribe(SelfServed, self._on_self_served)
+        events.subscribe(Abandoned, self._on_abandoned)
+        events.subscribe(ServiceStarted, self._on_service_started)
+
+    def _call_units(self, item: int) -> tuple[int, ...]:
+        account = int(self.items.account[item])
+        if account not in self.call_accounts:
+            return ()
+        return (*self.units.account_units[account], len(self.units.units))
+
+    def _on_contact(self, event: ItemReceived | Reopened) -> None:
+        units = self._call_units(event.item)
+        self.calls[list(units)] += 1
+
+    def _on_self_served(self, event: SelfServed) -> None:
+        self.self_served[list(self._call_units(event.item))] += 1
+
+    def _on_abandoned(self, event: Abandoned) -> None:
+        units = list(self._call_units(event.item))
+        if units:
+            self.hang_ups[units] += 1
+            self.wait_hours[units] += event.time - float(self.items.waiting_since[event.item])
+
+    def _on_service_started(self, event: ServiceStarted) -> None:
+        if event.task != TASK_NEW:
+            return
+        units = list(self._call_units(event.item))
+        if units:
+            self.answered_calls[units] += 1
+            self.wait_hours[units] += event.time - event.queued_at
+
+    def summary(self, requests: np.ndarray) -> dict[str, float]:
+        """PLATFORM_METRICS overall and as `<metric>@<unit>` for every account and platform."""
+        items = self.items
+        units = self.units
+        account = items.view("account")
+        contacts = items.view("contacts")
+        auto = items.view("auto_replies")
+        replied = (items.view("replies") > 0) | (auto > 0)
+        expired = items.view("status") == EXPIRED
+        summary: dict[str, float] = {}
+        names = [*units.units, ""]
+        for unit, name in enumerate(names):
+            if name:
+                accounts = [k for k, pair in enumerate(units.account_units) if unit in pair]
+                wanted = requests & np.isin(account, accounts)
+            else:
+                wanted = requests
+            n = int(wanted.sum())
+            n_contacts = float(contacts[wanted].sum())
+            queued = self.calls[unit] - self.self_served[unit]
+            waited = self.answered_calls[unit] + self.hang_ups[unit]
+            values = {
+                "auto_reply_share": _share(float(auto[wanted].sum()), n_contacts),
+                "response_rate_with_auto_replies": _share(float((wanted & replied).sum()), n),
+                "expired_share": _share(float((wanted & expired).sum()), n),
+                "self_service_share": _share(self.self_served[unit], self.calls[unit]),
+                "hang_up_share": _share(self.hang_ups[unit], queued),
+                "mean_call_wait_minutes": _share(60.0 * self.wait_hours[unit], waited),
+            }
+            for metric in PLATFORM_METRICS:
+                summary[unit_metric(metric, name) if name else metric] = values[metric]
+        return summary
+
+
+def _share(part: float, whole: float) -> float:
+    """The share part / whole (NaN when whole is 0)."""
+    return float(part) / whole if whole else float("nan")
 
 
 # The item table: one row per item (MODEL.md §2 "Posts"), for analysis of individual

@@ -48,8 +48,9 @@ from simulation.diffusion import DiffusionEngine, Spreading
 from simulation.events import DayEnded, EventBus, HourEnded
 from simulation.items import ItemLifecycle, ItemStore
 from simulation.mechanisms.coordination import COORDINATIONS
-from simulation.metrics import MetricsRecorder, UnitMetrics, summarise
+from simulation.metrics import MetricsRecorder, PlatformMetrics, UnitMetrics, summarise
 from simulation.network import build_graph
+from simulation.platform_rules import CallerPatience, KeywordAutoReply, ReplyWindow, VoiceMenu
 from simulation.resources import out_of_memory
 from simulation.scenario import Scenario
 from simulation.schedule import Schedule
@@ -139,10 +140,18 @@ class GovernmentResponseModel(mesa.Model):
             else None
         )
         self.metrics = MetricsRecorder(self.days, self.items, self.events, units)
+        if units is not None:
+            self.metrics.platforms = PlatformMetrics(
+                self.items,
+                self.events,
+                units,
+                frozenset(plan.index for plan in self.plans if plan.rules.calls),
+            )
         self.diffusion = DiffusionEngine(self.graph, self.streams["diffusion"])
         self.spreading = Spreading(self.diffusion, scenario.diffusion, self.lifecycle, self.events)
         self.rule = make_rule(scenario.accountability)
         self.deadline_for = reply_deadline(scenario.accountability, self.calendar)
+        callers = CallerPatience(self.plans, self.streams["caller_patience"])
         self.schedule = Schedule(
             scenario, self.population, self.lifecycle, self.spreading, self.streams["events"]
         )
@@ -160,6 +169,7 @@ class GovernmentResponseModel(mesa.Model):
                 self.graph.follows_accounts,
                 self.streams["account_choice"] if several else None,
             ),
+            callers if callers.any else None,
         )
         timer.lap("parts")
         # Citizens as Mesa agents: made and registered now up to EAGER_CITIZEN_LIMIT
@@ -257,8 +267,21 @@ class GovernmentResponseModel(mesa.Model):
             staffing.turnaround_learning_rate,
         )
         several = len(self.plans) > 1
+        # Platform rules that act on a contact as it arrives, before any desk hears of it.
+        self.voice_menu = VoiceMenu(
+            self.plans, self.lifecycle, self.events, self.streams["self_service"]
+        )
+        self.auto_replies = KeywordAutoReply(
+            self.plans, self.lifecycle, self.events, self.streams["auto_replies"]
+        )
         self.accounts: list[Account] = []
         for plan, operators in zip(self.plans, account_operators, strict=True):
+            hours = plan.rules.reply_window_hours
+            window = (
+                None
+                if hours is None
+                else ReplyWindow(plan.index, hours, self.lifecycle, self.events)
+            )
             desk = OperatorDesk(
                 operators,
                 self.lifecycle,
@@ -278,6 +301,8 @@ class GovernmentResponseModel(mesa.Model):
                 account=plan.index,
                 first_operator=operators[0].index if operators else len(self.operators),
                 shared=several,
+                window=window,
+                calls=plan.rules.calls,
             )
             monitoring = Monitoring(
                 plan.mechanism,
@@ -359,6 +384,7 @@ class GovernmentResponseModel(mesa.Model):
                 self.rule,
                 self.streams.member("operator_decisions", index),
                 referable=None if every_department else plan.departments,
+                call_minutes=plan.rules.call_minutes,
             )
             self.operators.append(operator)
             made.append(operator)

@@ -3,16 +3,25 @@
 "Micro-government" is the micro-blog (Weibo) plus WeChat, and the study's case,
 Shanghai 12333, also answers a telephone hotline. A `Platform` says, for one of them,
 whether a contact can be public (visible, spreading through the follower graph) or
-private, and the rules the later parts of the model need: keyword auto-replies, a
-window within which an account may reply, a self-service share, callers' patience.
+private, and the platform's own rules, each with its unit and source (or the word
+"assumption"):
 
-Used now: `public_contacts` and `private_contacts` (where a citizen who addresses an
-account on this platform may post: `simulation.accounts.AccountRouter`). A public
-contact and its reply spread as today's public @-mentions do; a private one does not.
-The other fields are inert data until the part named in their note uses them.
+- `public_contacts`, `private_contacts`: where a citizen who addresses an account on
+  this platform may post (`simulation.accounts.AccountRouter`). A public contact and its
+  reply spread as public @-mentions do; a private one does not.
+- `keyword_auto_reply`: the platform can answer a message at once with prepared text
+  when it matches a keyword; the share that matches is the account's
+  (`accounts.<name>.auto_reply_share`) (`simulation.platform_rules.KeywordAutoReply`).
+- `reply_window_hours`: the account may reply only this long after the user's last
+  message (`simulation.platform_rules.ReplyWindow`).
+- `call_minutes`, `self_service_share`, `caller_patience_minutes`: contacts are
+  telephone calls; a voice menu settles a share at once, the rest queue for an agent
+  and hang up after an exponential patience; a call takes an agent an exponential time
+  of this mean, whatever comes of it (`simulation.platform_rules`).
 
-Adding a platform: add one `Platform(...)` to `PLATFORMS` below; the scenario schema
-(`accounts.<name>.platform`) accepts its name and the outputs name it.
+An account may override the numbers (`[accounts.<name>]`); the values here are the
+defaults. Adding a platform: add one `Platform(...)` to `PLATFORMS` below; the scenario
+schema (`accounts.<name>.platform`) accepts its name and the outputs name it.
 """
 
 from __future__ import annotations
@@ -31,19 +40,33 @@ WECHAT_AUTO_REPLY = (
 )
 
 
+IVR_SELF_SERVICE_SHARE = (
+    "ContactBabel UK contact-centre survey, reported in 'The Failure of Telephony "
+    "Self-Service (and what to do about it)' (aboutmatch.co.uk): on average 1 in 7 calls "
+    "is handled entirely by touch-tone self-service without an agent; no 12333 figure "
+    "was found, so that 12333's menu settles as large a share is an assumption"
+)
+VOICE_CALLER_PATIENCE = (
+    "ccplanning.net, 'Abandonment and caller patience': mean patience of voice callers "
+    "is often 60-90 seconds (the midpoint, 75 s, is used); Mandelbaum & Zeltyn, 'The "
+    "Palm/Erlang-A queue, with applications to call centers' (2005): exponential "
+    "patience, Erlang A; that 12333 callers are as patient is an assumption"
+)
+SHANGHAI_12333_CALL = "MODEL.md §7 (Shanghai 12333: about 3 minutes a call)"
+
+
 @dataclass(frozen=True, slots=True)
 class Platform:
     """One platform's rules; every field with its unit and source (or "assumption")."""
 
     name: str
     description: str
-    # Used now (simulation.accounts.AccountRouter):
     public_contacts: bool  # a citizen may address the account in public (@-mention)
     private_contacts: bool  # ... or privately (message, call)
-    # Inert until later parts use them (each note says which):
     keyword_auto_reply: bool = False  # boilerplate sent at once on a keyword match
     reply_window_hours: float | None = None  # an account may reply only this long [hours]
-    self_service_share: float | None = None  # contacts settled without an operator [share]
+    call_minutes: float | None = None  # contacts are calls of this mean length [minutes]
+    self_service_share: float | None = None  # calls settled by the voice menu [share]
     caller_patience_minutes: float | None = None  # mean wait before hanging up [minutes]
     sources: tuple[str, ...] = ()
 
@@ -56,6 +79,11 @@ class Platform:
     def private_only(self) -> bool:
         """Every contact on this platform is private (it never spreads)."""
         return self.private_contacts and not self.public_contacts
+
+    @property
+    def calls(self) -> bool:
+        """Contacts are telephone calls: a queue of callers who hang up (Erlang A)."""
+        return self.call_minutes is not None
 
 
 WEIBO = Platform(
@@ -71,25 +99,28 @@ WEIBO = Platform(
 WECHAT = Platform(
     name="wechat",
     description="WeChat official account: messages to the account are private and never "
-    "spread through the follower graph. Keyword auto-replies and the 48-hour reply window "
-    "are data for the WeChat part (not yet used).",
+    "spread through the follower graph; a message that matches one of the account's "
+    "keywords gets an instant boilerplate auto-reply (and still waits for a person); the "
+    "account may reply only within 48 hours of the user's last message.",
     public_contacts=False,
     private_contacts=True,
-    keyword_auto_reply=True,  # inert: the WeChat part (keyword auto-replies)
-    reply_window_hours=48.0,  # inert: the WeChat part (reply window)
+    keyword_auto_reply=True,
+    reply_window_hours=48.0,
     sources=(WECHAT_CUSTOMER_SERVICE_RULE, WECHAT_AUTO_REPLY),
 )
 
 HOTLINE = Platform(
     name="hotline",
-    description="Telephone hotline (12333): calls are private. Self-service (voice menu) "
-    "and callers hanging up are for the hotline part (an Erlang-A desk), which must set "
-    "their values from a source; not set here.",
+    description="Telephone hotline (12333, 12345): calls are private and leave no public "
+    "trace. A self-service voice menu settles a share of calls at once; the others queue "
+    "for an agent and hang up when their patience runs out (an Erlang-A desk); a call "
+    "takes an agent about 3 minutes.",
     public_contacts=False,
     private_contacts=True,
-    self_service_share=None,  # inert, not set: the hotline part sources it
-    caller_patience_minutes=None,  # inert, not set: the hotline part sources it
-    sources=("MODEL.md §7 (Shanghai 12333: ~3 minutes a call; Ningxia 12333: ~21% abandon)",),
+    call_minutes=3.0,
+    self_service_share=1.0 / 7.0,
+    caller_patience_minutes=1.25,
+    sources=(SHANGHAI_12333_CALL, IVR_SELF_SERVICE_SHARE, VOICE_CALLER_PATIENCE),
 )
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (WEIBO, WECHAT, HOTLINE)}

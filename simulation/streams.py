@@ -33,6 +33,9 @@ STREAM_NAMES = (
     "account_followers",  # followers of accounts after the first: one child per account
     "account_choice",  # which account an addressed need goes to (several accounts only)
     "supervision",  # whether an escalation goes up; screening times: one child per account
+    "auto_replies",  # which WeChat contacts match a keyword (simulation.platform_rules)
+    "self_service",  # which hotline calls the voice menu settles
+    "caller_patience",  # how long each hotline caller waits for an agent
     "mesa",  # handed to mesa.Model (not used by the model's own processes)
 )
 

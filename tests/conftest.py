@@ -9,6 +9,7 @@ from simulation import Scenario
 from simulation.codes import (
     ABANDONED,
     ANSWERED,
+    EXPIRED,
     MENTION,
     NOT_RECEIVED,
     OPEN,
@@ -45,7 +46,7 @@ def mean_and_se(values) -> tuple[float, float]:
 
 # --------------------------------------------------------------------------- item invariants
 
-_RECEIVED_STATUSES = (OPEN, REFERRED, ANSWERED, ABANDONED)
+_RECEIVED_STATUSES = (OPEN, REFERRED, ANSWERED, ABANDONED, EXPIRED)
 
 
 def item_problems(
@@ -57,10 +58,10 @@ def item_problems(
       received requests (rumours aside) equal the `received` counter summed over the days;
     - rows the government never saw are public vents or rumours, nothing addressed to it;
     - abandoned is final, and answered is final but for a follow-up: a row in `before`
-      (statuses at an earlier step) that was abandoned still is, and one that was
+      (statuses at an earlier step) that was abandoned (or expired) still is, and one that was
       answered still is unless its author followed it up since (`before_follow_ups`);
     - a reply time exists exactly for rows with a reply, and is >= 0; every answered row
-      has a reply; an end time exists exactly for answered and abandoned rows;
+      has a reply; an end time exists exactly for answered, abandoned and expired rows;
     - every need has one contact or more: its post, plus each follow-up and reminder
       (within their caps); rumours have none; no contact has more than one reply;
     - nobody waits past their patience unless an operator is on their item.
@@ -95,7 +96,7 @@ def item_problems(
             followed_up = np.zeros(len(old), dtype=bool)
         else:
             followed_up = follow_ups[: len(old)] > before_follow_ups[: len(old)]
-        changed = (old == ABANDONED) & (now != old)
+        changed = np.isin(old, (ABANDONED, EXPIRED)) & (now != old)
         changed |= (old == ANSWERED) & (now != old) & ~followed_up
         if changed.any():
             problems.append(f"final rows {np.flatnonzero(changed)[:5]} changed status")
@@ -125,7 +126,7 @@ def item_problems(
     if (reply_time[has_reply] < 0).any():
         problems.append(f"negative reply times: {reply_time[has_reply & (reply_time < 0)][:5]}")
     ended = ~np.isnan(store.view("ended_at"))
-    finished = answered | (status == ABANDONED)
+    finished = answered | np.isin(status, (ABANDONED, EXPIRED))
     if (ended != finished).any():
         problems.append(f"rows {np.flatnonzero(ended != finished)[:5]}: end time mismatch")
     # Patience is honoured: after a whole step, nobody still waits past their patience

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from simulation.diffusion import Spreading
     from simulation.items import ItemLifecycle, ItemStore
     from simulation.network import FollowerGraph
+    from simulation.platform_rules import CallerPatience
     from simulation.scenario import Scenario
     from simulation.schedule import Schedule
 
@@ -688,9 +689,11 @@ class Public:
         deadline_for: Callable[[float, int], float],
         streams,
         router: AccountRouter,
+        callers: CallerPatience | None = None,
     ):
         self.population = population
         self.router = router  # which account each addressed need goes to
+        self.callers = callers  # hotline callers' own patience (None: no hotline)
         self.lifecycle = lifecycle
         self.items = lifecycle.store
         self.events = events
@@ -734,7 +737,8 @@ class Public:
         """Each need is @-mentioned, sent privately, vented in public or kept silent.
 
         An addressed need goes to one of the government's accounts (`AccountRouter`),
-        whose platform may make a would-be public post private (WeChat, hotline).
+        whose platform may make a would-be public post private (WeChat, hotline); a
+        hotline caller's patience is their own (`CallerPatience`).
         """
         needs = self.needs
         if needs is None or not len(needs):
@@ -748,6 +752,8 @@ class Public:
         account, channel = self.router.route(needs.author, channel)
         addressed = channel != VENT
         patience = self.population.draw_patience(len(needs), self.channels_rng)
+        if self.callers is not None:  # callers wait minutes, not hours (own stream)
+            patience = self.callers.redraw(account, patience)
         patience = np.where(addressed, patience, np.inf)  # a vent's is drawn if it is found
         expire = needs.created + patience
         deadline = np.array(
@@ -834,9 +840,14 @@ class Public:
         reactions = self.reactions
         rng = self.reactions_rng
         store = self.items
+        callers = self.callers
         for when, item in self.patience.due_before(until):
             author = int(store.author[item])
-            if (
+            if callers is not None and callers.is_call(int(store.account[item])):
+                # A caller hangs up: no escalation, no public trace (simulation.platform_rules).
+                self.lifecycle.abandon(item, when)
+                self.population.update_trust_one(author, reactions.abandonment_satisfaction)
+            elif (
                 store.escalations[item] < reactions.max_escalations
                 and rng.random() < reactions.escalation_probability
             ):

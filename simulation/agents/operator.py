@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     from simulation.agents.department import ReferralBook
     from simulation.diffusion import Spreading
     from simulation.items import ItemLifecycle
+    from simulation.platform_rules import ReplyWindow
     from simulation.scenario import (
         AccountabilitySettings,
         DiffusionSettings,
@@ -112,12 +113,16 @@ class Operator(mesa.Agent):
         rule: Rule,
         rng: np.random.Generator,
         referable: frozenset[int] | None = None,
+        call_minutes: float | None = None,
     ):
         super().__init__(model)
         self.index = index  # among all operators of every account
         self.skill = skill  # media literacy / competence [0-1]
         # Departments (topics) this operator's account may refer to (None: every one).
         self.referable = referable
+        # On a hotline, every call takes an exponential time of this mean whatever comes of
+        # it (the caller is on the line), and a call cannot be left unanswered. None: posts.
+        self.call_minutes = call_minutes
         self.pressure = 0.0  # appraisal pressure [pressure units]
         # The explicit upper level, if the account is supervised (simulation.supervision):
         # its pressure on the account, and what its record makes of an action.
@@ -182,7 +187,7 @@ class Operator(mesa.Agent):
         handling = staffing.handling_minutes / 60.0
 
         actions = [ACT_PARTIAL, ACT_BOILERPLATE]
-        if not self.mandate.forbid_leaving:
+        if not self.mandate.forbid_leaving and self.call_minutes is None:
             actions.append(ACT_LEAVE)
         if self.can_answer(int(items.kind[item]), float(items.complexity[item])):
             actions.insert(0, ACT_SUBSTANTIVE)
@@ -195,6 +200,8 @@ class Operator(mesa.Agent):
             ACT_REFER: staffing.referral_minutes / 60.0,
             ACT_LEAVE: staffing.triage_minutes / 60.0,
         }
+        if self.call_minutes is not None:
+            hours = dict.fromkeys(hours, self.call_minutes / 60.0)
         rated = foresight.rating_probability
         escalations = int(items.escalations[item])
         values = np.empty(len(actions))
@@ -256,6 +263,8 @@ class Operator(mesa.Agent):
     def work_hours(self, action: int) -> float:
         """Draw how long the chosen action takes this operator [hours]."""
         staffing = self.staffing
+        if self.call_minutes is not None:
+            return float(self.stream.exponential(self.call_minutes / 60.0)) / self.effort
         if action in (ACT_SUBSTANTIVE, ACT_PARTIAL):
             mean = staffing.handling_minutes / 60.0
             if staffing.handling_distribution == "exponential":
@@ -299,8 +308,14 @@ class OperatorDesk:
         account: int = 0,
         first_operator: int = 0,
         shared: bool = False,
+        window: ReplyWindow | None = None,
+        calls: bool = False,
     ):
         self.operators = operators
+        # Contacts are calls (hotline): a caller's patience is for the queue only; once an
+        # agent takes the call, they wait for what it promised (a department's call-back).
+        self.calls = calls
+        self.window = window  # the platform's reply window (WeChat), if it has one
         self.account = account  # the account whose inbox this is
         self.first_operator = first_operator  # index of its first operator among all
         self.shared = shared  # other accounts' desks hear the same events: filter them
@@ -331,7 +346,8 @@ class OperatorDesk:
         share = mechanism.release_time_share
         assert share is not None  # the preset fills it
         for op in operators:
-            op.server.reserved_share = share
+            # A hotline publishes nothing: its agents' time is all for calls.
+            op.server.reserved_share = 0.0 if calls else share
         self.desk = ServiceDesk(
             servers=[op.server for op in operators],
             start_job=self._start,
@@ -420,6 +436,8 @@ class OperatorDesk:
     def _is_valid(self, ticket: Ticket, now: float) -> bool:
         items = self.items
         i = ticket.item
+        if ticket.task != TASK_CLARIFY and self.window and not self.window.is_open(i, now):
+            return False  # past the reply window: nothing may be sent (it expires)
         if ticket.task == TASK_POST_ANSWER:
             return items.status[i] == REFERRED
         if ticket.task == TASK_SCREEN:  # another account's item: valid while not closed
@@ -438,6 +456,8 @@ class OperatorDesk:
             return self.screener.screening_hours(self.account) / op.effort
         operator = self.first_operator + server
         self.lifecycle.start_service(ticket.item, ticket.task, operator, now, ticket.arrival)
+        if self.calls and ticket.task == TASK_NEW:
+            self.lifecycle.set_patience(ticket.item, math.inf)  # the caller is through
         if ticket.task == TASK_CLARIFY:
             return staffing.clarification_minutes / 60.0 / op.effort
         if ticket.task == TASK_POST_ANSWER:
@@ -473,7 +493,13 @@ class OperatorDesk:
     # -------------------------------------------------------------- what the work does
 
     def post_reply(self, item: int, quality: int, operator: int, now: float) -> None:
-        """The first reply to an item; a reply to a public post is public and spreads."""
+        """The first reply to an item; a reply to a public post is public and spreads.
+
+        Past the platform's reply window the reply cannot be sent: the item expires.
+        """
+        if self.window is not None and not self.window.is_open(item, now):
+            self.lifecycle.expire(item, now)
+            return
         if not self.lifecycle.answer(item, quality, operator, now):
             return
         if self.items.channel[item] in (MENTION, VENT):

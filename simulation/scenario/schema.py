@@ -39,7 +39,7 @@ from simulation.mechanisms import MECHANISM_PRESETS, MechanismName
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.mechanisms.disciplines import DISCIPLINES
 from simulation.network import GENERATORS
-from simulation.platforms import PLATFORM_NAMES
+from simulation.platforms import PLATFORM_NAMES, PLATFORMS
 from simulation.scenario.errors import ScenarioError, did_you_mean, validation_error
 from simulation.scenario.overrides import SOURCE as OVERRIDES
 from simulation.scenario.overrides import parse_overrides, set_dotted
@@ -1016,6 +1016,25 @@ def _like_staffing(name: str) -> Any:
     )
 
 
+# Account settings that adjust a rule of the account's platform (`simulation/platforms.py`).
+PLATFORM_RULE_SETTINGS = (
+    "auto_reply_share",
+    "reply_window_hours",
+    "call_minutes",
+    "self_service_share",
+    "caller_patience_minutes",
+)
+
+
+def _platform_has(platform: Any, rule: str) -> bool:
+    """Whether a platform has the rule an account setting of that name adjusts."""
+    if rule == "auto_reply_share":
+        return bool(platform.keyword_auto_reply)
+    if rule == "reply_window_hours":
+        return platform.reply_window_hours is not None
+    return bool(platform.calls)
+
+
 class AccountSettings(Section):
     """One government account of a matrix: its platform, level, reach, staff and process.
 
@@ -1072,6 +1091,61 @@ class AccountSettings(Section):
         "refer items to; an item that needs another one cannot be referred from this "
         "account. Not set: every department [names].",
     )
+
+    auto_reply_share: Probability | None = Field(
+        None,
+        description="Share of the messages to the account that match one of its keywords and "
+        "get the platform's instant boilerplate auto-reply; the message still waits for a "
+        "person. Only on a platform with keyword auto-replies (wechat). Not set: 0 (an "
+        "account replies by keyword only to the keywords it sets up); no source gives the "
+        "share, so any value is an assumption [share].",
+    )
+    reply_window_hours: float | None = Field(
+        None,
+        gt=0.0,
+        le=MAX_HOURS,
+        description="The account may reply (or post a department's answer) only this long "
+        "after the citizen's last message; later, the item is closed as expired. Only on a "
+        "platform with a reply window (wechat). Not set: the platform's rule, 48 hours "
+        "(WeChat Official Accounts Platform, customer-service message rules) [hours].",
+    )
+    call_minutes: float | None = Field(
+        None,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Mean length of a call an agent takes (exponential), whatever comes of "
+        "it. Only on a platform of calls (hotline). Not set: 3 (Shanghai 12333, MODEL.md "
+        "§7) [minutes].",
+    )
+    self_service_share: Probability | None = Field(
+        None,
+        description="Share of calls the self-service voice menu settles at once, without an "
+        "agent (answered substantively). Only on a platform of calls (hotline). Not set: "
+        "1/7, the share of calls handled entirely by self-service in a survey of UK contact "
+        "centres (ContactBabel); for 12333 an assumption [share].",
+    )
+    caller_patience_minutes: float | None = Field(
+        None,
+        ge=0.01,
+        le=WEEK_MINUTES,
+        description="Mean time a caller queued for an agent waits before hanging up "
+        "(exponential patience: the desk is Erlang A); a caller who hangs up gives up the "
+        "need. Only on a platform of calls (hotline). Not set: 1.25 (75 s, the middle of the "
+        "60-90 s often seen for voice callers, ccplanning.net; assumption for 12333) "
+        "[minutes].",
+    )
+
+    @model_validator(mode="after")
+    def _rules_of_its_platform(self) -> AccountSettings:
+        platform = PLATFORMS[self.platform]
+        for name in PLATFORM_RULE_SETTINGS:
+            if getattr(self, name) is not None and not _platform_has(platform, name):
+                having = [p.name for p in PLATFORMS.values() if _platform_has(p, name)]
+                raise ValueError(
+                    f"{name}: the platform '{self.platform}' has no such rule; it may be set "
+                    f"only for an account on {' or '.join(repr(p) for p in having)}"
+                )
+        return self
 
     def staffing(self, shared: StaffingSettings) -> StaffingSettings:
         """The account's staffing: `shared` with the settings this account sets."""

@@ -151,6 +151,82 @@ def run_queue(scenario: Scenario, seed: int, days: int, warm_up_days: int = 1) -
     )
 
 
+def hotline_scenario(
+    servers: int,
+    calls_per_hour: float,
+    call_minutes: float,
+    patience_minutes: float,
+    self_service_share: float = 0.0,
+    citizens: int | None = None,
+) -> Scenario:
+    """`queue_scenario` on one hotline account: its desk as M/M/c+M behind a voice menu.
+
+    Calls arrive as a Poisson process at `calls_per_hour`; the voice menu settles a share
+    at once; the rest queue for `servers` agents (24x7, FIFO), whose calls last an
+    exponential `call_minutes`, and hang up after an exponential `patience_minutes`.
+    The queue is Erlang A at the rate of calls the menu does not settle. Citizens: by
+    default enough that each calls at most five times a day (the schema's bound is 10).
+    """
+    if citizens is None:
+        citizens = max(200, math.ceil(calls_per_hour * HOURS_PER_DAY / 5.0))
+    scenario = queue_scenario(servers, calls_per_hour, 60.0 / call_minutes, citizens=citizens)
+    return scenario.with_overrides(
+        {
+            "accounts": {
+                "hotline_desk": {
+                    "platform": "hotline",
+                    "follow_share": 1.0,
+                    "call_minutes": call_minutes,
+                    "caller_patience_minutes": patience_minutes,
+                    "self_service_share": self_service_share,
+                }
+            }
+        }
+    )
+
+
+@dataclass
+class HotlineRun:
+    """Outcome of one replication of `hotline_scenario`, for the calls of the window."""
+
+    calls: int  # calls that arrived in the measured window
+    self_service_share: float  # of those, settled by the voice menu
+    queued: int  # the rest, queued for an agent
+    p_wait: float  # share of queued calls not answered on arrival
+    p_abandon: float  # share of queued calls whose caller hung up
+    mean_wait: float  # mean time in queue of queued calls, to an agent or hang-up [hours]
+
+
+def run_hotline(scenario: Scenario, seed: int, days: int, warm_up_hours: float = 2.0) -> HotlineRun:
+    """Run the model and measure the calls that arrive after warm-up, from the item store.
+
+    Calls of the last hour are left out so that every measured one is over.
+    """
+    model = GovernmentResponseModel(scenario, seed=seed, days=days, create_citizen_agents=False)
+    model.run()
+    store = model.items
+    created = store.view("created")
+    cohort = np.flatnonzero((created >= warm_up_hours) & (created < days * HOURS_PER_DAY - 1.0))
+    status = store.view("status")[cohort]
+    if not np.isin(status, (ANSWERED, ABANDONED)).all():
+        raise LimitCaseError("calls of the window still waiting at the end")
+    menu = store.view("self_served")[cohort]
+    queued = cohort[~menu]
+    waits = store.view("service_started_at")[queued] - store.view("received_at")[queued]
+    hung_up = store.view("status")[queued] == ABANDONED
+    waits[hung_up] = store.view("ended_at")[queued][hung_up] - created[queued][hung_up]
+    if np.isnan(waits).any():
+        raise LimitCaseError("a queued call was neither answered nor hung up")
+    return HotlineRun(
+        calls=len(cohort),
+        self_service_share=float(menu.mean()),
+        queued=len(queued),
+        p_wait=float(np.mean(waits > 0.0)),
+        p_abandon=float(hung_up.mean()),
+        mean_wait=float(waits.mean()),
+    )
+
+
 def feedback_queue_scenario(
     servers: int,
     arrivals_per_hour: float,

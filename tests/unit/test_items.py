@@ -80,7 +80,7 @@ def test_status_counts_count_received_rows_by_status():
     store = ItemStore()
     statuses = [OPEN, OPEN, REFERRED, ANSWERED, ANSWERED, ANSWERED, ABANDONED, NOT_RECEIVED]
     store.add(status=np.array(statuses, dtype=np.int8))
-    expected = {"open": 2, "referred": 1, "answered": 3, "abandoned": 1}
+    expected = {"open": 2, "referred": 1, "answered": 3, "abandoned": 1, "expired": 0}
     assert set(STATUS_NAMES.values()) == set(expected)
     assert store.status_counts() == expected, f"got {store.status_counts()}"
     assert store.received_count() == 7, "the row not received is not counted"

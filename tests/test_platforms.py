@@ -1,0 +1,272 @@
+"""Platform rules (simulation/platform_rules.py): WeChat auto-replies and reply window, hotline.
+
+Evidence by kind: units (the schema's rules per platform, one rule at a time), theory
+(the hotline desk is Erlang A behind its voice menu), directions (more agents, fewer
+hang-ups; a longer window, fewer expired items), invariants (Hypothesis: conservation
+and the window's promise hold whatever the settings).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulation import GovernmentResponseModel, ScenarioError, load_scenario, run_one
+from simulation.accounts import account_plans
+from simulation.agents.operator import ACT_LEAVE
+from simulation.codes import EXPIRED, OPEN
+from simulation.events import Replied
+from simulation.platforms import HOTLINE, PLATFORMS, WECHAT
+from simulation.validation.limits import hotline_scenario, run_hotline
+from simulation.validation.theory import erlang_a
+from tests.conftest import item_problems, mean_and_se
+
+Z = 4.0  # standard errors a simulated mean may be off theory (as in test_theory.py)
+
+
+def matrix(accounts: dict, citizens: int = 1500, **overrides) -> object:
+    """The baseline with the given `[accounts]` tables and overrides."""
+    return load_scenario(
+        "baseline", {"population.citizens": citizens, "accounts": accounts, **overrides}
+    )
+
+
+WECHAT_ONLY = {"wechat_city": {"platform": "wechat", "follow_share": 0.4, "operators": 1}}
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_platform_rules_are_data_with_sources():
+    assert WECHAT.keyword_auto_reply and WECHAT.reply_window_hours == 48.0
+    assert HOTLINE.calls and HOTLINE.call_minutes == 3.0
+    assert 0.0 < HOTLINE.self_service_share < 1.0 and HOTLINE.caller_patience_minutes > 0.0
+    for platform in PLATFORMS.values():
+        assert platform.sources, f"{platform.name} names no source"
+    assert not PLATFORMS["weibo"].calls and PLATFORMS["weibo"].reply_window_hours is None
+
+
+def test_an_account_takes_its_platforms_rules_and_may_set_its_own_numbers():
+    scenario = matrix(
+        {
+            "weibo_city": {"platform": "weibo"},
+            "wechat_city": {"platform": "wechat", "reply_window_hours": 24.0},
+            "hotline_city": {"platform": "hotline", "self_service_share": 0.3},
+        }
+    )
+    weibo, wechat, hotline = (plan.rules for plan in account_plans(scenario))
+    assert (weibo.reply_window_hours, weibo.calls, weibo.auto_reply_share) == (None, False, 0.0)
+    assert (wechat.reply_window_hours, wechat.auto_reply_share) == (24.0, 0.0)
+    assert hotline.calls and hotline.self_service_share == 0.3
+    assert hotline.call_minutes == 3.0 and hotline.caller_patience_minutes == 1.25
+
+
+@pytest.mark.parametrize(
+    ("platform", "setting", "value", "allowed"),
+    [
+        ("weibo", "auto_reply_share", 0.2, "'wechat'"),
+        ("hotline", "reply_window_hours", 24.0, "'wechat'"),
+        ("wechat", "self_service_share", 0.2, "'hotline'"),
+        ("weibo", "caller_patience_minutes", 2.0, "'hotline'"),
+    ],
+)
+def test_a_rule_the_platform_lacks_is_refused_naming_the_field(platform, setting, value, allowed):
+    with pytest.raises(ScenarioError) as error:
+        matrix({"city": {"platform": platform, setting: value}})
+    message = str(error.value)
+    assert f"accounts.city.{setting}" in message or setting in message
+    assert allowed in message, message
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("auto_reply_share", 1.5),
+        ("reply_window_hours", 0.0),
+        ("reply_window_hours", math.inf),
+        ("call_minutes", 0.0),
+        ("caller_patience_minutes", -1.0),
+    ],
+)
+def test_platform_numbers_are_finite_and_bounded(setting, value):
+    platform = "hotline" if setting in ("call_minutes", "caller_patience_minutes") else "wechat"
+    with pytest.raises(ScenarioError, match=setting):
+        matrix({"city": {"platform": platform, setting: value}})
+
+
+def test_a_misspelt_platform_setting_gets_a_did_you_mean():
+    with pytest.raises(ScenarioError, match="auto_reply_share"):
+        matrix({"city": {"platform": "wechat", "auto_reply_shares": 0.2}})
+
+
+# --------------------------------------------------------------------------- WeChat
+
+
+def test_keyword_auto_replies_are_instant_and_change_nothing_else():
+    """Auto-replies come from their own stream and settle nothing: every other number of
+    the run is the same with and without them, but the auto-reply counts."""
+    with_keywords = {"wechat_city": {**WECHAT_ONLY["wechat_city"], "auto_reply_share": 0.5}}
+    a = run_one(matrix(WECHAT_ONLY), seed=2, days=6)
+    b = run_one(matrix(with_keywords), seed=2, days=6)
+    untouched = [k for k in a.summary if "auto_repl" not in k]
+    for name in untouched:
+        x, y = a.summary[name], b.summary[name]
+        assert x == y or (math.isnan(x) and math.isnan(y)), name
+    assert a.summary["auto_reply_share@wechat"] == 0.0
+    assert 0.4 < b.summary["auto_reply_share@wechat"] < 0.6
+    # What a count that took auto-replies for replies would say: far above the real rate.
+    gap = b.summary["response_rate_with_auto_replies"] - b.summary["response_rate"]
+    assert gap > 0.2, gap
+
+
+def test_every_auto_replied_message_still_waits_for_a_person():
+    scenario = matrix({"wechat_city": {**WECHAT_ONLY["wechat_city"], "auto_reply_share": 1.0}})
+    model = GovernmentResponseModel(scenario, seed=1, days=3, create_citizen_agents=False)
+    model.run()
+    store = model.items
+    received = store.view("status") >= OPEN
+    assert (store.view("auto_replies")[received] == store.view("contacts")[received]).all()
+    assert (store.view("status")[received] == OPEN).any(), "an auto-reply settled everything"
+    judged = ~np.isnan(store.view("satisfaction"))
+    assert (store.view("replies")[judged] > 0).all(), "an auto-reply was judged as a reply"
+
+
+def test_no_reply_is_sent_after_the_window_and_late_items_expire():
+    window = 6.0
+    scenario = matrix(
+        {"wechat_city": {**WECHAT_ONLY["wechat_city"], "reply_window_hours": window}},
+        **{"population.patience_distribution": "none"},
+    )
+    model = GovernmentResponseModel(scenario, seed=1, days=6, create_citizen_agents=False)
+    late = []
+
+    def check(event: Replied) -> None:
+        # At the moment of the reply, the last message is the one being answered.
+        if event.time > model.items.last_contact_at[event.item] + window + 1e-9:
+            late.append(event.item)
+
+    model.events.subscribe(Replied, check)
+    model.run()
+    assert not late, f"replies sent after the window: {late[:5]}"
+    status = model.items.view("status")
+    expired = status == EXPIRED
+    assert expired.any(), "nobody waits 6 hours for an office-hours desk?"
+    ended = model.items.view("ended_at")[expired]
+    closes = model.items.view("last_contact_at")[expired] + window
+    assert (ended >= closes - 1e-9).all() and (ended <= closes + 1.0 + 1e-9).all()
+    assert not item_problems(model)
+
+
+def test_a_longer_window_expires_fewer_items():
+    shares = []
+    for hours in (4.0, 24.0, 240.0):
+        tables = {"wechat_city": {**WECHAT_ONLY["wechat_city"], "reply_window_hours": hours}}
+        runs = [run_one(matrix(tables), seed=seed, days=8) for seed in (1, 2)]
+        shares.append(np.mean([r.summary["expired_share@wechat"] for r in runs]))
+    assert shares[0] > shares[1] > shares[2], shares
+
+
+# --------------------------------------------------------------------------- hotline
+
+
+def test_calls_leave_no_public_trace_and_are_never_left():
+    tables = {"hotline_city": {"platform": "hotline", "follow_share": 0.4, "operators": 2}}
+    scenario = matrix(tables, citizens=6000, **{"staffing.shifts": "24x7"})
+    model = GovernmentResponseModel(scenario, seed=1, days=4, create_citizen_agents=False)
+    model.run()
+    summary = model.summary()
+    assert summary["impressions@hotline"] == 0.0 and summary["escalation_rate@hotline"] == 0.0
+    assert all(op.actions[ACT_LEAVE] == 0 for op in model.operators)
+    # Each call settled by the menu with probability 1/7: within Z binomial SEs of it.
+    share, calls = summary["self_service_share@hotline"], model.metrics.platforms.calls[0]
+    assert abs(share - 1 / 7) <= Z * math.sqrt(1 / 7 * 6 / 7 / calls), (share, calls)
+    assert not item_problems(model)
+
+
+def test_more_agents_fewer_hang_ups():
+    hang_ups = []
+    for agents in (1, 2, 4):
+        run = run_hotline(hotline_scenario(agents, 30.0, 3.0, 1.25, 1 / 7), seed=1, days=1)
+        hang_ups.append(run.p_abandon)
+    assert hang_ups[0] > hang_ups[1] > hang_ups[2], hang_ups
+
+
+# Servers, calls an hour, call length [min], patience [min], voice-menu share: a desk at
+# 86 % of its agents' capacity, one overloaded (105 %) kept stable by hang-ups, and a
+# larger one at 84 % with a menu settling 30 % of calls.
+ERLANG_A_CASES = [(3, 60.0, 3.0, 1.25, 1 / 7), (2, 35.0, 3.0, 2.0, 0.0), (5, 120.0, 3.0, 3.0, 0.3)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ERLANG_A_CASES, ids=["c3", "c2_overloaded", "c5_menu"])
+def test_the_hotline_desk_is_erlang_a_behind_its_voice_menu(case):
+    """P(wait), P(hang up | queued) and the mean time in queue of the calls the menu does
+    not settle match M/M/c+M at their rate λ(1 − s); tolerance Z standard errors of the
+    mean over eight seeds (each two days of calls after a two-hour warm-up)."""
+    servers, lam, minutes, patience, menu = case
+    mu, theta = 60.0 / minutes, 60.0 / patience
+    theory = erlang_a(servers, lam * (1.0 - menu), mu, theta)
+    runs = [
+        run_hotline(hotline_scenario(servers, lam, minutes, patience, menu), seed, days=2)
+        for seed in range(8)
+    ]
+    measured = {
+        "p_wait": [r.p_wait for r in runs],
+        "p_abandon": [r.p_abandon for r in runs],
+        "mean_wait": [r.mean_wait for r in runs],
+    }
+    for name, values in measured.items():
+        mean, se = mean_and_se(values)
+        report = f"{name}: simulated {mean:.4f} ± {se:.4f}, Erlang A {theory[name]:.4f}"
+        print(report)
+        assert se <= 0.05 * theory[name], f"{report}: too noisy to test"
+        assert abs(mean - theory[name]) <= Z * se, (
+            f"{report}: off by {(mean - theory[name]) / se:+.1f} SE"
+        )
+    menu_share, se = mean_and_se([r.self_service_share for r in runs])
+    assert abs(menu_share - menu) <= Z * se + 1e-12, (menu_share, se)
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    auto=st.floats(0.0, 1.0),
+    window=st.floats(0.5, 96.0),
+    menu=st.floats(0.0, 1.0),
+    patience=st.floats(0.1, 30.0),
+    agents=st.integers(0, 3),
+)
+def test_conservation_holds_whatever_the_platform_rules(auto, window, menu, patience, agents):
+    tables = {
+        "wechat_city": {
+            "platform": "wechat",
+            "follow_share": 0.3,
+            "operators": 1,
+            "auto_reply_share": auto,
+            "reply_window_hours": window,
+        },
+        "hotline_city": {
+            "platform": "hotline",
+            "follow_share": 0.3,
+            "operators": agents,
+            "self_service_share": menu,
+            "caller_patience_minutes": patience,
+        },
+    }
+    model = GovernmentResponseModel(matrix(tables, citizens=600), seed=3, days=3)
+    before = None
+    for _ in range(3 * 24):
+        model.step()
+        if model.hour % 24 == 0:
+            assert not item_problems(model, before), item_problems(model, before)
+            before = model.items.view("status").copy()
+    summary = model.summary()
+    for name in ("auto_reply_share", "expired_share", "self_service_share", "hang_up_share"):
+        value = summary[name]
+        assert math.isnan(value) or 0.0 <= value <= 1.0, (name, value)
