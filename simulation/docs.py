@@ -402,9 +402,9 @@ def render_metrics() -> str:
             "### Per account and per platform",
             f"The naming rule: {_code_names(NAMING_RULE)}. These names may be given wherever a "
             "metric is named (`--metrics` of `compare` and `sweep`, experiment files, "
-            "`compare(metrics=…)`); a name whose account or platform is in none of the "
-            "scenarios compared is refused before any run, naming their accounts (did you "
-            "mean …). An account's name is never a platform's, so each name is one unit.",
+            "`compare(metrics=…)`, an exploration's `[outcomes]`); a name whose account or "
+            "platform is in none of the scenarios compared (or policies explored) is refused "
+            "before any run, naming their accounts (did you mean …). An account's name is never a platform's, so each name is one unit.",
             "Each is computed as the overall metric over the requests that went to that "
             "account (or to that platform's accounts); `staff_hours` and "
             "`operator_utilisation` count the account's operators only (the departments "

@@ -325,3 +325,25 @@ def test_run_prints_a_table_by_account(capsys, tmp_path):
     assert header.split()[4:8] == [*ACCOUNTS, *PLATFORMS]
     assert "response_rate@" not in out, "per-account metrics are columns, not rows"
     assert (tmp_path / "daily_accounts.csv").is_file()
+
+
+def test_an_exploration_names_per_account_outcomes_of_its_policies():
+    from simulation.experiment.explore import parse_exploration, plan_exploration
+    from simulation.experiment.files import ExperimentFileError
+
+    raw = {
+        "name": "x",
+        "policies": ["baseline", "weibo_and_wechat"],
+        "uncertainties": {"population.need_rate_per_day": [0.005, 0.02]},
+        "outcomes": {"response_rate@wechat_city": {"direction": "maximise"}},
+    }
+    plan = plan_exploration(parse_exploration(raw, "x.toml"), "x.toml")
+    assert [p.name for p in plan.policies] == ["baseline", "weibo_and_wechat"]
+    wrong = {**raw, "outcomes": {"response_rate@wechat_cty": {"direction": "maximise"}}}
+    with pytest.raises(ExperimentFileError) as caught:
+        plan_exploration(parse_exploration(wrong, "x.toml"), "x.toml")
+    assert caught.value.field == "outcomes.response_rate@wechat_cty"
+    assert "did you mean 'wechat_city'?" in caught.value.message
+    with pytest.raises(ExperimentFileError, match="did you mean 'response_rate@wechat_city'"):
+        bad = {**raw, "outcomes": {"reply_rate@wechat_city": {"direction": "maximise"}}}
+        parse_exploration(bad, "x.toml")

@@ -102,7 +102,8 @@ def accounts_markdown(live: LiveModel) -> str:
     right = {"follow share", "operators", "backlog now", "received so far", "response rate so far"}
     header = "| " + " | ".join(columns) + " |"
     rule = "|" + "|".join("---:" if c in right else "---" for c in columns) + "|"
-    lines = ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows]
+    # a department's name may hold a "|", which would end a cell
+    lines = ["| " + " | ".join(row[c].replace("|", "\\|") for c in columns) + " |" for row in rows]
     return "\n".join([header, rule, *lines])
 
 
