@@ -23,7 +23,12 @@ Targets on a 2-core machine: 10k citizens × 90 days under 5 s; 100k × 30 days 
 30 s; 1M × 30 days under 8 GB peak memory; ratio ≥ 20× at 100k citizens.
 
 Sections (`--section`, default all): `runs` is the table above and the VirusOnNetwork
-reference; `sweeps` is experiment throughput; `page` is the interactive page's Step. The sweeps section runs one sweep
+reference; `build` builds the world alone at `--build-sizes` (default 100,000 and
+1,000,000 citizens) in fresh processes and prints the seconds of each phase (the
+follower graph's generator, CSR arrays and opinion leaders, the population's arrays,
+the other parts, staff), the bytes per citizen of the population's and the graph's
+arrays, the peak while building, and the time and bytes per citizen of the registered
+Mesa agents of the eager mode, made apart after the build; `sweeps` is experiment throughput; `page` is the interactive page's Step. The sweeps section runs one sweep
 (`simulation.experiment.sweep`, a grid over staffing.operators × replications; by
 default the baseline scenario at 10,000 citizens for 30 days, 16 runs) on each
 executor in this process — serial, local processes (`--sweep-workers`, default 2) and
@@ -86,6 +91,54 @@ def child_microgov(scenario: str, citizens: int, days: int, seed: int) -> dict:
         "citizen_hours_per_s": citizens * days * 24 / (done - start),
         "items": len(model.items),
         "mean_degree": model.graph.mean_citizen_followers(),
+    }
+
+
+def _resident_bytes() -> int:
+    """This process's resident set now [bytes] (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def child_build(scenario: str, citizens: int, seed: int) -> dict:
+    """Build one model in this process: time per phase and memory per citizen.
+
+    The model is built with citizens on demand (no Mesa objects), then the registered
+    agents of the eager mode are made apart, so their time and bytes are their own.
+    """
+    import resource
+
+    import numpy as np
+
+    from simulation import GovernmentResponseModel, load_scenario
+    from simulation.agents.citizen import Citizens
+
+    loaded = load_scenario(scenario, overrides={"population.citizens": citizens})
+    start = time.perf_counter()
+    model = GovernmentResponseModel(loaded, seed=seed, create_citizen_agents=False)
+    built = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    population = sum(
+        a.nbytes
+        for a in vars(model.population).values()
+        if isinstance(a, np.ndarray) and len(a) >= citizens
+    )
+    graph = model.graph.indptr.nbytes + model.graph.followers.nbytes + model.graph.is_leader.nbytes
+    before = _resident_bytes()
+    t0 = time.perf_counter()
+    agents = Citizens(model, model.population, model.graph, model.items, eager=True)
+    eager_s = time.perf_counter() - t0
+    agent_bytes = _resident_bytes() - before
+    assert len(agents) == citizens
+    return {
+        "build_s": built,
+        **{f"phase {k}": v for k, v in model.build_seconds.items()},
+        "eager_agents_s": eager_s,
+        "peak_build_mb": peak / 2**20,
+        "population_b": population / citizens,
+        "graph_b": graph / citizens,
+        "agent_b": agent_bytes / citizens,
+        "edges": model.graph.n_edges,
     }
 
 
@@ -364,9 +417,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument(
         "--section",
-        choices=["all", "runs", "sweeps", "against", "page"],
+        choices=["all", "runs", "build", "sweeps", "against", "page"],
         default="all",
-        help="runs: single-run speed and memory and the Mesa reference; sweeps: sweep "
+        help="runs: single-run speed and memory and the Mesa reference; build: building "
+        "the world, time per phase and memory per citizen; sweeps: sweep "
         "throughput per executor and the store's overhead; page: the interactive page's "
         "Step (needs the viz extra); against: this checkout's single runs against "
         "another's, alternating (--against; not part of all) (default: all)",
@@ -394,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-days", type=int, default=3)
     parser.add_argument("--store-runs", type=int, default=40)
     parser.add_argument("--store-repeats", type=int, default=5)
+    parser.add_argument(
+        "--build-sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="build section"
+    )
     parser.add_argument("--page-citizens", type=int, default=2_000)
     parser.add_argument("--page-days", type=int, default=30)
     args = parser.parse_args(argv)
@@ -402,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         kind, *rest = args.child
         if kind == "microgov":
             result = child_microgov(rest[0], int(rest[1]), int(rest[2]), int(rest[3]))
+        elif kind == "build":
+            result = child_build(rest[0], int(rest[1]), int(rest[2]))
         elif kind == "page":
             result = child_page(int(rest[0]), int(rest[1]))
         else:
@@ -414,8 +473,11 @@ def main(argv: list[str] | None = None) -> int:
         args.sweep_citizens, args.sweep_days, args.sweep_runs = 2_000, 7, 4
         args.store_runs, args.store_repeats = 10, 2
         args.page_days = 7
+        args.build_sizes = [20_000]
     if args.section in ("all", "runs"):
         runs_section(args)
+    if args.section in ("all", "build"):
+        build_section(args)
     if args.section in ("all", "sweeps"):
         sweep_section(args)
     if args.section in ("all", "page"):
@@ -452,6 +514,34 @@ def against_section(args: argparse.Namespace) -> None:
                 f"{b['wall_s']:>9.2f}{a['wall_s'] / b['wall_s']:>8.3f}"
                 f"{a['peak_mb']:>9.0f}{b['peak_mb']:>9.0f}"
             )
+
+
+def build_section(args: argparse.Namespace) -> None:
+    """Building the world in fresh processes: seconds per phase and bytes per citizen."""
+    scenario = args.scenarios[0]
+    print(f"\nbuilding '{scenario}' (citizens on demand; medians of {args.repeats} processes)")
+    print("load average before:", _load())
+    for citizens in args.build_sizes:
+        runs = [
+            run_child(["build", scenario, str(citizens), str(seed)], 3600)
+            for seed in range(1, args.repeats + 1)
+        ]
+        r = median_of(runs)
+        print(f"\n{citizens:,} citizens, {r['edges']:,.0f} follows: build {r['build_s']:.2f} s")
+        for key, value in r.items():
+            if key.startswith("phase "):
+                phase = key.removeprefix("phase ").replace("graph: ", "  ")  # graph's parts
+                print(f"  {phase:<22}{value:>8.2f} s {value / r['build_s']:>6.0%}")
+        print(
+            f"  registered Mesa agents (eager mode, made apart) {r['eager_agents_s']:.2f} s, "
+            f"{r['agent_b']:.0f} B/citizen"
+        )
+        print(
+            f"  arrays: population {r['population_b']:.0f} B/citizen, follower graph "
+            f"{r['graph_b']:.0f} B/citizen; peak while building {r['peak_build_mb']:,.0f} MB "
+            f"({r['peak_build_mb'] * 2**20 / citizens:.0f} B/citizen)"
+        )
+    print("load average after:", _load())
 
 
 def runs_section(args: argparse.Namespace) -> None:

@@ -63,7 +63,7 @@ METRICS = (
 HEATMAPS = ("p90_response_hours", "mean_trust", "response_rate", "staff_hours")
 
 FULL = {
-    "replications": 3,
+    "replications": 10,  # paired intervals over 4 skill levels are backed from 5 pairs on
     "days": 30,
     "citizens": None,
     "scenario": "closed_loop",
@@ -239,7 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             lines.append(f"Skill {skill:g}: p90 is lowest with {_operators(best)}; {tail}.")
             continue
         if enough == fewest:
-            start_text = f"even {_operators(fewest)}, the fewest tried, come"
+            verb = "comes" if int(fewest) == 1 else "come"
+            start_text = f"even {_operators(fewest)}, the fewest tried, {verb}"
         else:
             start_text = (
                 f"going from {fewest} to {enough} operators shortens p90 by "

@@ -42,8 +42,9 @@ POST_NEGATIVE, POST_NEUTRAL, POST_REPLY, POST_RELEASE, POST_CLARIFICATION, POST_
 POST_TYPE_NAMES = ("negative", "neutral", "reply", "release", "clarification", "rumour")
 
 # Tasks on the operators' desk: a new item to handle, a departments' answer to post,
-# a monitored rumour to clarify.
-TASK_NEW, TASK_POST_ANSWER, TASK_CLARIFY = 0, 1, 2
+# a monitored rumour to clarify, a complaint about a supervised account's item to screen
+# and forward (simulation.supervision).
+TASK_NEW, TASK_POST_ANSWER, TASK_CLARIFY, TASK_SCREEN = 0, 1, 2, 3
 
 # Administrative level of a government account, lowest first: district (county level),
 # city (prefecture level), province (Shanghai, a municipality directly under the

@@ -36,6 +36,7 @@ from simulation.format import (
     METRICS,
     NAMING_RULE,
     SCENARIO_WIDE_METRICS,
+    SUPERVISION_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SERIES_COLUMNS,
     UNIT_SUMMARY_METRICS,
@@ -434,6 +435,16 @@ def render_metrics() -> str:
             "of no account (vents never received, replies). The item table has `account` "
             "and `platform` columns. A scenario that declares no accounts writes neither "
             "the long table nor per-account keys: its outputs are as they always were.",
+            "Per supervised account, in runs of a scenario where an account names a "
+            "`supervisor` (`simulation/supervision.py`), in the summary as "
+            "`<metric>@<account>` for the supervised accounts only:",
+            _table(
+                ["metric", "unit", "meaning"],
+                [
+                    (f"`{name}`", unit, meaning)
+                    for name, (unit, meaning) in SUPERVISION_METRICS.items()
+                ],
+            ),
         ]
     )
 

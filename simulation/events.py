@@ -185,6 +185,30 @@ class Escalated(Event):
 
 
 @dataclass(slots=True)
+class Complained(Event):
+    """An escalation went up: a complaint about the item reached the supervising account.
+
+    The item leaves its account's inbox (its queued tickets lapse) until the supervisor
+    forwards it back (`Forwarded`).
+    """
+
+    item: int
+    time: float
+    supervisor: int  # the supervising account
+    complaints: int  # the item's complaints so far, this one included
+
+
+@dataclass(slots=True)
+class Forwarded(Event):
+    """The supervisor forwarded a complaint to the responsible account with a deadline."""
+
+    item: int
+    time: float
+    deadline: float  # the unit's reply is due by then [hours]
+    requeued: bool  # the item went back into its account's inbox (it was open)
+
+
+@dataclass(slots=True)
 class Reopened(Event):
     """An author contacted the government again about an item, which is open again.
 
@@ -270,6 +294,21 @@ class Appraised(Event):
     hour: int
     operator_scores: tuple[float | None, ...]
     department_scores: tuple[float | None, ...]
+
+
+@dataclass(slots=True)
+class Supervised(Event):
+    """A supervision period ended: each supervised account's score, place and reprimand.
+
+    Tuples are in the order of `Supervision.units` (account indices); a score of None:
+    nothing to score; a place of None: not ranked.
+    """
+
+    hour: int
+    units: tuple[int, ...]
+    scores: tuple[float | None, ...]
+    places: tuple[float | None, ...]  # 1 = first; ties share the mean place
+    reprimanded: tuple[bool, ...]
 
 
 @dataclass(slots=True)

@@ -220,6 +220,43 @@ UNIT_SERIES_COLUMNS = (
     "operator_duty_hours",
 )
 ALL_UNITS = "all"  # the account and platform of the whole run's rows in the long tables
+# Metrics of each supervised account, in runs whose scenario names a supervisor
+# (`simulation.supervision`): name → (unit, meaning), reported as `<metric>@<account>`
+# for the supervised accounts only.
+SUPERVISION_METRICS: dict[str, tuple[str, str]] = {
+    "complaints": (
+        "count",
+        "Complaints about the account's items that went up to its supervisor (each is "
+        "screened and forwarded back with a deadline).",
+    ),
+    "complaints_closed": (
+        "count",
+        "Forwarded complaints closed: replied to after forwarding, or past their deadline.",
+    ),
+    "complaints_on_time_share": (
+        "share",
+        "Closed forwarded complaints the account replied to by the supervisor's deadline.",
+    ),
+    "complaints_overdue": (
+        "count",
+        "Forwarded complaints not replied to by the supervisor's deadline.",
+    ),
+    "reprimands": ("count", "Reprimands (通报约谈) the supervisor gave the account."),
+    "supervision_score": (
+        "0-1",
+        "Mean period score the supervisor gave the account: 1 − complaint marks per request "
+        "received.",
+    ),
+    "supervision_place": (
+        "place",
+        "Mean place of the account in the supervisor's ranking (1: first).",
+    ),
+    "pressure_from_above": (
+        "pressure",
+        "The supervisor's pressure on the account at the end: standing strength, the "
+        "ranking's and reprimands' shares.",
+    ),
+}
 # A metric of one account or one platform, in runs whose scenario declares accounts:
 # the metric's name, this separator, and the account's (or platform's) name, e.g.
 # `response_rate@weibo_city` or `response_rate@wechat` (`simulation.metrics.UnitMetrics`).
@@ -246,6 +283,8 @@ def is_metric(name: str) -> bool:
     that it is one of UNIT_SUMMARY_METRICS.
     """
     metric, separator, unit = name.partition(UNIT_SEPARATOR)
+    if metric in SUPERVISION_METRICS:  # of a supervised account only
+        return bool(separator) and bool(_UNIT_NAME.fullmatch(unit))
     if not separator:
         return metric in METRICS
     in_glossary = metric in METRICS and metric in UNIT_SUMMARY_METRICS
@@ -272,15 +311,18 @@ def metric_name_problem(
     (`received_complaint@wechat_city`), as a table of runs has them.
     """
     metric, separator, unit = name.partition(UNIT_SEPARATOR)
+    if metric in SUPERVISION_METRICS and not separator:
+        return f"'{metric}' has a value per supervised account only; name one: {metric}@<account>"
+    supervised = metric in SUPERVISION_METRICS
     breakdown = counts and separator and metric in UNIT_SUMMARY_METRICS
-    if metric not in METRICS and not breakdown:
+    if metric not in METRICS and not breakdown and not supervised:
         close = _did_you_mean(metric, METRICS)
         if separator and close:
             close = close.replace("'?)", f"{UNIT_SEPARATOR}{unit}'?)")
         return f"unknown metric '{name}'{close}; metrics: {', '.join(METRICS)} ({NAMING_RULE})"
     if not separator:
         return ""
-    if metric not in UNIT_SUMMARY_METRICS:
+    if metric not in UNIT_SUMMARY_METRICS and not supervised:
         why = SCENARIO_WIDE_METRICS.get(metric, "it is of the whole scenario")
         return f"'{metric}' has no value per account or platform ({why}); use '{metric}'"
     if units is None:
@@ -432,6 +474,8 @@ def metric_unit(name: str) -> str:
     name = base_metric(name)
     if name in METRICS:
         return METRICS[name][0]
+    if name in SUPERVISION_METRICS:
+        return SUPERVISION_METRICS[name][0]
     if name in DAILY_UNITS:
         return DAILY_UNITS[name]
     if name.endswith(("_share", "_rate", "_utilisation")):

@@ -12,8 +12,8 @@ or reminder (after hearing nothing). A follow-up re-opens an answered item, a re
 puts a left one back into the inbox; abandoned is final.
 
 `ItemLifecycle` makes every change of an item's state — posted, received, service
-started, answered, referred, bounced back, left, escalated, abandoned, judged,
-clarified, re-queued, re-opened — and publishes the matching event (`simulation.events`). The
+started, answered, referred, bounced back, left, escalated, complained upward,
+forwarded back, abandoned, judged, clarified, re-queued, re-opened — and publishes the matching event (`simulation.events`). The
 agents decide *what* happens; this module is where it happens, so the conservation
 law has one place to hold. Other code reads the store's columns and never writes them.
 """
@@ -43,8 +43,10 @@ from simulation.codes import (
 from simulation.events import (
     Abandoned,
     Clarified,
+    Complained,
     Escalated,
     EventBus,
+    Forwarded,
     ItemReceived,
     Judged,
     Left,
@@ -97,6 +99,9 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "referrals": (np.int16, 0),
     "waiting_since": (np.float64, np.nan),
     "patience": (np.float64, np.inf),
+    "complaints": (np.int8, 0),
+    "forwarded_at": (np.float64, np.nan),
+    "forward_deadline": (np.float64, np.inf),
 }
 
 
@@ -138,6 +143,9 @@ class ItemStore:
     referrals: np.ndarray  # times operators referred it to the departments
     waiting_since: np.ndarray  # start of the author's current wait for a reply [hours]
     patience: np.ndarray  # how long the author waits for a reply to a contact [hours]
+    complaints: np.ndarray  # escalations that went up to the supervising account
+    forwarded_at: np.ndarray  # last time the supervisor forwarded it back [hours]
+    forward_deadline: np.ndarray  # the supervisor's deadline for the reply [hours] (inf: none)
 
     def __init__(self, capacity: int = 1024):
         self.size = 0
@@ -412,6 +420,40 @@ class ItemLifecycle:
             store.version[item] += 1
         self.events.publish(Escalated(item, now, int(store.escalations[item]), requeued))
         return requeued
+
+    def complain_upward(self, item: int, now: float, supervisor: int) -> bool:
+        """The author's escalation goes to the supervising account as a complaint.
+
+        An open item leaves its account's inbox (a new version: its queued tickets lapse)
+        until the supervisor forwards it back. Returns False (and changes nothing) if the
+        item is closed (answered or abandoned).
+        """
+        store = self.store
+        if store.status[item] not in (OPEN, REFERRED):
+            return False
+        store.complaints[item] += 1
+        if store.status[item] == OPEN:
+            store.version[item] += 1
+        self.events.publish(Complained(item, now, supervisor, int(store.complaints[item])))
+        return True
+
+    def forward(self, item: int, now: float, deadline: float) -> bool:
+        """The supervisor forwards a complaint back to the item's account with a deadline.
+
+        An open item re-enters its account's inbox; a referred one stays with the
+        departments. Returns False (and changes nothing) if the item is closed.
+        """
+        store = self.store
+        status = store.status[item]
+        if status not in (OPEN, REFERRED):
+            return False
+        store.forwarded_at[item] = now
+        store.forward_deadline[item] = deadline
+        requeued = bool(status == OPEN)
+        if requeued:
+            store.version[item] += 1
+        self.events.publish(Forwarded(item, now, deadline, requeued))
+        return True
 
     def abandon(self, item: int, now: float) -> None:
         """The author gave up waiting."""

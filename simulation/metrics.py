@@ -717,6 +717,10 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         summary[f"replies_{QUALITY_NAMES[code]}"] = by_quality[code]
     if model.metrics.units is not None:
         summary.update(unit_summary(model, requests))
+    if model.supervision is not None:
+        for account, values in model.supervision.unit_values().items():
+            name = model.plans[account].name
+            summary.update({unit_metric(m, name): v for m, v in values.items()})
     return summary
 
 
@@ -874,6 +878,12 @@ ITEM_COLUMNS: dict[str, str] = {
     "reminders (0 for rumours).",
     "follow_ups": "Contacts after a reply that did not settle the need.",
     "reminders": "Contacts after the item was left without a reply.",
+    "complaints": "Times the author's escalation went up to the supervising account as a "
+    "complaint (a scenario naming a supervisor).",
+    "forwarded": "When the supervisor last forwarded the complaint back to the item's "
+    "account [hours]; empty if never.",
+    "forward_deadline": "The supervisor's deadline for the account's reply [hours]; empty "
+    "if never forwarded.",
     "replies": "Replies posted to it (at most one per contact).",
     "impressions": "Exposures of followers to the item's posts.",
     "reposts": "Reposts of the item's posts.",
@@ -954,6 +964,9 @@ def item_table(
             "contacts": column("contacts").astype(np.int64),
             "follow_ups": column("follow_ups").astype(np.int64),
             "reminders": column("reminders").astype(np.int64),
+            "complaints": column("complaints").astype(np.int64),
+            "forwarded": column("forwarded_at").copy(),
+            "forward_deadline": finite(column("forward_deadline")),
             "replies": column("replies").astype(np.int64),
             "impressions": column("impressions").astype(np.int64),
             "reposts": column("reposts").astype(np.int64),

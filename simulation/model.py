@@ -39,7 +39,7 @@ from simulation import __version__
 from simulation.accountability import Appraisal, make_rule, reply_deadline
 from simulation.accounts import Account, AccountPlan, AccountRouter, account_plans
 from simulation.agents.choice import Foresight
-from simulation.agents.citizen import Citizen, Population, Public
+from simulation.agents.citizen import EAGER_CITIZEN_LIMIT, Citizens, Population, Public
 from simulation.agents.department import Department, ReferralBook
 from simulation.agents.operator import Monitoring, Operator, OperatorDesk
 from simulation.calendar import Calendar
@@ -50,9 +50,12 @@ from simulation.items import ItemLifecycle, ItemStore
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.metrics import MetricsRecorder, UnitMetrics, summarise
 from simulation.network import build_graph
+from simulation.resources import out_of_memory
 from simulation.scenario import Scenario
 from simulation.schedule import Schedule
 from simulation.streams import Streams
+from simulation.supervision import Supervision
+from simulation.timing import PhaseTimer
 
 
 class GovernmentResponseModel(mesa.Model):
@@ -62,6 +65,12 @@ class GovernmentResponseModel(mesa.Model):
     each phase is the business of the part it delegates to (citizens, operators,
     departments, diffusion, appraisal). Everything that happens is published on
     `model.events` (`simulation.events`): subscribe there to observe a run.
+
+    `create_citizen_agents` says how `model.citizens` holds the citizens
+    (`simulation.agents.citizen.Citizens`): True makes every citizen a registered Mesa
+    agent when the model is built, False makes each a light view on demand, and None
+    (the default) does the first up to `EAGER_CITIZEN_LIMIT` citizens (200,000) and the
+    second above it. Outputs are the same either way.
     """
 
     def __init__(
@@ -69,7 +78,7 @@ class GovernmentResponseModel(mesa.Model):
         scenario: Scenario | None = None,
         seed: int | None = None,
         days: int | None = None,
-        create_citizen_agents: bool = True,
+        create_citizen_agents: bool | None = None,
         *,
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
     ):
@@ -86,27 +95,33 @@ class GovernmentResponseModel(mesa.Model):
         self.scenario_hash = scenario.content_hash()
         self.hour = 0  # start of the hour being simulated (steps done so far)
 
+        timer = PhaseTimer()
         self.events = EventBus()
         self.calendar = Calendar(scenario, self.days)
         self.plans = account_plans(scenario)
         several = len(self.plans) > 1
-        self.graph = build_graph(
-            scenario.network,
-            scenario.population.citizens,
-            self.plans[0].follow_share,
-            self.streams["network"],
-            [
-                (p.follow_share, self.streams.member("account_followers", p.index))
-                for p in self.plans[1:]
-            ],
-        )
-        self.population = Population(
-            scenario,
-            self.graph.n_citizens,
-            self.graph.follows_government,
-            self.graph.is_leader,
-            self.streams["population"],
-        )
+        try:  # the follower graph and the citizens' arrays: the build's large allocations
+            self.graph = build_graph(
+                scenario.network,
+                scenario.population.citizens,
+                self.plans[0].follow_share,
+                self.streams["network"],
+                [
+                    (p.follow_share, self.streams.member("account_followers", p.index))
+                    for p in self.plans[1:]
+                ],
+            )
+            timer.lap("graph")
+            self.population = Population(
+                scenario,
+                self.graph.n_citizens,
+                self.graph.follows_government,
+                self.graph.is_leader,
+                self.streams["population"],
+            )
+            timer.lap("population")
+        except MemoryError as error:
+            raise out_of_memory(scenario, self.days) from error
         self.items = ItemStore(capacity=1024)
         self.lifecycle = ItemLifecycle(self.items, self.events)
         # Per account and platform metrics only where the scenario declares accounts, so a
@@ -147,12 +162,16 @@ class GovernmentResponseModel(mesa.Model):
                 self.streams["account_choice"] if several else None,
             ),
         )
-        self.citizens: list[Citizen] = []
-        if create_citizen_agents:
-            self.citizens = [
-                Citizen(self, i, self.population, self.graph, self.items)
-                for i in range(self.graph.n_citizens)
-            ]
+        timer.lap("parts")
+        # Citizens as Mesa agents: made and registered now up to EAGER_CITIZEN_LIMIT
+        # (or when asked), otherwise views made on demand (`Citizens` says what differs).
+        eager = (
+            self.graph.n_citizens <= EAGER_CITIZEN_LIMIT
+            if create_citizen_agents is None
+            else create_citizen_agents
+        )
+        self.citizens = Citizens(self, self.population, self.graph, self.items, eager)
+        timer.lap("citizen agents")
         self._build_staff()
         self.last_day: dict[str, float] = {}  # the daily series' row of the last day ended
         self.datacollector = mesa.DataCollector(
@@ -161,6 +180,12 @@ class GovernmentResponseModel(mesa.Model):
                 for name in ["day", *self.metrics.daily_columns(slice(0, 0))]
             }
         )
+        timer.lap("staff")
+        # Wall time of each phase of building the world [s], for the benchmark; the
+        # graph's own phases ("graph: generator", ...) follow its total.
+        graph_phases = {f"graph: {k}": v for k, v in self.graph.build_seconds.items()}
+        phases = timer.seconds
+        self.build_seconds = {"graph": phases.pop("graph"), **graph_phases, **phases}
 
     # Mesa 3.5 has a `scenario` property of its own that writes `scenario.model`; ours is
     # an immutable, validated description of the run and stays free of back-references.
@@ -264,6 +289,26 @@ class GovernmentResponseModel(mesa.Model):
                 account=plan.index,
             )
             self.accounts.append(Account(plan, operators, desk, monitoring))
+        # The explicit upper level, where an account names a supervisor.
+        self.supervision: Supervision | None = None
+        self.work_order = self.accounts
+        if scenario.supervised:
+            names = [plan.name for plan in self.plans]
+            self.supervision = Supervision(
+                scenario.supervision,
+                scenario.reactions,
+                self.accounts,
+                [
+                    None if a.supervisor is None else names.index(a.supervisor)
+                    for a in scenario.accounts.values()
+                ],
+                self.lifecycle,
+                self.events,
+                self.calendar,
+                self.streams,
+                staffing.handling_distribution == "exponential",
+            )
+            self.work_order = self.supervision.work_order()
         self.operator_desk = self.accounts[0].desk  # the first account's (with one, the desk)
         self.monitoring = self.accounts[0].monitoring
         self.appraisal = Appraisal(
@@ -364,8 +409,12 @@ class GovernmentResponseModel(mesa.Model):
         self.spreading.advance_hour(t)
 
     def operators_work(self, t: int) -> None:
-        """Phase 4: operators on shift work through their account's inbox for this hour."""
-        for account in self.accounts:
+        """Phase 4: operators on shift work through their account's inbox for this hour.
+
+        Supervising accounts work first (`Supervision.work_order`), so what they forward
+        reaches the units' inboxes at its exact time.
+        """
+        for account in self.work_order:
             account.desk.work(float(t), float(t + 1))
 
     def departments_work(self, t: int) -> None:

@@ -20,13 +20,14 @@ import csv
 import re
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 
 from simulation.format import excerpt
+from simulation.timing import PhaseTimer
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -59,6 +60,7 @@ class FollowerGraph:
     is_leader: np.ndarray  # bool, length n: opinion leaders (most followed)
     labels: np.ndarray | None = None  # original node labels for an edge-list graph
     n_accounts: int = 1  # government accounts, nodes n .. n + n_accounts - 1
+    build_seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
 
     @property
     def government(self) -> int:
@@ -139,6 +141,7 @@ def build_graph(
     citizens' graph and the first account's followers are the same however many
     accounts there are.
     """
+    timer = PhaseTimer()
     labels = None
     if settings.kind == "edge_list":
         assert settings.edge_list is not None  # the schema requires it for this kind
@@ -148,37 +151,74 @@ def build_graph(
     else:
         src, dst = GENERATORS[settings.kind](settings, n_citizens, rng)
 
-    gov_followers = np.flatnonzero(rng.random(n_citizens) < follow_share)
-    sources = [src, np.full(len(gov_followers), n_citizens, dtype=np.int64)]
-    targets = [dst, gov_followers.astype(np.int64)]
-    for k, (share, account_rng) in enumerate(more_accounts, start=1):
-        followers_k = np.flatnonzero(account_rng.random(n_citizens) < share)
-        sources.append(np.full(len(followers_k), n_citizens + k, dtype=np.int64))
-        targets.append(followers_k.astype(np.int64))
-    src, dst = np.concatenate(sources), np.concatenate(targets)
+    timer.lap("generator")
+    # The citizens' follows first (sources 0..n-1), then each account's followers
+    # (sources n, n + 1, ...): in CSR order the accounts' groups come after every
+    # citizen's, so they are appended rather than sorted in with the follows.
+    indptr, followers = to_csr(src, dst, n_citizens)
+    del src, dst  # the edge arrays are the build's largest: free them before the rest
+    groups = [np.flatnonzero(rng.random(n_citizens) < follow_share)]
+    for share, account_rng in more_accounts:
+        groups.append(np.flatnonzero(account_rng.random(n_citizens) < share))
     n_accounts = 1 + len(more_accounts)
-    indptr, followers = to_csr(src, dst, n_citizens + n_accounts)
+    ends = indptr[-1] + np.cumsum([len(g) for g in groups])
+    indptr = np.concatenate([indptr, ends])
+    followers = np.concatenate([followers, *(g.astype(np.int32) for g in groups)])
+    timer.lap("csr")
 
     counts = np.diff(indptr)[:n_citizens]
     n_leaders = int(round(settings.opinion_leader_share * n_citizens))
     is_leader = np.zeros(n_citizens, dtype=bool)
     if n_leaders:
         # Most-followed citizens; ties broken by a random permutation, not by index.
-        order = np.lexsort((rng.random(n_citizens), -counts))
-        is_leader[order[:n_leaders]] = True
-    return FollowerGraph(n_citizens, indptr, followers, is_leader, labels, n_accounts)
+        is_leader[most_followed(counts, rng.random(n_citizens), n_leaders)] = True
+    timer.lap("leaders")
+    graph = FollowerGraph(n_citizens, indptr, followers, is_leader, labels, n_accounts)
+    graph.build_seconds = timer.seconds
+    return graph
+
+
+def most_followed(counts: np.ndarray, tie_break: np.ndarray, k: int) -> np.ndarray:
+    """The `k` nodes of most followers, ties going to the smallest `tie_break`.
+
+    The same nodes as the first `k` of `np.lexsort((tie_break, -counts))` (equal
+    tie-breaks go by index), without sorting everyone: all above the k-th largest
+    count are in, and of those at that count the ones with the smallest tie-breaks.
+    """
+    if k <= 0:
+        return np.empty(0, dtype=np.intp)
+    if k >= len(counts):
+        return np.arange(len(counts))
+    threshold = np.partition(counts, len(counts) - k)[len(counts) - k]  # k-th largest
+    above = np.flatnonzero(counts > threshold)
+    tied = np.flatnonzero(counts == threshold)
+    chosen = tied[np.argsort(tie_break[tied], kind="stable")[: k - len(above)]]
+    return np.concatenate([above, chosen])
 
 
 def to_csr(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR arrays of unique edges src → dst (self-loops dropped)."""
-    keep = src != dst
-    key = np.sort(src[keep].astype(np.int64) * n_nodes + dst[keep])
+    """CSR arrays of unique edges src → dst (self-loops dropped), followers ascending.
+
+    Each edge is one int64 key, source in the high bits and follower in the low ones,
+    so one in-place sort orders the edges by (source, follower); a self-loop's key is
+    set past every edge's and cut off after the sort, duplicates are neighbours.
+    """
+    shift = max(1, int(n_nodes - 1).bit_length())  # bits of a follower id
+    key = src.astype(np.int64)  # a copy: the caller's arrays stay as they were
+    key <<= shift
+    key |= dst
+    key[src == dst] = np.iinfo(np.int64).max
+    key.sort()
+    key = key[: np.searchsorted(key, np.iinfo(np.int64).max)]
     if len(key) > 1:  # drop duplicates (np.unique's hashing is slow on millions of edges)
-        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-    src_u, dst_u = np.divmod(key, n_nodes)
-    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src_u, minlength=n_nodes), out=indptr[1:])
-    return indptr, dst_u.astype(np.int32)
+        fresh = np.empty(len(key), dtype=bool)
+        fresh[0] = True
+        np.not_equal(key[1:], key[:-1], out=fresh[1:])
+        key = key[fresh]
+    # Group starts by searching the sorted keys for each source's first possible key.
+    indptr = np.searchsorted(key, np.arange(n_nodes + 1, dtype=np.int64) << shift)
+    key &= (1 << shift) - 1
+    return indptr.astype(np.int64), key.astype(np.int32)
 
 
 def heavy_tailed_edges(
@@ -197,8 +237,46 @@ def heavy_tailed_edges(
     cumulative /= cumulative[-1]
     out_degree = rng.poisson(mean_following, size=n)
     dst = np.repeat(np.arange(n, dtype=np.int64), out_degree)
-    src = np.searchsorted(cumulative, rng.random(len(dst)), side="right").astype(np.int64)
+    src = np.empty(len(dst), dtype=np.int64)
+    inverse = CumulativeInverse(cumulative)
+    # Drawn in chunks to bound the temporary arrays; consecutive `random` calls give
+    # the same numbers as one call of their total size.
+    for start in range(0, len(dst), DRAW_CHUNK):
+        stop = min(start + DRAW_CHUNK, len(dst))
+        src[start:stop] = inverse(rng.random(stop - start))
     return np.minimum(src, n - 1), dst
+
+
+DRAW_CHUNK = 1 << 22  # uniform draws inverted at a time (32 MB of float64)
+
+
+class CumulativeInverse:
+    """`np.searchsorted(cumulative, u, side="right")` for unsorted `u` in [0, 1), faster.
+
+    Binary search of a million-entry table for each of tens of millions of unsorted
+    draws misses the cache at every level. Instead [0, 1) is cut into 2^k equal
+    buckets (2 to 4 per entry); a table gives, for each bucket's lower edge b / 2^k,
+    how many entries are ≤ it, and each draw steps on from its bucket's count past
+    the few entries still ≤ it. The answer is exactly searchsorted's: 2^k is a power
+    of two, so u · 2^k and b / 2^k are exact and no draw starts past its answer.
+    """
+
+    def __init__(self, cumulative: np.ndarray):
+        self.bits = max(1, int(len(cumulative)).bit_length() + 1)
+        buckets = 1 << self.bits
+        edges = np.arange(buckets, dtype=np.float64) / buckets
+        counts = np.searchsorted(cumulative, edges, side="right")
+        self.start = counts.astype(np.int32 if len(cumulative) < 2**31 else np.int64)
+        self.padded = np.append(cumulative, np.inf)  # stops every draw at len(cumulative)
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        """How many entries of the cumulative array are ≤ each of `u` (all in [0, 1))."""
+        position = self.start.take(np.ldexp(u, self.bits).astype(np.intp)).astype(np.int64)
+        behind = np.flatnonzero(self.padded.take(position) <= u)
+        while len(behind):
+            position[behind] += 1
+            behind = behind[self.padded.take(position[behind]) <= u[behind]]
+        return position
 
 
 def small_world_edges(

@@ -26,6 +26,12 @@ estimate multiplies it by `MEMORY_SAFETY_FACTOR` to stay on the safe side. Run t
 only a rough estimate (the spreading of posts grows faster than linearly with the mean
 following): the fit seconds = per follow · edges + per citizen-day · citizens × days
 gives 1.6 µs and 1.8 µs, within a factor of 0.8 to 3.5 of the cases.
+
+The fit predates the faster graph build and the citizens made on demand above
+200,000 (`simulation.agents.citizen.EAGER_CITIZEN_LIMIT`), which both lower the peak:
+building a million citizens now peaks at 803 MB (1,359 MB before), so above that size
+the estimate errs further on the safe side. A build that runs out of memory anyway
+raises `out_of_memory`'s error, not numpy's allocation traceback.
 """
 
 from __future__ import annotations
@@ -217,6 +223,25 @@ def check_memory(
         f"({room[1]}); use fewer citizens"
         + (" or fewer jobs" if parallel > 1 else "")
         + f", or {FORCE_HINT} to run anyway",
+    )
+
+
+def out_of_memory(scenario: Scenario, days: int | None = None) -> ResourceError:
+    """The error for a world that ran out of memory while being built.
+
+    Names the citizens and follows, the run's estimated memory and what the machine
+    had available when the build failed, instead of numpy's allocation traceback.
+    """
+    size = run_size(scenario, days)
+    room = available_bytes()
+    available = f"{gigabytes(room[0])} available ({room[1]})" if room else "memory unknown"
+    return ResourceError(
+        scenario.name,
+        "population.citizens",
+        f"building {size.citizens:,} citizens ({size.edges:,.0f} follows) ran out of memory: "
+        f"a run of them needs an estimated {gigabytes(estimate_run_bytes(scenario, days))} "
+        f"and the machine has {available}; use fewer citizens or a smaller "
+        "network.mean_following",
     )
 
 

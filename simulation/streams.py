@@ -28,10 +28,11 @@ STREAM_NAMES = (
     "reactions",  # escalation, ratings
     "contacts",  # follow-ups and reminders: whether and when authors contact again
     "events",  # scheduled events (rumour authors)
-    "survey",
-    "threats",  # which authors state a threat to complain upward (population.threat_share)  # the satisfaction rule's call-back survey of requests given up
+    "survey",  # the satisfaction rule's call-back survey of requests given up
+    "threats",  # which authors state a threat to complain upward (population.threat_share)
     "account_followers",  # followers of accounts after the first: one child per account
     "account_choice",  # which account an addressed need goes to (several accounts only)
+    "supervision",  # whether an escalation goes up; screening times: one child per account
     "mesa",  # handed to mesa.Model (not used by the model's own processes)
 )
 

@@ -2,8 +2,10 @@
 
 `overlapping_texts(fig)` draws the figure at its own size and returns every pair of
 texts (tick labels, axis labels, titles, legend entries, annotations) whose boxes
-overlap, and every text that sticks out of the figure; `unreadable_numbers(fig)` the
-texts in e-notation (`1.58e+03`) or with an offset above an axis (`×10³`, `1e3`).
+overlap, and every text that sticks out of the figure; `labels_beyond_axes(fig)` the
+y labels taller than their panel in a column of panels (reaching beside the next);
+`unreadable_numbers(fig)` the texts in e-notation (`1.58e+03`) or with an offset above
+an axis (`×10³`, `1e3`).
 """
 
 from __future__ import annotations
@@ -93,6 +95,44 @@ def overlapping_texts(fig: Figure, *, drawn: bool = False, annotations: bool = T
     return problems
 
 
+def labels_beyond_axes(fig: Figure, *, drawn: bool = False) -> list[str]:
+    """Y labels that run past their panel into the one above or below, as lines.
+
+    In a column of panels a y label may span its axes and the title above them; one
+    taller than that reaches beside the next panel, where nothing overlaps it when the
+    panels share their x axis, so `overlapping_texts` does not see it. A panel with no
+    other panel above or below it may have a longer label.
+    """
+    renderer = _drawn(fig) if not drawn else FigureCanvasAgg(fig).get_renderer()
+    frames = [
+        (number, ax, ax.get_window_extent(renderer))
+        for number, ax in enumerate(fig.axes)
+        if ax.get_visible() and ax.axison
+    ]
+    problems = []
+    for number, ax, frame in frames:
+        label = ax.yaxis.label
+        if not (ax.yaxis.get_visible() and label.get_visible() and label.get_text().strip()):
+            continue
+        stacked = any(
+            other != number and min(frame.x1, beside.x1) - max(frame.x0, beside.x0) > 0
+            for other, _, beside in frames
+        )
+        if not stacked:
+            continue
+        top = frame.y1
+        for title in (ax.title, ax._left_title, ax._right_title):
+            if title.get_visible() and title.get_text().strip():
+                top = max(top, title.get_window_extent(renderer).y1)
+        box = label.get_window_extent(renderer)
+        if box.y1 > top + OVERLAP_PIXELS or box.y0 < frame.y0 - OVERLAP_PIXELS:
+            problems.append(
+                f"axes {number} y label {label.get_text()!r} runs {box.y0:.0f}-{box.y1:.0f} px, "
+                f"past its panel's {frame.y0:.0f}-{top:.0f} px"
+            )
+    return problems
+
+
 def unreadable_numbers(fig: Figure, *, drawn: bool = False) -> list[str]:
     """Texts in e-notation, and axes that print an offset or a scale above their ticks."""
     if not drawn:
@@ -126,7 +166,7 @@ def record_figures(monkeypatch) -> dict[str, Figure]:
 
 
 def problems(fig: Figure, *, annotations: bool = True) -> list[str]:
-    """Everything `overlapping_texts` and `unreadable_numbers` find (one drawing)."""
+    """Everything `overlapping_texts`, `labels_beyond_axes`, `unreadable_numbers` find."""
     _drawn(fig)
     overlaps = overlapping_texts(fig, drawn=True, annotations=annotations)
-    return overlaps + unreadable_numbers(fig, drawn=True)
+    return overlaps + labels_beyond_axes(fig, drawn=True) + unreadable_numbers(fig, drawn=True)

@@ -249,6 +249,31 @@ def test_sobol_indices_of_the_ishigami_function():
         )
 
 
+def test_sobol_intervals_are_the_same_every_time_with_the_default_design_seed():
+    """The bootstrap intervals are seeded by the design's seed, 0 included (SALib reads a
+    seed of 0 as none): redrawing a report from its store gives the same intervals."""
+    names = ["population.follow_share", "staffing.skill_mean"]
+    design = Sobol({name: (0.0, 1.0) for name in names}, samples=64, seed=0)
+    x = np.array([[p[n] for n in names] for p in design.points()])
+    y = x[:, 0] + 0.5 * x[:, 1] ** 2 + np.random.default_rng(0).normal(0, 0.1, len(x))
+    runs = pd.DataFrame(
+        {
+            "scenario": "toy",
+            "scenario_hash": "-",
+            "seed": 1,
+            "version": "-",
+            "replication": 0,
+            "point": range(len(x)),
+            **{n: x[:, j] for j, n in enumerate(names)},
+            "y": y,
+            "error": None,
+        }
+    )
+    results = SweepResults(runs, pd.DataFrame(), design=design, replications=1, seed=1)
+    first, second = (sobol_indices(results, "y") for _ in range(2))
+    pd.testing.assert_frame_equal(first, second)
+
+
 def test_morris_measures_are_effects_over_each_whole_range():
     """On y = 3·x0 + 0·x1 + x2², mu* is exactly 3 × x0's range (a linear effect), exactly 0
     for x1, and x2's curvature shows as a spread of its effects (sigma > 0)."""

@@ -347,3 +347,11 @@ def test_an_exploration_names_per_account_outcomes_of_its_policies():
     with pytest.raises(ExperimentFileError, match="did you mean 'response_rate@wechat_city'"):
         bad = {**raw, "outcomes": {"reply_rate@wechat_city": {"direction": "maximise"}}}
         parse_exploration(bad, "x.toml")
+
+
+def test_supervision_metrics_are_named_by_the_same_rule():
+    units = {"hierarchy": ["city_hall", "district_a", "weibo"]}
+    assert metric_name_problem("complaints@district_a", units) == ""
+    assert is_metric("complaints@district_a") and not is_metric("complaints")
+    assert "per supervised account only" in metric_name_problem("complaints", units)
+    assert "did you mean 'district_a'?" in metric_name_problem("complaints@district_b", units)

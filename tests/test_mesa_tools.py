@@ -14,6 +14,7 @@ import pytest
 
 from simulation import GovernmentResponseModel, load_scenario, run_one
 from simulation.codes import HOURS_PER_DAY
+from simulation.items import COLUMNS
 from simulation.model import daily_column_names, root_seed
 
 # Counted on the day a cascade started, and it may grow on the days after: the row a
@@ -113,3 +114,100 @@ def test_mesa_batch_run_runs_the_model(monkeypatch):
     expected = run_one(scenarios[1], seed=2, days=2).daily
     np.testing.assert_array_equal(one["received"], expected["received"])
     np.testing.assert_array_equal(one["mean_trust"], expected["mean_trust"])
+
+
+# --------------------------------------------------------- citizens: eager or on demand
+
+
+def test_citizens_made_eagerly_or_on_demand_give_the_same_run():
+    """Registered agents or views: the same daily table, items and staff ids."""
+    runs = {}
+    for eager in (True, False):
+        model = GovernmentResponseModel(
+            small(citizens=1500), seed=4, days=4, create_citizen_agents=eager
+        )
+        model.run()
+        runs[eager] = model
+    eager, lazy = runs[True], runs[False]
+    assert eager.citizens.eager and not lazy.citizens.eager
+    pd.testing.assert_frame_equal(eager.metrics.daily_frame(), lazy.metrics.daily_frame())
+    assert len(eager.items) == len(lazy.items) > 0
+    for column in COLUMNS:
+        np.testing.assert_array_equal(
+            eager.items.view(column), lazy.items.view(column), err_msg=column
+        )
+    pd.testing.assert_series_equal(pd.Series(eager.summary()), pd.Series(lazy.summary()))
+    assert [o.unique_id for o in eager.operators] == [o.unique_id for o in lazy.operators]
+    assert eager.operators[0].unique_id == 1500 + 1, "citizens take ids 1..n first"
+
+
+@pytest.mark.parametrize("eager", [True, False], ids=["eager", "on demand"])
+def test_a_citizen_reads_and_writes_the_live_trust(eager):
+    model = GovernmentResponseModel(
+        small(citizens=800), seed=2, days=3, create_citizen_agents=eager
+    )
+    model.run()
+    population = model.population
+    moved = int(np.argmax(np.abs(population.trust_at(model.hour) - population.initial_trust)))
+    citizen = model.citizens[moved]
+    assert citizen.trust == population.trust_one(moved) != population.initial_trust[moved]
+    citizen.trust = 0.125
+    assert population.trust_one(moved) == 0.125 == model.citizens[moved].trust
+    assert model.citizens[-1].index == 799 and model.citizens[-1].unique_id == 800
+    with pytest.raises(IndexError):
+        model.citizens[800]
+
+
+def test_eager_citizens_are_in_models_agentsets():
+    from simulation.agents.citizen import Citizen
+
+    model = GovernmentResponseModel(small(citizens=600), seed=1, days=1)
+    assert model.citizens.eager, "600 citizens are below the eager limit"
+    assert len(model.agents_by_type[Citizen]) == 600
+    assert len(model.agents) == 600 + len(model.operators) + len(model.departments)
+    assert model.citizens[5] in model.agents
+
+
+def test_citizens_on_demand_are_views_outside_models_agentsets():
+    from simulation.agents.citizen import Citizen
+
+    model = GovernmentResponseModel(
+        small(citizens=600), seed=1, days=1, create_citizen_agents=False
+    )
+    assert Citizen not in model.agents_by_type
+    assert len(model.agents) == len(model.operators) + len(model.departments)
+    assert model.citizens[5] is model.citizens[5], "a view is made once and kept"
+    assert model.citizens[5] not in model.agents
+    some = model.citizens.agentset([3, 5, 7])
+    assert len(some) == 3 and [c.index for c in some] == [3, 5, 7]
+    expected = np.mean([model.population.trust_one(i) for i in (3, 5, 7)])
+    assert some.agg("trust", np.mean) == pytest.approx(expected)
+    leaders = model.citizens.agentset().select(lambda c: c.is_opinion_leader)
+    assert len(leaders) == int(model.population.is_leader.sum())
+    assert len(model.citizens[10:13]) == 3
+
+
+def test_the_default_makes_citizens_eagerly_up_to_the_limit(monkeypatch):
+    import simulation.model
+
+    monkeypatch.setattr(simulation.model, "EAGER_CITIZEN_LIMIT", 700)
+    at_limit = GovernmentResponseModel(small(citizens=700), seed=1, days=1)
+    above = GovernmentResponseModel(small(citizens=701), seed=1, days=1)
+    assert at_limit.citizens.eager and not above.citizens.eager
+
+
+def test_a_build_out_of_memory_names_the_run_and_its_estimate(monkeypatch):
+    """Not numpy's allocation traceback: the citizens, follows, estimate and what to do."""
+    import simulation.model
+    from simulation.resources import ResourceError
+
+    def no_room(*args, **kwargs):
+        raise MemoryError("Unable to allocate 3.0 GiB for an array")
+
+    monkeypatch.setattr(simulation.model, "build_graph", no_room)
+    with pytest.raises(ResourceError) as refused:
+        GovernmentResponseModel(small(citizens=20_000_000), seed=1, days=30)
+    message = str(refused.value)
+    assert "building 20,000,000 citizens (400,000,000 follows) ran out of memory" in message
+    assert "needs an estimated 28.0 GB" in message and "population.citizens" in message
+    assert "use fewer citizens" in message

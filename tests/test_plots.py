@@ -299,3 +299,26 @@ def test_many_groups_get_distinct_colours():
 
     for n in (1, PALETTE_SIZE, PALETTE_SIZE + 1, 20):
         assert len(set(colours(n))) == n, n
+
+
+def test_many_daily_lines_can_be_told_apart(daily, tmp_path):
+    """Eleven scenarios in one daily figure: any two lines differ in colour by a clear
+    margin or in line style, so the first (the baseline) and the last are not two
+    shades of one hue as evenly spaced hues would make them."""
+    from matplotlib.colors import to_rgb
+
+    from simulation.experiment.plots import PALETTE_SIZE, daily_series
+
+    names = [f"variant_{i:02d}" for i in range(PALETTE_SIZE + 1)]
+    base = daily[daily["scenario"] == daily["scenario"].iloc[0]]
+    many = pd.concat([base.assign(scenario=name) for name in names], ignore_index=True)
+    fig = daily_series(many, "mean_trust", order=names, path=tmp_path / "many.png")
+    lines = [line for line in fig.axes[0].lines if line.get_label() in names]
+    assert [line.get_label() for line in lines] == names
+    for i, a in enumerate(lines):
+        for b in lines[i + 1 :]:
+            gap = np.abs(np.subtract(to_rgb(a.get_color()), to_rgb(b.get_color()))).max()
+            assert gap > 0.15 or a.get_linestyle() != b.get_linestyle(), (
+                a.get_label(),
+                b.get_label(),
+            )

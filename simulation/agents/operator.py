@@ -59,6 +59,7 @@ from simulation.codes import (
     TASK_CLARIFY,
     TASK_NEW,
     TASK_POST_ANSWER,
+    TASK_SCREEN,
     VENT,
 )
 from simulation.events import (
@@ -66,6 +67,7 @@ from simulation.events import (
     Escalated,
     EventBus,
     ExposureBatch,
+    Forwarded,
     ItemReceived,
     ReleasePublished,
     Reopened,
@@ -85,6 +87,7 @@ if TYPE_CHECKING:
         MechanismSettings,
         StaffingSettings,
     )
+    from simulation.supervision import SupervisedUnit, Supervision
 
 # Actions on a new item.
 ACT_SUBSTANTIVE, ACT_PARTIAL, ACT_BOILERPLATE, ACT_REFER, ACT_LEAVE = range(5)
@@ -116,6 +119,10 @@ class Operator(mesa.Agent):
         # Departments (topics) this operator's account may refer to (None: every one).
         self.referable = referable
         self.pressure = 0.0  # appraisal pressure [pressure units]
+        # The explicit upper level, if the account is supervised (simulation.supervision):
+        # its pressure on the account, and what its record makes of an action.
+        self.above: SupervisedUnit | None = None
+        self.pressure_from_above = 0.0  # [pressure units]
         self.server = Server(on_duty=on_duty)
         self.last_score: float | None = None  # at the last appraisal (None: nothing scored)
         self.record = UnitRecord()  # this appraisal period's record (kept by `Appraisal`)
@@ -143,7 +150,8 @@ class Operator(mesa.Agent):
     def effort(self) -> float:
         """Work-speed multiplier from appraisal pressure (capped at staffing.max_effort)."""
         staffing = self.staffing
-        return min(staffing.max_effort, 1.0 + staffing.effort_gain * self.pressure)
+        pressure = self.pressure + self.pressure_from_above
+        return min(staffing.max_effort, 1.0 + staffing.effort_gain * pressure)
 
     def on_duty_at(self, hour: int) -> bool:
         """Whether this operator is on shift in `hour`."""
@@ -192,17 +200,25 @@ class Operator(mesa.Agent):
         values = np.empty(len(actions))
         costs = np.empty(len(actions))
         scores = np.empty(len(actions))
-        # A stated threat to complain upward weighs like an escalation that has happened.
-        pressure_from_above = items.escalations[item] + items.threat[item]
-        engage = self.reply_worth + staffing.escalation_weight * pressure_from_above
+        above = self.above
+        if above is None:
+            # The implicit upper level: a stated threat to complain upward weighs like an
+            # escalation that has happened.
+            upward = items.escalations[item] + items.threat[item]
+            engage = self.reply_worth + staffing.escalation_weight * upward
+        else:
+            engage = self.reply_worth  # the explicit one: what it does (above.action_value)
         tracked = self.mechanism.track_referrals
         for j, action in enumerate(actions):
+            # Chance the reply the action leads to is substantive (the supervisor's record).
+            substantive = 1.0 if action == ACT_SUBSTANTIVE else 0.0
             if action == ACT_REFER and not tracked:
                 # Forwarded and forgotten: the citizen hears nothing back.
                 quality_value = 0.0
                 outlook = Outlook(False, math.inf, to_deadline, foresight.abandonment_satisfaction)
             elif action == ACT_REFER:
                 topic = int(items.topic[item])
+                substantive = foresight.departments[topic].settings.quality
                 delay = foresight.referral_hours(topic, int(items.second_topic[item]))
                 quality_value = foresight.department_quality_value(topic)
                 satisfaction = foresight.department_satisfaction(topic, elapsed + delay)
@@ -227,6 +243,8 @@ class Operator(mesa.Agent):
                 + staffing.motivation * quality_value
                 + self.pressure * scores[j]
             )
+            if above is not None:
+                values[j] += above.action_value(item, now, outlook, substantive)
             costs[j] = hours[action] / speed
         time_price = staffing.load_sensitivity * backlog_hours
         if self.pressure > 0.0:
@@ -297,6 +315,8 @@ class OperatorDesk:
         self.topic_mix = topic_mix
         self.government = government  # the account's node in the follower graph
         self.stream = rng  # the releases stream: topics of untargeted releases
+        # The supervision, if this account supervises others: it screens their complaints.
+        self.screener: Supervision | None = None
         assert mechanism.queue_discipline is not None  # the preset fills it
         self.discipline = DISCIPLINES[mechanism.queue_discipline]
         self.escalated_first = accountability.rule != "none" and accountability.escalation_priority
@@ -324,6 +344,7 @@ class OperatorDesk:
         events.subscribe(Returned, self._on_returned)
         events.subscribe(Escalated, self._on_escalated)
         events.subscribe(Reopened, self._on_reopened)
+        events.subscribe(Forwarded, self._on_forwarded)
         if mechanism.track_referrals:
             # Tracked until closed: the departments' answer comes back to be posted.
             events.subscribe(AnswerReady, self._on_answer_ready)
@@ -370,6 +391,10 @@ class OperatorDesk:
         if self.mine(event.item):
             self.submit(event.item, TASK_NEW, event.time)
 
+    def _on_forwarded(self, event: Forwarded) -> None:
+        if event.requeued and self.mine(event.item):
+            self.submit(event.item, TASK_NEW, event.time)
+
     def _on_answer_ready(self, event: AnswerReady) -> None:
         if self.mine(event.item):
             self.submit(event.item, TASK_POST_ANSWER, event.time, data=event.quality)
@@ -397,6 +422,8 @@ class OperatorDesk:
         i = ticket.item
         if ticket.task == TASK_POST_ANSWER:
             return items.status[i] == REFERRED
+        if ticket.task == TASK_SCREEN:  # another account's item: valid while not closed
+            return items.status[i] == OPEN or items.status[i] == REFERRED
         if items.status[i] != OPEN or items.in_service[i]:
             return False
         if ticket.task == TASK_NEW:
@@ -406,6 +433,9 @@ class OperatorDesk:
     def _start(self, ticket: Ticket, server: int, now: float) -> float | None:
         op = self.operators[server]
         staffing = self.staffing
+        if ticket.task == TASK_SCREEN:
+            assert self.screener is not None  # only a supervisor's desk gets complaints
+            return self.screener.screening_hours(self.account) / op.effort
         operator = self.first_operator + server
         self.lifecycle.start_service(ticket.item, ticket.task, operator, now, ticket.arrival)
         if ticket.task == TASK_CLARIFY:
@@ -423,6 +453,10 @@ class OperatorDesk:
     def _finish(self, ticket: Ticket, server: int, now: float) -> None:
         item = ticket.item
         operator = self.first_operator + server
+        if ticket.task == TASK_SCREEN:
+            assert self.screener is not None
+            self.screener.forward(item, now)
+            return
         self.lifecycle.end_service(item)
         if ticket.task == TASK_POST_ANSWER:
             self.post_reply(item, int(ticket.data), int(self.items.operator[item]), now)

@@ -19,6 +19,7 @@ from rich.table import Table
 from simulation import __version__
 from simulation.cli import EXIT_BAD_INPUT, EXIT_OK, SET_HELP, safe_name
 from simulation.format import (
+    SUPERVISION_METRICS,
     UNIT_SEPARATOR,
     UNIT_SUMMARY_METRICS,
     markup_text,
@@ -373,9 +374,11 @@ def unit_table(summary: dict[str, float]) -> Table | None:
     table.add_column("unit", style="dim")
     order = [name for names in METRIC_GROUPS.values() for name in names]
     order += [name for name in UNIT_SUMMARY_METRICS if name not in order]
+    order += list(SUPERVISION_METRICS)  # of supervised accounts only
+    per_unit = {*UNIT_SUMMARY_METRICS, *SUPERVISION_METRICS}
     for metric in order:
         values = [summary.get(unit_metric(metric, unit)) for unit in units]
-        if metric not in UNIT_SUMMARY_METRICS or all(v is None for v in values):
+        if metric not in per_unit or all(v is None for v in values):
             continue
         if metric in HIDDEN_WHEN_ZERO and all(v == 0 for v in values):
             continue

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,6 +108,29 @@ def colours(n: int) -> list:
     """`n` distinct colours: the colour-blind palette, or evenly spaced hues beyond it."""
     n = max(n, 1)
     return sns.color_palette(PALETTE if n <= PALETTE_SIZE else "husl", n)
+
+
+LINE_STYLES = ("-", "--", ":", "-.")  # one per round through the palette
+LINE_MARKERS = ("o", "s", "^", "D")
+
+
+def line_looks(n: int) -> list[tuple[tuple[float, float, float], str, str]]:
+    """(colour, line style, marker) for `n` lines that a reader can tell apart.
+
+    Up to the palette's ten, each line has its own colour-blind-safe colour. Beyond
+    it the colours come round again with another line style and marker, rather than
+    as evenly spaced hues: eleven hues put the first and the last (often the baseline
+    and the last variant) within a shade of each other.
+    """
+    palette = sns.color_palette(PALETTE, PALETTE_SIZE)
+    return [
+        (
+            palette[i % PALETTE_SIZE],
+            LINE_STYLES[(i // PALETTE_SIZE) % len(LINE_STYLES)],
+            LINE_MARKERS[(i // PALETTE_SIZE) % len(LINE_MARKERS)],
+        )
+        for i in range(max(n, 1))
+    ]
 
 
 SIGNIFICANT_COLOUR = "#c0392b"
@@ -266,8 +290,19 @@ def _two_digits(value: float) -> str:
     return f"{value:,.{decimals}f}"
 
 
+NOTE_WIDTH = 26  # characters per line of a note under an axis label
+
+
 def with_note(label: str, note: str) -> str:
-    return f"{label}\n({note})" if note else label
+    """`label` with `note` in brackets below it, the note wrapped to the label's width.
+
+    On one line a zoom note makes the label taller than a short panel, reaching beside
+    the panel above.
+    """
+    if not note:
+        return label
+    width = max(NOTE_WIDTH, max(len(line) for line in label.splitlines()))
+    return f"{label}\n" + textwrap.fill(f"({note})", width)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -475,7 +510,7 @@ def daily_series(
     ax = fig.add_subplot()
     groups = _order(data[by], order)
     drawn: list[float] = []
-    for colour, group in zip(colours(len(groups)), groups, strict=False):
+    for (colour, style, marker), group in zip(line_looks(len(groups)), groups, strict=False):
         part = data.loc[data[by] == group, ["day", metric]]
         agg = part.groupby("day")[metric].agg(["mean", "std", "count"]).reset_index()
         agg = agg[agg["count"] > 0]  # days on which no run has a value are gaps
@@ -483,7 +518,14 @@ def daily_series(
             continue
         half = t_half_width(agg["std"].fillna(0).to_numpy(), agg["count"].to_numpy(), confidence)
         ax.plot(
-            agg["day"], agg["mean"], color=colour, lw=2, marker="o", ms=3, label=_category(group)
+            agg["day"],
+            agg["mean"],
+            color=colour,
+            ls=style,
+            lw=2,
+            marker=marker,
+            ms=3,
+            label=_category(group),
         )
         low, high = agg["mean"] - half, agg["mean"] + half
         if (part[metric].dropna() >= 0).all():  # a t band of counts stops at zero

@@ -30,6 +30,7 @@ from simulation.scenario.schema import (
     RunSettings,
     Scenario,
     StaffingSettings,
+    SupervisionSettings,
     default_departments,
     scenario_hash,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "StaffingSettings",
+    "SupervisionSettings",
     "bundled_scenario_dir",
     "default_departments",
     "did_you_mean",

@@ -1034,8 +1034,17 @@ class AccountSettings(Section):
     level: LevelName = Field(
         "city",
         description="Administrative level of the body that runs the account, lowest first: "
-        "'district' (county level), 'city', 'province', 'national'; recorded in the outputs "
-        "(the supervising upper level is a later part of the model).",
+        "'district' (county level), 'city', 'province', 'national'; recorded in the outputs, "
+        "and a supervisor must be of a higher level than the accounts it supervises.",
+    )
+    supervisor: str | None = Field(
+        None,
+        max_length=40,
+        description="The account (a name in `[accounts]`, of a higher level) that supervises "
+        "this one: an escalation about this account's items may go to it as a complaint, "
+        "which it forwards back with a deadline, tracks and appraises ([supervision]); "
+        "for this account the explicit upper level then replaces "
+        "`staffing.escalation_weight`. Not set: no explicit supervisor [name].",
     )
     follow_share: Probability | None = Field(
         None,
@@ -1074,6 +1083,103 @@ class AccountSettings(Section):
         if not own:
             return shared
         return StaffingSettings.model_validate({**shared.model_dump(), **own})
+
+
+class SupervisionSettings(Section):
+    """The explicit upper level: how supervising accounts handle complaints about the units below.
+
+    Acts only where an account names a `supervisor`. A citizen whose escalation is about a
+    supervised account's item complains to the supervisor (threatened authors always,
+    others with `upward_probability`); the supervisor's operators screen it and forward
+    it back with a deadline; the supervisor tracks it, appraises the units each period on
+    their complaints, ranks them and reprimands those below the threshold
+    (`simulation/supervision.py`, docs/ODD.md §7.15).
+    """
+
+    upward_probability: Probability = Field(
+        0.2,
+        description="Chance that the escalation of an author who stated no threat goes to "
+        "the supervisor as a complaint, not only public (assumption) [probability].",
+    )
+    threat_upward_probability: Probability = Field(
+        1.0,
+        description="The same for an author who stated a threat to complain to upper levels "
+        "(`population.threat_share`): they said they would (Chen, Pan & Xu 2016's "
+        "'tattling' treatment; assumption that the threat is carried out) [probability].",
+    )
+    screening_minutes: float = Field(
+        10.0,
+        ge=MIN_TASK_MINUTES,
+        le=WEEK_MINUTES,
+        description="Mean time a supervisor's operator takes to read a complaint, find the "
+        "responsible unit and forward it (exponential if staffing.handling_distribution is "
+        "'exponential', else fixed) (assumption) [minutes].",
+    )
+    forward_deadline_working_days: int = Field(
+        3,
+        ge=1,
+        le=60,
+        description="Deadline the supervisor sets for the unit's reply to a forwarded "
+        "complaint: closing time of the n-th working day after forwarding (assumption: "
+        "a short deadline for supervised cases, against the 10-15 working days Guangdong "
+        "12345 gives new requests and complaints) [working days].",
+    )
+    strength: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        description="Standing pressure of the supervisor on every unit it supervises, on "
+        "top of what its rankings and reprimands add (assumption: 0, the supervisor's "
+        "pressure is what it does; on city_district_hierarchy a stated threat then raises "
+        "the districts' replies by 10.3 ± 1.0 pp from 0.34, seeds 1-4, within Chen, Pan & "
+        "Xu 2016's 5-12 pp; each 0.1 adds about 1 pp) [pressure].",
+    )
+    period_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="How often the supervisor appraises the units (monthly rankings and "
+        "reprimand meetings: assumption) [days].",
+    )
+    quality_weight: Probability = Field(
+        0.0,
+        description="Marks a complaint replied to on time but not substantively still "
+        "earns (0: the supervisor counts only whether complaints are settled on time, as "
+        "on-time completion rates do; 1: an empty reply counts as badly as none) "
+        "(assumption) [marks/complaint].",
+    )
+    rankings: bool = Field(
+        True,
+        description="The supervisor publishes a ranking of its units each period; a unit's "
+        "place adds pressure (ranking_pressure).",
+    )
+    ranking_pressure: float = Field(
+        0.3,
+        ge=0.0,
+        le=10.0,
+        description="Pressure a published ranking adds to the last-placed unit; the others "
+        "in proportion to their place, none to the first (assumption) [pressure].",
+    )
+    reprimand_below: Probability = Field(
+        0.95,
+        description="Score below which a unit is reprimanded (通报约谈) at the end of a "
+        "period; the score is 1 minus its complaint marks per request it received "
+        "(0: never) (assumption) [score].",
+    )
+    reprimand_pressure: float = Field(
+        0.5,
+        ge=0.0,
+        le=10.0,
+        description="Pressure a reprimand adds to the unit, decaying with "
+        "reprimand_half_life_days (assumption) [pressure].",
+    )
+    reprimand_half_life_days: float = Field(
+        30.0,
+        gt=0.0,
+        le=MAX_DAYS,
+        description="Half-life of a reprimand's pressure (assumption: a reprimand is "
+        "remembered for about a period) [days].",
+    )
 
 
 class MandateSettings(Section):
@@ -1302,6 +1408,11 @@ class Scenario(Section):
         description="The government's accounts, one `[accounts.<name>]` table each; none: "
         "one account built from `[staffing]`, `[mechanism]` and `population.follow_share`.",
     )
+    supervision: SupervisionSettings = Field(
+        default_factory=SupervisionSettings,
+        description="How supervising accounts handle complaints about the accounts below "
+        "them; acts only where an account names a `supervisor`.",
+    )
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
     events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
 
@@ -1371,7 +1482,18 @@ class Scenario(Section):
                 raise ValueError(f"calendar.holidays: day {day} is negative")
         for name, account in self.accounts.items():
             self._check_account(name, account)
+        if self.supervision.model_fields_set and not self.supervised:
+            raise ValueError(
+                "supervision: these settings act only on accounts that name a supervisor; "
+                "give an account one (accounts.<name>.supervisor = '<higher-level account>') "
+                "or leave [supervision] out"
+            )
         return self
+
+    @property
+    def supervised(self) -> bool:
+        """Whether some account names a supervisor (an explicit upper level)."""
+        return any(account.supervisor is not None for account in self.accounts.values())
 
     def _check_account(self, name: str, account: AccountSettings) -> None:
         where = f"accounts.{name}"
@@ -1388,6 +1510,8 @@ class Scenario(Section):
             )
         for department in account.departments or ():
             _check_known(department, tuple(self.departments), f"{where}.departments")
+        if account.supervisor is not None:
+            self._check_supervisor(name, account)
         mechanism = account.mechanism
         if mechanism is not None:
             # The departments are shared, so they coordinate as [mechanism] says.
@@ -1411,6 +1535,26 @@ class Scenario(Section):
                 field, message = named
             raise ValueError(f"{where}.{field or 'shifts'}: {message}") from None
 
+    def _check_supervisor(self, name: str, account: AccountSettings) -> None:
+        where = f"accounts.{name}.supervisor"
+        supervisor = account.supervisor
+        others = tuple(n for n in self.accounts if n != name)
+        if supervisor == name:
+            raise ValueError(f"{where}: an account cannot supervise itself")
+        if supervisor not in self.accounts:
+            raise ValueError(
+                f"{where}: unknown account '{supervisor}'{did_you_mean(supervisor, others)}; "
+                f"declared: {', '.join(others) or 'none other'}"
+            )
+        above = self.accounts[supervisor]
+        # Levels strictly rise along every chain of supervisors, so no chain is a cycle.
+        if ADMINISTRATIVE_LEVELS.index(above.level) <= ADMINISTRATIVE_LEVELS.index(account.level):
+            raise ValueError(
+                f"{where}: '{supervisor}' is a {above.level}-level account and cannot supervise "
+                f"this {account.level}-level one; a supervisor's level must be higher "
+                f"(levels, lowest first: {', '.join(ADMINISTRATIVE_LEVELS)})"
+            )
+
     # ------------------------------------------------------------------ helpers
 
     @property
@@ -1427,6 +1571,8 @@ class Scenario(Section):
         data = _drop_none(self.model_dump(mode="json"))
         if not data.get("accounts"):
             data.pop("accounts", None)
+        if not self.supervised:
+            data.pop("supervision", None)  # inert without a supervisor: hashes stay
         return data
 
     def to_toml(self) -> str:

@@ -15,8 +15,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from scipy import stats
 
+from simulation import network
 from simulation.network import FollowerGraph, build_graph
 from simulation.scenario import NetworkSettings
 
@@ -259,3 +263,92 @@ def test_edge_list_directions(tmp_path, direction, edges):
     label = {i: int(x) for i, x in enumerate(g.labels)}
     got = {(label[u], label[int(v)]) for u in range(g.n_citizens) for v in g.followers_of(u)}
     assert got == edges, f"{direction}: expected posts to travel {edges}, got {got}"
+
+
+# ------------------------------------------------ the fast build against the plain one
+# The build inverts the popularity weights, sorts edges into CSR order and picks the
+# opinion leaders by cheaper methods than the plain numpy calls below; these tests hold
+# them to those calls exactly, so the graph (and every run on it) is the same.
+
+
+def plain_heavy_tailed_edges(n: int, mean_following: float, exponent: float, rng):
+    """The heavy-tailed generator with one `np.searchsorted` over all the draws."""
+    ranks = rng.permutation(n).astype(np.float64)
+    offset = max(1.0, n ** (1.0 / (exponent - 1.0)) / max(mean_following, 1.0) ** 2)
+    weights = (ranks + offset) ** (-1.0 / (exponent - 1.0))
+    cumulative = np.cumsum(weights)
+    cumulative /= cumulative[-1]
+    out_degree = rng.poisson(mean_following, size=n)
+    dst = np.repeat(np.arange(n, dtype=np.int64), out_degree)
+    src = np.searchsorted(cumulative, rng.random(len(dst)), side="right").astype(np.int64)
+    return np.minimum(src, n - 1), dst
+
+
+def plain_csr(src: np.ndarray, dst: np.ndarray, n_nodes: int):
+    """CSR arrays by sorting src · n + dst keys and dropping self-loops and repeats."""
+    keep = src != dst
+    key = np.unique(src[keep].astype(np.int64) * n_nodes + dst[keep])
+    src_u, dst_u = np.divmod(key, n_nodes)
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src_u, minlength=n_nodes), out=indptr[1:])
+    return indptr, dst_u.astype(np.int32)
+
+
+def test_heavy_tailed_graph_at_100k_is_the_plain_generators_edge_for_edge():
+    """At 100,000 citizens: the same edges in the same order, so the same degree law."""
+    n = 100_000
+    fast = network.heavy_tailed_edges(n, M, 2.2, np.random.default_rng(3))
+    plain = plain_heavy_tailed_edges(n, M, 2.2, np.random.default_rng(3))
+    for name, a, b in zip(("sources", "followers"), fast, plain, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b), (
+            f"{name} differ from the plain generator"
+        )
+    indptr, followers = network.to_csr(*fast, n)
+    plain_indptr, plain_followers = plain_csr(*plain, n)
+    assert np.array_equal(indptr, plain_indptr), "in-degrees (followers per citizen) differ"
+    assert np.array_equal(followers, plain_followers), "CSR follower lists differ"
+    in_degree, out_degree = np.diff(indptr), np.bincount(followers, minlength=n)
+    assert in_degree.max() > 50 * M, "the popular few should have hundreds of followers"
+    assert np.array_equal(out_degree, np.bincount(plain_followers, minlength=n))
+
+
+def test_cumulative_inverse_is_searchsorted_at_ties_edges_and_repeated_entries():
+    """Draws on an entry, between repeated entries, at 0 and next to 1 land as searchsorted's."""
+    cumulative = np.array([0.1, 0.1, 0.25, 0.25, 0.25, 0.5, 0.5000000000000001, 0.9, 1.0, 1.0])
+    u = np.concatenate(
+        [
+            cumulative,
+            np.nextafter(cumulative, 0.0),
+            [0.0, np.nextafter(1.0, 0.0), 0.3, 0.75, 0.1 + 1e-17],
+            np.random.default_rng(1).random(10_000),
+        ]
+    )
+    u = u[u < 1.0]
+    got = network.CumulativeInverse(cumulative)(u)
+    assert np.array_equal(got, np.searchsorted(cumulative, u, side="right"))
+
+
+def test_csr_drops_self_loops_and_repeats_as_the_plain_sort_does():
+    rng = np.random.default_rng(5)
+    src = rng.integers(0, 50, size=5_000)
+    dst = rng.integers(0, 50, size=5_000)  # many repeats and about 100 self-loops
+    got, want = network.to_csr(src, dst, 53), plain_csr(src, dst, 53)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert got[1].dtype == np.int32 and got[0].dtype == np.int64
+
+
+@given(
+    counts=st.lists(st.integers(0, 4), min_size=1, max_size=60),
+    ties=st.integers(0, 2**32 - 1),
+    share=st.floats(0.0, 1.0),
+)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_most_followed_are_the_first_of_lexsort(counts, ties, share):
+    """Invariant: the chosen leaders are exactly the first k of the full lexsort."""
+    counts_array = np.array(counts)
+    # Few distinct tie-breaks, so equal tie-breaks (resolved by index) occur too.
+    tie_break = np.random.default_rng(ties).integers(0, 3, size=len(counts)).astype(float)
+    k = int(round(share * len(counts)))
+    got = np.sort(network.most_followed(counts_array, tie_break, k))
+    want = np.sort(np.lexsort((tie_break, -counts_array))[:k])
+    assert np.array_equal(got, want)
