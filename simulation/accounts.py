@@ -208,3 +208,58 @@ class AccountRouter:
         total = cumulative[:, -1:]
         picked = (cumulative <= u[:, None] * total).sum(axis=1)
         return np.minimum(picked, len(self.plans) - 1)
+
+
+# What `microgov list`, `microgov show` and the page say about each account, in order.
+ACCOUNT_FACTS = (
+    "account",
+    "platform",
+    "level",
+    "follow share",
+    "operators",
+    "shifts",
+    "mechanism",
+    "departments",
+)
+
+
+def describe_accounts(scenario: Scenario) -> list[dict[str, str]]:
+    """Each account of the scenario as text, keyed by ACCOUNT_FACTS (its one if implicit).
+
+    The implicit account of a scenario that declares none is named as such
+    (`government (implicit)`), so a reader sees where its settings come from.
+    """
+    every = len(scenario.topics)
+    rows = []
+    for plan in account_plans(scenario):
+        departments = (
+            "every"
+            if len(plan.departments) == every
+            else ", ".join(scenario.topics[i] for i in sorted(plan.departments)) or "none"
+        )
+        staffing = plan.staffing
+        rows.append(
+            {
+                "account": plan.name + ("" if scenario.accounts else " (implicit)"),
+                "platform": plan.platform.name,
+                "level": plan.level,
+                "follow share": f"{plan.follow_share:g}",
+                "operators": str(staffing.operators),
+                "shifts": staffing.shifts.replace("_", " "),
+                "mechanism": plan.mechanism.preset,
+                "departments": departments,
+            }
+        )
+    return rows
+
+
+def unit_names(scenario: Scenario) -> list[str]:
+    """The accounts and then the platforms a run of the scenario reports metrics of.
+
+    Empty for a scenario that declares no accounts: its runs report the overall
+    metrics only (no `<metric>@<unit>` names).
+    """
+    if not scenario.accounts:
+        return []
+    plans = account_plans(scenario)
+    return [*(p.name for p in plans), *dict.fromkeys(p.platform.name for p in plans)]

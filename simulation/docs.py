@@ -17,6 +17,7 @@ them is written by hand.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import types
 import typing
@@ -31,10 +32,14 @@ from pydantic_core import PydanticUndefined
 
 from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.format import (
+    ALL_UNITS,
     METRICS,
+    NAMING_RULE,
     PLATFORM_METRICS,
+    SCENARIO_WIDE_METRICS,
     SUPERVISION_METRICS,
     UNIT_DAILY_METRICS,
+    UNIT_SERIES_COLUMNS,
     UNIT_SUMMARY_METRICS,
     split_unit,
     toml_number,
@@ -380,6 +385,11 @@ def metric_families() -> list[tuple[str, str, str]]:
     return [(name, "count", _FAMILY_MEANING.get(name, "")) for name in names]
 
 
+def _code_names(text: str) -> str:
+    """`text` with metric names of one unit and `[accounts.<name>]` set as code."""
+    return re.sub(r"[\w<>]+@[\w<>]+|\[accounts\.<name>\]", lambda m: f"`{m.group()}`", text)
+
+
 def render_metrics() -> str:
     """The glossary of summary metrics: name, unit and meaning."""
     rows = [(f"`{name}`", unit, meaning) for name, (unit, meaning) in METRICS.items()]
@@ -391,17 +401,41 @@ def render_metrics() -> str:
             _table(["metric", "unit", "meaning"], rows),
             "Breakdowns of the counts, also in the summary:",
             _table(["metric", "unit", "meaning"], families),
-            "Per account and per platform, in runs of a scenario that declares "
-            "`[accounts.<name>]`: `<metric>@<account>` and `<metric>@<platform>` (e.g. "
-            "`response_rate@weibo_city`, `response_rate@wechat`), computed as the overall "
-            "metric over the requests that went to that account (or to that platform's "
-            "accounts). In the summary: "
+            "### Per account and per platform",
+            f"The naming rule: {_code_names(NAMING_RULE)}. These names may be given wherever a "
+            "metric is named (`--metrics` of `compare` and `sweep`, experiment files, "
+            "`compare(metrics=…)`, an exploration's `[outcomes]`); a name whose account or "
+            "platform is in none of the scenarios compared (or policies explored) is refused "
+            "before any run, naming their accounts (did you mean …). An account's name is never a platform's, so each name is one unit.",
+            "Each is computed as the overall metric over the requests that went to that "
+            "account (or to that platform's accounts); `staff_hours` and "
+            "`operator_utilisation` count the account's operators only (the departments "
+            "are shared), `failure_demand` its operators' hours, `releases`, "
+            "`rumours_clarified` and `appraisal_score` its operators' releases, "
+            "clarifications and appraisal scores, `impressions` and `largest_cascade` the "
+            "posts of its items and its own releases and clarifications. In the summary: "
             + ", ".join(f"`{m}`" for m in UNIT_SUMMARY_METRICS)
-            + " (`staff_hours` and `operator_utilisation` count the account's operators "
-            "only; the departments are shared). In the daily series: "
+            + ". Of the whole scenario only, and why:",
+            _table(
+                ["metric", "why it has no value per account"],
+                [(f"`{m}`", why) for m, why in SCENARIO_WIDE_METRICS.items()],
+            ),
+            "`summary.json` of such a run keeps the flat `<metric>@<unit>` keys and also "
+            'nests them: `"accounts": {"weibo_city": {"response_rate": …}, …}` and '
+            '`"platforms": {"wechat": {…}}`. The daily series (`daily.csv`) has the '
+            "columns `<metric>@<unit>` of "
             + ", ".join(f"`{m}`" for m in UNIT_DAILY_METRICS)
-            + ". These names may be given wherever a metric is (comparisons, sweeps, "
-            "experiment files).",
+            + ". The long daily table `daily_accounts.csv` (`.parquet` with "
+            "`--format parquet`; `RunResult.daily_accounts`) has one row per unit and day: "
+            "the provenance columns, `day`, `account`, `platform`, then "
+            + ", ".join(f"`{m}`" for m in UNIT_SERIES_COLUMNS)
+            + f". Rows with account and platform `{ALL_UNITS}` are the whole run's (as in "
+            f"`daily.csv`), an account's rows name it and its platform, a platform's rows "
+            f"have account `{ALL_UNITS}`. Summed over the accounts, the counts of a day "
+            "are the whole run's, except impressions and cascades, which also count posts "
+            "of no account (vents never received, replies). The item table has `account` "
+            "and `platform` columns. A scenario that declares no accounts writes neither "
+            "the long table nor per-account keys: its outputs are as they always were.",
             "What the platforms' own rules did (`simulation/platform_rules.py`), in runs "
             "of a scenario that declares accounts, overall and per account and platform "
             "(`hang_up_share@hotline`); the call metrics are missing where no calls came:",

@@ -34,7 +34,7 @@ import json
 import math
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # Glossary: metric name → (unit, meaning). The README's metrics table is checked
@@ -145,9 +145,10 @@ PLATFORM_METRICS: dict[str, tuple[str, str]] = {
 }
 
 # Metrics of each account and each platform, when a scenario declares accounts: every
-# headline metric (`simulation.experiment.HEADLINE_METRICS`) that belongs to an account,
-# named `<metric>@<account>` and `<metric>@<platform>` (`unit_metric`).
-# Trust is the citizens', not an account's, so mean_trust has no per-account value.
+# summary metric that belongs to an account, named `<metric>@<account>` and
+# `<metric>@<platform>` (`unit_metric`), computed over the requests that went to the
+# account (or to the platform's accounts) as the overall metric is over all of them.
+# The rest are of the whole scenario by nature (SCENARIO_WIDE_METRICS says why).
 UNIT_SUMMARY_METRICS = (
     "received",
     "response_rate",
@@ -169,7 +170,42 @@ UNIT_SUMMARY_METRICS = (
     "backlog_operators",
     "operator_utilisation",
     "staff_hours",
+    "contacts",
+    "contacts_per_need",
+    "follow_ups",
+    "reminders",
+    "repeat_contact_share",
+    "failure_demand",
+    "largest_cascade",
+    "releases",
+    "rumours_clarified",
+    "appraisal_score",
+    "received_consultation",
+    "received_request",
+    "received_complaint",
+    "received_suggestion",
+    "received_rumour",
+    "received_via_mention",
+    "received_via_private",
+    "received_via_vent",
+    "received_via_rumour",
+    "received_via_monitoring",
+    "replies_substantive",
+    "replies_partial",
+    "replies_boilerplate",
 )
+# Summary metrics with no per-account value, and why: each is of the citizens, the
+# shared departments or the whole run rather than of one account.
+SCENARIO_WIDE_METRICS: dict[str, str] = {
+    "needs": "a need arises (and may be kept silent) before its author turns to an account",
+    "mean_trust": "trust is the citizens' in the government as a whole, not in one account",
+    "trust_sd": "the spread of that trust over the citizens",
+    "trust_change": "the change of that trust over the run",
+    "backlog_departments": "the departments are shared by every account",
+    "department_utilisation": "the departments are shared by every account",
+    "rumours": "rumours are seeded by events, not posted to an account",
+}
+# The daily series' `<metric>@<unit>` columns (daily.csv, one column per metric and unit).
 UNIT_DAILY_METRICS = (
     "received",
     "first_replies",
@@ -185,6 +221,41 @@ UNIT_DAILY_METRICS = (
     "operator_utilisation",
     "backlog_operators",
 )
+# The columns of the long daily table of a scenario that declares accounts
+# (daily_accounts.csv: one row per unit and day, `simulation.metrics.UnitMetrics`): the
+# daily columns that belong to an account, for the whole run (account and platform
+# `all`), each account and each platform. The other daily columns (needs, trust, the
+# departments) are of the whole scenario and stay in daily.csv.
+UNIT_SERIES_COLUMNS = (
+    *UNIT_DAILY_METRICS,
+    "contacts",
+    "follow_ups",
+    "reminders",
+    "replies",
+    "replies_substantive",
+    "replies_partial",
+    "replies_boilerplate",
+    "replies_per_contact",
+    "replies_on_time",
+    "received_consultation",
+    "received_request",
+    "received_complaint",
+    "received_suggestion",
+    "received_rumour",
+    "received_via_mention",
+    "received_via_private",
+    "received_via_vent",
+    "received_via_rumour",
+    "ratings",
+    "first_referrals",
+    "referrals",
+    "releases",
+    "clarifications",
+    "largest_cascade",
+    "operator_busy_hours",
+    "operator_duty_hours",
+)
+ALL_UNITS = "all"  # the account and platform of the whole run's rows in the long tables
 # Metrics of each supervised account, in runs whose scenario names a supervisor
 # (`simulation.supervision`): name → (unit, meaning), reported as `<metric>@<account>`
 # for the supervised accounts only.
@@ -244,14 +315,76 @@ def is_metric(name: str) -> bool:
     """A summary metric of the glossary, overall or of one unit (`response_rate@wechat`).
 
     Whether a run reports a unit's metric depends on its scenario's accounts; this says
-    only that the name is well formed and its metric is in the glossary.
+    only that the name is well formed, its metric is in the glossary and, with a unit,
+    that it is one of UNIT_SUMMARY_METRICS.
     """
     metric, separator, unit = name.partition(UNIT_SEPARATOR)
     if metric in SUPERVISION_METRICS:  # of a supervised account only
         return bool(separator) and bool(_UNIT_NAME.fullmatch(unit))
-    return (metric in METRICS or metric in PLATFORM_METRICS) and (
-        not separator or bool(_UNIT_NAME.fullmatch(unit))
+    if metric in PLATFORM_METRICS:  # the platform rules' own, overall or of a unit
+        return not separator or bool(_UNIT_NAME.fullmatch(unit))
+    if not separator:
+        return metric in METRICS
+    in_glossary = metric in METRICS and metric in UNIT_SUMMARY_METRICS
+    return in_glossary and bool(_UNIT_NAME.fullmatch(unit))
+
+
+# How metrics of one account or platform are named, said once for messages and help.
+NAMING_RULE = (
+    "a metric of one account is named <metric>@<account> and of one platform "
+    "<metric>@<platform>, e.g. response_rate@wechat_city or response_rate@wechat, in "
+    "scenarios that declare [accounts.<name>] tables"
+)
+
+
+def metric_name_problem(
+    name: str, units: Mapping[str, Sequence[str]] | None = None, *, counts: bool = False
+) -> str:
+    """What is wrong with a metric name, for an error message; "" if nothing is.
+
+    `units` maps each scenario of a comparison or sweep to the accounts and platforms
+    its runs report (`simulation.accounts.unit_names`); a `<metric>@<unit>` name must
+    name a unit of at least one of them. Without `units` only the form is checked.
+    `counts`: also accept the summary's breakdowns outside the glossary per account
+    (`received_complaint@wechat_city`), as a table of runs has them.
+    """
+    metric, separator, unit = name.partition(UNIT_SEPARATOR)
+    if metric in SUPERVISION_METRICS and not separator:
+        return f"'{metric}' has a value per supervised account only; name one: {metric}@<account>"
+    supervised = metric in SUPERVISION_METRICS
+    platform_rule = metric in PLATFORM_METRICS  # overall and per account and platform
+    breakdown = counts and separator and metric in UNIT_SUMMARY_METRICS
+    if metric not in METRICS and not breakdown and not supervised and not platform_rule:
+        close = _did_you_mean(metric, METRICS)
+        if separator and close:
+            close = close.replace("'?)", f"{UNIT_SEPARATOR}{unit}'?)")
+        return f"unknown metric '{name}'{close}; metrics: {', '.join(METRICS)} ({NAMING_RULE})"
+    if not separator:
+        return ""
+    if metric not in UNIT_SUMMARY_METRICS and not supervised and not platform_rule:
+        why = SCENARIO_WIDE_METRICS.get(metric, "it is of the whole scenario")
+        return f"'{metric}' has no value per account or platform ({why}); use '{metric}'"
+    if units is None:
+        return "" if _UNIT_NAME.fullmatch(unit) else f"'{unit}' is not an account's name"
+    known = list(dict.fromkeys(u for names in units.values() for u in names))
+    if unit in known:
+        return ""
+    if not known:
+        each = "has" if len(units) == 1 else "each have"
+        return (
+            f"'{name}' names an account or platform, but no scenario here declares "
+            f"accounts ({', '.join(units)} {each} one implicit account); {NAMING_RULE}"
+        )
+    return (
+        f"no account or platform '{unit}'{_did_you_mean(unit, known)} in "
+        f"{', '.join(units)}; accounts and platforms: {', '.join(known)}"
     )
+
+
+def _did_you_mean(key: str, allowed: Iterable[str]) -> str:
+    from simulation.scenario.errors import did_you_mean  # pydantic: only for a message
+
+    return did_you_mean(key, allowed)
 
 
 # Units of daily-series columns that are not summary metrics (see MetricsRecorder).

@@ -68,9 +68,11 @@ from simulation.events import (
     Vented,
 )
 from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
+    ALL_UNITS,
     METRICS,
     PLATFORM_METRICS,
     UNIT_DAILY_METRICS,
+    UNIT_SERIES_COLUMNS,
     UNIT_SUMMARY_METRICS,
     unit_metric,
 )
@@ -360,15 +362,25 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 _UNIT_COUNTERS = (
     "received",
+    "contacts",
+    *_REPEAT_CONTACTS,
+    *_RECEIVED_KIND,
+    *_RECEIVED_VIA,
     "replies",
     "first_replies",
     *(f"replies_{name}" for name in QUALITY_NAMES.values()),
+    "replies_on_time",
+    "first_referrals",
+    "referrals",
     "escalations",
     "abandonments",
     "ratings",
     "rating_sum",
+    "releases",
+    "clarifications",
     "impressions",
     "negative_impressions",
+    "largest_cascade",
     "operator_busy_hours",
     "operator_duty_hours",
 )
@@ -382,7 +394,9 @@ class UnitMetrics:
     brings it in) and for that account's platform. Impressions of an item's own posts
     (the need, its escalations) count for its account; those of a release or a
     clarification for the account that published it; replies are not told apart.
-    Operator hours come with the end of each day (`DayEnded.by_account`).
+    Releases, clarifications and appraisal scores count for the account of the operator
+    (operators are numbered on across accounts, `operators` of each in order); operator
+    hours come with the end of each day (`DayEnded.by_account`).
     """
 
     def __init__(
@@ -393,10 +407,13 @@ class UnitMetrics:
         accounts: list[str],
         platforms: list[str],
         first_account_node: int,
+        operators: list[int],
     ):
         self.days = days
         self.items = items
         kinds = list(dict.fromkeys(platforms))
+        self.accounts = list(accounts)
+        self.platforms = kinds
         self.units = [*accounts, *kinds]
         # Account k counts for unit k and for its platform's unit.
         self.account_units = [
@@ -404,18 +421,26 @@ class UnitMetrics:
         ]
         self.first_account_node = first_account_node
         self.n_accounts = len(accounts)
+        # The account of each operator (numbered on across accounts).
+        self.operator_account = np.repeat(np.arange(len(accounts)), operators)
         shape = (len(self.units), days)
         self.counts = {name: np.zeros(shape) for name in _UNIT_COUNTERS}
         self.backlog = np.full(shape, np.nan)
         self.reply_hours: list[list[list[float]]] = [[[] for _ in range(days)] for _ in self.units]
+        self.appraisal_scores: list[list[float]] = [[] for _ in self.units]
         self.quality_counter = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
         handlers: tuple[tuple[type[Event], Callable[[Any], None]], ...] = (
             (ItemReceived, self._on_received),
+            (Reopened, self._on_reopened),
             (Replied, self._on_replied),
+            (Referred, self._on_referred),
             (Escalated, self._on_escalated),
             (Abandoned, self._on_abandoned),
             (Judged, self._on_judged),
+            (ReleasePublished, self._on_release),
+            (Clarified, self._on_clarified),
             (ExposureBatch, self._on_exposures),
+            (Appraised, self._on_appraised),
             (DayEnded, self._on_day_ended),
         )
         for event_type, handler in handlers:
@@ -425,14 +450,30 @@ class UnitMetrics:
         account = int(self.items.account[item])
         return self.account_units[account] if account >= 0 else ()
 
+    def _of_operator(self, operator: int) -> tuple[int, ...]:
+        if 0 <= operator < len(self.operator_account):
+            return self.account_units[int(self.operator_account[operator])]
+        return ()
+
     def _add(self, units: tuple[int, ...], day: int, name: str, amount: float = 1.0) -> None:
         if 0 <= day < self.days:
             for unit in units:
                 self.counts[name][unit, day] += amount
 
     def _on_received(self, event: ItemReceived) -> None:
-        if event.kind != RUMOUR:
-            self._add(self._of_item(event.item), event.hour // HOURS_PER_DAY, "received")
+        day = event.hour // HOURS_PER_DAY
+        units = self._of_item(event.item)
+        if event.kind != RUMOUR:  # rumours are not requests (as in the overall series)
+            self._add(units, day, "received")
+            self._add(units, day, "contacts")
+        self._add(units, day, _RECEIVED_KIND[event.kind])
+        self._add(units, day, _RECEIVED_VIA[event.channel])
+
+    def _on_reopened(self, event: Reopened) -> None:
+        day = int(event.time // HOURS_PER_DAY)
+        units = self._of_item(event.item)
+        self._add(units, day, "contacts")
+        self._add(units, day, _REPEAT_CONTACTS[event.reason])
 
     def _on_replied(self, event: Replied) -> None:
         day = int(event.time // HOURS_PER_DAY)
@@ -441,9 +482,18 @@ class UnitMetrics:
         self._add(units, day, self.quality_counter[event.quality])
         if event.first:
             self._add(units, day, "first_replies")
+            if event.on_time:
+                self._add(units, day, "replies_on_time")
             if 0 <= day < self.days:
                 for unit in units:
                     self.reply_hours[unit][day].append(event.reply_hours)
+
+    def _on_referred(self, event: Referred) -> None:
+        day = int(event.time // HOURS_PER_DAY)
+        units = self._of_item(event.item)
+        if event.first:
+            self._add(units, day, "first_referrals")
+        self._add(units, day, "referrals")
 
     def _on_escalated(self, event: Escalated) -> None:
         self._add(self._of_item(event.item), int(event.time // HOURS_PER_DAY), "escalations")
@@ -462,10 +512,19 @@ class UnitMetrics:
                 self._add(units, day, "ratings")
                 self._add(units, day, "rating_sum", s)
 
+    def _on_release(self, event: ReleasePublished) -> None:
+        day = int(event.time // HOURS_PER_DAY)
+        self._add(self._of_operator(event.operator), day, "releases")
+
+    def _on_clarified(self, event: Clarified) -> None:
+        day = int(event.time // HOURS_PER_DAY)
+        self._add(self._of_operator(event.operator), day, "clarifications")
+
     def _on_exposures(self, event: ExposureBatch) -> None:
         day = event.hour // HOURS_PER_DAY
         impressions = event.generation.impressions
         loss = event.loss
+        largest = self.counts["largest_cascade"]
         for i, cascade in enumerate(event.cascades):
             shown = int(impressions[i])
             if not shown:
@@ -480,6 +539,20 @@ class UnitMetrics:
             self._add(units, day, "impressions", shown)
             if loss[i] and cascade.post_type != POST_REPLY:
                 self._add(units, day, "negative_impressions", shown)
+            started = int(cascade.started // HOURS_PER_DAY)
+            if 0 <= started < self.days:
+                for unit in units:
+                    largest[unit, started] = max(largest[unit, started], cascade.size)
+
+    def _on_appraised(self, event: Appraised) -> None:
+        by_unit: list[list[float]] = [[] for _ in self.units]
+        for operator, score in enumerate(event.operator_scores):
+            if score is not None:
+                for unit in self._of_operator(operator):
+                    by_unit[unit].append(score)
+        for unit, scores in enumerate(by_unit):
+            if scores:
+                self.appraisal_scores[unit].append(float(np.mean(scores)))
 
     def _on_day_ended(self, event: DayEnded) -> None:
         day = event.day
@@ -492,42 +565,76 @@ class UnitMetrics:
                 self.backlog[unit, day] = backlog + (0.0 if np.isnan(previous) else previous)
 
     def totals(self, unit: int) -> dict[str, float]:
-        """Each counter of one unit summed over the run."""
-        return {name: float(values[unit].sum()) for name, values in self.counts.items()}
+        """Each counter of one unit summed over the run (the largest cascade: its largest)."""
+        totals = {name: float(values[unit].sum()) for name, values in self.counts.items()}
+        totals["largest_cascade"] = float(self.counts["largest_cascade"][unit].max(initial=0.0))
+        return totals
+
+    def series(self, unit: int, days: slice = slice(None)) -> dict[str, np.ndarray]:
+        """Every column of UNIT_SERIES_COLUMNS of one unit over `days`, defined as overall."""
+        count = {key: values[unit, days] for key, values in self.counts.items()}
+        replies = count["replies"]
+        hours = self.reply_hours[unit][days]
+        values = {
+            **count,
+            "replies_per_received": _ratio(count["first_replies"], count["received"]),
+            "replies_per_contact": _ratio(replies, count["contacts"]),
+            "one_sided_share": _ratio(
+                count["replies_boilerplate"] + count["replies_partial"], replies
+            ),
+            "median_response_hours": np.array(
+                [float(np.median(h)) if h else np.nan for h in hours], dtype=float
+            ),
+            "p90_response_hours": np.array(
+                [float(np.quantile(h, 0.9)) if h else np.nan for h in hours], dtype=float
+            ),
+            "satisfaction": _ratio(count["rating_sum"], count["ratings"]),
+            "operator_utilisation": _ratio(
+                count["operator_busy_hours"], count["operator_duty_hours"]
+            ),
+            "backlog_operators": self.backlog[unit, days],
+        }
+        return {column: values[column] for column in UNIT_SERIES_COLUMNS}
 
     def daily_columns(self, days: slice = slice(None)) -> dict[str, np.ndarray]:
         """`<metric>@<unit>` columns of the daily series (UNIT_DAILY_METRICS) over `days`."""
         columns: dict[str, np.ndarray] = {}
         for unit, name in enumerate(self.units):
-            count = {key: values[unit, days] for key, values in self.counts.items()}
-            replies = count["replies"]
-            hours = self.reply_hours[unit][days]
-            values = {
-                "received": count["received"],
-                "first_replies": count["first_replies"],
-                "replies_per_received": _ratio(count["first_replies"], count["received"]),
-                "one_sided_share": _ratio(
-                    count["replies_boilerplate"] + count["replies_partial"], replies
-                ),
-                "median_response_hours": np.array(
-                    [float(np.median(h)) if h else np.nan for h in hours], dtype=float
-                ),
-                "p90_response_hours": np.array(
-                    [float(np.quantile(h, 0.9)) if h else np.nan for h in hours], dtype=float
-                ),
-                "escalations": count["escalations"],
-                "abandonments": count["abandonments"],
-                "satisfaction": _ratio(count["rating_sum"], count["ratings"]),
-                "impressions": count["impressions"],
-                "negative_impressions": count["negative_impressions"],
-                "operator_utilisation": _ratio(
-                    count["operator_busy_hours"], count["operator_duty_hours"]
-                ),
-                "backlog_operators": self.backlog[unit, days],
-            }
+            values = self.series(unit, days)
             for metric in UNIT_DAILY_METRICS:
                 columns[unit_metric(metric, name)] = values[metric]
         return columns
+
+    def long_frame(self, overall: pd.DataFrame) -> pd.DataFrame:
+        """The long daily table: one row per unit and day, the whole run's rows first.
+
+        Columns `day`, `account`, `platform`, then UNIT_SERIES_COLUMNS. The whole run's
+        rows (account and platform `all`) are `overall`'s (the run's daily frame); an
+        account's rows name it and its platform; a platform's rows have account `all`.
+        """
+        days = np.arange(self.days)
+        frames = [
+            pd.DataFrame(
+                {
+                    "day": days,
+                    "account": ALL_UNITS,
+                    "platform": ALL_UNITS,
+                    **{c: overall[c].to_numpy() for c in UNIT_SERIES_COLUMNS},
+                }
+            )
+        ]
+        platform_of = {
+            self.accounts[k]: self.units[p] for k, (_, p) in enumerate(self.account_units)
+        }
+        for unit, name in enumerate(self.units):
+            account = name if unit < self.n_accounts else ALL_UNITS
+            platform = platform_of[name] if unit < self.n_accounts else name
+            frames.append(
+                pd.DataFrame(
+                    {"day": days, "account": account, "platform": platform, **self.series(unit)}
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
 
 
 def summarise(model: GovernmentResponseModel) -> dict[str, float]:
@@ -693,11 +800,17 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
     assert units is not None
     items = model.items
     account = items.view("account")
+    status = items.view("status")
+    received = status != NOT_RECEIVED
+    kind = items.view("kind")
+    channel = items.view("channel")
+    via_monitoring = items.view("via_monitoring")
     referred = items.view("referrals") > 0
     judged = items.view("satisfaction")
     rated = items.view("rated")
     now = float(model.hour)
     backlog = [a.desk.backlog(now) for a in model.accounts]
+    need_hours = [a.desk.need_hours for a in model.accounts]
     abandonment = model.scenario.reactions.abandonment_satisfaction
     summary: dict[str, float] = {}
     for unit, name in enumerate(units.units):
@@ -709,8 +822,12 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
         by_quality = {code: totals[f"replies_{q}"] for code, q in QUALITY_NAMES.items()}
         ratings = judged[rated & mine]
         duty = totals["operator_duty_hours"]
+        hours = sum((need_hours[k] for k in accounts), np.zeros(2))
+        request = _request_metrics(items, wanted, abandonment)
+        contacts = request["contacts"]
+        scores = units.appraisal_scores[unit]
         values = {
-            **_request_metrics(items, wanted, abandonment),
+            **request,
             **_reply_shares(by_quality),
             "referral_rate": float((wanted & referred).sum()) / n if n else float("nan"),
             "satisfaction": float(ratings.mean()) if len(ratings) else float("nan"),
@@ -719,7 +836,24 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
             "backlog_operators": float(sum(backlog[k] for k in accounts)),
             "operator_utilisation": totals["operator_busy_hours"] / duty if duty else float("nan"),
             "staff_hours": duty,
+            "contacts_per_need": contacts / n if n else float("nan"),
+            "follow_ups": float(items.view("follow_ups")[wanted].sum()),
+            "reminders": float(items.view("reminders")[wanted].sum()),
+            "repeat_contact_share": (contacts - n) / contacts if contacts else float("nan"),
+            "failure_demand": float(hours[1] / hours.sum()) if hours.sum() else float("nan"),
+            "largest_cascade": totals["largest_cascade"],
+            "releases": totals["releases"],
+            "rumours_clarified": totals["clarifications"],
+            "appraisal_score": float(np.mean(scores)) if scores else float("nan"),
+            "received_via_monitoring": float((received & mine & via_monitoring).sum()),
+            **{f"replies_{QUALITY_NAMES[code]}": by_quality[code] for code in QUALITY_NAMES},
         }
+        for code, kind_name in enumerate(KIND_NAMES):
+            values[f"received_{kind_name}"] = float((received & mine & (kind == code)).sum())
+        for code, channel_name in enumerate(CHANNEL_NAMES):
+            values[f"received_via_{channel_name}"] = float(
+                (received & mine & (channel == code)).sum()
+            )
         for metric in UNIT_SUMMARY_METRICS:
             summary[unit_metric(metric, name)] = values[metric]
     return summary

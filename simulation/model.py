@@ -135,6 +135,7 @@ class GovernmentResponseModel(mesa.Model):
                 [plan.name for plan in self.plans],
                 [plan.platform.name for plan in self.plans],
                 self.graph.account_node(0),
+                [plan.staffing.operators for plan in self.plans],
             )
             if scenario.accounts
             else None

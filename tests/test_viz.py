@@ -142,6 +142,73 @@ def test_observer_records_every_hour_and_agrees_with_the_model():
     assert today["day"] == 2 and today["hour_of_day"] == 5
 
 
+def matrix_live(**levers) -> LiveModel:
+    return LiveModel(Levers.of("weibo_and_wechat", **{"citizens": 1000, "days": 3, **levers}))
+
+
+def test_observer_records_each_accounts_backlog_and_response_rate():
+    live = matrix_live()
+    live.run_hours(HOURS_PER_DAY + 11)
+    model, hourly = live.simulation, live.observer.hourly_frame()
+    names = ["weibo_city", "wechat_city"]
+    assert live.observer.accounts == names
+    backlogs = hourly[[f"backlog_operators@{n}" for n in names]]
+    np.testing.assert_array_equal(backlogs.sum(axis=1), hourly["backlog_operators"])
+    assert backlogs.to_numpy().max() > 0, "requests wait at both desks over a night"
+    last = hourly.iloc[-1]
+    summary = model.summary()
+    for name in names:
+        assert last[f"response_rate_so_far@{name}"] == pytest.approx(
+            summary[f"response_rate@{name}"], nan_ok=True
+        )
+    rows = live.observer.account_table()
+    assert [r["account"] for r in rows] == names
+    assert [int(r["received so far"]) for r in rows] == [
+        int(summary[f"received@{n}"]) for n in names
+    ]
+    assert small_live().observer.accounts == [], "one account: no per-account columns"
+    assert "backlog_operators@government" not in small_live().observer.hourly_frame()
+
+
+def test_a_matrix_scenario_has_an_operators_lever_per_account():
+    levers = Levers.of("weibo_and_wechat", citizens=1000)
+    assert levers.account_operators == (("weibo_city", 1), ("wechat_city", 1))
+    assert levers.overrides() == {"population.citizens": 1000}
+    more = levers.with_account_operators("wechat_city", 3)
+    assert more.overrides() == {"population.citizens": 1000, "accounts.wechat_city.operators": 3}
+    scenario = more.scenario_object()
+    assert scenario.accounts["wechat_city"].operators == 3
+    assert scenario.accounts["weibo_city"].operators == 1
+    with pytest.raises(KeyError, match="weibo_city, wechat_city"):
+        levers.with_account_operators("hotline_city", 2)
+    assert Levers.of("baseline").account_operators == ()
+    assert levers.with_scenario("baseline").account_operators == ()
+    from simulation.viz.live import account_lever_note
+
+    note = account_lever_note(scenario)
+    assert "one operators slider each" in note and "every account" in note
+    assert account_lever_note(load_scenario("baseline")) == ""
+    own = load_scenario("weibo_and_wechat", ["accounts.wechat_city.shifts=24x7"])
+    assert "shifts: wechat_city" in account_lever_note(own)
+
+
+def test_the_charts_of_a_matrix_scenario_show_each_account():
+    from simulation.viz.charts import PANELS, dashboard_figure
+
+    live = matrix_live()
+    live.run_hours(30)
+    figure = dashboard_figure(live.observer)
+    assert len(figure.axes) == len(PANELS) + 2
+    backlog, rate = figure.axes[-2:]
+    for ax in (backlog, rate):
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == ["weibo_city", "wechat_city"]
+        assert all(len(line.get_xdata()) == 30 for line in ax.lines)
+    assert backlog.get_title() == "backlog by account" and "items" in backlog.get_ylabel()
+    assert rate.get_ylim() == (0.0, 1.05)
+    assert len(dashboard_figure(small_live().observer).axes) == len(PANELS)
+
+
 def test_a_mesa_step_is_a_day_of_hourly_steps_and_the_run_stops_at_its_end():
     live = small_live(days=2)
     live.step()
@@ -355,6 +422,63 @@ def test_page_builds_and_steps_a_day_per_click():
     assert after != before, "the views redraw after a step"
     assert "day 0, up to 24:00" in _texts(box), "the day table shows the day just run"
     assert "Simulated: day 1 of 3" in _texts(box)
+
+
+@needs_solara
+def test_the_page_of_a_matrix_scenario_shows_its_accounts_and_a_slider_each():
+    import ipyvuetify as v
+    import ipywidgets
+
+    from simulation.viz import make_page
+    from simulation.viz.charts import PANELS
+
+    page = make_page("weibo_and_wechat", citizens=1000, days=3)
+    box, rc = _render(page)
+    model = page.kwargs["model"]
+    labels = {w.label for w in rc.find(v.Slider).widgets}
+    assert {"Operators of weibo_city: 1", "Operators of wechat_city: 1"} <= labels
+    assert not any(label.startswith("Operators on duty") for label in labels)
+    text = _texts(box)
+    assert "one operators slider each" in text
+    header, *rows = _account_rows(text)
+    assert header[:3] == ["account", "platform", "level"] and "backlog now" in header
+    assert [row[:5] for row in rows] == [
+        ["weibo_city", "weibo", "city", "0.3", "1"],
+        ["wechat_city", "wechat", "city", "0.3", "1"],
+    ]
+    assert len(rc.find(ipywidgets.Image).widgets) == 1 + len(PANELS) + 2
+    _widget(rc, v.Btn, children=["Step"]).click()
+    assert model.value.simulation.hour == HOURS_PER_DAY
+    summary = model.value.simulation.summary()
+    _, *rows = _account_rows(_texts(box))
+    column = header.index("received so far")
+    assert [int(row[column].replace(",", "")) for row in rows] == [
+        int(summary[f"received@{name}"]) for name in ("weibo_city", "wechat_city")
+    ], "the table follows the run"
+
+    _widget(rc, v.Slider, label="Operators of wechat_city: 1").v_model = 3
+    assert "operators of wechat_city 1 → 3" in _texts(box)
+    _widget(rc, v.Btn, children=["Apply (rebuild the model)"]).click()
+    simulation = model.value.simulation
+    assert simulation.scenario.accounts["wechat_city"].operators == 3
+    assert [len(a.operators) for a in simulation.accounts] == [1, 3]
+    _, *rows = _account_rows(_texts(box))
+    assert rows[1][:5] == ["wechat_city", "wechat", "city", "0.3", "3"]
+
+
+def _account_rows(text: str) -> list[list[str]]:
+    """The cells of the page's accounts table (the one whose header starts 'account')."""
+    for table in re.findall(r"<table>(.*?)</table>", text, flags=re.DOTALL):
+        rows = [
+            [
+                re.sub(r"<[^>]+>", "", cell).strip()
+                for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+            ]
+            for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.DOTALL)
+        ]
+        if rows and rows[0] and rows[0][0] == "account":
+            return rows
+    raise AssertionError("no accounts table on the page")
 
 
 @pytest.mark.slow  # 7.6-10.0 s
@@ -644,20 +768,22 @@ _PAGE_FACTS = """JSON.stringify({
     importlib.util.find_spec("websockets") is None, reason="websockets is not installed"
 )
 @needs_solara
-def test_standalone_page_renders_in_headless_chromium(tmp_path):
+@pytest.mark.parametrize(("scenario", "account_charts"), [("baseline", 0), ("weibo_and_wechat", 2)])
+def test_standalone_page_renders_in_headless_chromium(tmp_path, scenario, account_charts):
     """The page as a reader sees it at 1400 px, served without any access to a CDN."""
     from simulation.viz.charts import LEGEND_PT, PANELS
 
     _needs_chromium()
     size = (1400, 900)
     no_cdn = {"SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}  # a closed port: any CDN fetch fails
-    with standalone_page(env=no_cdn) as (url, _, output):
+    charts = len(PANELS) + account_charts
+    with standalone_page(scenario, env=no_cdn) as (url, _, output):
         with _Chromium(size).session() as browser:
             browser.call("Page.navigate", url=url)
             ready = (
                 "document.body && document.body.innerText.includes('Levers') && "
                 f"[...document.querySelectorAll('img')].filter(i => i.naturalWidth > 0).length"
-                f" >= {1 + len(PANELS)}"
+                f" >= {1 + charts}"
             )
             assert browser.wait_for(ready, 120), "the page did not render its views"
             # five quick clicks on Step, 100 ms apart: none may be dropped
@@ -682,7 +808,10 @@ def test_standalone_page_renders_in_headless_chromium(tmp_path):
     assert "Model Parameters" not in titles
     assert all(length > len(title) for title, length in facts["cards"]), "an empty card"
     images = facts["images"]
-    assert len(images) == 1 + len(PANELS), images
+    assert len(images) == 1 + charts, images
+    if account_charts:  # the accounts' table, as a reader sees it
+        assert "backlog now" in facts["text"] and "wechat_city" in facts["text"]
+        assert "Operators of wechat_city: 1" in facts["text"]
     for shown, natural, _, _ in images:  # at their own size: text as drawn, 11 px and more
         scale = shown / natural
         assert LEGEND_PT * 100 / 72 * scale >= 11, f"an image shrunk to {scale:.2f}"
@@ -690,7 +819,7 @@ def test_standalone_page_renders_in_headless_chromium(tmp_path):
     path.write_bytes(base64.b64decode(data))
     keep = os.environ.get("MICROGOV_SCREENSHOT")
     if keep:
-        shutil.copy(path, keep)
+        shutil.copy(path, keep.replace(".png", f"-{scenario}.png") if account_charts else keep)
     from matplotlib.image import imread
 
     image = imread(path)

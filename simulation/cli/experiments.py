@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from simulation.cli import EXIT_INTERRUPTED, EXIT_OK, SET_HELP, safe_name
-from simulation.format import is_metric, safe_text
+from simulation.format import NAMING_RULE, is_metric, safe_text
 from simulation.scenario import Scenario, ScenarioError
 
 FORCE_HELP = (
@@ -247,7 +247,8 @@ def _add_run_options(parser: argparse.ArgumentParser, replications: int) -> None
         default=None,
         metavar="M1,M2",
         help="metrics to summarise, test and plot, e.g. response_rate,mean_trust (default: "
-        "the headline metrics, simulation.experiment.HEADLINE_METRICS)",
+        "the headline metrics, simulation.experiment.HEADLINE_METRICS); "
+        f"{NAMING_RULE.replace('%', '%%')}",
     )
     parser.add_argument(
         "--format",

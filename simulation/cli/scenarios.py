@@ -18,7 +18,17 @@ from rich.table import Table
 
 from simulation import __version__
 from simulation.cli import EXIT_BAD_INPUT, EXIT_OK, SET_HELP, safe_name
-from simulation.format import markup_text, metric_unit, metric_value, plain_text, safe_text
+from simulation.format import (
+    SUPERVISION_METRICS,
+    UNIT_SEPARATOR,
+    UNIT_SUMMARY_METRICS,
+    markup_text,
+    metric_unit,
+    metric_value,
+    plain_text,
+    safe_text,
+    unit_metric,
+)
 from simulation.resources import check_memory, estimate_run_seconds
 from simulation.scenario import (
     Scenario,
@@ -40,6 +50,7 @@ FORCE_HELP = (
 PROGRESS_THRESHOLD_SECONDS = 2.0
 DAILY_FIGURE = "daily.png"  # the run's daily series (RunResult.plot)
 WIDE_LIST_WIDTH = 110  # terminal columns from which `list` has a column per setting
+STAFF_WIDTH = 18  # `list`'s staff column: an account's name and platform wrap within it
 
 # Summary metrics by group, in the order they are printed. Metrics not listed here
 # (added to the model later) appear under "other", so nothing is hidden.
@@ -265,6 +276,10 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
     if not args.quiet:
         out.print(header_line(result.provenance), markup=False)
         out.print(summary_table(result.summary))
+        by_unit = unit_table(result.summary)
+        if by_unit is not None:
+            out.print()
+            out.print(by_unit)
         out.print(f"ran in {elapsed:.1f} s", style="dim")
     written = ", ".join(p.name for p in (*paths.values(), scenario_path))
     out.print(f"wrote {written} to {safe_text(out_dir)}", markup=False, soft_wrap=True)
@@ -315,7 +330,8 @@ def summary_table(summary: dict[str, float]) -> Table:
     table.add_column("unit", style="dim")
     listed = {name for names in METRIC_GROUPS.values() for name in names}
     groups = dict(METRIC_GROUPS)
-    others = tuple(name for name in summary if name not in listed)
+    # Metrics of one account or platform are in `unit_table`.
+    others = tuple(name for name in summary if name not in listed and UNIT_SEPARATOR not in name)
     if others:
         groups["other"] = others
     first = True
@@ -334,6 +350,40 @@ def summary_table(summary: dict[str, float]) -> Table:
         for name in present:
             unit = metric_unit(name)
             table.add_row(f"  {name}", metric_value(name, summary[name], unit), unit)
+    return table
+
+
+def unit_table(summary: dict[str, float]) -> Table | None:
+    """Each account's and platform's summary metrics, a column each (None: no accounts).
+
+    Rows in the order of `summary_table`, for the metrics that have a value per account
+    (`simulation.format.UNIT_SUMMARY_METRICS`); counts that are 0 for every unit and
+    only ever non-zero with monitoring are left out, as there.
+    """
+    units = list(
+        dict.fromkeys(
+            name.partition(UNIT_SEPARATOR)[2] for name in summary if UNIT_SEPARATOR in name
+        )
+    )
+    if not units:
+        return None
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("by account and platform")
+    for unit in units:
+        table.add_column(plain_text(unit), justify="right")
+    table.add_column("unit", style="dim")
+    order = [name for names in METRIC_GROUPS.values() for name in names]
+    order += [name for name in UNIT_SUMMARY_METRICS if name not in order]
+    order += list(SUPERVISION_METRICS)  # of supervised accounts only
+    per_unit = {*UNIT_SUMMARY_METRICS, *SUPERVISION_METRICS}
+    for metric in order:
+        values = [summary.get(unit_metric(metric, unit)) for unit in units]
+        if metric not in per_unit or all(v is None for v in values):
+            continue
+        if metric in HIDDEN_WHEN_ZERO and all(v == 0 for v in values):
+            continue
+        unit = metric_unit(metric)
+        table.add_row(f"  {metric}", *(metric_value(metric, v, unit) for v in values), unit)
     return table
 
 
@@ -394,7 +444,28 @@ def resolved_toml(scenario: Scenario, source: str, overrides: Sequence[str] = ()
     if overrides:
         lines.append("# with --set " + " --set ".join(overrides))
     lines.append(f"# hash {scenario.content_hash()}")
+    lines.extend(f"# {line}" for line in account_lines(scenario))
     return "\n".join(lines) + "\n\n" + scenario.to_toml()
+
+
+def account_lines(scenario: Scenario) -> list[str]:
+    """Each account in one line (`simulation.accounts.describe_accounts`), under a heading."""
+    from simulation.accounts import describe_accounts
+
+    rows = describe_accounts(scenario)
+    heading = "one account (implicit, from [staffing] and [mechanism]):"
+    if scenario.accounts:
+        heading = f"{len(rows)} accounts:"
+    lines = [heading]
+    for row in rows:
+        name = row["account"].removesuffix(" (implicit)")
+        operators = row["operators"]
+        lines.append(
+            f"  {safe_text(name)}: {row['platform']}, {row['level']} level, follow share "
+            f"{row['follow share']}, {operators} operator{'s' * (operators != '1')} × "
+            f"{row['shifts']}, {row['mechanism']}, departments: {safe_text(row['departments'])}"
+        )
+    return lines
 
 
 # --------------------------------------------------------------------------- list
@@ -419,9 +490,9 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
     if wide:
         table.add_column("mechanism", no_wrap=True)
         table.add_column("accountability", no_wrap=True)
-        table.add_column("operators × shifts", no_wrap=True)
+        table.add_column("operators × shifts", max_width=STAFF_WIDTH)
     else:
-        table.add_column("mechanism, appraisal, staff", no_wrap=True)
+        table.add_column("mechanism, appraisal, staff", max_width=STAFF_WIDTH)
     for path in files:
         try:
             scenario = load_scenario(path)
@@ -430,11 +501,23 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
             table.add_row(*cells, *([""] * (len(table.columns) - 2)))
             continue
         acc = scenario.accountability
-        staffing = scenario.staffing
         rule = acc.rule + (" (public)" if acc.rule != "none" and acc.public_disclosure else "")
-        staff = f"{staffing.operators} × {staffing.shifts.replace('_', ' ')}"
+        staff = _account_staff(scenario)
         preset = scenario.mechanism.preset
         setup = [preset, rule, staff] if wide else [f"{preset}\n{rule}\n{staff}"]
         table.add_row(plain_text(scenario.name), plain_text(scenario.description), *setup)
     out.print(table)
     return EXIT_OK
+
+
+def _account_staff(scenario: Scenario) -> str:
+    """`2 × office hours (one account)`, or each declared account, its platform and staff."""
+    from simulation.accounts import describe_accounts
+
+    rows = describe_accounts(scenario)
+    if not scenario.accounts:
+        return f"{rows[0]['operators']} × {rows[0]['shifts']}\n(one account)"
+    return "\n".join(
+        f"{safe_text(r['account'])} ({r['platform']}):\n{r['operators']} × {r['shifts']}"
+        for r in rows
+    )

@@ -471,6 +471,7 @@ def compare(
             f"{did_you_mean(baseline, names)}: {', '.join(names)}"
         )
     stats._check_confidence(confidence)
+    _check_unit_metrics(metrics, loaded)  # before the runs, naming the scenarios' accounts
     results = _run_scenarios(loaded, replications, seed, days, executor, jobs, progress, keep_items)
     if metrics is None:
         metrics = [m for m in HEADLINE_METRICS if m in results.metrics]
@@ -895,6 +896,26 @@ def _run_scenarios(
         days=days,
         items=assemble_items([i for _, _, i in ordered]),
     )
+
+
+def _check_unit_metrics(metrics: Sequence[str] | str | None, scenarios: list[Scenario]) -> None:
+    """A ValueError for a metric name no run of `scenarios` will report, saying why.
+
+    Names of one account or platform (`response_rate@wechat_city`) must name an
+    account or platform of one of the scenarios (`simulation.format.NAMING_RULE`).
+    """
+    if metrics is None:
+        return
+    from simulation.accounts import unit_names
+    from simulation.format import UNIT_SEPARATOR, metric_name_problem
+
+    units = {s.name: unit_names(s) for s in scenarios}
+    for name in [metrics] if isinstance(metrics, str) else metrics:
+        if UNIT_SEPARATOR not in name:
+            continue  # any summary column: checked against the runs' (did you mean)
+        problem = metric_name_problem(name, units, counts=True)
+        if problem:
+            raise ValueError(problem)
 
 
 def _as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:

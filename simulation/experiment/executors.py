@@ -77,6 +77,7 @@ def execute(task: RunTask) -> RunResult:
     result.summary = {name: float(value) for name, value in result.summary.items()}
     if not task.keep_items:
         result.items = None
+    result.daily_accounts = None  # experiments keep the daily series' <metric>@<unit> columns
     return result
 
 

@@ -74,7 +74,7 @@ from simulation.experiment.files import (
     check_scheduler,
     resolve_scenario_ref,
 )
-from simulation.format import METRICS, is_metric
+from simulation.format import is_metric, metric_name_problem
 from simulation.scenario import Scenario, ScenarioError, did_you_mean, load_scenario
 from simulation.scenario.errors import validation_error
 
@@ -345,11 +345,9 @@ class Exploration(_Section):
                 'outcomes: name at least one metric, e.g. response_rate = { direction = "maximise" }'
             )
         for name in self.outcomes:
-            if not is_metric(name):
-                raise ValueError(
-                    f"outcomes.{name}: unknown metric{did_you_mean(name, METRICS)}; metrics: "
-                    f"{', '.join(METRICS)}"
-                )
+            problem = metric_name_problem(name)
+            if problem:
+                raise ValueError(f"outcomes.{name}: {problem}")
         if self.discovery.outcome is not None and self.discovery.outcome not in self.outcomes:
             raise ValueError(
                 f"discovery.outcome: '{self.discovery.outcome}' is not one of the outcomes"
@@ -602,6 +600,13 @@ def plan_exploration(exploration: Exploration, source: str, base_dir: Path | Non
                 f"'{discovery.policy}' is not one of the policies"
                 f"{did_you_mean(discovery.policy, names)}; policies: {', '.join(names)}",
             )
+    from simulation.accounts import unit_names
+
+    units = {p.name: unit_names(p.scenario) for p in policies}
+    for name in exploration.outcomes:
+        problem = metric_name_problem(name, units)
+        if problem:
+            raise ExperimentFileError(source, f"outcomes.{name}", problem)
     for policy in policies:
         for key, uncertainty in exploration.uncertainties.items():
             probes = [uncertainty.low, uncertainty.high]

@@ -59,7 +59,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulation.experiment.designs import Grid, LatinHypercube, Sobol
-from simulation.format import METRICS, is_metric
+from simulation.format import metric_name_problem
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -374,13 +374,9 @@ def check_metrics(metrics: list[str] | str, source: str | None = None) -> list[s
     if not names:
         raise _error(source, "metrics", "name at least one metric")
     for name in names:
-        if not is_metric(name):
-            message = (
-                f"unknown metric '{name}'{did_you_mean(name, METRICS)}; "
-                f"metrics: {', '.join(METRICS)} (of one account or platform: "
-                "<metric>@<name>, e.g. response_rate@weibo_city)"
-            )
-            raise _error(source, "metrics", message)
+        problem = metric_name_problem(name)
+        if problem:
+            raise _error(source, "metrics", problem)
     if len(set(names)) != len(names):
         raise _error(source, "metrics", "each metric may be listed once")
     return list(names)
@@ -572,6 +568,7 @@ def check_experiment(
             f"'{experiment.baseline}' is not one of the scenarios"
             f"{did_you_mean(experiment.baseline, choices)}; scenarios: {', '.join(choices)}",
         )
+    _check_unit_metrics(experiment, scenarios, source, from_options)
     if experiment.design is not None:
         if from_options:
             check_parameters(
@@ -582,6 +579,25 @@ def check_experiment(
                 scenarios[0], experiment.design.parameters, source, field="design.parameters"
             )
     return scenarios
+
+
+def _check_unit_metrics(
+    experiment: Experiment, scenarios: list[Scenario], source: str, from_options: bool
+) -> None:
+    """Each `<metric>@<unit>` metric names an account or platform of a scenario run here."""
+    if not experiment.metrics:
+        return
+    from simulation.accounts import unit_names
+
+    units = {s.name: unit_names(s) for s in scenarios}
+    for name in experiment.metrics:
+        problem = metric_name_problem(name, units)
+        if problem:
+            raise ExperimentFileError(
+                "--metrics" if from_options else source,
+                None if from_options else "metrics",
+                problem,
+            )
 
 
 def load_scenarios(

@@ -66,6 +66,7 @@ from simulation.experiment.stats import (  # noqa: E402
     table_family,
 )
 from simulation.format import (  # noqa: E402
+    ALL_UNITS,
     COUNT_UNITS,
     SCORE_UNITS,
     SIGNED_METRICS,
@@ -400,22 +401,30 @@ def run_daily(
     *,
     title: str | None = None,
     path: str | os.PathLike | None = None,
+    accounts: pd.DataFrame | None = None,
 ) -> Figure:
     """The daily series of one run: requests and first replies, backlogs, trust.
 
     `daily` is a run's daily table (`RunResult.daily`, or daily.csv read back): one row
     per day. Three panels over the days: requests received and first replies per day
     [count], items waiting for operators and at departments at the end of each day
-    [items], and citizens' mean trust [0-1]. Each axis follows `level_axis`: from zero
-    (trust: 0 to 1), zoomed only when the series would be a flat line, and then
-    labelled with what the axis spans. Labels say which way is better.
+    [items], and citizens' mean trust [0-1]. `accounts`, the long table of a scenario
+    that declares accounts (`RunResult.daily_accounts`, daily_accounts.csv), adds a
+    fourth: each account's operators' backlog at the end of each day, one line per
+    account. Each axis follows `level_axis`: from zero (trust: 0 to 1), zoomed only when
+    the series would be a flat line, and then labelled with what the axis spans. Labels
+    say which way is better.
     This is the figure `microgov run` writes as daily.png and `RunResult.plot()` returns.
     """
     needed = ["day", *(c for columns, _, _ in RUN_DAILY_PANELS for c in columns)]
     _require(daily, needed, "run_daily")
-    fig = Figure(figsize=(8, 8), layout="constrained")
-    axes = fig.subplots(len(RUN_DAILY_PANELS), 1, sharex=True)
+    by_account = _account_backlogs(accounts)
+    panels = len(RUN_DAILY_PANELS) + (1 if by_account else 0)
+    fig = Figure(figsize=(8, 8 / 3 * panels), layout="constrained")
+    axes = list(fig.subplots(panels, 1, sharex=True))
     days = daily["day"].to_numpy()
+    if by_account:  # below the backlog of all accounts together
+        _account_backlog_panel(axes.pop(2), by_account)
     for ax, (columns, panel_title, label) in zip(axes, RUN_DAILY_PANELS, strict=True):
         for colour, column in zip(colours(len(columns)), columns, strict=False):
             values = daily[column].to_numpy(dtype=float)
@@ -434,6 +443,37 @@ def run_daily(
         locator.set_params(integer=True)
     fig.suptitle(title or _run_title(daily))
     return _finish(fig, path)
+
+
+def _account_backlog_panel(ax, by_account: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """One line per account: its operators' backlog at the end of each day [items]."""
+    for colour, (name, (x, values)) in zip(
+        colours(len(by_account)), by_account.items(), strict=False
+    ):
+        ax.plot(x, values, color=colour, lw=2, marker="o", ms=3, label=_category(name))
+    title = "Each account's operators' backlog at the end of the day"
+    ax.set_title(title, loc="left", fontsize="medium")
+    drawn = np.concatenate([values for _, values in by_account.values()])
+    label = "waiting [items], " + better_mark("backlog_operators")
+    ax.set_ylabel(with_note(label, level_axis(ax, "y", "backlog_operators", drawn)))
+    format_axis(ax.yaxis, "backlog_operators")
+    ax.legend(frameon=False, loc="best", fontsize="small", title="account")
+    sns.despine(ax=ax)
+
+
+def _account_backlogs(accounts: pd.DataFrame | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Account name → (days, operators' backlog) from a long daily table (none: {})."""
+    if accounts is None or not len(accounts):
+        return {}
+    _require(accounts, ["day", "account", "platform", "backlog_operators"], "run_daily")
+    rows = accounts[accounts["account"].astype(str) != ALL_UNITS]
+    return {
+        str(name): (
+            group["day"].to_numpy(),
+            group["backlog_operators"].to_numpy(dtype=float),
+        )
+        for name, group in rows.groupby(rows["account"].astype(str), sort=False)
+    }
 
 
 def _run_title(daily: pd.DataFrame) -> str:

@@ -132,13 +132,47 @@ PANEL_SPECS = (
     ),
 )
 PANELS = tuple(spec.title for spec in PANEL_SPECS)
+# One colour per account in the panels of a matrix of accounts (colour-blind safe).
+ACCOUNT_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000")
 
 
-def dashboard_figure(observer: Observer, figsize: tuple[float, float] = (9.0, 6.4)) -> Figure:
-    """Six panels over time, as a matplotlib Figure.
+def account_panels(accounts: list[str]) -> tuple[PanelSpec, ...]:
+    """The panels of a scenario that declares accounts: each one's backlog and reply rate.
+
+    One line per account (its name in the legend), hour by hour from the observer's
+    `backlog_operators@<account>` and `response_rate_so_far@<account>`; none without
+    declared accounts.
+    """
+    if not accounts:
+        return ()
+    colours = [ACCOUNT_COLOURS[i % len(ACCOUNT_COLOURS)] for i in range(len(accounts))]
+    return (
+        PanelSpec(
+            "backlog by account",
+            "items waiting",
+            tuple(
+                _hourly(f"backlog_operators@{name}", color=colour, lw=1.2, label=name)
+                for name, colour in zip(accounts, colours, strict=True)
+            ),
+        ),
+        PanelSpec(
+            "response rate by account",
+            "share so far",
+            tuple(
+                _hourly(f"response_rate_so_far@{name}", color=colour, lw=1.2, label=name)
+                for name, colour in zip(accounts, colours, strict=True)
+            ),
+            fixed=(0.0, 1.05),
+        ),
+    )
+
+
+def dashboard_figure(observer: Observer, figsize: tuple[float, float] | None = None) -> Figure:
+    """Six panels over time, as a matplotlib Figure (eight with declared accounts).
 
     Backlog (hourly, shifts shaded), response-time median and p90, response rate,
-    one-sided share, mean trust, items and complaints waiting.
+    one-sided share, mean trust, items and complaints waiting; and for a matrix of
+    accounts each account's backlog and response rate so far (`account_panels`).
     """
     dashboard = Dashboard(observer, figsize=figsize)
     dashboard.update()
@@ -261,31 +295,34 @@ class Chart:
 
 
 class Dashboard:
-    """The six charts of `PANEL_SPECS` for an observer, kept and brought up to date.
+    """The charts of `PANEL_SPECS` (and `account_panels`) for an observer, kept up to date.
 
-    In one figure of `figsize` [in] (3 rows of 2), or with `panel_size` [in] in one figure
-    per chart (`figures`, in the order of `PANEL_SPECS`), which the page redraws one by
-    one. `days` fixes the x axes to the whole run (see `Chart`).
+    In one figure of `figsize` [in] (rows of 2; default 9 × 2.13 per row), or with
+    `panel_size` [in] in one figure per chart (`figures`, in the order of `specs`),
+    which the page redraws one by one. `days` fixes the x axes to the whole run (see
+    `Chart`).
     """
 
     def __init__(
         self,
         observer: Observer,
-        figsize: tuple[float, float] = (9.0, 6.4),
+        figsize: tuple[float, float] | None = None,
         days: int | None = None,
         panel_size: tuple[float, float] | None = None,
     ):
         from matplotlib.figure import Figure
 
         self.observer = observer
-        bottom_row = {len(PANEL_SPECS) - 2, len(PANEL_SPECS) - 1}
+        self.specs = (*PANEL_SPECS, *account_panels(observer.accounts))
+        rows = math.ceil(len(self.specs) / 2)
+        bottom_row = {len(self.specs) - 2, len(self.specs) - 1}
         starts = {"mean_trust": float(observer.initial_trust.mean())}
         if panel_size is None:
-            figure = Figure(figsize=figsize, layout="constrained")
-            axes = figure.subplots(3, 2, sharex=True).ravel()
+            figure = Figure(figsize=figsize or (9.0, 6.4 / 3 * rows), layout="constrained")
+            axes = figure.subplots(rows, 2, sharex=True).ravel()
             self.figures = [figure]
         else:
-            self.figures = [Figure(figsize=panel_size) for _ in PANEL_SPECS]
+            self.figures = [Figure(figsize=panel_size) for _ in self.specs]
             width, height = panel_size
             left, right, bottom, top = CHART_MARGINS
             axes = []
@@ -300,7 +337,7 @@ class Dashboard:
                 axes.append(figure.add_subplot())
         self.charts = [
             Chart(ax, spec, days, xlabel=i in bottom_row, start=starts.get(spec.series[0].column))
-            for i, (ax, spec) in enumerate(zip(axes, PANEL_SPECS, strict=True))
+            for i, (ax, spec) in enumerate(zip(axes, self.specs, strict=False))
         ]
 
     def update(self) -> None:

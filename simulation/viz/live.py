@@ -82,6 +82,9 @@ class Levers:
     network: str = "heavy_tailed"
     days: int = 30
     seed: int = 1
+    # With declared accounts, each account's operators: (account, operators) in order;
+    # they replace the one `operators` lever, which the accounts' own would override.
+    account_operators: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, scenario: str = "baseline", **changes: Any) -> Levers:
@@ -91,10 +94,19 @@ class Levers:
         if values["deadline_hours"] is None:
             values["deadline_hours"] = cls.deadline_hours
         values.update(scenario=str(scenario), days=loaded.run.days, seed=loaded.run.seed)
+        values["account_operators"] = _account_operators(loaded)
         unknown = set(changes) - {f.name for f in fields(cls)}
         if unknown:
             raise TypeError(f"unknown lever(s): {', '.join(sorted(unknown))}")
         return replace(cls(**values), **changes)
+
+    def with_account_operators(self, account: str, operators: int) -> Levers:
+        """These levers with `account`'s operators set to `operators`."""
+        known = dict(self.account_operators)
+        if account not in known:
+            raise KeyError(f"no account '{account}'; accounts: {', '.join(known) or 'none'}")
+        known[account] = int(operators)
+        return replace(self, account_operators=tuple(known.items()))
 
     def with_scenario(self, scenario: str) -> Levers:
         """Switch to another scenario: its settings, but this run's size, days and seed."""
@@ -108,6 +120,10 @@ class Levers:
             value = getattr(self, name)
             if value != _get(base, path):
                 out[path] = value
+        own = dict(_account_operators(base))
+        for account, operators in self.account_operators:
+            if own.get(account) != operators:
+                out[f"accounts.{account}.operators"] = operators
         if "network.kind" in out and base.network.kind == "edge_list":
             out["network.edge_list"] = None  # a generated graph instead of the file
         elif base.network.kind == "edge_list":
@@ -129,6 +145,37 @@ class Levers:
         """Levers whose values differ from `other`: name → (other's, this one's)."""
         mine, theirs = asdict(self), asdict(other)
         return {k: (theirs[k], v) for k, v in mine.items() if theirs[k] != v}
+
+
+def _account_operators(scenario: Scenario) -> tuple[tuple[str, int], ...]:
+    """Each declared account's operators as resolved (its own, else `[staffing]`'s)."""
+    return tuple(
+        (name, account.staffing(scenario.staffing).operators)
+        for name, account in scenario.accounts.items()
+    )
+
+
+def account_lever_note(scenario: Scenario) -> str:
+    """What the scenario-wide levers do when the scenario declares accounts ("" if none).
+
+    Operators have a slider per account; mechanism, skill and shifts are the
+    scenario's, which apply to each account that does not set its own.
+    """
+    if not scenario.accounts:
+        return ""
+    keeps = {
+        "mechanism": [n for n, a in scenario.accounts.items() if a.mechanism is not None],
+        "skill": [n for n, a in scenario.accounts.items() if a.skill_mean is not None],
+        "shifts": [n for n, a in scenario.accounts.items() if a.shifts is not None],
+    }
+    exceptions = "; ".join(
+        f"{lever}: {', '.join(names)}" for lever, names in keeps.items() if names
+    )
+    return (
+        "Accounts: one operators slider each. Mechanism, skill and shifts are the "
+        "scenario's, for every account that does not set its own"
+        + (f" (set their own — {exceptions})." if exceptions else " (here: every account).")
+    )
 
 
 class LiveModel(mesa.Model):

@@ -26,6 +26,7 @@ from simulation.codes import (
     RUMOUR,
 )
 from simulation.events import HourEnded
+from simulation.format import unit_metric
 
 if TYPE_CHECKING:
     from simulation.model import GovernmentResponseModel
@@ -84,6 +85,31 @@ def response_rate_so_far(model: GovernmentResponseModel) -> float:
     return float(np.count_nonzero(requests & (status == ANSWERED))) / n
 
 
+def _requests(model: GovernmentResponseModel) -> tuple[np.ndarray, np.ndarray]:
+    """(received requests, the account of each item) as masks and codes over the items."""
+    items = model.items
+    status = items.view("status")
+    requests = (status != NOT_RECEIVED) & (items.view("kind") != RUMOUR)
+    return requests, items.view("account")
+
+
+def received_by_account(model: GovernmentResponseModel) -> list[int]:
+    """Requests each account has received so far, in the order of `model.accounts`."""
+    requests, account = _requests(model)
+    counts = np.bincount(account[requests].astype(np.int64), minlength=len(model.accounts))
+    return [int(c) for c in counts[: len(model.accounts)]]
+
+
+def response_rates_by_account(model: GovernmentResponseModel) -> list[float]:
+    """`response_rate_so_far` of each account, over the requests that went to it."""
+    requests, account = _requests(model)
+    answered = requests & (model.items.view("status") == ANSWERED)
+    k = len(model.accounts)
+    n = np.bincount(account[requests].astype(np.int64), minlength=k)[:k]
+    done = np.bincount(account[answered].astype(np.int64), minlength=k)[:k]
+    return [float(d) / float(m) if m else float("nan") for d, m in zip(done, n, strict=True)]
+
+
 class Observer:
     """Records a model's state at the end of each hour it runs from now on.
 
@@ -95,6 +121,12 @@ class Observer:
     def __init__(self, model: GovernmentResponseModel):
         self.model = model
         self._rows: list[tuple] = []
+        # Each declared account's backlog and response rate so far, hour by hour
+        # (`backlog_operators@<account>`, `response_rate_so_far@<account>` columns).
+        self.accounts = (
+            [account.name for account in model.accounts] if model.scenario.accounts else []
+        )
+        self._account_rows: list[tuple[float, ...]] = []
         self.initial_trust = model.population.trust.copy()  # each citizen's, at the start
         self._initial_trust = float(self.initial_trust.mean())
         model.events.subscribe(HourEnded, self._on_hour_ended)
@@ -134,10 +166,53 @@ class Observer:
                 float(model.population.trust.mean()),
             )
         )
+        if self.accounts:
+            rates = response_rates_by_account(model)
+            backlogs = [float(a.desk.backlog(float(hour))) for a in model.accounts]
+            self._account_rows.append((*backlogs, *rates))
 
     def hourly_frame(self) -> pd.DataFrame:
-        """One row per observed hour; `hour` is the number of hours simulated."""
-        return pd.DataFrame(self._rows, columns=list(HOURLY_COLUMNS))
+        """One row per observed hour; `hour` is the number of hours simulated.
+
+        With declared accounts, also each account's `backlog_operators@<account>` and
+        `response_rate_so_far@<account>`.
+        """
+        frame = pd.DataFrame(self._rows, columns=list(HOURLY_COLUMNS))
+        if self.accounts:
+            columns = [
+                *(unit_metric("backlog_operators", name) for name in self.accounts),
+                *(unit_metric("response_rate_so_far", name) for name in self.accounts),
+            ]
+            by_account = pd.DataFrame(self._account_rows, columns=columns, dtype=float)
+            frame = pd.concat([frame, by_account], axis=1)
+        return frame
+
+    def account_table(self) -> list[dict[str, str]]:
+        """Each account as the page shows it: what it is and how it stands now.
+
+        `simulation.accounts.describe_accounts` (platform, level, follower share,
+        operators, shifts, mechanism, departments) with its backlog now, the requests
+        it received so far and its response rate so far.
+        """
+        from simulation.accounts import describe_accounts
+
+        model = self.model
+        now = float(model.hour)
+        rates = response_rates_by_account(model)
+        received = received_by_account(model)
+        rows = []
+        for facts, account, rate, count in zip(
+            describe_accounts(model.scenario), model.accounts, rates, received, strict=True
+        ):
+            rows.append(
+                {
+                    **facts,
+                    "backlog now": f"{account.desk.backlog(now):,}",
+                    "received so far": f"{count:,}",
+                    "response rate so far": "–" if np.isnan(rate) else f"{rate:.0%}",
+                }
+            )
+        return rows
 
     def daily_frame(self) -> pd.DataFrame:
         """One row per completed day: the model's daily series and the observer's values.

@@ -44,6 +44,7 @@ from simulation.viz.live import (  # noqa: E402
     SHIFTS,
     Levers,
     LiveModel,
+    account_lever_note,
     bundled_scenarios,
 )
 from simulation.viz.network import DEFAULT_SAMPLE  # noqa: E402
@@ -76,10 +77,11 @@ def LiveViews(model: LiveModel):
 
 @solara.component
 def DayTable(model: LiveModel):
-    """The current day's numbers, and what the run is."""
+    """What the run is, its accounts (with each one's backlog now) and the day's numbers."""
     update_counter.get()
     with model.lock:
         table = day_table_markdown(model.observer)
+        accounts = accounts_markdown(model)
     scenario = model.simulation.scenario
     changes = model.levers.overrides()
     applied = ", ".join(f"`{k}={v}`" for k, v in changes.items()) or "none"
@@ -87,8 +89,36 @@ def DayTable(model: LiveModel):
         f"**{scenario.name}** — {scenario.description}\n\n"
         f"Levers changed from the file: {applied}. "
         f"{model.simulation.graph.n_citizens:,} citizens, {model.simulation.days} days, "
-        f"seed {model.simulation.seed}.\n\n{table}"
+        f"seed {model.simulation.seed}.\n\n"
+        f"**Accounts** (backlog: items waiting for the account's operators)\n\n{accounts}"
+        f"\n\n{table}"
     )
+
+
+def accounts_markdown(live: LiveModel) -> str:
+    """The accounts as a Markdown table: what each is and its backlog and replies now."""
+    rows = live.observer.account_table()
+    columns = list(rows[0])
+    right = {"follow share", "operators", "backlog now", "received so far", "response rate so far"}
+    header = "| " + " | ".join(columns) + " |"
+    rule = "|" + "|".join("---:" if c in right else "---" for c in columns) + "|"
+    # a department's name may hold a "|", which would end a cell
+    lines = ["| " + " | ".join(row[c].replace("|", "\\|") for c in columns) + " |" for row in rows]
+    return "\n".join([header, rule, *lines])
+
+
+def pending_changes(pending: dict) -> list[str]:
+    """Lever changes not applied yet, as text (`operators of wechat_city 1 → 3`)."""
+    texts = []
+    for name, (was, now) in pending.items():
+        if name == "account_operators":
+            before = dict(was)
+            texts += [
+                f"operators of {a} {before.get(a)} → {n}" for a, n in now if before.get(a) != n
+            ]
+        else:
+            texts.append(f"{name} {was} → {now}")
+    return texts
 
 
 # --------------------------------------------------------------------------- levers
@@ -105,6 +135,12 @@ def LeverPanel(
     def set_lever(name):
         def setter(value):
             levers.set(replace(levers.value, **{name: value}))
+
+        return setter
+
+    def set_account_operators(account: str):
+        def setter(value: int) -> None:
+            levers.set(levers.value.with_account_operators(account, value))
 
         return setter
 
@@ -142,13 +178,23 @@ def LeverPanel(
             values=list(MECHANISMS),
             on_value=set_lever("mechanism"),
         )
-        solara.SliderInt(
-            f"Operators on duty: {current.operators}",
-            value=current.operators,
-            min=0,
-            max=20,
-            on_value=set_lever("operators"),
-        )
+        if current.account_operators:  # each account's own (they override [staffing]'s)
+            for account, operators in current.account_operators:
+                solara.SliderInt(
+                    f"Operators of {account}: {operators}",
+                    value=operators,
+                    min=0,
+                    max=20,
+                    on_value=set_account_operators(account),
+                )
+        else:
+            solara.SliderInt(
+                f"Operators on duty: {current.operators}",
+                value=current.operators,
+                min=0,
+                max=20,
+                on_value=set_lever("operators"),
+            )
         solara.SliderFloat(
             f"Operator skill (mean): {current.skill_mean:.2f}",
             value=current.skill_mean,
@@ -205,10 +251,11 @@ def LeverPanel(
             on_click=apply,
             block=True,
         )
+        note = account_lever_note(model.value.simulation.scenario)
+        if note:
+            solara.Text(note)
         if pending:
-            solara.Text(
-                "Not applied yet: " + ", ".join(f"{k} {a} → {b}" for k, (a, b) in pending.items())
-            )
+            solara.Text("Not applied yet: " + ", ".join(pending_changes(pending)))
         if error.value:
             solara.Error(error.value)
 
