@@ -270,7 +270,10 @@ def test_every_headline_metric_is_reported_per_account_and_platform(two_account_
         for unit in units:
             assert unit_metric(metric, unit) in daily.columns, (metric, unit)
     per_unit = [name for name in summary if "@" in name]
-    assert {base_metric(name) for name in per_unit} == set(UNIT_SUMMARY_METRICS)
+    # the glossary's metrics per unit, and the platform rules' own (PLATFORM_METRICS)
+    assert {base_metric(name) for name in per_unit} == set(UNIT_SUMMARY_METRICS) | set(
+        PLATFORM_METRICS
+    )
     # the glossary's are nameable in comparisons; the breakdowns (by kind, channel,
     # quality) are summary counts outside the glossary, per account as overall
     for name in per_unit:
