@@ -32,6 +32,7 @@ from pydantic_core import PydanticUndefined
 from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.format import (
     METRICS,
+    SUPERVISION_DAILY_METRICS,
     SUPERVISION_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SUMMARY_METRICS,
@@ -403,7 +404,9 @@ def render_metrics() -> str:
             "experiment files).",
             "Per supervised account, in runs of a scenario where an account names a "
             "`supervisor` (`simulation/supervision.py`), in the summary as "
-            "`<metric>@<account>` for the supervised accounts only:",
+            "`<metric>@<account>` for the supervised accounts only (in the daily series: "
+            + ", ".join(f"`{m}`" for m in SUPERVISION_DAILY_METRICS)
+            + ", each day's count and the pressure at the day's end):",
             _table(
                 ["metric", "unit", "meaning"],
                 [
