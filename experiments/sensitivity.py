@@ -14,6 +14,9 @@ This script asks two questions of them.
    over ranges around their defaults with a Saltelli (Sobol) design on the base scenario
    and reports first-order (S1) and total (ST) Sobol indices, with bootstrap intervals,
    of the response rate, mean trust at the end and the 90th-percentile response time.
+   Every other numeric assumption acting on the base is screened with Morris
+   trajectories, and so are the explicit upper level's (`[supervision]`) on a supervised
+   scenario (city_district_hierarchy, its own 90 days), where alone they act.
 2. **Which conclusions hold across them?** At every point of a Latin hypercube over the
    same ranges it runs the base scenario and each remedy on the same seed (common random
    numbers) and checks the study's conclusions there: the ranking of the remedies by
@@ -28,10 +31,12 @@ Compute: with D parameters a Sobol design has N (D + 2) points, one run each; th
 mode's worlds are smaller than the bundled scenarios (5,000 citizens, 21 days, about
 1.2 s a run on one core of this 2-core machine), so with D = 28 the full N = 128 takes
 about 40 minutes on two processes and N = 64 about 20; --citizens and --days change the
-world. Read the intervals before the point estimates.
+world. The upper level's screening adds r (6 + 1) runs of 90 days (about 2 minutes
+per trajectory on one core). Read the intervals before the point estimates.
 
 Outputs (default out/experiments/sensitivity/): report.md, indices.csv (parameter,
-metric, S1, S1_conf, ST, ST_conf), runs.csv (the Sobol runs), conclusions.csv (one row
+metric, S1, S1_conf, ST, ST_conf), runs.csv (the Sobol runs), screening.csv and
+supervision_screening.csv (Morris measures) with their runs, conclusions.csv (one row
 per hypercube point and scenario), sensitivity_<metric>.png.
 """
 
@@ -142,6 +147,25 @@ SCREENED = {
     "population.knowledge_half_life_days": (1.5, 6.0),  # [3] how long it is remembered
 }
 METRICS = ("response_rate", "mean_trust", "p90_response_hours")
+# The explicit upper level's assumptions act only where an account names a supervisor:
+# screened on a supervised scenario over its own days (its appraisal is monthly), on one
+# supervised district's figures (the three districts are alike). The supervisor's rules
+# (period, rankings on or off, threshold, deadline, quality weight) are levers, compared
+# by experiments/supervision_pressure.py.
+SUPERVISION_SCENARIO = "city_district_hierarchy"
+SUPERVISED_UNIT = "district_a"
+SUPERVISION_SCREENED = {
+    "supervision.upward_probability": (0.1, 0.4),  # [0.2] a plain escalation goes up
+    "supervision.screening_minutes": (5.0, 30.0),  # [10] reading and forwarding one
+    "supervision.strength": (0.0, 0.3),  # [0] standing pressure from above
+    "supervision.ranking_pressure": (0.1, 0.6),  # [0.3] the last place's pressure
+    "supervision.reprimand_pressure": (0.15, 0.6),  # [calibrated] a reprimand's pressure
+    "supervision.reprimand_half_life_days": (10.0, 60.0),  # [30] how long it weighs
+}
+SUPERVISION_METRICS = tuple(
+    f"{metric}@{SUPERVISED_UNIT}"
+    for metric in ("response_rate", "boilerplate_share", "median_response_hours")
+)
 
 # The remedies whose ranking the study's conclusions rest on, and the appraisal whose
 # Goodhart effect (more replies, more of them brush-offs) it warns of.
@@ -167,6 +191,7 @@ FULL = {
     "points": 40,
     "default_replications": 6,
     "design_seed": 0,
+    "supervision_days": 90,
 }
 SMOKE = {
     "replications": 1,
@@ -178,6 +203,7 @@ SMOKE = {
     "points": 3,
     "default_replications": 2,
     "design_seed": 0,
+    "supervision_days": 2,
 }
 
 
@@ -205,6 +231,12 @@ def add_options(parser) -> None:
         help="seeds for the ranking at the defaults",
     )
     parser.add_argument("--design-seed", type=int, default=None, help="seed of the designs")
+    parser.add_argument(
+        "--supervision-days",
+        type=int,
+        default=None,
+        help=f"days of the {SUPERVISION_SCENARIO} runs screening the upper level's assumptions",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -238,6 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"conditional `{key}` (conclusions only, where it acts): {low:g} to {high:g}"
             for key, (low, high) in LEVERS.items()
         ]
+        + [
+            f"supervision `{key}` (on `{SUPERVISION_SCENARIO}`): {low:g} to {high:g}"
+            for key, (low, high) in SUPERVISION_SCREENED.items()
+        ]
     )
     indices = which_assumptions_matter(exp, args)
     if indices is not None:
@@ -245,6 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     screening = which_others_matter(exp, args)
     if screening is not None:
         exp.table(screening, "screening", "Morris mu*, its interval, mu and sigma")
+    upper = which_supervision_assumptions_matter(exp, args)
+    if upper is not None:
+        exp.table(upper, "supervision_screening", "Morris measures of the upper level's")
     which_conclusions_hold(exp, args)
     exp.finish()
     return 0
@@ -332,8 +371,35 @@ def which_others_matter(exp: Experiment, args) -> pd.DataFrame | None:
         "a parameter whose mu* is small beside the Sobol part's leading factors can stay "
         "an assumption without changing the conclusions."
     )
+    return screening_tables(exp, results, METRICS, args.trajectories)
+
+
+def which_supervision_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
+    """Part 1c: Morris screening of the explicit upper level's assumptions, where it acts."""
+    design = Morris(SUPERVISION_SCREENED, samples=args.trajectories, seed=args.design_seed)
+    options = exp.sweep_options("morris-supervision") | {"days": args.supervision_days}
+    results = exp.counted(sweep(exp.scenario(SUPERVISION_SCENARIO), design, **options))
+    exp.table(results.runs, "supervision_screening_runs", "one row per run of that screening")
+    report = exp.report
+    report.section("Which of the upper level's assumptions matter (screening)")
+    report.paragraph(
+        f"The same screening of the {len(SUPERVISION_SCREENED)} assumptions of the explicit "
+        f"upper level (`[supervision]`), which act only where an account names a "
+        f"supervisor: on `{SUPERVISION_SCENARIO}`, {args.supervision_days} days a run "
+        f"({len(design)} runs), read on the supervised `{SUPERVISED_UNIT}`. The "
+        "supervisor's rules are levers, not assumptions: "
+        "`experiments/supervision_pressure.py` compares them."
+    )
+    return screening_tables(exp, results, SUPERVISION_METRICS, args.trajectories)
+
+
+def screening_tables(
+    exp: Experiment, results, metrics: Sequence[str], trajectories: int
+) -> pd.DataFrame | None:
+    """Morris measures of each metric: a table of the ten largest and what is clear."""
+    report = exp.report
     frames = []
-    for metric in METRICS:
+    for metric in metrics:
         try:
             measures = morris_indices(results, metric)
         except ValueError as exc:
@@ -358,7 +424,7 @@ def which_others_matter(exp: Experiment, args) -> pd.DataFrame | None:
             ).head(10)
         )
         clear = ranked[ranked["mu_star"] - ranked["mu_star_conf"] > 0]
-        if args.trajectories < 2:
+        if trajectories < 2:
             verdict = "One trajectory gives no interval: use --trajectories 2 or more."
         elif len(clear):
             verdict = (

@@ -37,6 +37,7 @@ from simulation.format import (
     NAMING_RULE,
     PLATFORM_METRICS,
     SCENARIO_WIDE_METRICS,
+    SUPERVISION_DAILY_METRICS,
     SUPERVISION_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SERIES_COLUMNS,
@@ -448,7 +449,9 @@ def render_metrics() -> str:
             ),
             "Per supervised account, in runs of a scenario where an account names a "
             "`supervisor` (`simulation/supervision.py`), in the summary as "
-            "`<metric>@<account>` for the supervised accounts only:",
+            "`<metric>@<account>` for the supervised accounts only (in the daily series: "
+            + ", ".join(f"`{m}`" for m in SUPERVISION_DAILY_METRICS)
+            + ", each day's count and the pressure at the day's end):",
             _table(
                 ["metric", "unit", "meaning"],
                 [

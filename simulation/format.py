@@ -293,6 +293,10 @@ SUPERVISION_METRICS: dict[str, tuple[str, str]] = {
         "ranking's and reprimands' shares.",
     ),
 }
+# Daily columns of each supervised account (`simulation.metrics.UnitMetrics`), named as
+# the summary's SUPERVISION_METRICS: complaints that went up and forwarded cases that
+# passed their deadline that day, and the pressure from above at the end of the day.
+SUPERVISION_DAILY_METRICS = ("complaints", "complaints_overdue", "pressure_from_above")
 # A metric of one account or one platform, in runs whose scenario declares accounts:
 # the metric's name, this separator, and the account's (or platform's) name, e.g.
 # `response_rate@weibo_city` or `response_rate@wechat` (`simulation.metrics.UnitMetrics`).

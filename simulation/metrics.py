@@ -71,6 +71,7 @@ from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
     ALL_UNITS,
     METRICS,
     PLATFORM_METRICS,
+    SUPERVISION_DAILY_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SERIES_COLUMNS,
     UNIT_SUMMARY_METRICS,
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
     from simulation.accounts import AccountPlan
     from simulation.items import ItemStore
     from simulation.model import GovernmentResponseModel
+    from simulation.supervision import Supervision
 
 
 # Every daily counter and end-of-day snapshot, so every run's daily series has the same
@@ -428,6 +430,12 @@ class UnitMetrics:
         self.backlog = np.full(shape, np.nan)
         self.reply_hours: list[list[list[float]]] = [[[] for _ in range(days)] for _ in self.units]
         self.appraisal_scores: list[list[float]] = [[] for _ in self.units]
+        # Supervised accounts' daily supervision columns, once `watch` is given the
+        # explicit upper level: name → (supervised account, day) values.
+        self.supervision: Supervision | None = None
+        self.supervised: list[int] = []
+        self.supervision_daily: dict[str, np.ndarray] = {}
+        self._supervision_totals: dict[int, tuple[int, int]] = {}
         self.quality_counter = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
         handlers: tuple[tuple[type[Event], Callable[[Any], None]], ...] = (
             (ItemReceived, self._on_received),
@@ -445,6 +453,23 @@ class UnitMetrics:
         )
         for event_type, handler in handlers:
             events.subscribe(event_type, handler)
+
+    def watch(self, supervision: Supervision) -> None:
+        """Keep the supervised accounts' daily complaints, overdue cases and pressure.
+
+        Read from the supervisor's run totals at the end of each day (after the day's
+        last hour has closed overdue cases and set the pressure), so each day's count is
+        what the totals gained that day.
+        """
+        self.supervision = supervision
+        self.supervised = sorted(supervision.units)
+        shape = (len(self.supervised), self.days)
+        self.supervision_daily = {
+            "complaints": np.zeros(shape),
+            "complaints_overdue": np.zeros(shape),
+            "pressure_from_above": np.full(shape, np.nan),
+        }
+        self._supervision_totals = {k: (0, 0) for k in self.supervised}
 
     def _of_item(self, item: int) -> tuple[int, ...]:
         account = int(self.items.account[item])
@@ -563,6 +588,16 @@ class UnitMetrics:
             for unit in units:
                 previous = self.backlog[unit, day]
                 self.backlog[unit, day] = backlog + (0.0 if np.isnan(previous) else previous)
+        if self.supervision is not None and 0 <= day < self.days:
+            daily = self.supervision_daily
+            for row, account in enumerate(self.supervised):
+                supervised = self.supervision.units[account]
+                totals = supervised.totals
+                complaints, overdue = self._supervision_totals[account]
+                daily["complaints"][row, day] = totals.complaints - complaints
+                daily["complaints_overdue"][row, day] = totals.overdue - overdue
+                daily["pressure_from_above"][row, day] = supervised.pressure
+                self._supervision_totals[account] = (totals.complaints, totals.overdue)
 
     def totals(self, unit: int) -> dict[str, float]:
         """Each counter of one unit summed over the run (the largest cascade: its largest)."""
@@ -603,6 +638,11 @@ class UnitMetrics:
             values = self.series(unit, days)
             for metric in UNIT_DAILY_METRICS:
                 columns[unit_metric(metric, name)] = values[metric]
+        for row, account in enumerate(self.supervised):
+            for metric in SUPERVISION_DAILY_METRICS:
+                columns[unit_metric(metric, self.units[account])] = self.supervision_daily[metric][
+                    row, days
+                ]
         return columns
 
     def long_frame(self, overall: pd.DataFrame) -> pd.DataFrame:

@@ -334,6 +334,8 @@ class GovernmentResponseModel(mesa.Model):
                 staffing.handling_distribution == "exponential",
             )
             self.work_order = self.supervision.work_order()
+            if self.metrics.units is not None:  # a supervisor is a declared account
+                self.metrics.units.watch(self.supervision)
         self.operator_desk = self.accounts[0].desk  # the first account's (with one, the desk)
         self.monitoring = self.accounts[0].monitoring
         self.appraisal = Appraisal(

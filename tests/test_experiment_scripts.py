@@ -48,8 +48,20 @@ OUTPUTS = {
         ["calibration", "runs"],
         ["heatmap_response_rate", "heatmap_threat_effect"],
     ),
+    "supervision_pressure": (
+        ["calibration", "effects", "question", "question_runs"],
+        ["threat_effect", "forest"],
+    ),
     "sensitivity": (
-        ["indices", "runs", "screening", "screening_runs", "conclusions"],
+        [
+            "indices",
+            "runs",
+            "screening",
+            "screening_runs",
+            "supervision_screening",
+            "supervision_screening_runs",
+            "conclusions",
+        ],
         [
             "sensitivity_response_rate",
             "sensitivity_mean_trust",

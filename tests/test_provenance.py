@@ -19,7 +19,7 @@ EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
 # The sections whose settings describe how people behave (staff, citizens, viewers) and
 # how staff respond to appraisal, rather than the world's size, calendar or structure.
-BEHAVIOURAL_SECTIONS = ("staffing", "reactions", "channels", "diffusion", "mandate")
+BEHAVIOURAL_SECTIONS = ("staffing", "reactions", "channels", "diffusion", "mandate", "supervision")
 BEHAVIOURAL_EXTRA = (
     "accountability.shortfall_gain",
     "accountability.relief_gain",
@@ -37,6 +37,11 @@ NOT_BEHAVIOUR = {
     "staffing.handling_distribution": "a choice of distribution, varied in the golden set",
     "mandate.forbid_leaving": "a lever (an audit)",
     "diffusion.generations_per_hour": "a resolution of the simulation, not behaviour",
+    "supervision.period_days": "a rule of the supervisor (how often it appraises), a lever",
+    "supervision.rankings": "a rule of the supervisor (rankings published or not), a lever",
+    "supervision.reprimand_below": "a rule of the supervisor (its threshold), a lever",
+    "supervision.forward_deadline_working_days": "a rule of the supervisor, a lever",
+    "supervision.quality_weight": "a rule of the supervisor (what it counts), a lever",
 }
 # Assumptions the sensitivity experiment does not vary, and why.
 NOT_VARIED = {
@@ -60,6 +65,9 @@ NOT_VARIED = {
     "diffusion.release_repost_probability": "acts only on releases' reach, screened "
     "through release_informativeness",
     "accountability.disclosure_multiplier": "acts only under public disclosure",
+    "supervision.threat_upward_probability": "acts only where authors state a threat "
+    "(population.threat_share, 0 in the bundled scenarios); the validation's "
+    "upward_pressure_threat_supervised check rests on it",
 }
 SOURCE = re.compile(r"\b(1[89]|20)\d\d\b|MODEL\.md|ODD|Calibrated|calibrated")
 
@@ -85,7 +93,12 @@ def _varied() -> set[str]:
     if str(EXPERIMENTS) not in sys.path:
         sys.path.insert(0, str(EXPERIMENTS))
     sensitivity = importlib.import_module("sensitivity")
-    return set(sensitivity.RANGES) | set(sensitivity.LEVERS) | set(sensitivity.SCREENED)
+    return (
+        set(sensitivity.RANGES)
+        | set(sensitivity.LEVERS)
+        | set(sensitivity.SCREENED)
+        | set(sensitivity.SUPERVISION_SCREENED)
+    )
 
 
 @pytest.mark.parametrize("key", sorted(BEHAVIOURAL))

@@ -207,6 +207,26 @@ def test_forwarded_complaints_are_complaints_with_deadlines_after_forwarding():
     assert items.loc[received, "status"].isin(["open", "referred", "answered", "abandoned"]).all()
 
 
+def test_daily_supervision_columns_add_up_to_the_run_totals():
+    """Each supervised account's daily complaints and overdue cases sum to its run totals;
+    its pressure on the last day is the pressure the summary reports; only supervised
+    accounts have these columns, and a scenario without a supervisor has none."""
+    result = run_one(hierarchy({"supervision.period_days": 7}), seed=2, days=21)
+    daily, summary = result.daily, result.summary
+    for x in "abc":
+        unit = f"district_{x}"
+        for metric in ("complaints", "complaints_overdue"):
+            assert daily[f"{metric}@{unit}"].sum() == summary[f"{metric}@{unit}"]
+        pressure = daily[f"pressure_from_above@{unit}"]
+        assert pressure.iloc[-1] == summary[f"pressure_from_above@{unit}"]
+        assert pressure.notna().all() and (pressure >= 0.0).all()
+    assert sum(daily[f"complaints@district_{x}"].sum() for x in "abc") > 0
+    assert sum(daily[f"pressure_from_above@district_{x}"].max() for x in "abc") > 0
+    assert "complaints@city" not in daily and "pressure_from_above@weibo" not in daily
+    plain = run_one(load_scenario("weibo_and_wechat", {"population.citizens": 1000}), days=2)
+    assert not any(c.startswith("complaints@") for c in plain.daily.columns)
+
+
 # --------------------------------------------------------------------------- theory
 
 

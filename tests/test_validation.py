@@ -188,6 +188,11 @@ NOT_PASSING_IN_SMOKE = {
     # threatened requests each: the CI is far wider than the 5-12 pp band (the full plan
     # runs 32 seeds for it: +7.8 pp [6.6, 9.0]).
     "upward_pressure_threat": False,
+    # The explicit upper level acts through its monthly rankings and reprimands: a 7-day
+    # run has no appraisal yet, so no pressure from above, and three runs at 2,000
+    # citizens have a few dozen threatened district requests each (-2.8 pp, CI [-54, +49]
+    # pp). The full plan runs the scenario's 90 days at 10,000 citizens on 16 seeds.
+    "upward_pressure_threat_supervised": False,
     # Right direction (+16.5 pp and +9.6 pp), CIs over 3 seeds include 0 now that
     # follow-ups and trust-dependent voicing add noise; both pass in the full plan.
     "directional_closed_loop_resolution_rate": False,

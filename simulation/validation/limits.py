@@ -13,6 +13,7 @@ the golden outputs (`tests/golden/`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -464,6 +465,10 @@ class ScenarioRun:
     # to complain to upper levels, and of the others (NaN when there are none).
     threat_reply_rate: float = math.nan
     no_threat_reply_rate: float = math.nan
+    # The same over the requests to the accounts that name a supervisor (the explicit
+    # upper level's units; NaN in a scenario without one).
+    supervised_threat_reply_rate: float = math.nan
+    supervised_no_threat_reply_rate: float = math.nan
     public_posts_by_author: np.ndarray | None = None
     activity: np.ndarray | None = None
     cascade_sizes: np.ndarray | None = None
@@ -492,15 +497,20 @@ def hard_reply_ratio(store: ItemStore) -> float:
     return float(answered[hard].mean() / answered[easy].mean())
 
 
-def threat_reply_rates(store: ItemStore) -> tuple[float, float]:
+def threat_reply_rates(
+    store: ItemStore, accounts: Sequence[int] | None = None
+) -> tuple[float, float]:
     """Share of received requests that got a reply, with a stated threat and without.
 
     The field experiment's measure (Chen, Pan & Xu 2016): whether a request got any
     reply, follow-ups included, compared between identical requests that do and do not
-    say the author will complain to upper levels.
+    say the author will complain to upper levels. `accounts`: only the requests to
+    these accounts (indices); None: every request.
     """
     status = store.view("status")
     requests = (status != NOT_RECEIVED) & (store.view("kind") != RUMOUR)
+    if accounts is not None:
+        requests &= np.isin(store.view("account"), list(accounts))
     replied = store.view("replies") > 0
     threat = store.view("threat")
     rates = []
@@ -553,6 +563,10 @@ def run_scenario(scenario: Scenario, seed: int, days: int, record: bool = False)
         late_reply_rate=late_reply_rate(store, float(model.hour)),
     )
     run.threat_reply_rate, run.no_threat_reply_rate = threat_reply_rates(store)
+    if model.supervision is not None:
+        run.supervised_threat_reply_rate, run.supervised_no_threat_reply_rate = threat_reply_rates(
+            store, sorted(model.supervision.units)
+        )
     if record:
         public = np.isin(store.view("channel"), (MENTION, VENT)) & (store.view("kind") != RUMOUR)
         run.public_posts_by_author = np.bincount(
