@@ -248,6 +248,18 @@ CONTEXT: dict[str, dict[tuple, Any]] = {
     "staffing.extended_hours": {("staffing", "shifts"): "extended"},
     f"accounts.{ACCOUNT}.extended_hours": {("accounts", ACCOUNT, "shifts"): "extended"},
     "network.rewiring_probability": {("network", "kind"): "small_world"},
+    # Platform rules may be set only for an account on a platform that has them.
+    f"accounts.{ACCOUNT}.auto_reply_share": {("accounts", ACCOUNT, "platform"): "wechat"},
+    f"accounts.{ACCOUNT}.reply_window_hours": {("accounts", ACCOUNT, "platform"): "wechat"},
+    f"accounts.{ACCOUNT}.call_minutes": {("accounts", ACCOUNT, "platform"): "hotline"},
+    f"accounts.{ACCOUNT}.self_service_share": {("accounts", ACCOUNT, "platform"): "hotline"},
+    f"accounts.{ACCOUNT}.caller_patience_minutes": {("accounts", ACCOUNT, "platform"): "hotline"},
+    # The supervision settings act only where an account names a higher-level supervisor.
+    "supervision.": {
+        ("accounts", ACCOUNT, "level"): "district",
+        ("accounts", ACCOUNT, "supervisor"): "city_desk",
+        ("accounts", "city_desk"): {"level": "city"},
+    },
     "accountability.deadline_working_days": {("accountability", "deadlines"): _DROP},
     "accountability.deadlines.consultation.hours": {
         ("accountability", "deadlines"): {"consultation": {"hours": 24.0}}
