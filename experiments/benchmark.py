@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument(
         "--section",
-        choices=["all", "runs", "build", "sweeps", "against", "page"],
+        choices=["all", "runs", "hotloop", "build", "sweeps", "against", "page"],
         default="all",
         help="runs: single-run speed and memory and the Mesa reference; build: building "
         "the world, time per phase and memory per citizen; sweeps: sweep "
@@ -451,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--build-sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="build section"
     )
+    parser.add_argument(
+        "--hotloop-citizens", type=int, default=100_000, help="hotloop section's population"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, help="hotloop: print the N costliest functions"
+    )
     parser.add_argument("--page-citizens", type=int, default=2_000)
     parser.add_argument("--page-days", type=int, default=30)
     args = parser.parse_args(argv)
@@ -463,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
             result = child_build(rest[0], int(rest[1]), int(rest[2]))
         elif kind == "page":
             result = child_page(int(rest[0]), int(rest[1]))
+        elif kind == "hotloop":
+            result = child_hotloop(rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
         else:
             result = child_virus(int(rest[0]), float(rest[1]), int(rest[2]), int(rest[3]))
         print(json.dumps(result))
@@ -474,8 +482,11 @@ def main(argv: list[str] | None = None) -> int:
         args.store_runs, args.store_repeats = 10, 2
         args.page_days = 7
         args.build_sizes = [20_000]
+        args.hotloop_citizens = 2_000
     if args.section in ("all", "runs"):
         runs_section(args)
+    if args.section in ("all", "hotloop"):
+        hotloop_section(args)
     if args.section in ("all", "build"):
         build_section(args)
     if args.section in ("all", "sweeps"):
@@ -590,6 +601,167 @@ def runs_section(args: argparse.Namespace) -> None:
         "\nratio = microgov citizen-hours/s (whole run, build included) "
         f"/ VirusOnNetwork agent-steps/s (stepping only), scenario '{reference_scenario}'"
     )
+
+
+# --------------------------------------------------------------------------- hot loop
+
+PHASES = (
+    "arise_needs",
+    "choose_channels",
+    "diffuse",
+    "operators_work",
+    "departments_work",
+    "citizens_react",
+    "appraise",
+    "collect",
+)
+
+
+def _time_phases(model) -> dict[str, float]:
+    """Wrap the model's phases so each one's wall time adds up in the returned dict."""
+    seconds = dict.fromkeys(PHASES, 0.0)
+    for name in PHASES:
+        phase = getattr(model, name)
+
+        def timed(t: int, phase=phase, name=name) -> None:
+            start = time.perf_counter()
+            phase(t)
+            seconds[name] += time.perf_counter() - start
+
+        setattr(model, name, timed)  # an instance attribute: step() calls it
+    return seconds
+
+
+def child_hotloop(scenario: str, citizens: int, days: int, repeats: int, profile: int) -> dict:
+    """The whole model against the bare numpy hot loop at the model's own rates.
+
+    A first run of the model (seed 1) measures the rates (`hotloop.RateProbe`) and the
+    wall time of each phase, and lends the reference its follower graph and citizens;
+    then the model (built afresh, nothing subscribed) and the reference alternate
+    `repeats` times. With `profile` > 0 the first run is also profiled (cProfile) and
+    its `profile` costliest functions are returned.
+    """
+    import cProfile
+    import io
+    import math
+    import pstats
+
+    import hotloop
+
+    from simulation import GovernmentResponseModel, load_scenario
+    from simulation.codes import HOURS_PER_DAY
+
+    loaded = load_scenario(scenario, overrides={"population.citizens": citizens})
+    hours = days * HOURS_PER_DAY
+    probed = GovernmentResponseModel(loaded, seed=1, days=days)
+    probe = hotloop.RateProbe(probed)
+    phases = _time_phases(probed)
+    profiler = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    probed.run()
+    if profiler is not None:
+        profiler.disable()
+    probed_s = time.perf_counter() - start
+    rates = probe.rates()
+    graph, population = probed.graph, probed.population
+    half_life = loaded.reactions.trust_half_life_days * HOURS_PER_DAY
+    drift = math.log(2.0) / half_life if math.isfinite(half_life) and half_life > 0 else 0.0
+
+    def reference(probability: float, hours: int) -> dict[str, float]:
+        return hotloop.hot_loop(
+            graph.indptr,
+            graph.followers,
+            graph.n_citizens,
+            population.activity,
+            population.rhythm,
+            population.initial_trust,
+            drift,
+            rates,
+            probability,
+            hours,
+            seed=1,
+        )
+
+    probability = hotloop.calibrate(lambda p: reference(p, min(hours, 3 * HOURS_PER_DAY)), rates)
+    model_runs, reference_runs = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model = GovernmentResponseModel(loaded, seed=1, days=days)
+        built = time.perf_counter()
+        model.run()
+        done = time.perf_counter()
+        model_runs.append(
+            {"wall_s": done - start, "build_s": built - start, "step_s": done - built}
+        )
+        del model
+        reference_runs.append(reference(probability, hours))
+    top: list[str] = []
+    if profiler is not None:
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(profile)
+        top = [line for line in text.getvalue().splitlines() if line.strip()][-profile:]
+    return {
+        "model": median_of(model_runs),
+        "reference": median_of(reference_runs),
+        "rates": vars(rates),
+        "probability": probability,
+        "phases": phases,
+        "probed_s": probed_s,
+        "profile": top,
+    }
+
+
+def hotloop_section(args: argparse.Namespace) -> None:
+    """The whole model's citizen-hours per second against the bare numpy hot loop's."""
+    scenario = args.scenarios[0]
+    citizens, days = args.hotloop_citizens, args.days
+    print(
+        f"\nThe model against a bare numpy hot loop (experiments/hotloop.py): '{scenario}', "
+        f"{citizens:,} citizens, {days} days, medians of {args.repeats} alternating runs in "
+        f"one process; load average before: {_load()}"
+    )
+    r = run_child(
+        ["hotloop", scenario, str(citizens), str(days), str(args.repeats), str(args.profile)],
+        7200,
+    )
+    rates, model, ref = r["rates"], r["model"], r["reference"]
+    hours = days * 24
+    print(
+        f"rates of the model's run: {rates['needs_per_hour']:.1f} needs/h, "
+        f"{rates['posts_per_need']:.3f} posts per need "
+        f"({rates['posts_per_need'] * rates['needs_per_hour']:.1f} posts/h, "
+        f"{rates['account_share']:.1%} by the account), "
+        f"{rates['exposures_per_post']:.0f} exposures/post, "
+        f"{rates['reposts_per_exposure']:.4f} reposts/exposure, "
+        f"{rates['affecting_share']:.0%} of posts move trust"
+    )
+    print(
+        f"the reference's own: {ref['needs'] / hours:.1f} needs/h, {ref['posts'] / hours:.1f} "
+        f"posts/h, {ref['exposures'] / max(ref['posts'], 1):.0f} exposures/post, "
+        f"{ref['reposts'] / max(ref['exposures'], 1):.4f} reposts/exposure "
+        f"(base repost probability {r['probability']:.4f}), {ref['nudges'] / hours:,.0f} "
+        "trust nudges/h"
+    )
+    per = citizens * hours
+    print(f"{'':<34}{'seconds':>9}{'cit-h/s':>12}{'of reference':>14}")
+    rows = [
+        ("bare numpy hot loop", ref["seconds"]),
+        ("model, stepping only", model["step_s"]),
+        ("model, whole run (build included)", model["wall_s"]),
+    ]
+    for label, seconds in rows:
+        print(f"{label:<34}{seconds:>9.2f}{per / seconds:>12.3g}{ref['seconds'] / seconds:>13.1%}")
+    total = sum(r["phases"].values())
+    print(f"\nwhere the model's time goes (its first run, {r['probed_s']:.2f} s of stepping):")
+    for name, seconds in sorted(r["phases"].items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<18}{seconds:>7.2f} s {seconds / r['probed_s']:>6.1%}")
+    print(f"  {'between phases':<18}{r['probed_s'] - total:>7.2f} s")
+    if r["profile"]:
+        print("\ncostliest functions of that run (cProfile, own time):")
+        for line in r["profile"]:
+            print("  " + line)
 
 
 if __name__ == "__main__":
