@@ -8,6 +8,8 @@ expect an action to lead to (`Foresight`) and the choice itself (`choose_action`
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -131,15 +133,23 @@ SCORE_RATE_WEIGHT = 0.05
 
 
 def choose_action(
-    values: np.ndarray,
-    hours: np.ndarray,
+    values: Sequence[float],
+    hours: Sequence[float],
     time_price: float,
     temperature: float,
     rng: np.random.Generator,
 ) -> int:
-    """Logit choice: utility = value − time_price · hours, noise scaled by temperature."""
-    utility = (values - time_price * hours) / temperature
-    utility -= utility.max()
-    weights = np.exp(utility)
-    cumulative = np.cumsum(weights)
-    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+    """Logit choice: utility = value − time_price · hours, noise scaled by temperature.
+
+    Plain floats, not numpy: a choice is between two to five actions, where numpy's
+    per-call overhead is most of the work. The arithmetic is numpy's (the same
+    operations in the same order, a running sum for the cumulative weights).
+    """
+    utility = [(v - time_price * h) / temperature for v, h in zip(values, hours, strict=True)]
+    top = max(utility)
+    cumulative = []
+    total = 0.0
+    for u in utility:
+        total += math.exp(u - top)
+        cumulative.append(total)
+    return bisect.bisect_right(cumulative, rng.random() * total)

@@ -181,8 +181,9 @@ class Operator(mesa.Agent):
         staffing = self.staffing
         items = self.items
         foresight = self.foresight
-        elapsed = now - items.created[item]
-        to_deadline = items.deadline[item] - now
+        # Plain floats from the store's columns: numpy scalars are slow in the arithmetic below.
+        elapsed = now - float(items.created[item])
+        to_deadline = float(items.deadline[item]) - now
         speed = self.effort
         handling = staffing.handling_minutes / 60.0
 
@@ -204,19 +205,19 @@ class Operator(mesa.Agent):
             hours = dict.fromkeys(hours, self.call_minutes / 60.0)
         rated = foresight.rating_probability
         escalations = int(items.escalations[item])
-        values = np.empty(len(actions))
-        costs = np.empty(len(actions))
-        scores = np.empty(len(actions))
+        values: list[float] = []
+        costs: list[float] = []
+        scores: list[float] = []
         above = self.above
         if above is None:
             # The implicit upper level: a stated threat to complain upward weighs like an
             # escalation that has happened.
-            upward = items.escalations[item] + items.threat[item]
+            upward = escalations + int(items.threat[item])
             engage = self.reply_worth + staffing.escalation_weight * upward
         else:
             engage = self.reply_worth  # the explicit one: what it does (above.action_value)
         tracked = self.mechanism.track_referrals
-        for j, action in enumerate(actions):
+        for action in actions:
             # Chance the reply the action leads to is substantive (the supervisor's record).
             substantive = 1.0 if action == ACT_SUBSTANTIVE else 0.0
             if action == ACT_REFER and not tracked:
@@ -244,15 +245,17 @@ class Operator(mesa.Agent):
                 quality_value = self.quality_value[action]
                 satisfaction = foresight.reply_satisfaction(_REPLY_QUALITY[action], elapsed)
                 outlook = Outlook(True, 0.0, to_deadline, satisfaction, rated)
-            scores[j] = self.rule.item_score(self.record, outlook)
-            values[j] = (
+            score = float(self.rule.item_score(self.record, outlook))
+            value = float(
                 (engage if outlook.replies else 0.0)
                 + staffing.motivation * quality_value
-                + self.pressure * scores[j]
+                + self.pressure * score
             )
             if above is not None:
-                values[j] += above.action_value(item, now, outlook, substantive)
-            costs[j] = hours[action] / speed
+                value += above.action_value(item, now, outlook, substantive)
+            scores.append(score)
+            values.append(value)
+            costs.append(float(hours[action] / speed))
         time_price = staffing.load_sensitivity * backlog_hours
         if self.pressure > 0.0:
             time_price += self.pressure * self.score_rate.rate * min(1.0, backlog_hours)
