@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument(
         "--section",
-        choices=["all", "runs", "hotloop", "build", "sweeps", "against", "page"],
+        choices=["all", "runs", "hotloop", "cost", "build", "sweeps", "against", "page"],
         default="all",
         help="runs: single-run speed and memory and the Mesa reference; build: building "
         "the world, time per phase and memory per citizen; sweeps: sweep "
@@ -457,6 +457,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=int, default=0, help="hotloop: print the N costliest functions"
     )
+    parser.add_argument(
+        "--cost-sizes",
+        type=int,
+        nargs="+",
+        default=[25_000, 50_000, 100_000, 200_000, 400_000],
+        help="cost section: populations at a fixed number of contacts",
+    )
+    parser.add_argument(
+        "--cost-factors",
+        type=float,
+        nargs="+",
+        default=[0.5, 1.0, 2.0, 4.0],
+        help="cost section: need-rate multipliers at the reference population",
+    )
+    parser.add_argument(
+        "--cost-reference",
+        type=int,
+        default=100_000,
+        help="cost section: the population whose contacts are held fixed",
+    )
+    parser.add_argument("--cost-days", type=int, default=10, help="cost section: days per run")
     parser.add_argument("--page-citizens", type=int, default=2_000)
     parser.add_argument("--page-days", type=int, default=30)
     args = parser.parse_args(argv)
@@ -469,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
             result = child_build(rest[0], int(rest[1]), int(rest[2]))
         elif kind == "page":
             result = child_page(int(rest[0]), int(rest[1]))
+        elif kind == "cost":
+            result = child_cost(rest[0], int(rest[1]), int(rest[2]), float(rest[3]), int(rest[4]))
         elif kind == "hotloop":
             result = child_hotloop(rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
         else:
@@ -483,10 +506,14 @@ def main(argv: list[str] | None = None) -> int:
         args.page_days = 7
         args.build_sizes = [20_000]
         args.hotloop_citizens = 2_000
+        args.cost_sizes, args.cost_factors, args.cost_reference = [2_000, 4_000], [2.0], 2_000
+        args.cost_days = 3
     if args.section in ("all", "runs"):
         runs_section(args)
     if args.section in ("all", "hotloop"):
         hotloop_section(args)
+    if args.section in ("all", "cost"):
+        cost_section(args)
     if args.section in ("all", "build"):
         build_section(args)
     if args.section in ("all", "sweeps"):
@@ -762,6 +789,125 @@ def hotloop_section(args: argparse.Namespace) -> None:
         print("\ncostliest functions of that run (cProfile, own time):")
         for line in r["profile"]:
             print("  " + line)
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def child_cost(scenario: str, citizens: int, days: int, need_factor: float, seed: int) -> dict:
+    """One run with its need rate scaled by `need_factor`: build, hourly loop, snapshots.
+
+    The snapshots are the `collect` phase (the end of each day's whole-population
+    stocks: trust's mean and spread, the item counts); the hourly loop is the rest of
+    stepping. Events are the posts started and the exposures they made.
+    """
+    import hotloop
+
+    from simulation import GovernmentResponseModel, load_scenario
+
+    rate = load_scenario(scenario).population.need_rate_per_day * need_factor
+    loaded = load_scenario(
+        scenario,
+        overrides={"population.citizens": citizens, "population.need_rate_per_day": rate},
+    )
+    start = time.perf_counter()
+    model = GovernmentResponseModel(loaded, seed=seed, days=days)
+    built = time.perf_counter()
+    probe = hotloop.RateProbe(model)
+    phases = _time_phases(model)
+    model.run()
+    done = time.perf_counter()
+    return {
+        "build_s": built - start,
+        "step_s": done - built,
+        "snapshot_s": phases["collect"],
+        "hourly_s": done - built - phases["collect"],
+        "needs": probe.needs,
+        "posts": probe.posts,
+        "exposures": probe.exposures,
+    }
+
+
+def _fit(columns: list[list[float]], y: list[float]) -> tuple[list[float], float]:
+    """Least squares y = c0 + c1 x1 + c2 x2 + ...: ([c0, c1, ...], R²)."""
+    import numpy as np
+
+    ys = np.asarray(y, dtype=float)
+    design = np.column_stack([np.ones(len(ys)), *(np.asarray(c, dtype=float) for c in columns)])
+    coefficients = np.linalg.lstsq(design, ys, rcond=None)[0]
+    residual = ys - design @ coefficients
+    spread = float(((ys - ys.mean()) ** 2).sum())
+    r2 = 1.0 - float((residual**2).sum()) / spread if spread > 0 else float("nan")
+    return [float(c) for c in coefficients], r2
+
+
+def cost_section(args: argparse.Namespace) -> None:
+    """Cost follows events: population at fixed contacts, contacts at fixed population."""
+    scenario, days = args.scenarios[0], args.cost_days
+    reference = args.cost_reference
+    print(
+        f"\nCost against events and idle citizens: '{scenario}', {days} days, fresh processes "
+        f"(medians of {args.repeats}); load average before: {_load()}"
+    )
+    print(
+        f"(a) the population grows at a fixed number of contacts (the need rate scaled by "
+        f"{reference:,} / citizens); (b) the contacts grow at {reference:,} citizens"
+    )
+    cases = [("a", n, reference / n) for n in args.cost_sizes]
+    cases += [
+        ("b", reference, f)
+        for f in args.cost_factors
+        if f != 1.0 or reference not in args.cost_sizes
+    ]
+    header = f"{'set':<4}{'citizens':>10}{'need x':>8}{'posts':>8}{'exposures':>11}"
+    print(header + f"{'build s':>9}{'hourly s':>10}{'snapshots s':>13}")
+    rows = []
+    for label, citizens, factor in cases:
+        runs = [
+            run_child(
+                ["cost", scenario, str(citizens), str(days), f"{factor:.6g}", str(seed)], 3600
+            )
+            for seed in range(1, args.repeats + 1)
+        ]
+        r = median_of(runs)
+        rows.append((label, citizens, factor, r))
+        print(
+            f"{label:<4}{citizens:>10,}{factor:>8.3g}{r['posts']:>8.0f}{r['exposures']:>11,.0f}"
+            f"{r['build_s']:>9.2f}{r['hourly_s']:>10.2f}{r['snapshot_s']:>13.3f}"
+        )
+    hours = days * 24
+    posts = [r["posts"] for *_, r in rows]
+    exposures = [r["exposures"] for *_, r in rows]
+    hourly = [r["hourly_s"] for *_, r in rows]
+    (a, b_post, b_exposure), r2 = _fit([posts, exposures], hourly)
+    (a1, b1), r21 = _fit([[p + e for p, e in zip(posts, exposures, strict=True)]], hourly)
+    print(
+        f"\nhourly loop against events, every run: {a:.2f} s + {b_post * 1e6:.0f} µs per post "
+        f"+ {b_exposure * 1e6:.3f} µs per exposure, R² {r2:.3f} (one slope for posts and "
+        f"exposures alike: {a1:.2f} s + {b1 * 1e6:.2f} µs per event, R² {r21:.3f}; a post "
+        "brings its item's whole handling with it)"
+    )
+    fixed = [(n, r) for label, n, _, r in rows if label == "a"]
+    if len(fixed) >= 2:
+        sizes = [n for n, _ in fixed]
+        beyond = [
+            r["hourly_s"] - a - b_post * r["posts"] - b_exposure * r["exposures"] for _, r in fixed
+        ]
+        (_, per_citizen), r2_idle = _fit([sizes], beyond)
+        loop = statistics.median(r["hourly_s"] for _, r in fixed)
+        print(
+            "the hourly loop beyond its events, against idle citizens (set a): "
+            f"{per_citizen * 1e9 / hours:+.3f} ns per citizen-hour (R² {r2_idle:.2f}), "
+            f"{per_citizen * (max(sizes) - min(sizes)) / loop:+.1%} of the loop's median time "
+            f"from {min(sizes):,} to {max(sizes):,} citizens"
+        )
+        (_, build), r2_build = _fit([sizes], [r["build_s"] for _, r in fixed])
+        (_, snapshot), r2_snapshot = _fit([sizes], [r["snapshot_s"] for _, r in fixed])
+        print(
+            f"apart: building {build * 1e6:.2f} µs per citizen (R² {r2_build:.3f}); the "
+            f"per-day snapshots {snapshot * 1e9 / days:.1f} ns per citizen per day "
+            f"(R² {r2_snapshot:.3f})"
+        )
 
 
 if __name__ == "__main__":
