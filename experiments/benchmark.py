@@ -70,14 +70,22 @@ from pathlib import Path
 MEAN_DEGREE_DEFAULT = 20.0
 
 
-def child_microgov(scenario: str, citizens: int, days: int, seed: int) -> dict:
-    """Run one scenario in this process and return its figures."""
+def child_microgov(
+    scenario: str, citizens: int, days: int, seed: int, need_rate: float | None = None
+) -> dict:
+    """Run one scenario in this process and return its figures.
+
+    `need_rate` overrides `population.need_rate_per_day` (None: the scenario's own).
+    """
     import resource
 
     from simulation import GovernmentResponseModel, load_scenario
 
     start = time.perf_counter()
-    loaded = load_scenario(scenario, overrides={"population.citizens": citizens})
+    overrides: dict[str, object] = {"population.citizens": citizens}
+    if need_rate is not None:
+        overrides["population.need_rate_per_day"] = need_rate
+    loaded = load_scenario(scenario, overrides=overrides)
     model = GovernmentResponseModel(loaded, seed=seed, days=days)
     built = time.perf_counter()
     model.run()
@@ -90,6 +98,7 @@ def child_microgov(scenario: str, citizens: int, days: int, seed: int) -> dict:
         "peak_mb": peak_kb / 1024.0,
         "citizen_hours_per_s": citizens * days * 24 / (done - start),
         "items": len(model.items),
+        "contacts": float(model.items.view("contacts").sum()),
         "mean_degree": model.graph.mean_citizen_followers(),
     }
 
@@ -478,6 +487,13 @@ def main(argv: list[str] | None = None) -> int:
         help="cost section: the population whose contacts are held fixed",
     )
     parser.add_argument("--cost-days", type=int, default=10, help="cost section: days per run")
+    parser.add_argument(
+        "--matrix-sizes",
+        type=int,
+        nargs="*",
+        default=[100_000, 1_000_000],
+        help="runs section: populations of the matrix scenario's rows (none: skip them)",
+    )
     parser.add_argument("--page-citizens", type=int, default=2_000)
     parser.add_argument("--page-days", type=int, default=30)
     args = parser.parse_args(argv)
@@ -485,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         kind, *rest = args.child
         if kind == "microgov":
-            result = child_microgov(rest[0], int(rest[1]), int(rest[2]), int(rest[3]))
+            rate = float(rest[4]) if len(rest) > 4 else None
+            result = child_microgov(rest[0], int(rest[1]), int(rest[2]), int(rest[3]), rate)
         elif kind == "build":
             result = child_build(rest[0], int(rest[1]), int(rest[2]))
         elif kind == "page":
@@ -506,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         args.page_days = 7
         args.build_sizes = [20_000]
         args.hotloop_citizens = 2_000
+        args.matrix_sizes = [2_000]
         args.cost_sizes, args.cost_factors, args.cost_reference = [2_000, 4_000], [2.0], 2_000
         args.cost_days = 3
     if args.section in ("all", "runs"):
@@ -582,6 +600,61 @@ def build_section(args: argparse.Namespace) -> None:
     print("load average after:", _load())
 
 
+MATRIX = "shanghai_12333_matrix"
+
+
+def matrix_rows(args: argparse.Namespace) -> None:
+    """The matrix of accounts against one account with as many contacts, in fresh processes.
+
+    The single account is `args.scenarios[0]` with its need rate set so that its
+    contacts (posts of needs, follow-ups and reminders) match the matrix's: a pilot of
+    both at the smallest size (7 days, the same need rate) gives the contacts per need
+    of each, and the single account's rate is the matrix's times their ratio.
+    """
+    from simulation import load_scenario
+
+    single = args.scenarios[0]
+    rate = load_scenario(MATRIX).population.need_rate_per_day
+    pilot = [str(min(args.matrix_sizes)), "7", "1", f"{rate:.6g}"]
+    ratio = (
+        run_child(["microgov", MATRIX, *pilot], 3600)["contacts"]
+        / run_child(["microgov", single, *pilot], 3600)["contacts"]
+    )
+    tuned = rate * ratio
+    print(
+        f"\nthe matrix ('{MATRIX}', {args.days} days) against '{single}' with its need rate "
+        f"set to {tuned:.4g} a day (the matrix's {rate:.4g} x {ratio:.3f}, its contacts per "
+        "need against the single account's) for as many contacts"
+    )
+    print(
+        f"{'scenario':<24}{'citizens':>10}{'wall s':>9}{'build s':>9}{'peak MB':>9}"
+        f"{'contacts':>10}{'ms/contact':>12}{'matrix/single':>15}{'per contact':>14}"
+    )
+    for citizens in args.matrix_sizes:
+        repeats = 1 if citizens >= 1_000_000 else args.repeats
+        found = {}
+        for scenario, need in ((MATRIX, rate), (single, tuned)):
+            runs = []
+            for seed in range(1, repeats + 1):
+                case = ["microgov", scenario, str(citizens), str(args.days), str(seed)]
+                runs.append(run_child([*case, f"{need:.6g}"], 3600))
+            found[scenario] = median_of(runs)
+        for scenario in (MATRIX, single):
+            r = found[scenario]
+            m, o = found[MATRIX], found[single]
+            per_contact = (m["wall_s"] / m["contacts"]) / (o["wall_s"] / o["contacts"])
+            ratio_text = (
+                f"{m['wall_s'] / o['wall_s']:>14.2f}x{per_contact:>13.2f}x"
+                if scenario == MATRIX
+                else ""
+            )
+            print(
+                f"{scenario:<24}{citizens:>10,}{r['wall_s']:>9.2f}{r['build_s']:>9.2f}"
+                f"{r['peak_mb']:>9.0f}{r['contacts']:>10.0f}"
+                f"{r['wall_s'] / r['contacts'] * 1000:>12.3f}{ratio_text}"
+            )
+
+
 def runs_section(args: argparse.Namespace) -> None:
     """Single runs in fresh processes, and Mesa's VirusOnNetwork for reference."""
     virus_sizes = args.virus_sizes or [s for s in args.sizes if s <= 100_000]
@@ -605,6 +678,9 @@ def runs_section(args: argparse.Namespace) -> None:
                 f"{scenario:<12}{citizens:>10,}{days:>6}{r['wall_s']:>9.2f}{r['build_s']:>9.2f}"
                 f"{r['peak_mb']:>9.0f}{r['citizen_hours_per_s']:>12.3g}{r['items']:>9.0f}"
             )
+
+    if args.matrix_sizes:
+        matrix_rows(args)
 
     print("\nMesa VirusOnNetwork (as shipped, seeded fast G(n,p), layout=None), stepping only:")
     print(f"{'nodes':>10}{'degree':>8}{'steps':>7}{'step s':>9}{'agent-steps/s':>15}{'ratio':>9}")
