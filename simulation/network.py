@@ -155,8 +155,12 @@ def build_graph(
     # The citizens' follows first (sources 0..n-1), then each account's followers
     # (sources n, n + 1, ...): in CSR order the accounts' groups come after every
     # citizen's, so they are appended rather than sorted in with the follows.
-    indptr, followers = to_csr(src, dst, n_citizens)
-    del src, dst  # the edge arrays are the build's largest: free them before the rest
+    # The edge arrays go as soon as their keys are made: the sort and what follows it
+    # then hold the keys alone (the build's peak is the keys plus the edges).
+    key, shift = edge_keys(src, dst, n_citizens)
+    del src, dst
+    indptr, followers = csr_from_keys(key, n_citizens, shift)
+    del key
     groups = [np.flatnonzero(rng.random(n_citizens) < follow_share)]
     for share, account_rng in more_accounts:
         groups.append(np.flatnonzero(account_rng.random(n_citizens) < share))
@@ -197,28 +201,57 @@ def most_followed(counts: np.ndarray, tie_break: np.ndarray, k: int) -> np.ndarr
 
 
 def to_csr(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR arrays of unique edges src → dst (self-loops dropped), followers ascending.
+    """CSR arrays of unique edges src → dst (self-loops dropped), followers ascending."""
+    key, shift = edge_keys(src, dst, n_nodes)
+    return csr_from_keys(key, n_nodes, shift)
 
-    Each edge is one int64 key, source in the high bits and follower in the low ones,
-    so one in-place sort orders the edges by (source, follower); a self-loop's key is
-    set past every edge's and cut off after the sort, duplicates are neighbours.
+
+def edge_keys(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, int]:
+    """Each edge as one int64 key, source in the high bits, and the follower's bits.
+
+    A self-loop's key is set past every edge's, so that sorting puts it at the end.
     """
     shift = max(1, int(n_nodes - 1).bit_length())  # bits of a follower id
     key = src.astype(np.int64)  # a copy: the caller's arrays stay as they were
     key <<= shift
     key |= dst
     key[src == dst] = np.iinfo(np.int64).max
+    return key, shift
+
+
+def csr_from_keys(key: np.ndarray, n_nodes: int, shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays from `edge_keys`' keys (sorted here, in place: the array is used up).
+
+    One in-place sort orders the edges by (source, follower); the self-loops' keys are
+    cut off after it and repeated edges, now neighbours, dropped in place.
+    """
     key.sort()
-    key = key[: np.searchsorted(key, np.iinfo(np.int64).max)]
-    if len(key) > 1:  # drop duplicates (np.unique's hashing is slow on millions of edges)
-        fresh = np.empty(len(key), dtype=bool)
-        fresh[0] = True
-        np.not_equal(key[1:], key[:-1], out=fresh[1:])
-        key = key[fresh]
+    key = _drop_repeats(key[: np.searchsorted(key, np.iinfo(np.int64).max)])
     # Group starts by searching the sorted keys for each source's first possible key.
     indptr = np.searchsorted(key, np.arange(n_nodes + 1, dtype=np.int64) << shift)
     key &= (1 << shift) - 1
     return indptr.astype(np.int64), key.astype(np.int32)
+
+
+COMPACT_CHUNK = 1 << 22  # sorted keys compared and moved at a time (32 MB of int64)
+
+
+def _drop_repeats(key: np.ndarray) -> np.ndarray:
+    """The first of each run of equal sorted keys, moved to the front in place (a view).
+
+    Chunk by chunk instead of `key[fresh]`, which would copy the whole array (np.unique's
+    hashing is slower still on millions of edges); a chunk's keys are compared and
+    copied out before any is written, and writes never pass the keys still to be read.
+    """
+    if len(key) < 2:
+        return key
+    write = 1
+    for start in range(1, len(key), COMPACT_CHUNK):
+        stop = min(start + COMPACT_CHUNK, len(key))
+        kept = key[start:stop][key[start:stop] != key[start - 1 : stop - 1]]
+        key[write : write + len(kept)] = kept
+        write += len(kept)
+    return key[:write]
 
 
 def heavy_tailed_edges(
@@ -236,15 +269,18 @@ def heavy_tailed_edges(
     cumulative = np.cumsum(weights)
     cumulative /= cumulative[-1]
     out_degree = rng.poisson(mean_following, size=n)
-    dst = np.repeat(np.arange(n, dtype=np.int64), out_degree)
-    src = np.empty(len(dst), dtype=np.int64)
+    # Citizen ids fit in int32 (half the memory of int64 for the build's largest arrays).
+    index = np.int32 if n < 2**31 else np.int64
+    dst = np.repeat(np.arange(n, dtype=index), out_degree)
+    src = np.empty(len(dst), dtype=index)
     inverse = CumulativeInverse(cumulative)
     # Drawn in chunks to bound the temporary arrays; consecutive `random` calls give
     # the same numbers as one call of their total size.
     for start in range(0, len(dst), DRAW_CHUNK):
         stop = min(start + DRAW_CHUNK, len(dst))
         src[start:stop] = inverse(rng.random(stop - start))
-    return np.minimum(src, n - 1), dst
+    np.minimum(src, n - 1, out=src)
+    return src, dst
 
 
 DRAW_CHUNK = 1 << 22  # uniform draws inverted at a time (32 MB of float64)
