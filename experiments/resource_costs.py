@@ -8,10 +8,13 @@ Each case runs the baseline scenario in a fresh subprocess (`run_one`, as `micro
 does: the follower graph, Mesa's citizen agents, the run and its results) and reports
 that process's peak resident set (`ru_maxrss`) and wall time. A least-squares fit of
 
-    peak bytes = base + per_citizen · citizens + per_edge · edges + per_need · needs
+    peak bytes = base + per_citizen · citizens + per_agent · agents + per_edge · edges
+                 + per_need · needs
 
 over the cases gives the memory coefficients (edges = citizens × mean_following, needs =
-citizens × need_rate_per_day × days, the run's expected needs); run time is fitted as
+citizens × need_rate_per_day × days, the run's expected needs, agents = the citizens
+made registered Mesa agents: all of them up to `EAGER_CITIZEN_LIMIT`, none above, where
+they are views made on demand); run time is fitted as
 seconds = per_follow · edges (building) + per_citizen_day · citizens × days. The
 cases vary citizens, mean_following and days separately so the terms can be told apart.
 """
@@ -31,7 +34,9 @@ CASES = [  # (citizens, mean_following, days)
     (100_000, 20.0, 2),
     (100_000, 60.0, 2),
     (100_000, 20.0, 30),
+    (300_000, 20.0, 2),
     (1_000_000, 20.0, 2),
+    (1_000_000, 20.0, 10),
 ]
 QUICK = [case for case in CASES if case[0] <= 100_000]
 
@@ -78,13 +83,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{figures['needs']:,.0f} needs",
             flush=True,
         )
-    design = np.array([[1.0, c, e, n] for c, e, n, _, _ in rows])
+    from simulation.agents.citizen import EAGER_CITIZEN_LIMIT
+
+    design = np.array(
+        [[1.0, c, c if c <= EAGER_CITIZEN_LIMIT else 0, e, n] for c, e, n, _, _ in rows]
+    )
     peaks = np.array([f["peak_bytes"] for *_, f in rows], dtype=float)
     coef, *_ = np.linalg.lstsq(design, peaks, rcond=None)
     print(
-        "memory fit [bytes]: base {:.0f}, per citizen {:.1f}, per edge {:.1f}, per need {:.1f}".format(
-            *coef
-        )
+        "memory fit [bytes]: base {:.0f}, per citizen {:.1f}, per registered agent {:.1f}, "
+        "per edge {:.1f}, per need {:.1f}".format(*coef)
     )
     worst = max(f["peak_bytes"] / (design[i] @ coef) for i, (*_, f) in enumerate(rows))
     print(f"largest measured / fitted: {worst:.3f}")

@@ -7,31 +7,35 @@ estimate and the memory available, unless the user insists (`--force`).
 
 **The coefficients and their measurement** (`experiments/resource_costs.py`, the
 baseline scenario through `run_one` in a fresh process each, peak resident set from
-`ru_maxrss`, on the project's 2-core, 23 GB machine with Python 3.12 and Mesa 3.5):
+`ru_maxrss`, on the project's 2-core, 23 GB machine with Python 3.12 and Mesa 3.5,
+shared with other jobs at a load average of about 10):
 
 | citizens | mean following | days | peak | wall time |
 |---:|---:|---:|---:|---:|
-| 10,000 | 20 | 2 | 202 MiB | 0.7 s |
-| 10,000 | 20 | 30 | 203 MiB | 3.0 s |
-| 100,000 | 20 | 2 | 306 MiB | 4.3 s |
-| 100,000 | 60 | 2 | 446 MiB | 33.0 s |
-| 100,000 | 20 | 30 | 308 MiB | 11.6 s |
-| 1,000,000 | 20 | 2 | 1,077 MiB | 28.5 s |
+| 10,000 | 20 | 2 | 174 MiB | 0.7 s |
+| 10,000 | 20 | 30 | 174 MiB | 3.4 s |
+| 100,000 | 20 | 2 | 226 MiB | 3.0 s |
+| 100,000 | 60 | 2 | 320 MiB | 13.4 s |
+| 100,000 | 20 | 30 | 226 MiB | 12.4 s |
+| 300,000 | 20 | 2 | 299 MiB | 3.8 s |
+| 1,000,000 | 20 | 2 | 496 MiB | 11.8 s |
+| 1,000,000 | 20 | 10 | 496 MiB | 19.4 s |
 
-A least-squares fit of peak bytes = base + per citizen · citizens + per edge · edges +
-per need · needs gives 211 MB, 81 B, 41 B and 683 B, within 6 % of every case. A check
-beyond the fitted sizes, 3,000,000 citizens for 2 days, peaked at 2,854 MiB against
-2,831 MiB fitted (1 % above; 246 s on the busy machine). The
-estimate multiplies it by `MEMORY_SAFETY_FACTOR` to stay on the safe side. Run time is
-only a rough estimate (the spreading of posts grows faster than linearly with the mean
-following): the fit seconds = per follow · edges + per citizen-day · citizens × days
-gives 1.6 µs and 1.8 µs, within a factor of 0.8 to 3.5 of the cases.
-
-The fit predates the faster graph build and the citizens made on demand above
-200,000 (`simulation.agents.citizen.EAGER_CITIZEN_LIMIT`), which both lower the peak:
-building a million citizens now peaks at 803 MB (1,359 MB before), so above that size
-the estimate errs further on the safe side. A build that runs out of memory anyway
-raises `out_of_memory`'s error, not numpy's allocation traceback.
+The peak is the larger of two moments, not a sum: building the follower graph (its
+edge arrays, int32, and their int64 sort keys: about 17 B a follow, and the
+generator's per-citizen tables), and the run after it (the graph's 4 B a follow, the
+citizens' arrays and daily temporaries, the items). A million citizens peak while
+building, however many days they run. The build's bytes per follow are the arrays'
+own sizes; the others are read off the table (the base from the smallest runs, the
+build's per-citizen part from 300,000 and a million citizens, a registered Mesa agent
+from `experiments/benchmark.py --section build`). Against the table the estimate
+below (before its safety factor) is between 5 % under and 10 % over every case. The
+bytes per need are the earlier fit's (683 B, an item's row, its posts and exposures),
+kept on the safe side: in these runs the items never reached the build's peak.
+Run time is only a rough estimate: the fit seconds = per follow · edges + per
+citizen-day · citizens × days gives 0.56 µs and 1.07 µs, within a factor of 0.9 to 8
+of the cases (the spreading of posts grows faster than linearly with the mean
+following, and the machine was loaded).
 """
 
 from __future__ import annotations
@@ -43,15 +47,18 @@ from pathlib import Path
 from simulation.scenario import Scenario, ScenarioError
 
 # Memory of one run (see the module docstring for the measurement).
-BASE_BYTES = 211e6  # the interpreter, numpy, pandas, Mesa and the model's fixed tables
-BYTES_PER_CITIZEN = 81.4  # citizens' arrays and agents
-BYTES_PER_EDGE = 41.2  # one follow in the graph (both directions of lookup)
+BASE_BYTES = 180e6  # the interpreter, numpy, pandas, Mesa and the model's fixed tables
+BUILD_BYTES_PER_EDGE = 17.0  # while building: int32 edge ends and their int64 sort key
+BUILD_BYTES_PER_CITIZEN = 50.0  # while building: the generator's weights and tables
+BYTES_PER_CITIZEN = 150.0  # after building: citizens' arrays, graph offsets, temporaries
+BYTES_PER_EDGE = 4.1  # after building: one follow in the CSR follower lists (int32)
+BYTES_PER_AGENT = 330.0  # a registered Mesa agent (citizens made eagerly)
 BYTES_PER_NEED = 683.2  # one need's item row, its posts and exposures
-MEMORY_SAFETY_FACTOR = 1.25  # the fit is within 6 %; a margin for other scenarios
+MEMORY_SAFETY_FACTOR = 1.25  # the estimate is within 5 % under to 10 % over; a margin
 
 # Run time of one run, a rough estimate (see the module docstring).
-SECONDS_PER_EDGE = 1.61e-6  # building the follower graph and the agents
-SECONDS_PER_CITIZEN_DAY = 1.77e-6  # simulating one citizen for one day
+SECONDS_PER_EDGE = 0.56e-6  # building the follower graph and the agents
+SECONDS_PER_CITIZEN_DAY = 1.07e-6  # simulating one citizen for one day
 
 FORCE_HINT = "--force"  # how a user insists on running anyway
 
@@ -92,14 +99,17 @@ def _count_lines(path: Path) -> int:
 
 def estimate_run_bytes(scenario: Scenario, days: int | None = None) -> float:
     """Estimated peak memory of one run [bytes], on the safe side."""
+    from simulation.agents.citizen import EAGER_CITIZEN_LIMIT
+
     size = run_size(scenario, days)
-    fitted = (
-        BASE_BYTES
-        + BYTES_PER_CITIZEN * size.citizens
+    building = BUILD_BYTES_PER_EDGE * size.edges + BUILD_BYTES_PER_CITIZEN * size.citizens
+    running = (
+        BYTES_PER_CITIZEN * size.citizens
         + BYTES_PER_EDGE * size.edges
         + BYTES_PER_NEED * size.needs
     )
-    return fitted * MEMORY_SAFETY_FACTOR
+    agents = BYTES_PER_AGENT * size.citizens if size.citizens <= EAGER_CITIZEN_LIMIT else 0.0
+    return (BASE_BYTES + agents + max(building, running)) * MEMORY_SAFETY_FACTOR
 
 
 def estimate_run_seconds(scenario: Scenario, days: int | None = None) -> float:
