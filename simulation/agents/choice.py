@@ -133,8 +133,8 @@ SCORE_RATE_WEIGHT = 0.05
 
 
 def choose_action(
-    values: Sequence[float],
-    hours: Sequence[float],
+    values: Sequence[float] | np.ndarray,
+    hours: Sequence[float] | np.ndarray,
     time_price: float,
     temperature: float,
     rng: np.random.Generator,
