@@ -4,6 +4,8 @@ Usage:
     python experiments/benchmark.py                 # every section (several minutes)
     python experiments/benchmark.py --quick         # small sizes, for a smoke check
     python experiments/benchmark.py --sizes 10000 100000 --scenarios baseline
+    python experiments/benchmark.py --section hotloop --profile 25  # against a numpy loop
+    python experiments/benchmark.py --section cost             # cost against events
     python experiments/benchmark.py --section sweeps           # sweep throughput only
     python experiments/benchmark.py --section sweeps --sweep-runs 32
     python experiments/benchmark.py --section against --against /tmp/old   # vs another checkout
@@ -22,8 +24,16 @@ citizen-hours per second over its agent-steps per second at the same population.
 Targets on a 2-core machine: 10k citizens × 90 days under 5 s; 100k × 30 days under
 30 s; 1M × 30 days under 8 GB peak memory; ratio ≥ 20× at 100k citizens.
 
-Sections (`--section`, default all): `runs` is the table above and the VirusOnNetwork
-reference; `build` builds the world alone at `--build-sizes` (default 100,000 and
+Sections (`--section`, default all): `runs` is the table above, the matrix of accounts
+(`shanghai_12333_matrix`, `--matrix-sizes`) against one account tuned to as many
+contacts, and the VirusOnNetwork reference; `hotloop` times the whole model against a
+bare numpy loop of its hot path (`experiments/hotloop.py`: needs, cascades, trust
+nudges) at the model's own rates, alternating in one process, and prints the time of
+each of the model's phases (`--profile N`: its N costliest functions); `cost` varies
+the population at a fixed number of contacts and the contacts at a fixed population
+(`--cost-sizes`, `--cost-factors`, `--cost-reference`, `--cost-days`) and fits the
+hourly loop's time to posts and exposures, and what is left of it to idle citizens,
+with building and the per-day snapshots apart; `build` builds the world alone at `--build-sizes` (default 100,000 and
 1,000,000 citizens) in fresh processes and prints the seconds of each phase (the
 follower graph's generator, CSR arrays and opinion leaders, the population's arrays,
 the other parts, staff), the bytes per citizen of the population's and the graph's
@@ -838,7 +848,8 @@ def hotloop_section(args: argparse.Namespace) -> None:
         f"{rates['account_share']:.1%} by the account), "
         f"{rates['exposures_per_post']:.0f} exposures/post, "
         f"{rates['reposts_per_exposure']:.4f} reposts/exposure, "
-        f"{rates['affecting_share']:.0%} of posts move trust"
+        f"{rates['affecting_share']:.0%} of citizens' posts and "
+        f"{rates['account_affecting_share']:.0%} of the account's move trust"
     )
     print(
         f"the reference's own: {ref['needs'] / hours:.1f} needs/h, {ref['posts'] / hours:.1f} "

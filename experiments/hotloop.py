@@ -42,7 +42,8 @@ class HotLoopRates:
     posts_per_need: float  # cascades started per need (citizens' and the account's)
     account_share: float  # share of the posts that the government account makes
     reposts_per_exposure: float  # new reposting nodes per exposure
-    affecting_share: float  # share of posts with a trust effect on their viewers
+    affecting_share: float  # share of citizens' posts with a trust effect on their viewers
+    account_affecting_share: float  # share of the account's posts with one
     exposures_per_post: float  # for the record: the reference should come out alike
     generations_per_hour: int
     influence_exponent: float
@@ -56,7 +57,8 @@ class RateProbe:
         self.model = model
         self.needs = self.posts = self.account_posts = 0
         self.exposures = self.reposts = 0
-        self.affecting = 0  # posts with a trust effect when their first viewers see them
+        # Posts with a trust effect when their first viewers see them: citizens', account's.
+        self.affecting = self.account_affecting = 0
         model.events.subscribe(NeedsArose, self._on_needs)
         model.events.subscribe(PostStarted, self._on_post)
         model.events.subscribe(ExposureBatch, self._on_exposures)
@@ -75,7 +77,13 @@ class RateProbe:
         # A post's first generation with viewers: its impressions so far are this one's.
         first = np.fromiter((c.impressions for c in event.cascades), dtype=np.int64)
         first = (first == generation.impressions) & (generation.impressions > 0)
-        self.affecting += int((first & ((event.loss > 0.0) | (event.gain > 0.0))).sum())
+        counted = first & ((event.loss > 0.0) | (event.gain > 0.0))
+        n = self.model.graph.n_citizens
+        for i in np.flatnonzero(counted).tolist():
+            if event.cascades[i].source >= n:
+                self.account_affecting += 1
+            else:
+                self.affecting += 1
 
     def rates(self) -> HotLoopRates:
         """The rates of the run so far."""
@@ -87,7 +95,8 @@ class RateProbe:
             posts_per_need=self.posts / max(self.needs, 1),
             account_share=self.account_posts / max(self.posts, 1),
             reposts_per_exposure=self.reposts / max(self.exposures, 1),
-            affecting_share=self.affecting / max(self.posts, 1),
+            affecting_share=self.affecting / max(self.posts - self.account_posts, 1),
+            account_affecting_share=self.account_affecting / max(self.account_posts, 1),
             exposures_per_post=self.exposures / max(self.posts, 1),
             generations_per_hour=settings.generations_per_hour,
             influence_exponent=settings.influence_exponent,
@@ -159,10 +168,11 @@ def hot_loop(
         # New posts join the frontier as their own cascades.
         new = np.arange(posts, posts + len(source))
         posts += len(source)
-        affects = np.concatenate([affects, rng.random(len(source)) < rates.affecting_share])
+        share = np.where(source == account, rates.account_affecting_share, rates.affecting_share)
+        affects = np.concatenate([affects, rng.random(len(source)) < share])
         frontier = np.concatenate([frontier, source])
         owner = np.concatenate([owner, new])
-        visited = np.union1d(visited, new * n_nodes + source)
+        visited = _merge(visited, _unique(new * n_nodes + source))
         for _ in range(rates.generations_per_hour):
             if not len(frontier):
                 break
@@ -177,16 +187,16 @@ def hot_loop(
             # Independent cascades: one uniform per exposure; a node reposts once per post.
             p = np.minimum(repost_probability * influence[frontier], 1.0)
             hit = rng.random(total) < np.repeat(p, sizes)
-            keys = np.unique(exposed_owner[hit] * n_nodes + exposed[hit])
+            keys = _unique(exposed_owner[hit] * n_nodes + exposed[hit])
             keys = keys[~np.isin(keys, visited, assume_unique=True)]
-            visited = np.union1d(visited, keys)
+            visited = _merge(visited, keys)
             owner, frontier = np.divmod(keys, n_nodes)
             reposts += len(keys)
             # Trust: a citizen's first sighting of a post with an effect nudges them once.
             sighted = affects[exposed_owner] & (exposed < n_citizens)
-            first = np.unique(exposed_owner[sighted] * n_nodes + exposed[sighted])
+            first = _unique(exposed_owner[sighted] * n_nodes + exposed[sighted])
             first = first[~np.isin(first, seen, assume_unique=True)]
-            seen = np.union1d(seen, first)
+            seen = _merge(seen, first)
             viewer = first % n_nodes
             trust[viewer] = trust_now(viewer, now)
             changed_at[viewer] = now
@@ -207,6 +217,22 @@ def hot_loop(
         "nudges": nudges,
         "mean_trust": float(trust.mean()),
     }
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values: a sort and a comparison (np.unique hashes, slower here)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _merge(ordered: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """Two sorted arrays of distinct values, none in both, as one sorted array."""
+    return np.sort(np.concatenate([ordered, more]))
 
 
 def calibrate(run, rates: HotLoopRates, rounds: int = 3) -> float:
