@@ -199,15 +199,18 @@ def test_the_default_makes_citizens_eagerly_up_to_the_limit(monkeypatch):
 def test_a_build_out_of_memory_names_the_run_and_its_estimate(monkeypatch):
     """Not numpy's allocation traceback: the citizens, follows, estimate and what to do."""
     import simulation.model
-    from simulation.resources import ResourceError
+    from simulation.resources import ResourceError, estimate_run_bytes, gigabytes
 
     def no_room(*args, **kwargs):
         raise MemoryError("Unable to allocate 3.0 GiB for an array")
 
     monkeypatch.setattr(simulation.model, "build_graph", no_room)
+    scenario = small(citizens=20_000_000)
     with pytest.raises(ResourceError) as refused:
-        GovernmentResponseModel(small(citizens=20_000_000), seed=1, days=30)
+        GovernmentResponseModel(scenario, seed=1, days=30)
     message = str(refused.value)
     assert "building 20,000,000 citizens (400,000,000 follows) ran out of memory" in message
-    assert "needs an estimated 28.0 GB" in message and "population.citizens" in message
+    estimate = gigabytes(estimate_run_bytes(scenario, 30))
+    assert estimate == "11.1 GB"  # the estimate for these 30 days (simulation.resources)
+    assert f"needs an estimated {estimate}" in message and "population.citizens" in message
     assert "use fewer citizens" in message
