@@ -536,8 +536,11 @@ def metric_unit(name: str) -> str:
 
 
 def metric_better(name: str) -> str:
-    """Which way a metric is better: "higher", "lower", or "" (no better direction)."""
-    return BETTER.get(name, "")
+    """Which way a metric is better: "higher", "lower", or "" (no better direction).
+
+    An account's or platform's metric (`response_rate@wechat`) is better the same way.
+    """
+    return BETTER.get(name.split("@", 1)[0], "")
 
 
 def better_mark(name: str, axis: str = "y") -> str:

@@ -52,6 +52,10 @@ OUTPUTS = {
         ["calibration", "effects", "question", "question_runs"],
         ["threat_effect", "forest"],
     ),
+    "staffing_allocation": (
+        ["arms", "comparison", "comparison_accounts", "best", "runs"],
+        ["forest", "forest_accounts"],
+    ),
     "sensitivity": (
         [
             "indices",
@@ -77,7 +81,13 @@ def load(name: str):
     return importlib.import_module(name)
 
 
-@pytest.mark.parametrize("name", list(OUTPUTS))
+# Scripts whose smoke run takes over ten seconds (five arms of a three-account matrix).
+SLOW = {"staffing_allocation"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in OUTPUTS]
+)
 def test_smoke_mode_writes_report_tables_and_figures(name, tmp_path, capsys, monkeypatch):
     script = load(name)
     out = tmp_path / name
@@ -104,6 +114,9 @@ def test_smoke_mode_writes_report_tables_and_figures(name, tmp_path, capsys, mon
     assert re.search(r"\[[-+–]?\d[\d.,]*\S*( \w+)?, [-+–]?\d", report), "no interval in report"
     assert len(re.findall(r"\d+\.\d+", report)) >= 10, "report holds few numbers"
 
+    if name == "staffing_allocation":  # each outcome's answer is worded by best.csv
+        check_best_claims(script, out, report)
+
     tables, figures = OUTPUTS[name]
     for table in tables:
         path = out / f"{table}.csv"
@@ -114,6 +127,95 @@ def test_smoke_mode_writes_report_tables_and_figures(name, tmp_path, capsys, mon
         path = out / f"{figure}.png"
         assert path.exists() and path.stat().st_size > 1000, f"{name}: {figure}.png missing"
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def check_best_claims(script, out: Path, report: str) -> None:
+    """Every outcome of best.csv has its sentence in the report, naming its best arm, and
+    the sentence's verdict follows the row's numbers (helps, told apart or not)."""
+    best = pd.read_csv(out / "best.csv")
+    comparison = pd.concat(
+        [pd.read_csv(out / "comparison.csv"), pd.read_csv(out / "comparison_accounts.csv")]
+    )
+    assert len(best) == comparison["metric"].nunique()
+    for row in best.to_dict("records"):
+        sentence = script.best_sentence(row)
+        assert sentence in report, sentence
+        assert f"`{row['best']}`" in sentence
+        rows = comparison[
+            (comparison["metric"] == row["metric"]) & (comparison["scenario"] != "baseline")
+        ]
+        gains = [script.improvement(row["metric"], d) for d in rows["diff"]]
+        assert script.improvement(row["metric"], row["best_diff"]) == max(gains)
+        if "helps most" in sentence:
+            assert ("not told apart" in sentence) == (not row["told_apart"])
+
+
+def test_best_arm_wording_follows_the_numbers():
+    """The answer names the arm with the largest gain in the better direction and says
+    whether it is told apart from the runner-up by the paired interval."""
+    script = load("staffing_allocation")
+    row = {
+        "metric": "p90_response_hours",
+        "best": "departments",
+        "best_diff": -20.0,
+        "best_diff_ci_low": -30.0,
+        "best_diff_ci_high": -10.0,
+        "best_decision": "lower",
+        "runner_up": "hotline_12333",
+        "runner_up_diff": -5.0,
+        "best_minus_runner_up": -15.0,
+        "gap_ci_low": -25.0,
+        "gap_ci_high": -5.0,
+        "told_apart": True,
+    }
+    assert "`departments` helps most" in script.best_sentence(row)
+    assert "told apart from the runner-up `hotline_12333`" in script.best_sentence(row)
+    near = {**row, "gap_ci_high": 3.0, "told_apart": False}
+    assert "not told apart" in script.best_sentence(near)
+    quiet = {**row, "best_decision": "unclear", "best_diff_ci_high": 2.0}
+    assert "no arm changes it" in script.best_sentence(quiet)
+    assert script.improvement("p90_response_hours@weibo_city", -2.0) == 2.0
+    assert script.improvement("response_rate", -0.1) == -0.1
+
+
+def test_staffing_arms_add_the_same_people_in_each_desks_steps():
+    """Ten real people at scale 1/10 are one model person: one seat on an office-hours
+    account, the one hotline seat (84 h a week, the nearest whole seat), one member of
+    staff for the most loaded department; an even split only where each desk gets a step."""
+    script = load("staffing_allocation")
+    base = script.scaled(script.load_scenario(script.SCENARIO), 10, "closed_loop", None)
+    assert base.population.citizens == 200_000
+    assert base.departments["pensions"].staff == 20
+    assert base.accounts["hotline_12333"].operators == 20
+    found, note = script.arms(base, people=1, days=14)
+    by_name = {arm.name: arm for arm in found}
+    assert list(by_name) == [
+        "baseline",
+        "weibo_city",
+        "wechat_city",
+        "hotline_12333",
+        "departments",
+    ]
+    start = by_name["baseline"].values
+    changed = {
+        name: {k: v - start[k] for k, v in arm.values.items() if v != start[k]}
+        for name, arm in by_name.items()
+    }
+    assert changed["weibo_city"] == {"accounts.weibo_city.operators": 1}
+    assert changed["hotline_12333"] == {"accounts.hotline_12333.operators": 1}
+    assert changed["departments"] == {"departments.pensions.staff": 1}  # topic share 0.35
+    assert by_name["weibo_city"].week_hours == 40 and by_name["hotline_12333"].week_hours == 84
+    assert by_name["weibo_city"].hours == 80  # two weeks of office hours
+    assert "no even-split arm" in note
+    found, note = script.arms(base, people=8, days=14)
+    split = next(arm for arm in found if arm.name == script.EVEN_SPLIT)
+    added = {k: v - start[k] for k, v in split.values.items() if v != start[k]}
+    assert added["accounts.weibo_city.operators"] == 2
+    assert added["accounts.hotline_12333.operators"] == 1
+    assert sum(v for k, v in added.items() if k.startswith("departments.")) == 2
+    departments = next(arm for arm in found if arm.name == script.DEPARTMENTS)
+    given = {k: v - start[k] for k, v in departments.values.items() if v != start[k]}
+    assert sum(given.values()) == 8 and given["departments.pensions.staff"] >= 2
 
 
 def test_options_override_smoke_defaults(tmp_path):

@@ -281,6 +281,7 @@ def test_every_better_direction_is_of_a_known_metric():
     assert fmt.better_mark("response_rate") == "↑ better"
     assert fmt.better_mark("p90_response_hours", axis="x") == "← better"
     assert fmt.better_mark("contacts") == "", "demand has no better direction"
+    assert fmt.better_mark("response_rate@wechat_city") == "↑ better", "an account's metric too"
 
 
 def test_every_metric_axis_says_which_way_is_better(figures):

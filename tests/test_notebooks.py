@@ -26,7 +26,8 @@ SLOW_NOTEBOOKS = {
     "04_staffing.ipynb",  # 8.3-13.7 s
     "05_accountability.ipynb",  # 5.5-9.0 s
     "06_experiments.ipynb",  # 10.8-15.6 s
-    "solutions.ipynb",  # 14.7-16.9 s
+    "07_matrix.ipynb",  # 15 s of the kernel's processor time, 48 s under heavy load
+    "solutions.ipynb",  # 14.7-16.9 s before section 7; 45 s of processor time with it
 }
 RUNS = [
     pytest.param(p, id=p.name, marks=[pytest.mark.slow] if p.name in SLOW_NOTEBOOKS else [])

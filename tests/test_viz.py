@@ -209,6 +209,36 @@ def test_the_charts_of_a_matrix_scenario_show_each_account():
     assert len(dashboard_figure(small_live().observer).axes) == len(PANELS)
 
 
+# Every bundled scenario that declares accounts (the page can start from each).
+MATRIX_SCENARIOS = sorted(
+    path.stem
+    for path in (Path(__file__).resolve().parent.parent / "scenarios").glob("*.toml")
+    if load_scenario(path.stem).accounts
+)
+
+
+@pytest.mark.parametrize("name", MATRIX_SCENARIOS)
+def test_the_page_can_start_from_each_bundled_matrix_and_draws_each_accounts_backlog(name):
+    from simulation.viz.charts import PANELS, dashboard_figure
+
+    scenario = load_scenario(name)
+    live = LiveModel(Levers.of(name, citizens=1000, days=2))
+    live.run_hours(30)
+    names = list(scenario.accounts)
+    assert live.observer.accounts == names
+    assert [row["account"] for row in live.observer.account_table()] == names
+    hourly = live.observer.hourly_frame()
+    backlogs = hourly[[f"backlog_operators@{n}" for n in names]]
+    np.testing.assert_array_equal(backlogs.sum(axis=1), hourly["backlog_operators"])
+    figure = dashboard_figure(live.observer)
+    assert len(figure.axes) == len(PANELS) + 2
+    backlog = figure.axes[-2]
+    assert backlog.get_title() == "backlog by account"
+    assert [t.get_text() for t in backlog.get_legend().get_texts()] == names
+    for line, account in zip(backlog.lines, names, strict=True):
+        np.testing.assert_array_equal(line.get_ydata(), backlogs[f"backlog_operators@{account}"])
+
+
 def test_a_mesa_step_is_a_day_of_hourly_steps_and_the_run_stops_at_its_end():
     live = small_live(days=2)
     live.step()

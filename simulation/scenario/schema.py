@@ -1008,11 +1008,12 @@ def _like_staffing(name: str) -> Any:
         if getattr(c, key, None) is not None
     }
     description, unit = split_unit(info.description or "")
-    tail = f" [{unit}]." if unit else ""
+    if unit:  # the unit stays last, where the reference reads it, after one full stop
+        description = f"{description.rstrip('.')} [{unit}]."
     return Field(
         None,
         **bounds,
-        description=f"This account's value; not set: `staffing.{name}`. {description}{tail}",
+        description=f"This account's value; not set: `staffing.{name}`. {description}",
     )
 
 
@@ -1082,7 +1083,7 @@ class AccountSettings(Section):
         None,
         description="The account's response mechanism, a table like `[mechanism]` "
         "(`[accounts.<name>.mechanism]`, e.g. preset = 'closed_loop'); not set: the "
-        "scenario's `[mechanism]`.",
+        "scenario's `[mechanism]` [table].",
     )
     departments: list[str] | None = Field(
         None,
