@@ -8,7 +8,8 @@ account has its own node in the follower graph, its own operators and inbox
 departments are shared, and each account may refer to those it lists.
 
 `AccountRouter` decides which account a need's contact goes to (the rule is in its
-docstring). Account 0 keeps every draw a one-account model makes: its followers come
+docstring; the citizens' utilities and learned waits are in
+`simulation.agents.channel_choice`). Account 0 keeps every draw a one-account model makes: its followers come
 from the `network` stream, its operators are operators 0…c-1, its releases draw from
 the `releases` stream; the others draw from streams of their own (`account_followers`,
 `account_choice`, and members of `releases` by account).
@@ -25,6 +26,7 @@ from simulation.codes import MENTION, PRIVATE
 from simulation.platforms import PLATFORMS, Platform
 
 if TYPE_CHECKING:
+    from simulation.agents.channel_choice import ChannelChoice
     from simulation.agents.operator import Monitoring, Operator, OperatorDesk
     from simulation.scenario import MechanismSettings, Scenario, StaffingSettings
     from simulation.scenario.schema import AccountSettings
@@ -141,18 +143,19 @@ def account_plans(scenario: Scenario) -> list[AccountPlan]:
 class AccountRouter:
     """Where a citizen turns: which account each addressed need goes to.
 
-    The rule (minimal, for now):
-
     1. The channel choice is made as with one account (`Population.choose_channels`):
        whether the need is voiced, addressed to the government (followers of any
        account are likelier to), and if addressed whether in public or privately
        (`channels.public_share`).
-    2. An addressed need goes to one account, drawn among the accounts its author
-       follows with weights their follower shares (an author who follows none turns to
-       any account, by the same weights; equal weights where they are all 0). One
-       uniform number per addressed need from the `account_choice` stream, whatever
-       the candidates, so scenarios that differ only in one account's reach share
-       their draws.
+    2. An addressed need goes to one account, a logit choice among the candidates: the
+       accounts its author follows, each weighed by its follower share (an author who
+       follows none turns to any account, by the same weights; equal weights where
+       they are all 0; `channel_choice.unfollowed_weight` lets the others in), times
+       exp(u) with u the account's utility for the author and the kind of need
+       (`simulation.agents.channel_choice.ChannelChoice`: platform preference by kind,
+       trust, the wait the author expects there). One uniform number per addressed
+       need from the `account_choice` stream, whatever the candidates, so scenarios
+       that differ only in one account's reach share their draws.
     3. The platform decides what the contact can be: on a platform with private
        contacts only (WeChat, hotline) a would-be public @-mention becomes a private
        message; on one with public contacts only, a private one becomes public. On
@@ -160,9 +163,8 @@ class AccountRouter:
 
     With one account nothing is drawn: every addressed need goes to it, and its
     platform (Weibo, unless declared otherwise) keeps the channel choice, so the run
-    is exactly a one-account run. Learned expected waits (citizens preferring the
-    account that answers) and failover to another account when one does not answer
-    come in a later part.
+    is exactly a one-account run. With `choice` None (or neutral: every preference,
+    `wait_weight` and `trust_public_slope` 0) step 2 is the follower-share rule.
     """
 
     def __init__(
@@ -170,16 +172,26 @@ class AccountRouter:
         plans: list[AccountPlan],
         follows: np.ndarray,
         rng: np.random.Generator | None,
+        choice: ChannelChoice | None = None,
+        unfollowed_weight: float = 0.0,
     ):
         self.plans = plans
         self.follows = follows  # (citizens × accounts) bool
         self.rng = rng  # the account_choice stream (None with one account)
+        self.choice = choice  # utilities and expected waits (None: follower shares only)
+        self.unfollowed_weight = unfollowed_weight
         self.weights = np.array([plan.follow_share for plan in plans], dtype=float)
         self.private_only = np.array([plan.platform.private_only for plan in plans])
         self.public_only = np.array([plan.platform.public_only for plan in plans])
 
-    def route(self, authors: np.ndarray, channel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(account of each need, -1 where not addressed; the channel on that platform)."""
+    def route(
+        self, authors: np.ndarray, channel: np.ndarray, kinds: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(account of each need, -1 where not addressed; the channel on that platform).
+
+        `kinds` are the needs' kinds (codes); None: as if every need were of no kind
+        the choice prefers (what the follower-share rule sees).
+        """
         addressed = (channel == MENTION) | (channel == PRIVATE)
         account = np.full(len(channel), -1, dtype=np.int64)
         if len(self.plans) == 1:
@@ -188,7 +200,9 @@ class AccountRouter:
             assert self.rng is not None
             rows = np.flatnonzero(addressed)
             if len(rows):
-                account[rows] = self._choose(authors[rows])
+                u = self.rng.random(len(rows))
+                rows_kinds = None if kinds is None else kinds[rows]
+                account[rows] = self.choose(authors[rows], rows_kinds, u)
         if self.private_only.any() or self.public_only.any():
             chosen = np.where(addressed, account, 0)
             channel = channel.copy()
@@ -196,14 +210,48 @@ class AccountRouter:
             channel[addressed & self.public_only[chosen]] = MENTION
         return account, channel
 
-    def _choose(self, authors: np.ndarray) -> np.ndarray:
-        assert self.rng is not None
-        u = self.rng.random(len(authors))
-        candidates = self.follows[authors]
-        candidates[~candidates.any(axis=1)] = True  # following none: any account
+    def platform_channel(self, account: int, channel: int) -> int:
+        """The channel a contact of `channel` to `account` becomes on its platform."""
+        if self.private_only[account]:
+            return PRIVATE
+        if self.public_only[account]:
+            return MENTION
+        return channel
+
+    def candidate_weights(
+        self, authors: np.ndarray, allowed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Follower-share weight of each account for each author (rows × accounts).
+
+        `allowed` (rows × accounts bool, None: all) are the accounts an author may turn
+        to; among them those they follow, or all of them if they follow none.
+        """
+        follows = self.follows[authors]
+        candidates = follows if allowed is None else follows & allowed
+        others = np.ones_like(candidates) if allowed is None else allowed.copy()
+        following_none = ~candidates.any(axis=1)
+        candidates[following_none] = others[following_none]  # following none: any account
         weights = candidates * self.weights
+        if self.unfollowed_weight > 0.0:
+            weights = weights + self.unfollowed_weight * (others & ~candidates) * self.weights
         weightless = weights.sum(axis=1) == 0.0
         weights[weightless] = candidates[weightless]  # shares all 0: equal weights
+        return weights
+
+    def choose(
+        self,
+        authors: np.ndarray,
+        kinds: np.ndarray | None,
+        u: np.ndarray,
+        allowed: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The account each author turns to, given one uniform number `u` each."""
+        weights = self.candidate_weights(authors, allowed)
+        choice = self.choice
+        if choice is not None and not choice.neutral and kinds is not None:
+            utility = choice.utility(authors, kinds)
+            utility -= utility.max(axis=1, keepdims=True)
+            weights = weights * np.exp(utility)
         cumulative = np.cumsum(weights, axis=1)
         total = cumulative[:, -1:]
         picked = (cumulative <= u[:, None] * total).sum(axis=1)

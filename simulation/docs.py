@@ -33,6 +33,7 @@ from pydantic_core import PydanticUndefined
 from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.format import (
     ALL_UNITS,
+    CHOICE_METRICS,
     METRICS,
     NAMING_RULE,
     PLATFORM_METRICS,
@@ -446,6 +447,15 @@ def render_metrics() -> str:
                     (f"`{name}`", unit, meaning)
                     for name, (unit, meaning) in PLATFORM_METRICS.items()
                 ],
+            ),
+            "Where citizens turn among several accounts (`simulation/agents/channel_choice.py`): "
+            "a need and its contacts on every account, linked by the need's id (the item "
+            "table's `need`). In runs of a scenario that declares accounts, overall and per "
+            "account and platform; a need counts for the account of its first contact, a "
+            "request for its own:",
+            _table(
+                ["metric", "unit", "meaning"],
+                [(f"`{name}`", unit, meaning) for name, (unit, meaning) in CHOICE_METRICS.items()],
             ),
             "Per supervised account, in runs of a scenario where an account names a "
             "`supervisor` (`simulation/supervision.py`), in the summary as "

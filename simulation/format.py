@@ -144,6 +144,48 @@ PLATFORM_METRICS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Metrics of where citizens turn among several accounts (`simulation.agents.channel_choice`):
+# a need and the contacts its author made about it on every account, linked by the
+# need's id (the failovers of a need name its first contact). Reported, like
+# PLATFORM_METRICS, in runs of a scenario that declares accounts, overall and as
+# `<metric>@<account>` and `<metric>@<platform>`: a need belongs to the account of its
+# first contact, a request (failover_share, failovers_received) to its own.
+CHOICE_METRICS: dict[str, tuple[str, str]] = {
+    "needs_addressed": (
+        "count",
+        "Needs the government received, each counted once over its contacts on every account.",
+    ),
+    "accounts_per_need": (
+        "ratio",
+        "Received requests per need: above 1 where citizens failed by one account turned to "
+        "another about the same need (duplicate demand across channels).",
+    ),
+    "contacts_per_need_all_channels": (
+        "ratio",
+        "Contacts (posts, follow-ups, reminders) per need, over every account it went to.",
+    ),
+    "multi_contact_need_share": (
+        "share",
+        "Needs that made more than one contact, on one account or several.",
+    ),
+    "need_response_rate": (
+        "share",
+        "Needs that got a reply on some account (compare response_rate, per request).",
+    ),
+    "failover_share": (
+        "share",
+        "Received requests whose author, failed there, turned to another account about the "
+        "same need.",
+    ),
+    "failovers_received": (
+        "count",
+        "Received requests that were a failover: the author had been failed by another "
+        "account about the same need.",
+    ),
+}
+# The metrics of the matrix of accounts' own rules, overall and per account and platform.
+MATRIX_METRICS: dict[str, tuple[str, str]] = {**PLATFORM_METRICS, **CHOICE_METRICS}
+
 # Metrics of each account and each platform, when a scenario declares accounts: every
 # summary metric that belongs to an account, named `<metric>@<account>` and
 # `<metric>@<platform>` (`unit_metric`), computed over the requests that went to the
@@ -325,7 +367,7 @@ def is_metric(name: str) -> bool:
     metric, separator, unit = name.partition(UNIT_SEPARATOR)
     if metric in SUPERVISION_METRICS:  # of a supervised account only
         return bool(separator) and bool(_UNIT_NAME.fullmatch(unit))
-    if metric in PLATFORM_METRICS:  # the platform rules' own, overall or of a unit
+    if metric in MATRIX_METRICS:  # the platform rules' and choice's, overall or of a unit
         return not separator or bool(_UNIT_NAME.fullmatch(unit))
     if not separator:
         return metric in METRICS
@@ -356,7 +398,7 @@ def metric_name_problem(
     if metric in SUPERVISION_METRICS and not separator:
         return f"'{metric}' has a value per supervised account only; name one: {metric}@<account>"
     supervised = metric in SUPERVISION_METRICS
-    platform_rule = metric in PLATFORM_METRICS  # overall and per account and platform
+    platform_rule = metric in MATRIX_METRICS  # overall and per account and platform
     breakdown = counts and separator and metric in UNIT_SUMMARY_METRICS
     if metric not in METRICS and not breakdown and not supervised and not platform_rule:
         close = _did_you_mean(metric, METRICS)
@@ -438,6 +480,11 @@ BETTER: dict[str, str] = {
     "expired_share": "lower",
     "hang_up_share": "lower",
     "mean_call_wait_minutes": "lower",
+    "accounts_per_need": "lower",
+    "contacts_per_need_all_channels": "lower",
+    "multi_contact_need_share": "lower",
+    "need_response_rate": "higher",
+    "failover_share": "lower",
     # daily columns
     "replies_per_received": "higher",
     "replies_per_contact": "higher",
@@ -522,8 +569,8 @@ def metric_unit(name: str) -> str:
         return METRICS[name][0]
     if name in SUPERVISION_METRICS:
         return SUPERVISION_METRICS[name][0]
-    if name in PLATFORM_METRICS:
-        return PLATFORM_METRICS[name][0]
+    if name in MATRIX_METRICS:
+        return MATRIX_METRICS[name][0]
     if name in DAILY_UNITS:
         return DAILY_UNITS[name]
     if name.endswith(("_share", "_rate", "_utilisation")):

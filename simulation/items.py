@@ -110,6 +110,7 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "last_contact_at": (np.float64, np.nan),
     "auto_replies": (np.int16, 0),
     "self_served": (np.bool_, False),
+    "need": (np.int32, -1),
 }
 
 
@@ -157,6 +158,7 @@ class ItemStore:
     last_contact_at: np.ndarray  # the author's last message: post, follow-up, reminder [hours]
     auto_replies: np.ndarray  # keyword auto-replies the platform sent (not staff replies)
     self_served: np.ndarray  # settled by the hotline's self-service voice menu
+    need: np.ndarray  # the need's first contact (its own id; a failover names the first's)
 
     def __init__(self, capacity: int = 1024):
         self.size = 0
@@ -256,6 +258,7 @@ class ItemLifecycle:
             patience=patience,
             last_contact_at=needs.created,
         )
+        self.store.need[ids] = ids  # each is the first contact of its need
         publish = self.events.publish
         for j, item in enumerate(ids.tolist()):
             created = float(needs.created[j])
@@ -265,6 +268,47 @@ class ItemLifecycle:
             else:
                 publish(Vented(item, hour, created))
         return ids
+
+    def post_failover(
+        self,
+        hour: int,
+        failed: int,
+        account: int,
+        now: float,
+        channel: int,
+        patience: float,
+        deadline: float,
+    ) -> int:
+        """The author of a failed contact turns to another account about the same need.
+
+        A new row, received at `now` by `account`, that copies the need of `failed`
+        (author, kind, topics, complexity, stated threat) and names the same `need`;
+        the author waits `patience` hours for a reply. Returns the new id.
+        """
+        store = self.store
+        (item,) = store.add(
+            created=np.array([now]),
+            author=store.author[[failed]],
+            kind=store.kind[[failed]],
+            topic=store.topic[[failed]],
+            second_topic=store.second_topic[[failed]],
+            channel=np.array([channel]),
+            account=np.array([account]),
+            complexity=store.complexity[[failed]],
+            status=np.array([OPEN]),
+            received_at=np.array([now]),
+            expire_at=np.array([now + patience]),
+            deadline=np.array([deadline]),
+            contacts=np.ones(1),
+            threat=store.threat[[failed]],
+            waiting_since=np.array([now]),
+            patience=np.array([patience]),
+            last_contact_at=np.array([now]),
+            need=store.need[[failed]],
+        ).tolist()
+        kind, topic = int(store.kind[item]), int(store.topic[item])
+        self.events.publish(ItemReceived(item, hour, now, kind, topic, channel, False))
+        return item
 
     def seed_rumours(
         self, hour: int, created: np.ndarray, authors: np.ndarray, topic: int

@@ -69,6 +69,7 @@ from simulation.events import (
 )
 from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
     ALL_UNITS,
+    CHOICE_METRICS,
     METRICS,
     PLATFORM_METRICS,
     SUPERVISION_DAILY_METRICS,
@@ -766,6 +767,7 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
         summary.update(unit_summary(model, requests))
         assert model.metrics.platforms is not None
         summary.update(model.metrics.platforms.summary(requests))
+        summary.update(choice_summary(items, requests, model.metrics.units))
     if model.supervision is not None:
         for account, values in model.supervision.unit_values().items():
             name = model.plans[account].name
@@ -899,6 +901,51 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
     return summary
 
 
+def choice_summary(items: ItemStore, requests: np.ndarray, units: UnitMetrics) -> dict[str, float]:
+    """CHOICE_METRICS overall and as `<metric>@<unit>` for every account and platform.
+
+    The requests of one need are linked by the item store's `need` (the row of its
+    first contact); a need belongs to the account of its first contact. A request was
+    failed over when a later request of the same need exists (failovers are made only
+    after a failure, so rows of a need come in the order they were made).
+    """
+    rows = np.flatnonzero(requests)
+    need = items.view("need")[rows].astype(np.int64)
+    account = items.view("account").astype(np.int64)
+    needs, index = np.unique(need, return_inverse=True)
+    contacts = np.bincount(index, items.view("contacts")[rows].astype(float), len(needs))
+    replied = np.bincount(index, (items.view("replies")[rows] > 0).astype(float), len(needs))
+    per_need = np.bincount(index, minlength=len(needs))
+    last = np.full(len(needs), -1, dtype=np.int64)
+    np.maximum.at(last, index, rows)
+    failed_over = rows != last[index]
+    first_account = account[needs]
+    row_account = account[rows]
+    summary: dict[str, float] = {}
+    for unit, name in enumerate([*units.units, ""]):
+        if name:
+            accounts = [k for k, pair in enumerate(units.account_units) if unit in pair]
+            mine_needs = np.isin(first_account, accounts)
+            mine_rows = np.isin(row_account, accounts)
+        else:
+            mine_needs = np.ones(len(needs), dtype=bool)
+            mine_rows = np.ones(len(rows), dtype=bool)
+        n = float(mine_needs.sum())
+        n_rows = float(mine_rows.sum())
+        values = {
+            "needs_addressed": n,
+            "accounts_per_need": _share(float(per_need[mine_needs].sum()), n),
+            "contacts_per_need_all_channels": _share(float(contacts[mine_needs].sum()), n),
+            "multi_contact_need_share": _share(float((contacts[mine_needs] > 1).sum()), n),
+            "need_response_rate": _share(float((replied[mine_needs] > 0).sum()), n),
+            "failover_share": _share(float(failed_over[mine_rows].sum()), n_rows),
+            "failovers_received": float((mine_rows & (need != rows)).sum()),
+        }
+        for metric in CHOICE_METRICS:
+            summary[unit_metric(metric, name) if name else metric] = values[metric]
+    return summary
+
+
 class PlatformMetrics:
     """What the platforms' rules did (PLATFORM_METRICS), overall and per account and platform.
 
@@ -1009,6 +1056,8 @@ ITEM_COLUMNS: dict[str, str] = {
     "'government'); empty if never received.",
     "platform": "That account's platform: weibo, wechat or hotline; empty if never received.",
     "author": "Citizen index of the author.",
+    "need": "The need it is a contact about: the item of the need's first contact (its own "
+    "number; a failover to another account names the first's).",
     "received": "When the government saw it [hours]; empty if never.",
     "via_monitoring": "Found by monitoring public opinion rather than addressed.",
     "service_started": "First time an operator started work on it [hours].",
@@ -1096,6 +1145,7 @@ def item_table(
                 categories=platform_names,
             ),
             "author": column("author").astype(np.int64),
+            "need": column("need").astype(np.int64),
             "received": received,
             "via_monitoring": column("via_monitoring").copy(),
             "service_started": started,

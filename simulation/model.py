@@ -38,6 +38,7 @@ import numpy as np
 from simulation import __version__
 from simulation.accountability import Appraisal, make_rule, reply_deadline
 from simulation.accounts import Account, AccountPlan, AccountRouter, account_plans
+from simulation.agents.channel_choice import ChannelChoice, Failover, WaitLearning
 from simulation.agents.choice import Foresight
 from simulation.agents.citizen import EAGER_CITIZEN_LIMIT, Citizens, Population, Public
 from simulation.agents.department import Department, ReferralBook
@@ -156,6 +157,24 @@ class GovernmentResponseModel(mesa.Model):
         self.schedule = Schedule(
             scenario, self.population, self.lifecycle, self.spreading, self.streams["events"]
         )
+        # Where citizens turn among several accounts (`simulation.agents.channel_choice`).
+        choice = (
+            ChannelChoice(
+                scenario.channel_choice,
+                self.plans,
+                self.population,
+                scenario.reactions.expected_reply_hours,
+            )
+            if several
+            else None
+        )
+        router = AccountRouter(
+            self.plans,
+            self.graph.follows_accounts,
+            self.streams["account_choice"] if several else None,
+            choice,
+            scenario.channel_choice.unfollowed_weight,
+        )
         self.public = Public(
             scenario,
             self.population,
@@ -165,13 +184,25 @@ class GovernmentResponseModel(mesa.Model):
             self.schedule,
             self.deadline_for,
             self.streams,
-            AccountRouter(
-                self.plans,
-                self.graph.follows_accounts,
-                self.streams["account_choice"] if several else None,
-            ),
+            router,
             callers if callers.any else None,
         )
+        if choice is not None:  # several accounts: citizens learn waits and fail over
+            choice_settings = scenario.channel_choice
+            self.wait_learning = WaitLearning(
+                choice, self.items, self.events, self.graph.n_citizens
+            )
+            self.public.failover = Failover(
+                choice_settings,
+                router,
+                self.population,
+                self.items,
+                self.events,
+                self.streams["failover"],
+                scenario.channels.public_share,
+                callers.mean_hours,
+                self.public.post_failover,
+            )
         timer.lap("parts")
         # Citizens as Mesa agents: made and registered now up to EAGER_CITIZEN_LIMIT
         # (or when asked), otherwise views made on demand (`Citizens` says what differs).

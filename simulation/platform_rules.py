@@ -31,8 +31,8 @@ as before, and one account's rule never shifts another part's draws.
   mean `caller_patience_minutes` (`caller_patience` stream, one draw per call that
   reaches the account, in place of the population's patience) and then hangs up: the
   need is given up (abandoned, with `reactions.abandonment_satisfaction`), without an
-  escalation or any public post. Calling again later or turning to another channel is
-  left to a later part. With exponential patience, exponential call lengths
+  escalation or any public post; with several accounts they may turn to another
+  (`simulation.agents.channel_choice.Failover`). With exponential patience, exponential call lengths
   (`Operator.call_minutes`) and Poisson calls, the account's desk is Erlang A.
 """
 

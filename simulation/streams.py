@@ -32,6 +32,7 @@ STREAM_NAMES = (
     "threats",  # which authors state a threat to complain upward (population.threat_share)
     "account_followers",  # followers of accounts after the first: one child per account
     "account_choice",  # which account an addressed need goes to (several accounts only)
+    "failover",  # whether, when and where a failed contact's author turns (several accounts)
     "supervision",  # whether an escalation goes up; screening times: one child per account
     "auto_replies",  # which WeChat contacts match a keyword (simulation.platform_rules)
     "self_service",  # which hotline calls the voice menu settles

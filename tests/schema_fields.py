@@ -164,7 +164,8 @@ def _add_numbers(annotation: Any, metadata: list, path: tuple, out: list[Numeric
 def _first_key(path: tuple) -> str:
     """A key every table of numbers in the tiny scenario has."""
     table = path[-1]
-    return {"topic_mix": "pensions", "quality_satisfaction": "partial"}.get(str(table), "request")
+    keys = {"topic_mix": "pensions", "quality_satisfaction": "partial", "prior_wait_hours": "weibo"}
+    return keys.get(str(table), "request")
 
 
 def _field(path: tuple, kind: type, constraints: list, container: str) -> NumericField:
@@ -259,6 +260,11 @@ CONTEXT: dict[str, dict[tuple, Any]] = {
         ("accounts", ACCOUNT, "level"): "district",
         ("accounts", ACCOUNT, "supervisor"): "city_desk",
         ("accounts", "city_desk"): {"level": "city"},
+    },
+    # The channel choice acts only where citizens choose among two or more accounts.
+    "channel_choice.": {
+        ("accounts", ACCOUNT, "platform"): "weibo",
+        ("accounts", "wechat_desk"): {"platform": "wechat"},
     },
     "accountability.deadline_working_days": {("accountability", "deadlines"): _DROP},
     "accountability.deadlines.consultation.hours": {

@@ -17,7 +17,7 @@ import pytest
 from simulation import GovernmentResponseModel, Scenario, load_scenario, run_one
 from simulation.accounts import AccountRouter, account_plans
 from simulation.codes import ANSWERED, HOURS_PER_DAY, MENTION, PRIVATE, VENT
-from simulation.format import PLATFORM_METRICS, base_metric, is_metric, unit_metric
+from simulation.format import MATRIX_METRICS, base_metric, is_metric, unit_metric
 from simulation.metrics import UNIT_DAILY_METRICS, UNIT_SUMMARY_METRICS
 from simulation.platforms import PLATFORMS
 from simulation.scenario import ScenarioError
@@ -30,6 +30,17 @@ from tests.schema_fields import write_scenario
 TWO_ACCOUNTS = {
     "accounts.weibo_city.platform": "weibo",
     "accounts.wechat_city.platform": "wechat",
+}
+
+
+# The channel choice switched to the follower-share rule: no preference by kind, no
+# trust term, expected waits that weigh nothing (so each account's arrivals are a fixed
+# thinning of the Poisson needs), and no failover.
+FOLLOWER_SHARE_RULE = {
+    "channel_choice.wait_weight": 0.0,
+    "channel_choice.trust_public_slope": 0.0,
+    "channel_choice.kind_preference": {},
+    "channel_choice.max_failovers": 0,
 }
 
 
@@ -164,8 +175,8 @@ def test_one_declared_account_is_the_implicit_account_draw_for_draw():
     implicit = small({"mechanism.preset": "closed_loop"})
     declared = implicit.with_overrides({"accounts.government.platform": "weibo"})
     a, b = run_one(implicit, seed=3, days=5), run_one(declared, seed=3, days=5)
-    overall = {k: v for k, v in b.summary.items() if "@" not in k and k not in PLATFORM_METRICS}
-    assert set(PLATFORM_METRICS) <= set(b.summary)
+    overall = {k: v for k, v in b.summary.items() if "@" not in k and k not in MATRIX_METRICS}
+    assert set(MATRIX_METRICS) <= set(b.summary)
     assert list(overall) == list(a.summary)
     for name, value in a.summary.items():
         assert value == overall[name] or (math.isnan(value) and math.isnan(overall[name])), name
@@ -270,9 +281,9 @@ def test_every_headline_metric_is_reported_per_account_and_platform(two_account_
         for unit in units:
             assert unit_metric(metric, unit) in daily.columns, (metric, unit)
     per_unit = [name for name in summary if "@" in name]
-    # the glossary's metrics per unit, and the platform rules' own (PLATFORM_METRICS)
+    # the glossary's metrics per unit, the platform rules' and the choice's own
     assert {base_metric(name) for name in per_unit} == set(UNIT_SUMMARY_METRICS) | set(
-        PLATFORM_METRICS
+        MATRIX_METRICS
     )
     # the glossary's are nameable in comparisons; the breakdowns (by kind, channel,
     # quality) are summary counts outside the glossary, per account as overall
@@ -328,7 +339,7 @@ def two_desks(lam: float, mu: float, servers: tuple[int, int], shares: tuple[flo
     private (no diffusion), no referral, releases, patience, follow-ups or reminders.
     Account k has `servers[k]` operators and follower share `shares[k]`.
     """
-    overrides: dict = {}
+    overrides: dict = dict(FOLLOWER_SHARE_RULE)
     for k, platform in enumerate(("weibo", "wechat")):
         overrides |= {
             f"accounts.desk_{k}.platform": platform,

@@ -275,7 +275,7 @@ def test_the_zoom_rule():
 
 
 def test_every_better_direction_is_of_a_known_metric():
-    known = set(fmt.METRICS) | set(fmt.PLATFORM_METRICS) | set(fmt.DAILY_UNITS)
+    known = set(fmt.METRICS) | set(fmt.MATRIX_METRICS) | set(fmt.DAILY_UNITS)
     assert set(fmt.BETTER) <= known, set(fmt.BETTER) - known
     assert set(fmt.BETTER.values()) <= {"higher", "lower"}
     assert fmt.better_mark("response_rate") == "↑ better"

@@ -60,7 +60,8 @@ CHANGES = {
     "rumour_crisis": ("baseline", {"events"}),
     "rumour_crisis_proactive": ("rumour_crisis", {"mechanism"}),
     "edge_list_example": ("baseline", {"network"}),
-    "weibo_and_wechat": ("baseline", {"accounts"}),
+    # Two accounts bring the channel choice's settings (at their defaults) into force.
+    "weibo_and_wechat": ("baseline", {"accounts", "channel_choice"}),
 }
 
 

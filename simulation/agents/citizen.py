@@ -65,6 +65,7 @@ from simulation.events import (
 
 if TYPE_CHECKING:
     from simulation.accounts import AccountRouter
+    from simulation.agents.channel_choice import Failover
     from simulation.diffusion import Spreading
     from simulation.items import ItemLifecycle, ItemStore
     from simulation.network import FollowerGraph
@@ -287,6 +288,9 @@ class Population:
         self._cumulative_activity /= self._cumulative_activity[-1]
         self.follows_government = follows
         self.is_leader = leaders
+        # The wait each citizen expects at each account (citizens × accounts) [hours],
+        # float32; only with several accounts (`simulation.agents.channel_choice`).
+        self.expected_wait: np.ndarray | None = None
         if pop.daily_rhythm == "weibo":
             rhythm = WEIBO_RHYTHM
         elif pop.daily_rhythm == "flat":
@@ -693,6 +697,7 @@ class Public:
     ):
         self.population = population
         self.router = router  # which account each addressed need goes to
+        self.failover: Failover | None = None  # turning to another account (several only)
         self.callers = callers  # hotline callers' own patience (None: no hotline)
         self.lifecycle = lifecycle
         self.items = lifecycle.store
@@ -749,7 +754,7 @@ class Public:
         needs, channel = needs.select(posted), channel[posted]
         if not len(needs):
             return
-        account, channel = self.router.route(needs.author, channel)
+        account, channel = self.router.route(needs.author, channel, needs.kind)
         addressed = channel != VENT
         patience = self.population.draw_patience(len(needs), self.channels_rng)
         if self.callers is not None:  # callers wait minutes, not hours (own stream)
@@ -785,8 +790,33 @@ class Public:
                 )
 
     def post_repeat_contacts(self, t: int) -> None:
-        """Follow-ups and reminders due this hour go back into the inbox."""
+        """Follow-ups and reminders due this hour go back into the inbox; failovers go out."""
         self.contacts.post_due(float(t + 1))
+        if self.failover is not None:
+            self.failover.post_due(t)
+
+    def post_failover(
+        self, failed: int, account: int, now: float, channel: int, patience: float
+    ) -> int:
+        """A failed contact's author turns to `account` (`Failover`): post it, wait, spread."""
+        store = self.items
+        kind = int(store.kind[failed])
+        deadline = self.deadline_for(now, kind)
+        item = self.lifecycle.post_failover(
+            int(now), failed, account, now, channel, patience, deadline
+        )
+        expire = float(store.expire_at[item])
+        if math.isfinite(expire):
+            self.patience.push(expire, item)
+        if channel == MENTION:
+            self.spreading.start(
+                POST_NEGATIVE if kind == COMPLAINT else POST_NEUTRAL,
+                int(store.author[item]),
+                now,
+                self.diffusion.repost_probability,
+                item=item,
+            )
+        return item
 
     # -------------------------------------------------------------- reactions
 

@@ -1160,6 +1160,154 @@ class AccountSettings(Section):
         return StaffingSettings.model_validate({**shared.model_dump(), **own})
 
 
+# Where a citizen turns among several accounts (`simulation/agents/channel_choice.py`).
+MAX_PREFERENCE = 10.0  # a utility of ±10 already makes a choice all but certain [utility]
+HOTLINE_PRIOR_SOURCE = (
+    "assumption: a caller expects an agent within minutes (6 min = 0.1 h, about five "
+    "times the 75 s mean patience of voice callers, ccplanning.net)"
+)
+
+
+def _default_prior_waits() -> dict[str, float]:
+    return {"weibo": 24.0, "wechat": 24.0, "hotline": 0.1}
+
+
+def _default_kind_preferences() -> dict[str, dict[str, float]]:
+    return {"complaint": {"weibo": 0.5}, "consultation": {"hotline": 0.5, "wechat": 0.25}}
+
+
+class ChannelChoiceSettings(Section):
+    """Where a citizen turns among several accounts, what they learn, and failover.
+
+    Acts only in a scenario that declares two or more accounts (with one, every
+    addressed need goes to it and nothing is drawn). An addressed need goes to one
+    account by a logit choice: the weight of account k for citizen i is
+    w_k (their follower share; `unfollowed_weight` × w_k if i does not follow it, and
+    w_k for every account if i follows none) × exp(u_ik), with
+    u_ik = kind_preference[kind][platform_k] + trust_public_slope · (0.5 − trust_i) ·
+    [platform_k has public contacts] − wait_weight · ln(1 + E_ik / reactions.expected_reply_hours),
+    where E_ik is the wait i expects at k, learned from their own contacts and from the
+    replies and escalations of others that reach them. With wait_weight,
+    trust_public_slope and every preference 0 the rule is the follower-share rule
+    exactly. A citizen failed by an account (gave up, hung up, the reply window
+    closed) may turn to another: a new contact linked to the first by its need
+    (docs/ODD.md §7.14).
+    """
+
+    wait_weight: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Weight of the expected wait in the choice: an account's odds are "
+        "multiplied by (1 + E / reactions.expected_reply_hours)^(-wait_weight), so at 1 an "
+        "account expected to take three times the normal reply time is half as likely to be "
+        "chosen as one expected to answer at once; 0: waits do not matter (assumption) "
+        "[utility/log wait].",
+    )
+    prior_wait_hours: dict[str, Annotated[float, Field(gt=0.0, le=MAX_HOURS)]] = Field(
+        default_factory=_default_prior_waits,
+        description="The wait each citizen expects of an account on each platform before "
+        "any experience: Weibo and WeChat 24 h (the reply time citizens consider normal, "
+        "reactions.expected_reply_hours' default; assumption), hotline 0.1 h "
+        f"({HOTLINE_PRIOR_SOURCE}); platforms not named take 24 [hours].",
+    )
+    own_learning_rate: Probability = Field(
+        0.5,
+        description="Weight of a citizen's own latest experience of an account in the wait "
+        "they expect there (exponential smoothing): the hours until the reply to their "
+        "contact, or unanswered_wait_hours when they were failed; 0: no learning from "
+        "experience (assumption) [weight].",
+    )
+    seen_learning_rate: Probability = Field(
+        0.1,
+        description="Weight of what a citizen sees of others in the same smoothing: a reply "
+        "of an account that reaches them through the follower graph teaches that reply's "
+        "wait, an escalation re-post (someone's patience ran out) teaches "
+        "unanswered_wait_hours; only public posts spread, so what is private (WeChat, "
+        "calls) is learned from one's own contacts alone; 0: none (assumption) [weight].",
+    )
+    unanswered_wait_hours: float = Field(
+        168.0,
+        gt=0.0,
+        le=MAX_HOURS,
+        description="The wait a citizen takes a contact left unanswered to show (they gave "
+        "up, hung up, the reply window closed, or they see an escalation), or the time they "
+        "actually waited if longer (assumption: a week, beyond which no answer counts as "
+        "none) [hours].",
+    )
+    kind_preference: dict[str, dict[str, float]] = Field(
+        default_factory=_default_kind_preferences,
+        description="Utility of each platform for each kind of need, added to its log "
+        "weight: {kind = {platform = utility}}, what is not named 0. Defaults "
+        "(assumptions, directions only): complaints lean to Weibo, where they are public "
+        "and spread (+0.5: odds x1.65), consultations to the hotline (+0.5) and WeChat "
+        f"(+0.25), whose one-to-one exchange suits a question; each within ±{MAX_PREFERENCE:g} "
+        "[utility].",
+    )
+    trust_public_slope: float = Field(
+        1.0,
+        ge=-10.0,
+        le=10.0,
+        description="How much more a citizen of low trust prefers a platform where the "
+        "contact can be public (Weibo): utility + slope · (0.5 − trust); the direction "
+        "follows distrust going with public, non-institutional voice (Hooghe & Marien "
+        "2013, as channels.vent_trust_slope), the size is an assumption [utility/trust].",
+    )
+    unfollowed_weight: Probability = Field(
+        0.0,
+        description="Weight of an account a citizen does not follow against one they do, "
+        "times its follower share; 0: a citizen who follows some account turns only among "
+        "those they follow (one who follows none turns to any) (assumption) [ratio].",
+    )
+    failover_probability: Probability = Field(
+        0.3,
+        description="Chance that a citizen failed by an account (they gave up waiting, hung "
+        "up, or the reply window closed) turns to another account about the same need "
+        "(assumption) [probability].",
+    )
+    failover_delay_hours: float = Field(
+        2.0,
+        ge=0.0,
+        le=MAX_DELAY_HOURS,
+        description="Mean delay (exponential) from being failed to contacting the other "
+        "account; 0: at once (assumption) [hours].",
+    )
+    max_failovers: int = Field(
+        1,
+        ge=0,
+        le=10,
+        description="Most other accounts one need is taken to after the first; each is "
+        "tried at most once per need; 0: no failover (assumption) [contacts].",
+    )
+
+    @model_validator(mode="after")
+    def _known_platforms_and_kinds(self) -> ChannelChoiceSettings:
+        for platform in self.prior_wait_hours:
+            _check_known(platform, PLATFORM_NAMES, "channel_choice.prior_wait_hours")
+        for kind, table in self.kind_preference.items():
+            _check_known(kind, NEED_KINDS, "channel_choice.kind_preference")
+            for platform, utility in table.items():
+                where = f"channel_choice.kind_preference.{kind}"
+                _check_known(platform, PLATFORM_NAMES, where)
+                if not -MAX_PREFERENCE <= utility <= MAX_PREFERENCE:
+                    raise ValueError(
+                        f"{where}.{platform} = {utility:g} must be within "
+                        f"±{MAX_PREFERENCE:g} (a utility)"
+                    )
+        return self
+
+    def prior_wait(self, platform: str) -> float:
+        """The wait expected of an account on `platform` before any experience [hours]."""
+        return float(self.prior_wait_hours.get(platform, DEFAULT_PRIOR_WAIT_HOURS))
+
+    def preference(self, kind: str, platform: str) -> float:
+        """Utility of `platform` for a need of `kind` (0 where not named)."""
+        return float(self.kind_preference.get(kind, {}).get(platform, 0.0))
+
+
+DEFAULT_PRIOR_WAIT_HOURS = 24.0  # a platform prior_wait_hours does not name [hours]
+
+
 class SupervisionSettings(Section):
     """The explicit upper level: how supervising accounts handle complaints about the units below.
 
@@ -1494,6 +1642,11 @@ class Scenario(Section):
         description="The government's accounts, one `[accounts.<name>]` table each; none: "
         "one account built from `[staffing]`, `[mechanism]` and `population.follow_share`.",
     )
+    channel_choice: ChannelChoiceSettings = Field(
+        default_factory=ChannelChoiceSettings,
+        description="Where a citizen turns among several accounts, the waits they learn and "
+        "failover to another account; acts only with two or more accounts.",
+    )
     supervision: SupervisionSettings = Field(
         default_factory=SupervisionSettings,
         description="How supervising accounts handle complaints about the accounts below "
@@ -1568,6 +1721,12 @@ class Scenario(Section):
                 raise ValueError(f"calendar.holidays: day {day} is negative")
         for name, account in self.accounts.items():
             self._check_account(name, account)
+        if self.channel_choice.model_fields_set and len(self.accounts) < 2:
+            raise ValueError(
+                "channel_choice: these settings act only where citizens choose among "
+                "accounts; declare two or more [accounts.<name>] tables or leave "
+                "[channel_choice] out"
+            )
         if self.supervision.model_fields_set and not self.supervised:
             raise ValueError(
                 "supervision: these settings act only on accounts that name a supervisor; "
@@ -1659,6 +1818,8 @@ class Scenario(Section):
             data.pop("accounts", None)
         if not self.supervised:
             data.pop("supervision", None)  # inert without a supervisor: hashes stay
+        if len(self.accounts) < 2:
+            data.pop("channel_choice", None)  # inert with one account: hashes stay
         return data
 
     def to_toml(self) -> str:

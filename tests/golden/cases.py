@@ -146,6 +146,17 @@ VARIANTS: dict[str, tuple[str, dict]] = {
         "appraisal_response_rate",
         {"accountability.escalation_priority": False},
     ),
+    # The channel choice switched to the follower-share rule (no preferences, waits
+    # weighing nothing, no failover): the two accounts route as before the choice existed.
+    "channel_choice_follower_share": (
+        "weibo_and_wechat",
+        {
+            "channel_choice.wait_weight": 0.0,
+            "channel_choice.trust_public_slope": 0.0,
+            "channel_choice.kind_preference": {},
+            "channel_choice.max_failovers": 0,
+        },
+    ),
 }
 
 
