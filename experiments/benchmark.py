@@ -38,22 +38,35 @@ with building and the per-day snapshots apart; `build` builds the world alone at
 follower graph's generator, CSR arrays and opinion leaders, the population's arrays,
 the other parts, staff), the bytes per citizen of the population's and the graph's
 arrays, the peak while building, and the time and bytes per citizen of the registered
-Mesa agents of the eager mode, made apart after the build; `sweeps` is experiment throughput; `page` is the interactive page's Step. The sweeps section runs one sweep
-(`simulation.experiment.sweep`, a grid over staffing.operators × replications; by
-default the baseline scenario at 10,000 citizens for 30 days, 16 runs) on each
-executor in this process — serial, local processes (`--sweep-workers`, default 2) and
-a Dask LocalCluster with as many single-threaded workers — and prints runs per minute
-and the ratio to serial. Each parallel executor's sweep includes starting and stopping
-its pool or cluster, as a user's sweep does; that start-up is also timed on its own
-(a sweep of two 1-day runs of 10 citizens). Before that, the same tiny sweep runs once
-more and is shown apart as "first use": the first time in a Python process also starts
-the fork server the process pool forks from, or imports distributed.
-The three runs tables must be identical. A capacity check follows: one run in a fresh
+Mesa agents of the eager mode, made apart after the build; `sweeps` is experiment
+throughput; `scaling` a Dask LocalCluster's throughput over several worker counts;
+`page` is the interactive page's Step.
+
+The sweeps section first shows where one sweep run's time goes, each step timed on its
+own in a fresh process (the imports a worker does once, the variant's validation, the
+graph, the rest of the build, stepping, the result tables, sending the task and its
+outcome, the store's write). Then it runs one sweep (`simulation.experiment.sweep`, a
+grid over staffing.operators × replications; by default the baseline scenario at
+10,000 citizens for 30 days, 16 runs) on each executor in this process — serial, local
+processes (`--sweep-workers`, default 2) and a Dask LocalCluster with as many
+single-threaded workers, started once — `--sweep-repeats` times (default 3) in turn,
+each repeat with new seeds, and after each repeat the capacity check: one run in a fresh
 process alone, then as many at once as there are workers; on a shared machine it says
-how much parallel speed was there to be had. Then the store's overhead: the same small
-sweep (`--store-citizens`, `--store-days`, `--store-runs`) run serially with and without
-`store=`, in alternating order, `--store-repeats` times; the median of the repeats'
-differences, per run.
+how much parallel speed there was to be had. It prints the medians: runs per second,
+the ratio to serial (of the same repeat), and that ratio over the capacity. The process
+pool's sweep includes starting and stopping its pool, as a user's sweep does; the
+Dask sweeps run on the started cluster, whose start (with its workers' imports) is
+timed apart, as are the fork server's first start and a no-op task's cost on the
+cluster. The runs tables must be identical on every executor. Then the store's
+overhead: the same small sweep (`--store-citizens`, `--store-days`, `--store-runs`) run
+serially with and without `store=`, in alternating order, `--store-repeats` times; the
+median of the repeats' differences, per run.
+
+The scaling section starts a LocalCluster of each of `--scaling-workers` (default 1, 2,
+4, 8) workers in turn and times a sweep on it (`--scaling-citizens`, default 10,000;
+`--scaling-days`, default 7; `--scaling-runs`, default 32) beside a serial one: start-up,
+runs per second, speed-up and the no-op task's overhead. Beyond the machine's cores the
+cluster is oversubscribed, and the table says so.
 
 The page section (`--page-citizens`, default 2,000; `--page-days`, default 30) builds the
 interactive page (`simulation.viz.make_page`) in a fresh process without a browser, as
@@ -264,7 +277,7 @@ def _sweep_case(citizens: int, days: int, runs: int, scenario: str):
     return loaded, design, replications, days
 
 
-def _timed_sweep(case, executor, jobs, store=None):
+def _timed_sweep(case, executor, jobs, store=None, seed=1, graph_cache=True):
     from simulation.experiment import sweep
 
     scenario, design, replications, days = case
@@ -273,10 +286,12 @@ def _timed_sweep(case, executor, jobs, store=None):
         scenario,
         design,
         replications=replications,
+        seed=seed,
         days=days,
         executor=executor,
         jobs=jobs,
         store=store,
+        graph_cache=graph_cache,
     )
     return time.perf_counter() - start, results
 
@@ -285,7 +300,8 @@ def parallel_capacity(scenario: str, citizens: int, days: int, workers: int) -> 
     """What `workers` simultaneous processes get: one run alone, then `workers` at once.
 
     Returns workers x (time alone) / (mean time when run together): `workers` on an idle
-    machine with as many free cores, less when the cores are shared or contended.
+    machine with as many free cores, less when the cores are shared or contended. Each
+    process times its run only (its imports are done before the clock starts).
     """
     case = ["microgov", scenario, str(citizens), str(days), "1"]
     alone = run_child(case, 3600)["wall_s"]
@@ -295,61 +311,173 @@ def parallel_capacity(scenario: str, citizens: int, days: int, workers: int) -> 
     return workers * alone / statistics.mean(together)
 
 
+def child_profile(scenario: str, citizens: int, days: int) -> dict:
+    """Where one sweep run's time goes, in a fresh process: each step timed on its own."""
+    import pickle
+
+    t0 = time.perf_counter()
+    import simulation.experiment.executors as executors  # what a worker imports
+
+    imported = time.perf_counter() - t0
+    from simulation import load_scenario
+    from simulation.experiment.designs import Grid, apply_points
+    from simulation.experiment.store import RunStore
+    from simulation.experiment.tables import run_tables
+    from simulation.model import GovernmentResponseModel
+    from simulation.runner import result_of
+
+    base = load_scenario(scenario, overrides={"population.citizens": citizens})
+    t0 = time.perf_counter()
+    (variant,) = apply_points(base, Grid({"staffing.operators": [2]}).points())
+    validated = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model = GovernmentResponseModel(variant, seed=1, days=days)
+    built = time.perf_counter() - t0
+    graph = model.build_seconds["graph"]
+    t0 = time.perf_counter()
+    model.run()
+    stepped = time.perf_counter() - t0
+    # The steps below are timed the second time: the first in a process also pays for
+    # pyarrow's and the store's own set-up, once a worker.
+    labels = {"point": 0, "staffing.operators": 2}
+    for _ in range(2):
+        t0 = time.perf_counter()
+        result = result_of(model)
+        runs, daily = run_tables(result, variant, 1, 0, labels)
+        tabled = time.perf_counter() - t0
+    task = executors.RunTask((0, 0), variant, 1, days, labels=labels)
+    outcome = executors.TaskOutcome((0, 0), runs, daily)
+    for _ in range(2):
+        t0 = time.perf_counter()
+        pickle.loads(pickle.dumps(task))
+        pickle.loads(pickle.dumps(outcome))
+        sent = time.perf_counter() - t0
+    scratch = Path(tempfile.mkdtemp(prefix="microgov-bench-profile-"))
+    manifest = {"scenario_hash": "x", "design": {}, "points": [{}, {}], "replications": 1}
+    try:
+        with RunStore.open(scratch / "s", {**manifest, "seed": 1, "days": days}) as store:
+            for point in range(2):
+                t0 = time.perf_counter()
+                store.write((point, 0), runs, daily)
+                stored = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {
+        "import (once a worker)": imported,
+        "scenario validation": validated,
+        "graph build": graph,
+        "agents and the rest of the build": built - graph,
+        "stepping": stepped,
+        "result tables": tabled,
+        "transfer (pickle both ways)": sent,
+        "store write": stored,
+    }
+
+
+def _dask_overhead_per_task(client, tasks: int = 200) -> float:
+    """Seconds a no-op task costs on a started cluster, submitted as sweeps submit batches."""
+    from distributed import as_completed
+
+    start = time.perf_counter()
+    for future in as_completed([client.submit(int, i, pure=False) for i in range(tasks)]):
+        future.result()
+    return (time.perf_counter() - start) / tasks
+
+
 def sweep_section(args: argparse.Namespace) -> None:
-    """Sweep throughput per executor, and the store's overhead per run."""
+    """Sweep throughput per executor against the same run's capacity, and the store's cost."""
+    from simulation.experiment.executors import start_local_cluster
+
     workers = args.sweep_workers
+    repeats = args.sweep_repeats
     case = _sweep_case(args.sweep_citizens, args.sweep_days, args.sweep_runs, args.sweep_scenario)
     runs = len(case[1]) * case[2]
-    try:
-        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    except OSError:
-        load = "unknown"
     print(
         f"\nSweep throughput: '{args.sweep_scenario}', {args.sweep_citizens:,} citizens, "
         f"{args.sweep_days} days, {runs} runs (staffing.operators 1, 2 x {case[2]} seeds); "
-        f"{os.cpu_count()} CPUs, load average before: {load}"
+        f"{os.cpu_count()} CPUs, load average before: {_load()}"
     )
+    profile = run_child(
+        ["profile", args.sweep_scenario, str(args.sweep_citizens), str(args.sweep_days)], 3600
+    )
+    total = sum(v for k, v in profile.items() if not k.startswith("import"))
+    print("where a run's time goes (one run in a fresh process):")
+    for key, value in profile.items():
+        share = "" if key.startswith("import") else f"{value / total:>7.1%}"
+        print(f"  {key:<36}{value * 1000:>9.1f} ms{share}")
+
+    # First uses, apart: the fork server's start (it imports the model once), and a
+    # LocalCluster's start with its workers importing the model.
     tiny = _sweep_case(10, 1, 2, args.sweep_scenario)
-    executors = [("serial", "serial", 1), ("processes", "processes", workers)]
-    executors.append(("dask", "dask", workers))
-    rows, tables = [], {}
-    for label, executor, jobs in executors:
-        first = startup = 0.0
-        if executor != "serial":
-            # The first use in a process starts the fork server (processes) or imports
-            # distributed (Dask): timed, shown, not counted in the sweep below.
-            first, _ = _timed_sweep(tiny, executor, jobs)
-            startup, _ = _timed_sweep(tiny, executor, jobs)  # pool or cluster start and stop
-        wall, results = _timed_sweep(case, executor, jobs)
-        tables[label] = results.runs
-        rows.append((label, jobs, wall, startup, first))
-    serial_wall = rows[0][2]
+    fork_server, _ = _timed_sweep(tiny, "processes", workers)
+    t0 = time.perf_counter()
+    cluster, client = start_local_cluster(workers)
+    dask_startup = time.perf_counter() - t0
+    walls: dict[str, list[float]] = {"serial": [], "processes": [], "dask": []}
+    capacity, same = [], True
+    try:
+        for repeat in range(repeats):
+            seed = 1 + 1000 * repeat  # new seeds each repeat: no cache is warm from the last
+            tables = {}
+            for label, executor in (("serial", "serial"), ("processes", "processes")):
+                wall, results = _timed_sweep(case, executor, workers, seed=seed)
+                walls[label].append(wall)
+                tables[label] = results.runs
+            wall, results = _timed_sweep(case, client, workers, seed=seed)
+            walls["dask"].append(wall)
+            tables["dask"] = results.runs
+            metrics = [c for c in tables["serial"].columns if c != "version"]
+            same &= all(tables["serial"][metrics].equals(t[metrics]) for t in tables.values())
+            capacity.append(
+                parallel_capacity(
+                    args.sweep_scenario, args.sweep_citizens, args.sweep_days, workers
+                )
+            )
+        overhead = _dask_overhead_per_task(client)
+    finally:
+        client.close()
+        cluster.close()
+    cap = statistics.median(capacity)
+    serial = walls["serial"]
     print(
-        f"{'executor':<11}{'workers':>8}{'runs':>6}{'wall s':>9}{'runs/min':>10}"
-        f"{'vs serial':>11}{'start-up s':>12}{'runs/min w/o start-up':>23}{'first use s':>13}"
+        f"\nmedians of {repeats} repeats (each repeat: serial, processes, Dask, then the "
+        "capacity check, in turn)"
     )
-    for label, jobs, wall, startup, first in rows:
-        steady = runs / (wall - startup) * 60 if wall > startup else float("nan")
+    print(
+        f"{'executor':<11}{'workers':>8}{'runs':>6}{'wall s':>9}{'runs/s':>9}"
+        f"{'vs serial':>11}{'of capacity':>13}"
+    )
+    for label, times in walls.items():
+        jobs = 1 if label == "serial" else workers
+        ratio = statistics.median(s / w for s, w in zip(serial, times, strict=True))
+        of_capacity = f"{ratio / cap:>12.0%}" if label != "serial" else f"{'':>12}"
         print(
-            f"{label:<11}{jobs:>8}{runs:>6}{wall:>9.1f}{runs / wall * 60:>10.1f}"
-            f"{serial_wall / wall:>10.2f}x{startup:>12.1f}{steady:>23.1f}{first:>13.1f}"
+            f"{label:<11}{jobs:>8}{runs:>6}{statistics.median(times):>9.1f}"
+            f"{runs / statistics.median(times):>9.2f}{ratio:>10.2f}x{of_capacity}"
         )
     print(
-        "wall: the whole sweep() call, starting and stopping its pool or cluster; start-up: "
-        "the same executor on a sweep of two 1-day runs of 10 citizens; first use: that "
-        "tiny sweep the first time in this process (fork server start, importing "
-        "distributed), not included in wall"
+        f"capacity check: {workers} bare processes each doing one run at once got "
+        f"{cap:.2f}x one alone (median of {repeats}: "
+        f"{', '.join(f'{c:.2f}' for c in capacity)}), the most a {workers}-worker executor "
+        "could get on this machine just now; 'of capacity' is vs serial / capacity"
     )
-    metrics = [c for c in tables["serial"].columns if c not in ("version",)]
-    same = all(tables["serial"][metrics].equals(t[metrics]) for t in tables.values())
-    print(f"identical runs tables on every executor: {'yes' if same else 'NO'}")
-    capacity = parallel_capacity(args.sweep_scenario, args.sweep_citizens, args.sweep_days, workers)
     print(
-        f"capacity check: {workers} separate processes each doing one run at the same time "
-        f"got {capacity:.2f}x the throughput of one alone (the most any {workers}-worker "
-        "executor could get on this machine just now)"
+        "vs serial: median over the repeats of serial wall / this wall in the same repeat; "
+        "processes: the whole sweep() call, its pool's start and stop included; Dask: "
+        "sweeps on a started LocalCluster"
     )
+    print(
+        f"start-up, apart: the fork server's first start {fork_server:.1f} s (once per "
+        f"Python process); a LocalCluster of {workers} workers, started and its workers' "
+        f"imports done, {dask_startup:.1f} s; a task on it costs {overhead * 1000:.1f} ms "
+        "(no-op tasks; a sweep sends one task per batch of runs)"
+    )
+    print(f"identical runs tables on every executor: {'yes' if same else 'NO'}")
+    _store_overhead(args, statistics.median(serial) / runs)
 
+
+def _store_overhead(args: argparse.Namespace, serial_run_s: float) -> None:
+    """The same small serial sweep with and without a store, alternating: cost per run."""
     store_case = _sweep_case(
         args.store_citizens, args.store_days, args.store_runs, args.sweep_scenario
     )
@@ -378,14 +506,60 @@ def sweep_section(args: argparse.Namespace) -> None:
         f"a run takes {plain_ms:.0f} ms without a store; the store adds "
         f"{overhead:+.1f} ms per run (median of the repeats' differences; range "
         f"{min(per_run):+.1f} to {max(per_run):+.1f} ms), "
-        f"{overhead / (serial_wall / runs * 1000):+.1%} of a serial run of the throughput "
-        "sweep"
+        f"{overhead / (serial_run_s * 1000):+.1%} of a serial run of the throughput sweep"
     )
     print(
         "(writing each run as Parquet parts by atomic rename, the manifest, and reading "
         "the store back into SweepResults at the end; short runs keep the timing noise "
         "small, and the store's work per run hardly depends on the run's length: its "
         "daily part has one row per day)"
+    )
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+def scaling_section(args: argparse.Namespace) -> None:
+    """Throughput of a started LocalCluster over 1, 2, 4, 8 workers, and a task's overhead."""
+    from simulation.experiment.executors import start_local_cluster
+
+    case = _sweep_case(
+        args.scaling_citizens, args.scaling_days, args.scaling_runs, args.sweep_scenario
+    )
+    runs = len(case[1]) * case[2]
+    cpus = os.cpu_count() or 1
+    print(
+        f"\nDask LocalCluster scaling: '{args.sweep_scenario}', {args.scaling_citizens:,} "
+        f"citizens, {args.scaling_days} days, {runs} runs a sweep; {cpus} CPUs, load "
+        f"average before: {_load()}"
+    )
+    serial, _ = _timed_sweep(case, "serial", 1)
+    print(f"serial: {serial:.1f} s, {runs / serial:.2f} runs/s")
+    print(
+        f"{'workers':>8}{'start-up s':>12}{'wall s':>9}{'runs/s':>9}{'vs serial':>11}"
+        f"{'per worker':>12}{'task overhead ms':>18}"
+    )
+    for workers in args.scaling_workers:
+        t0 = time.perf_counter()
+        cluster, client = start_local_cluster(workers)
+        startup = time.perf_counter() - t0
+        try:
+            wall, _ = _timed_sweep(case, client, workers, seed=1 + 1000 * workers)
+            overhead = _dask_overhead_per_task(client)
+        finally:
+            client.close()
+            cluster.close()
+        note = "  oversubscribed" if workers > cpus else ""
+        print(
+            f"{workers:>8}{startup:>12.1f}{wall:>9.1f}{runs / wall:>9.2f}{serial / wall:>10.2f}x"
+            f"{serial / wall / workers:>11.0%}{overhead * 1000:>18.1f}{note}"
+        )
+    print(
+        f"beyond {cpus} workers the cluster is oversubscribed ({cpus} cores): more workers "
+        "than cores share them, so throughput cannot rise past the cores' and each worker "
+        "gets less; the curve then measures the cost of oversubscription (the scheduler, "
+        "memory, switching), not what more machines would give. Task overhead: no-op tasks "
+        "on the started cluster, wall per task"
     )
 
 
@@ -436,11 +610,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument(
         "--section",
-        choices=["all", "runs", "hotloop", "cost", "build", "sweeps", "against", "page"],
+        choices=["all", "runs", "hotloop", "cost", "build", "sweeps", "scaling", "against", "page"],
         default="all",
-        help="runs: single-run speed and memory and the Mesa reference; build: building "
+        help="runs: single-run speed and memory and the Mesa reference; hotloop: the "
+        "model against a bare numpy loop of its hot path; cost: time against events and "
+        "idle citizens, fitted; build: building "
         "the world, time per phase and memory per citizen; sweeps: sweep "
-        "throughput per executor and the store's overhead; page: the interactive page's "
+        "throughput per executor and the store's overhead; scaling: a Dask LocalCluster "
+        "over --scaling-workers; page: the interactive page's "
         "Step (needs the viz extra); against: this checkout's single runs against "
         "another's, alternating (--against; not part of all) (default: all)",
     )
@@ -463,6 +640,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-days", type=int, default=30)
     parser.add_argument("--sweep-runs", type=int, default=16, help="runs per sweep (even)")
     parser.add_argument("--sweep-workers", type=int, default=2, help="processes and Dask workers")
+    parser.add_argument("--sweep-repeats", type=int, default=3, help="sweeps per executor (median)")
+    parser.add_argument("--scaling-citizens", type=int, default=10_000)
+    parser.add_argument("--scaling-days", type=int, default=7)
+    parser.add_argument("--scaling-runs", type=int, default=32, help="runs per sweep (even)")
+    parser.add_argument("--scaling-workers", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--store-citizens", type=int, default=500)
     parser.add_argument("--store-days", type=int, default=3)
     parser.add_argument("--store-runs", type=int, default=40)
@@ -521,6 +703,8 @@ def main(argv: list[str] | None = None) -> int:
             result = child_cost(rest[0], int(rest[1]), int(rest[2]), float(rest[3]), int(rest[4]))
         elif kind == "hotloop":
             result = child_hotloop(rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
+        elif kind == "profile":
+            result = child_profile(rest[0], int(rest[1]), int(rest[2]))
         else:
             result = child_virus(int(rest[0]), float(rest[1]), int(rest[2]), int(rest[3]))
         print(json.dumps(result))
@@ -529,6 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.sizes, args.repeats, args.virus_steps = [2_000], 1, 20
         args.sweep_citizens, args.sweep_days, args.sweep_runs = 2_000, 7, 4
+        args.scaling_citizens, args.scaling_runs, args.scaling_workers = 2_000, 8, [1, 2]
         args.store_runs, args.store_repeats = 10, 2
         args.page_days = 7
         args.build_sizes = [20_000]
@@ -546,6 +731,8 @@ def main(argv: list[str] | None = None) -> int:
         build_section(args)
     if args.section in ("all", "sweeps"):
         sweep_section(args)
+    if args.section in ("all", "scaling"):
+        scaling_section(args)
     if args.section in ("all", "page"):
         page_section(args)
     if args.section == "against":

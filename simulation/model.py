@@ -47,13 +47,14 @@ from simulation.calendar import Calendar
 from simulation.codes import HOURS_PER_DAY, OPEN, REFERRED
 from simulation.diffusion import DiffusionEngine, Spreading
 from simulation.events import DayEnded, EventBus, HourEnded
+from simulation.graph_cache import GraphCache, graph_key
 from simulation.items import ItemLifecycle, ItemStore
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.metrics import MetricsRecorder, PlatformMetrics, UnitMetrics, summarise
-from simulation.network import build_graph
+from simulation.network import FollowerGraph, build_graph
 from simulation.platform_rules import CallerPatience, KeywordAutoReply, ReplyWindow, VoiceMenu
 from simulation.resources import out_of_memory
-from simulation.scenario import Scenario
+from simulation.scenario import Scenario, ScenarioError
 from simulation.schedule import Schedule
 from simulation.streams import Streams
 from simulation.supervision import Supervision
@@ -73,6 +74,10 @@ class GovernmentResponseModel(mesa.Model):
     agent when the model is built, False makes each a light view on demand, and None
     (the default) does the first up to `EAGER_CITIZEN_LIMIT` citizens (200,000) and the
     second above it. Outputs are the same either way.
+
+    `graph_cache` (`simulation.graph_cache.GraphCache`): take the follower graph from it
+    when an earlier run with the same seed and graph settings built it (its arrays are
+    then read-only and shared); outputs are the same as with a graph of its own.
     """
 
     def __init__(
@@ -83,6 +88,7 @@ class GovernmentResponseModel(mesa.Model):
         create_citizen_agents: bool | None = None,
         *,
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+        graph_cache: GraphCache | None = None,
     ):
         scenario = scenario or Scenario()
         self.scenario = scenario
@@ -103,16 +109,7 @@ class GovernmentResponseModel(mesa.Model):
         self.plans = account_plans(scenario)
         several = len(self.plans) > 1
         try:  # the follower graph and the citizens' arrays: the build's large allocations
-            self.graph = build_graph(
-                scenario.network,
-                scenario.population.citizens,
-                self.plans[0].follow_share,
-                self.streams["network"],
-                [
-                    (p.follow_share, self.streams.member("account_followers", p.index))
-                    for p in self.plans[1:]
-                ],
-            )
+            self.graph = self._follower_graph(graph_cache)
             timer.lap("graph")
             self.population = Population(
                 scenario,
@@ -227,6 +224,29 @@ class GovernmentResponseModel(mesa.Model):
         graph_phases = {f"graph: {k}": v for k, v in self.graph.build_seconds.items()}
         phases = timer.seconds
         self.build_seconds = {"graph": phases.pop("graph"), **graph_phases, **phases}
+
+    def _follower_graph(self, cache: GraphCache | None) -> FollowerGraph:
+        """The run's follower graph: built, or the same one from `cache` (read-only)."""
+
+        def build() -> FollowerGraph:
+            return build_graph(
+                self.scenario.network,
+                self.scenario.population.citizens,
+                self.plans[0].follow_share,
+                self.streams["network"],
+                [
+                    (p.follow_share, self.streams.member("account_followers", p.index))
+                    for p in self.plans[1:]
+                ],
+            )
+
+        if cache is None:
+            return build()
+        try:
+            key = graph_key(self.scenario, self.seed, [p.follow_share for p in self.plans])
+        except ScenarioError:  # an edge list that cannot be read: building says why
+            return build()
+        return cache.get(key, build)
 
     # Mesa 3.5 has a `scenario` property of its own that writes `scenario.model`; ours is
     # an immutable, validated description of the run and stays free of back-references.

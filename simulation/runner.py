@@ -21,6 +21,7 @@ from simulation.format import (
     json_text,
     unit_metric,
 )
+from simulation.graph_cache import GraphCache
 from simulation.metrics import item_table
 from simulation.model import GovernmentResponseModel
 from simulation.safe_write import OutputDir
@@ -127,9 +128,14 @@ def run_one(
     seed: int | None = None,
     days: int | None = None,
     progress: Callable[[int], None] | None = None,
+    graph_cache: GraphCache | None = None,
 ) -> RunResult:
-    """Run one scenario with one seed and return its results. Pure: no global state."""
-    model = GovernmentResponseModel(scenario, seed=seed, days=days)
+    """Run one scenario with one seed and return its results. Pure: no global state.
+
+    `graph_cache`: reuse follower graphs built by earlier runs with the same seed and
+    graph settings (`simulation.graph_cache`); the results are the same without it.
+    """
+    model = GovernmentResponseModel(scenario, seed=seed, days=days, graph_cache=graph_cache)
     model.run(progress=progress)
     return result_of(model)
 

@@ -11,9 +11,10 @@ import multiprocessing
 import pandas as pd
 import pytest
 
-from simulation import sweep
-from simulation.experiment.executors import describe_executor
-from tests.experiment_support import edge_list_scenario, failing_design
+from simulation import Grid, sweep
+from simulation.experiment.api import SweepResults
+from simulation.experiment.executors import MAX_BATCH, RunTask, batches, describe_executor
+from tests.experiment_support import edge_list_scenario, failing_design, tiny
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +103,52 @@ def test_import_simulation_does_not_import_dask():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, f"heavy modules imported: {done.stdout} {done.stderr}"
+
+
+# A common-random-numbers sweep: both points share each replication's seed, so with the
+# graph cache the second point of a seed takes the first one's graph.
+CRN_DESIGN = Grid({"staffing.operators": [1, 2]})
+
+
+@pytest.fixture(scope="module")
+def crn_uncached(tmp_path_factory):
+    store = tmp_path_factory.mktemp("crn") / "serial"
+    return sweep(tiny(), CRN_DESIGN, replications=2, store=store, graph_cache=False)
+
+
+@pytest.mark.parametrize("executor", ["serial", "processes"])
+def test_stored_results_are_identical_with_the_graph_cache_on_each_executor(
+    executor, crn_uncached, tmp_path
+):
+    results = sweep(
+        tiny(), CRN_DESIGN, replications=2, executor=executor, jobs=2, store=tmp_path / "s"
+    )
+    assert_same(results, crn_uncached)
+    assert_same(SweepResults.load(tmp_path / "s"), crn_uncached)
+
+
+@pytest.mark.slow
+def test_stored_results_are_identical_with_the_graph_cache_on_dask(crn_uncached, tmp_path):
+    pytest.importorskip("distributed")
+    for graph_cache in (True, False):
+        store = tmp_path / f"dask-{graph_cache}"
+        results = sweep(
+            tiny(),
+            CRN_DESIGN,
+            replications=2,
+            executor="dask",
+            jobs=2,
+            store=store,
+            graph_cache=graph_cache,
+        )
+        assert_same(results, crn_uncached)
+    assert multiprocessing.active_children() == []
+
+
+def test_runs_of_one_seed_are_batched_together():
+    tasks = [RunTask((p, r), tiny(), seed=1 + r) for p in range(5) for r in range(3)]
+    work = batches(tasks, workers=2)
+    assert sorted(t.key for batch in work for t in batch) == sorted(t.key for t in tasks)
+    assert all(len({t.seed for t in batch}) == 1 for batch in work), "a batch mixes seeds"
+    assert len(work) >= 2 * 2 - 1, "too few batches to keep two workers busy to the end"
+    assert max(len(batch) for batch in batches(tasks * 10, workers=1)) == MAX_BATCH

@@ -170,10 +170,10 @@ def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path):
 def test_a_run_that_raises_in_the_serial_path_does_not_stop_the_others(monkeypatch):
     real = simulation.experiment.executors.run_one
 
-    def flaky(scenario, seed=None, days=None, progress=None):
+    def flaky(scenario, seed=None, days=None, progress=None, graph_cache=None):
         if seed == 2:
             raise RuntimeError("simulated failure")
-        return real(scenario, seed=seed, days=days)
+        return real(scenario, seed=seed, days=days, graph_cache=graph_cache)
 
     monkeypatch.setattr(simulation.experiment.executors, "run_one", flaky)
     results = run(tiny(), replications=3)

@@ -44,11 +44,11 @@ def count_runs(monkeypatch, fail_seed: int | None = None) -> list[int]:
     calls: list[int] = []
     real = simulation.runner.run_one
 
-    def counted(scenario, seed=None, days=None, progress=None):
+    def counted(scenario, seed=None, days=None, progress=None, graph_cache=None):
         calls.append(seed)
         if seed == fail_seed:
             raise RuntimeError(f"seed {seed} fails")
-        return real(scenario, seed=seed, days=days)
+        return real(scenario, seed=seed, days=days, graph_cache=graph_cache)
 
     monkeypatch.setattr(simulation.experiment.executors, "run_one", counted)
     return calls

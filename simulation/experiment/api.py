@@ -43,19 +43,16 @@ from simulation.experiment.designs import (
     apply_points,
     design_from_dict,
 )
-from simulation.experiment.executors import RunTask, run_tasks
+from simulation.experiment.executors import RunTask, TaskOutcome, run_tasks
 from simulation.experiment.store import MANIFEST, RunStore, StoreManifestError
 from simulation.experiment.tables import (
     ERROR_COLUMN,
     assemble_daily,
     assemble_items,
     assemble_runs,
-    item_tables,
     metric_columns,
-    run_tables,
 )
 from simulation.format import number, readable
-from simulation.runner import RunResult
 from simulation.scenario import Scenario, did_you_mean, load_scenario
 from simulation.seeds import replication_seeds
 
@@ -437,6 +434,7 @@ def compare(
     confidence: float = 0.95,
     progress: bool = False,
     keep_items: bool = False,
+    graph_cache: bool = True,
 ) -> Comparison:
     """Run scenarios on common seeds and compare each with a baseline.
 
@@ -453,6 +451,9 @@ def compare(
             difference.
         confidence: level of the intervals; the tests' α is 1 − confidence.
         keep_items: keep every run's item table (`comparison.results.items`).
+        graph_cache: let scenarios whose follower graphs are the same (same seed and
+            graph settings) share one graph per worker (`simulation.graph_cache`); the
+            results are the same without it.
     """
     loaded = [_as_scenario(s) for s in scenarios]
     if not loaded:
@@ -472,7 +473,9 @@ def compare(
         )
     stats._check_confidence(confidence)
     _check_unit_metrics(metrics, loaded)  # before the runs, naming the scenarios' accounts
-    results = _run_scenarios(loaded, replications, seed, days, executor, jobs, progress, keep_items)
+    results = _run_scenarios(
+        loaded, replications, seed, days, executor, jobs, progress, keep_items, graph_cache
+    )
     if metrics is None:
         metrics = [m for m in HEADLINE_METRICS if m in results.metrics]
     metrics = results._check_metrics(metrics)
@@ -585,6 +588,7 @@ def sweep(
     store: str | os.PathLike | None = None,
     progress: bool = False,
     keep_items: bool = False,
+    graph_cache: bool = True,
 ) -> SweepResults:
     """Run a scenario at every point of a design.
 
@@ -600,6 +604,9 @@ def sweep(
             the runs already there and retries failed ones; another sweep is refused.
         keep_items: keep every run's item table (`SweepResults.items`), and in the
             store's `items/` folder; a store keeps them only if its sweep asked to.
+        graph_cache: build each replication's follower graph once per worker and
+            share it between the design points that do not change it
+            (`simulation.graph_cache`); the results are the same without it.
     """
     base = _as_scenario(scenario)
     if not isinstance(design, Design):
@@ -613,18 +620,15 @@ def sweep(
     labels = ["point", *design.parameters]
     seeds = replication_seeds(seed, replications)
     tasks = {
-        (i, r): RunTask((i, r), variants[i], run_seed, days, keep_items)
+        (i, r): RunTask(
+            (i, r), variants[i], run_seed, days, keep_items, {"point": i, **points[i]}, graph_cache
+        )
         for i in range(len(points))
         for r, run_seed in enumerate(seeds)
     }
 
-    def tables_of(outcome: RunResult):
-        assert outcome.key is not None
-        point, replication = outcome.key
-        task = tasks[outcome.key]
-        labels = {"point": point, **points[point]}
-        runs, daily = run_tables(outcome, task.scenario, task.seed, replication, labels)
-        return runs, daily, item_tables(outcome, replication, labels)
+    def tables_of(outcome: TaskOutcome):
+        return outcome.runs, outcome.daily, outcome.items
 
     if store is None:
         collected: dict = {}
@@ -663,8 +667,7 @@ def sweep(
         done = run_store.completed()
         pending = [task for key, task in tasks.items() if key not in done]
 
-        def store_one(outcome: RunResult) -> None:
-            assert outcome.key is not None  # the executors set it
+        def store_one(outcome: TaskOutcome) -> None:
             run_store.write(outcome.key, *tables_of(outcome))
 
         described = f"sweep {base.name} ({len(done)} stored)" if done else f"sweep {base.name}"
@@ -868,22 +871,19 @@ def _run_scenarios(
     jobs: int | None,
     progress: bool,
     keep_items: bool = False,
+    graph_cache: bool = True,
 ) -> Results:
     _check_counts(replications, seed)
     seeds = replication_seeds(seed, replications)
     tasks = {
-        (i, r): RunTask((i, r), scenario, run_seed, days, keep_items)
+        (i, r): RunTask((i, r), scenario, run_seed, days, keep_items, None, graph_cache)
         for i, scenario in enumerate(scenarios)
         for r, run_seed in enumerate(seeds)
     }
     collected: dict = {}
 
-    def keep(outcome: RunResult) -> None:
-        assert outcome.key is not None
-        task = tasks[outcome.key]
-        replication = outcome.key[1]
-        runs, daily = run_tables(outcome, task.scenario, task.seed, replication)
-        collected[outcome.key] = (runs, daily, item_tables(outcome, replication))
+    def keep(outcome: TaskOutcome) -> None:
+        collected[outcome.key] = (outcome.runs, outcome.daily, outcome.items)
 
     label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
     run_tasks(list(tasks.values()), keep, executor, jobs, progress, description=label)

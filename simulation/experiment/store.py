@@ -120,6 +120,7 @@ class RunStore:
         self._lock: IO[str] | None = None
         self._folder = OutputDir(self.path)
         self._sweep_id: str | None = None
+        self._format_number: int | None = None
 
     def __enter__(self) -> RunStore:
         return self
@@ -421,7 +422,11 @@ class RunStore:
         return self._sweep_id
 
     def _format(self) -> int:
-        return int(self.manifest().get("format", 1))
+        # Read once: every part checked asks, and a large sweep's manifest lists its
+        # every point (re-reading it per part made reading a store quadratic).
+        if self._format_number is None:
+            self._format_number = int(self.manifest().get("format", 1))
+        return self._format_number
 
     def _set_aside_bad_parts(self) -> None:
         """Move damaged or foreign parts to quarantine/<time>/ so that their runs are redone."""
