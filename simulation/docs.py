@@ -30,12 +30,15 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.format import (
     ALL_UNITS,
     METRICS,
     NAMING_RULE,
     PLATFORM_METRICS,
+    RECEIVED_BY_CHANNEL,
+    RECEIVED_BY_KIND,
+    RECEIVED_VIA_MONITORING,
+    REPLIES_BY_QUALITY,
     SCENARIO_WIDE_METRICS,
     SUPERVISION_DAILY_METRICS,
     SUPERVISION_METRICS,
@@ -380,9 +383,12 @@ _FAMILY_MEANING = {
 
 def metric_families() -> list[tuple[str, str, str]]:
     """Summary counts by kind, channel and reply quality: (name, unit, meaning)."""
-    names = [f"received_{kind}" for kind in KIND_NAMES]
-    names += [f"received_via_{channel}" for channel in (*CHANNEL_NAMES, "monitoring")]
-    names += [f"replies_{quality}" for quality in QUALITY_NAMES.values()]
+    names = [
+        *RECEIVED_BY_KIND,
+        *RECEIVED_BY_CHANNEL,
+        RECEIVED_VIA_MONITORING,
+        *REPLIES_BY_QUALITY.values(),
+    ]
     return [(name, "count", _FAMILY_MEANING.get(name, "")) for name in names]
 
 

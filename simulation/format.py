@@ -37,6 +37,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from simulation.codes import (
+    BOILERPLATE,
+    CHANNEL_NAMES,
+    KIND_NAMES,
+    PARTIAL,
+    QUALITY_NAMES,
+    SUBSTANTIVE,
+)
+
 # Glossary: metric name → (unit, meaning). The README's metrics table is checked
 # against it (tests/test_docs.py).
 METRICS: dict[str, tuple[str, str]] = {
@@ -144,6 +153,15 @@ PLATFORM_METRICS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Counts broken down by a code (`simulation.codes`), named from the code's names:
+# received items by kind and by channel (indexed by the code), those found by
+# monitoring, and replies by quality (keyed by the code; best first for tables).
+RECEIVED_BY_KIND = tuple(f"received_{kind}" for kind in KIND_NAMES)
+RECEIVED_BY_CHANNEL = tuple(f"received_via_{channel}" for channel in CHANNEL_NAMES)
+RECEIVED_VIA_MONITORING = "received_via_monitoring"
+REPLIES_BY_QUALITY = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
+REPLIES_BEST_FIRST = tuple(REPLIES_BY_QUALITY[code] for code in (SUBSTANTIVE, PARTIAL, BOILERPLATE))
+
 # Metrics of each account and each platform, when a scenario declares accounts: every
 # summary metric that belongs to an account, named `<metric>@<account>` and
 # `<metric>@<platform>` (`unit_metric`), computed over the requests that went to the
@@ -180,19 +198,10 @@ UNIT_SUMMARY_METRICS = (
     "releases",
     "rumours_clarified",
     "appraisal_score",
-    "received_consultation",
-    "received_request",
-    "received_complaint",
-    "received_suggestion",
-    "received_rumour",
-    "received_via_mention",
-    "received_via_private",
-    "received_via_vent",
-    "received_via_rumour",
-    "received_via_monitoring",
-    "replies_substantive",
-    "replies_partial",
-    "replies_boilerplate",
+    *RECEIVED_BY_KIND,
+    *RECEIVED_BY_CHANNEL,
+    RECEIVED_VIA_MONITORING,
+    *REPLIES_BEST_FIRST,
 )
 # Summary metrics with no per-account value, and why: each is of the citizens, the
 # shared departments or the whole run rather than of one account.
@@ -232,20 +241,11 @@ UNIT_SERIES_COLUMNS = (
     "follow_ups",
     "reminders",
     "replies",
-    "replies_substantive",
-    "replies_partial",
-    "replies_boilerplate",
+    *REPLIES_BEST_FIRST,
     "replies_per_contact",
     "replies_on_time",
-    "received_consultation",
-    "received_request",
-    "received_complaint",
-    "received_suggestion",
-    "received_rumour",
-    "received_via_mention",
-    "received_via_private",
-    "received_via_vent",
-    "received_via_rumour",
+    *RECEIVED_BY_KIND,
+    *RECEIVED_BY_CHANNEL,
     "ratings",
     "first_referrals",
     "referrals",

@@ -71,6 +71,10 @@ from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
     ALL_UNITS,
     METRICS,
     PLATFORM_METRICS,
+    RECEIVED_BY_CHANNEL,
+    RECEIVED_BY_KIND,
+    RECEIVED_VIA_MONITORING,
+    REPLIES_BY_QUALITY,
     SUPERVISION_DAILY_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SERIES_COLUMNS,
@@ -92,8 +96,8 @@ DAILY_COUNTERS = (
     "silent_needs",
     "vents",
     "received",
-    *(f"received_{kind}" for kind in KIND_NAMES),
-    *(f"received_via_{channel}" for channel in CHANNEL_NAMES),
+    *RECEIVED_BY_KIND,
+    *RECEIVED_BY_CHANNEL,
     "contacts",
     "follow_ups",
     "reminders",
@@ -132,9 +136,6 @@ DAILY_SNAPSHOTS = (
 )
 
 
-_RECEIVED_KIND = [f"received_{kind}" for kind in KIND_NAMES]
-_RECEIVED_VIA = [f"received_via_{channel}" for channel in CHANNEL_NAMES]
-_REPLIES_OF_QUALITY = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
 _REPEAT_CONTACTS = [f"{name}s" for name in REPEAT_CONTACT_NAMES]  # follow_ups, reminders
 
 
@@ -204,8 +205,8 @@ class MetricsRecorder:
         if event.kind != RUMOUR:  # rumours are not requests (as in the summary)
             self.add(day, "received")
             self.add(day, "contacts")
-        self.add(day, _RECEIVED_KIND[event.kind])
-        self.add(day, _RECEIVED_VIA[event.channel])
+        self.add(day, RECEIVED_BY_KIND[event.kind])
+        self.add(day, RECEIVED_BY_CHANNEL[event.channel])
 
     def _on_rumours(self, event: RumoursSeeded) -> None:
         self.add(event.hour // HOURS_PER_DAY, "rumours", len(event.items))
@@ -213,7 +214,7 @@ class MetricsRecorder:
     def _on_replied(self, event: Replied) -> None:
         day = int(event.time // HOURS_PER_DAY)
         self.add(day, "replies")
-        self.add(day, _REPLIES_OF_QUALITY[event.quality])
+        self.add(day, REPLIES_BY_QUALITY[event.quality])
         if event.first:  # response times and deadlines are those of the need
             self.add(day, "first_replies")
             self.reply(day, event.reply_hours)
@@ -366,11 +367,11 @@ _UNIT_COUNTERS = (
     "received",
     "contacts",
     *_REPEAT_CONTACTS,
-    *_RECEIVED_KIND,
-    *_RECEIVED_VIA,
+    *RECEIVED_BY_KIND,
+    *RECEIVED_BY_CHANNEL,
     "replies",
     "first_replies",
-    *(f"replies_{name}" for name in QUALITY_NAMES.values()),
+    *REPLIES_BY_QUALITY.values(),
     "replies_on_time",
     "first_referrals",
     "referrals",
@@ -436,7 +437,7 @@ class UnitMetrics:
         self.supervised: list[int] = []
         self.supervision_daily: dict[str, np.ndarray] = {}
         self._supervision_totals: dict[int, tuple[int, int]] = {}
-        self.quality_counter = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
+        self.quality_counter = REPLIES_BY_QUALITY
         handlers: tuple[tuple[type[Event], Callable[[Any], None]], ...] = (
             (ItemReceived, self._on_received),
             (Reopened, self._on_reopened),
@@ -491,8 +492,8 @@ class UnitMetrics:
         if event.kind != RUMOUR:  # rumours are not requests (as in the overall series)
             self._add(units, day, "received")
             self._add(units, day, "contacts")
-        self._add(units, day, _RECEIVED_KIND[event.kind])
-        self._add(units, day, _RECEIVED_VIA[event.channel])
+        self._add(units, day, RECEIVED_BY_KIND[event.kind])
+        self._add(units, day, RECEIVED_BY_CHANNEL[event.channel])
 
     def _on_reopened(self, event: Reopened) -> None:
         day = int(event.time // HOURS_PER_DAY)
@@ -689,9 +690,7 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     n = int(requests.sum())
     counts = model.metrics.counts
     # Replies by quality, every reply to every contact (the need's first one and later).
-    by_quality = {
-        code: float(sum(counts[f"replies_{name}"])) for code, name in QUALITY_NAMES.items()
-    }
+    by_quality = {code: float(sum(counts[name])) for code, name in REPLIES_BY_QUALITY.items()}
     need_hours = sum((account.desk.need_hours for account in model.accounts), np.zeros(2))
     population = model.population
     now = float(model.hour)
@@ -750,18 +749,16 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
             else float("nan")
         ),
     }
-    for code, name in enumerate(KIND_NAMES):
-        summary[f"received_{name}"] = float(((status != NOT_RECEIVED) & (kind == code)).sum())
+    for code, name in enumerate(RECEIVED_BY_KIND):
+        summary[name] = float(((status != NOT_RECEIVED) & (kind == code)).sum())
     channel = items.view("channel")
-    for code, name in enumerate(CHANNEL_NAMES):
-        summary[f"received_via_{name}"] = float(
-            ((status != NOT_RECEIVED) & (channel == code)).sum()
-        )
-    summary["received_via_monitoring"] = float(
+    for code, name in enumerate(RECEIVED_BY_CHANNEL):
+        summary[name] = float(((status != NOT_RECEIVED) & (channel == code)).sum())
+    summary[RECEIVED_VIA_MONITORING] = float(
         ((status != NOT_RECEIVED) & items.view("via_monitoring")).sum()
     )
     for code in (SUBSTANTIVE, PARTIAL, BOILERPLATE):
-        summary[f"replies_{QUALITY_NAMES[code]}"] = by_quality[code]
+        summary[REPLIES_BY_QUALITY[code]] = by_quality[code]
     if model.metrics.units is not None:
         summary.update(unit_summary(model, requests))
         assert model.metrics.platforms is not None
@@ -859,7 +856,7 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
         wanted = requests & mine
         n = int(wanted.sum())
         totals = units.totals(unit)
-        by_quality = {code: totals[f"replies_{q}"] for code, q in QUALITY_NAMES.items()}
+        by_quality = {code: totals[name] for code, name in REPLIES_BY_QUALITY.items()}
         ratings = judged[rated & mine]
         duty = totals["operator_duty_hours"]
         hours = sum((need_hours[k] for k in accounts), np.zeros(2))
@@ -885,15 +882,13 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
             "releases": totals["releases"],
             "rumours_clarified": totals["clarifications"],
             "appraisal_score": float(np.mean(scores)) if scores else float("nan"),
-            "received_via_monitoring": float((received & mine & via_monitoring).sum()),
-            **{f"replies_{QUALITY_NAMES[code]}": by_quality[code] for code in QUALITY_NAMES},
+            RECEIVED_VIA_MONITORING: float((received & mine & via_monitoring).sum()),
+            **{name: by_quality[code] for code, name in REPLIES_BY_QUALITY.items()},
         }
-        for code, kind_name in enumerate(KIND_NAMES):
-            values[f"received_{kind_name}"] = float((received & mine & (kind == code)).sum())
-        for code, channel_name in enumerate(CHANNEL_NAMES):
-            values[f"received_via_{channel_name}"] = float(
-                (received & mine & (channel == code)).sum()
-            )
+        for code, kind_name in enumerate(RECEIVED_BY_KIND):
+            values[kind_name] = float((received & mine & (kind == code)).sum())
+        for code, channel_name in enumerate(RECEIVED_BY_CHANNEL):
+            values[channel_name] = float((received & mine & (channel == code)).sum())
         for metric in UNIT_SUMMARY_METRICS:
             summary[unit_metric(metric, name)] = values[metric]
     return summary
