@@ -50,7 +50,7 @@ from simulation.items import ItemLifecycle, ItemStore
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.metrics import MetricsRecorder, PlatformMetrics, UnitMetrics, summarise
 from simulation.network import build_graph
-from simulation.platform_rules import CallerPatience, KeywordAutoReply, ReplyWindow, VoiceMenu
+from simulation.platform_rules import AutomaticAnswers, CallerPatience, ReplyWindow
 from simulation.resources import out_of_memory
 from simulation.scenario import Scenario
 from simulation.schedule import Schedule
@@ -269,11 +269,8 @@ class GovernmentResponseModel(mesa.Model):
         )
         several = len(self.plans) > 1
         # Platform rules that act on a contact as it arrives, before any desk hears of it.
-        self.voice_menu = VoiceMenu(
-            self.plans, self.lifecycle, self.events, self.streams["self_service"]
-        )
-        self.auto_replies = KeywordAutoReply(
-            self.plans, self.lifecycle, self.events, self.streams["auto_replies"]
+        self.automatic_answers = AutomaticAnswers(
+            self.plans, self.lifecycle, self.events, self.streams
         )
         self.accounts: list[Account] = []
         for plan, operators in zip(self.plans, account_operators, strict=True):

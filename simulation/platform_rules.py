@@ -5,16 +5,23 @@ numbers in its `PlatformRules` (`simulation.accounts`); this module makes them a
 Each part draws from a stream of its own, so a scenario without the rule draws exactly
 as before, and one account's rule never shifts another part's draws.
 
-- `KeywordAutoReply` (WeChat): each contact (message, follow-up, reminder) to an account
-  with `auto_reply_share` > 0 matches a keyword with that probability (one uniform
-  number per contact from the `auto_replies` stream) and gets the platform's instant
-  boilerplate reply (`ItemLifecycle.auto_reply`, event `AutoReplied`). The need is not
-  settled by it: the item stays open and waits for a person as before. An auto-reply is
-  not a reply of the account's staff: it is not judged (no satisfaction, no trust, no
-  rating), it stops no clock (lateness and deadlines count on to the staff's reply), and
-  no appraisal rule counts it (the response-rate rule counts operators' replies). What
-  a rule that did count it would see is reported as `response_rate_with_auto_replies`,
-  beside `response_rate`: the gap is the Goodhart trap of counting machine replies.
+- `AutomaticAnswers` (WeChat's keyword auto-reply, the hotline's voice menu): one
+  mechanism, an answer the platform gives a share of contacts at once, worded by the
+  platform's data (`platforms.AutomaticAnswer`). Each contact (message or call,
+  follow-up, reminder) to an account whose share is above 0 is answered with that
+  probability (one uniform number per contact from the answer's stream: `auto_replies`
+  for keyword auto-replies, `self_service` for the voice menu).
+  A keyword auto-reply (`auto_reply_share`) is instant boilerplate
+  (`ItemLifecycle.auto_reply`, event `AutoReplied`) that settles nothing: the item stays
+  open and waits for a person as before. It is not a reply of the account's staff: it
+  is not judged (no satisfaction, no trust, no rating), it stops no clock (lateness and
+  deadlines count on to the staff's reply), and no appraisal rule counts it (the
+  response-rate rule counts operators' replies). What a rule that did count it would
+  see is reported as `response_rate_with_auto_replies`, beside `response_rate`: the
+  gap is the Goodhart trap of counting machine replies.
+  The voice menu (`self_service_share`) settles the call: answered substantively at
+  once, by no operator (`ItemLifecycle.self_serve`, events `SelfServed` and `Replied`);
+  it is judged as any substantive answer. The other calls queue for an agent.
 - `ReplyWindow` (WeChat): the account may reply, or post a department's answer, only
   within `reply_window_hours` of the citizen's last message (their post, follow-up or
   reminder: each re-opens the window). Operators skip a ticket whose window has closed
@@ -22,11 +29,6 @@ as before, and one account's rule never shifts another part's draws.
   is closed as EXPIRED at that moment (checked at the end of each hour; an item in an
   operator's hands is checked again when they let it go, and a reply finished after
   the window closed is not sent: the item expires then). Expired is final.
-- `VoiceMenu` (hotline): each call (the first and every follow-up call) is settled by
-  the self-service voice menu with probability `self_service_share` (one uniform
-  number per call, `self_service` stream): answered substantively at once, by no
-  operator (`ItemLifecycle.self_serve`, events `SelfServed` and `Replied`); it is judged
-  as any substantive answer. The rest queue for an agent.
 - `CallerPatience` (hotline): a caller queued for an agent waits an exponential time of
   mean `caller_patience_minutes` (`caller_patience` stream, one draw per call that
   reaches the account, in place of the population's patience) and then hangs up: the
@@ -50,31 +52,54 @@ from simulation.events import EventBus, HourEnded, ItemReceived, Reopened
 if TYPE_CHECKING:
     from simulation.accounts import AccountPlan
     from simulation.items import ItemLifecycle
+    from simulation.streams import Streams
 
 
-class KeywordAutoReply:
-    """WeChat keyword auto-replies: an instant boilerplate reply to a share of contacts."""
+class AutomaticAnswers:
+    """Platforms' instant answers (`platforms.AutomaticAnswer`): a share of contacts, at once.
+
+    Each account's platform says what its answer is: WeChat's keyword auto-reply
+    (boilerplate, `ItemLifecycle.auto_reply`: the contact still waits for a person) or
+    the hotline's self-service voice menu (it settles the call, `ItemLifecycle.
+    self_serve`). Each contact to an account whose share is above 0 is answered with
+    that probability, one uniform number per contact from the answer's own stream.
+    """
 
     def __init__(
         self,
         plans: list[AccountPlan],
         lifecycle: ItemLifecycle,
         events: EventBus,
-        rng: np.random.Generator,
+        streams: Streams,
     ):
-        self.share = np.array([plan.rules.auto_reply_share for plan in plans])
+        self.share = np.array([plan.rules.automatic_share for plan in plans])
+        self.settles = [
+            plan.rules.automatic_answer is not None and plan.rules.automatic_answer.settles
+            for plan in plans
+        ]
+        self.rngs = [
+            None
+            if plan.rules.automatic_answer is None
+            else streams[plan.rules.automatic_answer.stream]
+            for plan in plans
+        ]
         self.lifecycle = lifecycle
         self.items = lifecycle.store
-        self.rng = rng
         if self.share.any():
             events.subscribe(ItemReceived, self._on_contact)
             events.subscribe(Reopened, self._on_contact)
 
     def _on_contact(self, event: ItemReceived | Reopened) -> None:
         account = int(self.items.account[event.item])
-        share = self.share[account] if account >= 0 else 0.0
-        if share > 0.0 and self.rng.random() < share:
-            self.lifecycle.auto_reply(event.item, event.time)
+        if account < 0:
+            return
+        share = self.share[account]
+        rng = self.rngs[account]
+        if share > 0.0 and rng is not None and rng.random() < share:
+            if self.settles[account]:
+                self.lifecycle.self_serve(event.item, event.time)
+            else:
+                self.lifecycle.auto_reply(event.item, event.time)
 
 
 class ReplyWindow:
@@ -128,33 +153,6 @@ class ReplyWindow:
             self.lifecycle.expire(item, due)
         for entry in held:
             heapq.heappush(self._closing, entry)
-
-
-class VoiceMenu:
-    """The hotline's self-service voice menu: a share of calls settled at once."""
-
-    def __init__(
-        self,
-        plans: list[AccountPlan],
-        lifecycle: ItemLifecycle,
-        events: EventBus,
-        rng: np.random.Generator,
-    ):
-        self.share = np.array(
-            [plan.rules.self_service_share if plan.rules.calls else 0.0 for plan in plans]
-        )
-        self.lifecycle = lifecycle
-        self.items = lifecycle.store
-        self.rng = rng
-        if self.share.any():
-            events.subscribe(ItemReceived, self._on_call)
-            events.subscribe(Reopened, self._on_call)
-
-    def _on_call(self, event: ItemReceived | Reopened) -> None:
-        account = int(self.items.account[event.item])
-        share = self.share[account] if account >= 0 else 0.0
-        if share > 0.0 and self.rng.random() < share:
-            self.lifecycle.self_serve(event.item, event.time)
 
 
 class CallerPatience:

@@ -9,15 +9,18 @@ private, and the platform's own rules, each with its unit and source (or the wor
 - `public_contacts`, `private_contacts`: where a citizen who addresses an account on
   this platform may post (`simulation.accounts.AccountRouter`). A public contact and its
   reply spread as public @-mentions do; a private one does not.
-- `keyword_auto_reply`: the platform can answer a message at once with prepared text
-  when it matches a keyword; the share that matches is the account's
-  (`accounts.<name>.auto_reply_share`) (`simulation.platform_rules.KeywordAutoReply`).
+- `automatic_answer`: the platform answers a share of contacts at once, by itself
+  (`AutomaticAnswer`, acted out by `simulation.platform_rules.AutomaticAnswers`):
+  WeChat's keyword auto-reply sends boilerplate to the messages that match one of the
+  account's keywords (the share is the account's, `accounts.<name>.auto_reply_share`)
+  and the message still waits for a person; the hotline's self-service voice menu
+  settles a share of calls (`accounts.<name>.self_service_share`, default 1/7).
 - `reply_window_hours`: the account may reply only this long after the user's last
   message (`simulation.platform_rules.ReplyWindow`).
-- `call_minutes`, `self_service_share`, `caller_patience_minutes`: contacts are
-  telephone calls; a voice menu settles a share at once, the rest queue for an agent
-  and hang up after an exponential patience; a call takes an agent an exponential time
-  of this mean, whatever comes of it (`simulation.platform_rules`).
+- `call_minutes`, `caller_patience_minutes`: contacts are telephone calls; those the
+  voice menu does not settle queue for an agent and hang up after an exponential
+  patience; a call takes an agent an exponential time of this mean, whatever comes of
+  it (`simulation.platform_rules`).
 
 An account may override the numbers (`[accounts.<name>]`); the values here are the
 defaults. Adding a platform: add one `Platform(...)` to `PLATFORMS` below; the scenario
@@ -56,6 +59,40 @@ SHANGHAI_12333_CALL = "MODEL.md §7 (Shanghai 12333: about 3 minutes a call)"
 
 
 @dataclass(frozen=True, slots=True)
+class AutomaticAnswer:
+    """An answer a platform gives a share of contacts at once, by itself (no staff).
+
+    One mechanism, two wordings: what it is called, which account setting sets its
+    share, and whether it settles the need (an answer, judged as a substantive reply)
+    or only acknowledges it (boilerplate that is no staff reply: the contact still waits
+    for a person). Each contact (first contact, follow-up, reminder) is answered with
+    the share's probability, one uniform number per contact from its own stream.
+    """
+
+    name: str  # what it is called in messages and documents
+    share_setting: str  # the account setting (`accounts.<name>.<setting>`) that sets the share
+    default_share: float  # share answered when the account sets none [share]
+    settles: bool  # True: the need is answered (substantive); False: it stays open
+    stream: str  # the named random stream of its draws (`simulation.streams`)
+
+
+KEYWORD_AUTO_REPLY = AutomaticAnswer(
+    name="keyword auto-reply",
+    share_setting="auto_reply_share",
+    default_share=0.0,  # an account replies by keyword only to the keywords it sets up
+    settles=False,
+    stream="auto_replies",
+)
+VOICE_MENU = AutomaticAnswer(
+    name="self-service voice menu",
+    share_setting="self_service_share",
+    default_share=1.0 / 7.0,  # IVR_SELF_SERVICE_SHARE
+    settles=True,
+    stream="self_service",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Platform:
     """One platform's rules; every field with its unit and source (or "assumption")."""
 
@@ -63,10 +100,9 @@ class Platform:
     description: str
     public_contacts: bool  # a citizen may address the account in public (@-mention)
     private_contacts: bool  # ... or privately (message, call)
-    keyword_auto_reply: bool = False  # boilerplate sent at once on a keyword match
+    automatic_answer: AutomaticAnswer | None = None  # answers a share of contacts at once
     reply_window_hours: float | None = None  # an account may reply only this long [hours]
     call_minutes: float | None = None  # contacts are calls of this mean length [minutes]
-    self_service_share: float | None = None  # calls settled by the voice menu [share]
     caller_patience_minutes: float | None = None  # mean wait before hanging up [minutes]
     sources: tuple[str, ...] = ()
 
@@ -104,7 +140,7 @@ WECHAT = Platform(
     "account may reply only within 48 hours of the user's last message.",
     public_contacts=False,
     private_contacts=True,
-    keyword_auto_reply=True,
+    automatic_answer=KEYWORD_AUTO_REPLY,
     reply_window_hours=48.0,
     sources=(WECHAT_CUSTOMER_SERVICE_RULE, WECHAT_AUTO_REPLY),
 )
@@ -118,7 +154,7 @@ HOTLINE = Platform(
     public_contacts=False,
     private_contacts=True,
     call_minutes=3.0,
-    self_service_share=1.0 / 7.0,
+    automatic_answer=VOICE_MENU,
     caller_patience_minutes=1.25,
     sources=(SHANGHAI_12333_CALL, IVR_SELF_SERVICE_SHARE, VOICE_CALLER_PATIENCE),
 )

@@ -42,9 +42,12 @@ WECHAT_ONLY = {"wechat_city": {"platform": "wechat", "follow_share": 0.4, "opera
 
 
 def test_platform_rules_are_data_with_sources():
-    assert WECHAT.keyword_auto_reply and WECHAT.reply_window_hours == 48.0
+    assert WECHAT.automatic_answer is not None and WECHAT.reply_window_hours == 48.0
+    assert not WECHAT.automatic_answer.settles  # boilerplate: the message waits for a person
     assert HOTLINE.calls and HOTLINE.call_minutes == 3.0
-    assert 0.0 < HOTLINE.self_service_share < 1.0 and HOTLINE.caller_patience_minutes > 0.0
+    menu = HOTLINE.automatic_answer
+    assert menu is not None and menu.settles and 0.0 < menu.default_share < 1.0
+    assert HOTLINE.caller_patience_minutes > 0.0
     for platform in PLATFORMS.values():
         assert platform.sources, f"{platform.name} names no source"
     assert not PLATFORMS["weibo"].calls and PLATFORMS["weibo"].reply_window_hours is None
@@ -59,9 +62,10 @@ def test_an_account_takes_its_platforms_rules_and_may_set_its_own_numbers():
         }
     )
     weibo, wechat, hotline = (plan.rules for plan in account_plans(scenario))
-    assert (weibo.reply_window_hours, weibo.calls, weibo.auto_reply_share) == (None, False, 0.0)
-    assert (wechat.reply_window_hours, wechat.auto_reply_share) == (24.0, 0.0)
-    assert hotline.calls and hotline.self_service_share == 0.3
+    assert (weibo.reply_window_hours, weibo.calls, weibo.automatic_share) == (None, False, 0.0)
+    assert weibo.automatic_answer is None
+    assert (wechat.reply_window_hours, wechat.automatic_share) == (24.0, 0.0)
+    assert hotline.calls and hotline.automatic_share == 0.3
     assert hotline.call_minutes == 3.0 and hotline.caller_patience_minutes == 1.25
 
 

@@ -1028,8 +1028,9 @@ PLATFORM_RULE_SETTINGS = (
 
 def _platform_has(platform: Any, rule: str) -> bool:
     """Whether a platform has the rule an account setting of that name adjusts."""
-    if rule == "auto_reply_share":
-        return bool(platform.keyword_auto_reply)
+    answer = platform.automatic_answer
+    if rule in ("auto_reply_share", "self_service_share"):
+        return answer is not None and answer.share_setting == rule
     if rule == "reply_window_hours":
         return platform.reply_window_hours is not None
     return bool(platform.calls)
