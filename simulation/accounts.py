@@ -43,6 +43,9 @@ class PlatformRules:
     reply_window_hours: float | None = None  # replies only this long after the last message
     call_minutes: float | None = None  # contacts are calls of this mean length [minutes]
     caller_patience_minutes: float | None = None  # mean patience of a queued caller [minutes]
+    call_rhythm: tuple[float, ...] | None = None  # calls by hour of day (None: as needs arise)
+    after_hours: str = "queue"  # a call out of agents' hours: "closed" or "queue"
+    call_back_share: float = 0.0  # callers told the hours who call again [share]
 
     @property
     def calls(self) -> bool:
@@ -65,7 +68,20 @@ def platform_rules(platform: Platform, account: AccountSettings | None = None) -
         reply_window_hours=value("reply_window_hours", platform.reply_window_hours),
         call_minutes=value("call_minutes", platform.call_minutes),
         caller_patience_minutes=value("caller_patience_minutes", platform.caller_patience_minutes),
+        call_rhythm=_call_rhythm(platform, account),
+        after_hours=(account and account.after_hours) or platform.after_hours or "queue",
+        call_back_share=float(value("call_back_share", platform.call_back_share) or 0.0),
     )
+
+
+def _call_rhythm(platform: Platform, account: AccountSettings | None) -> tuple[float, ...] | None:
+    """The account's call rhythm: its own weights, none ("needs"), or the platform's."""
+    own = None if account is None else account.call_rhythm
+    if own is None:
+        return platform.call_rhythm
+    if own == "needs":
+        return None
+    return tuple(float(w) for w in own)
 
 
 @dataclass(frozen=True)

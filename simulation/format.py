@@ -146,6 +146,12 @@ PLATFORM_METRICS: dict[str, tuple[str, str]] = {
         "Calls queued for an agent whose caller hung up before an agent answered "
         "(abandonment of the Erlang-A desk; Ningxia 12333: about 21%).",
     ),
+    "after_hours_share": (
+        "share",
+        "Calls that reached the hotline when none of its agents was on duty, were not "
+        "settled by the voice menu and were told the hours instead of queueing "
+        "(after_hours = 'closed'; a share of their callers call again in hours).",
+    ),
     "mean_call_wait_minutes": (
         "minutes",
         "Mean time a call queued for an agent waited: until an agent answered, or until "

@@ -65,6 +65,7 @@ from simulation.events import (
     RumoursSeeded,
     SelfServed,
     ServiceStarted,
+    TurnedAway,
     Vented,
 )
 from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
@@ -898,10 +899,11 @@ class PlatformMetrics:
     """What the platforms' rules did (PLATFORM_METRICS), overall and per account and platform.
 
     Calls are counted from the run's events: each call (ItemReceived or Reopened of an
-    item on a hotline account), those the voice menu settled (`SelfServed`), those whose
-    caller hung up (`Abandoned`) and how long each queued call waited (from its arrival
-    to an agent's `ServiceStarted`, or to the hang-up). Auto-replies and expired items
-    are read from the item store at the end.
+    item on a hotline account), those the voice menu settled (`SelfServed`), those told
+    the hours out of human hours (`TurnedAway`), those whose caller hung up while queued
+    (`Abandoned` of a queued call) and how long each queued call waited (from its
+    arrival to an agent's `ServiceStarted`, or to the hang-up). Auto-replies and expired
+    items are read from the item store at the end.
     """
 
     def __init__(
@@ -919,9 +921,12 @@ class PlatformMetrics:
         self.hang_ups = np.zeros_like(self.calls)
         self.answered_calls = np.zeros_like(self.calls)
         self.wait_hours = np.zeros_like(self.calls)  # summed over answered and hung-up calls
+        self.turned_away = np.zeros_like(self.calls)
+        self.queued: dict[int, float] = {}  # items whose call waits in the queue: since when
         events.subscribe(ItemReceived, self._on_contact)
         events.subscribe(Reopened, self._on_contact)
         events.subscribe(SelfServed, self._on_self_served)
+        events.subscribe(TurnedAway, self._on_turned_away)
         events.subscribe(Abandoned, self._on_abandoned)
         events.subscribe(ServiceStarted, self._on_service_started)
 
@@ -934,21 +939,31 @@ class PlatformMetrics:
     def _on_contact(self, event: ItemReceived | Reopened) -> None:
         units = self._call_units(event.item)
         self.calls[list(units)] += 1
+        if units:
+            self.queued[event.item] = event.time
 
     def _on_self_served(self, event: SelfServed) -> None:
         self.self_served[list(self._call_units(event.item))] += 1
+        self.queued.pop(event.item, None)
+
+    def _on_turned_away(self, event: TurnedAway) -> None:
+        self.turned_away[list(self._call_units(event.item))] += 1
+        self.queued.pop(event.item, None)
 
     def _on_abandoned(self, event: Abandoned) -> None:
+        queued_at = self.queued.pop(event.item, None)
+        if queued_at is None:
+            return  # not a call, or one that was not queued: no hang-up of the queue
         units = list(self._call_units(event.item))
-        if units:
-            self.hang_ups[units] += 1
-            self.wait_hours[units] += event.time - float(self.items.waiting_since[event.item])
+        self.hang_ups[units] += 1
+        self.wait_hours[units] += event.time - queued_at
 
     def _on_service_started(self, event: ServiceStarted) -> None:
         if event.task != TASK_NEW:
             return
         units = list(self._call_units(event.item))
         if units:
+            self.queued.pop(event.item, None)
             self.answered_calls[units] += 1
             self.wait_hours[units] += event.time - event.queued_at
 
@@ -971,7 +986,7 @@ class PlatformMetrics:
                 wanted = requests
             n = int(wanted.sum())
             n_contacts = float(contacts[wanted].sum())
-            queued = self.calls[unit] - self.self_served[unit]
+            queued = self.calls[unit] - self.self_served[unit] - self.turned_away[unit]
             waited = self.answered_calls[unit] + self.hang_ups[unit]
             values = {
                 "auto_reply_share": _share(float(auto[wanted].sum()), n_contacts),
@@ -979,6 +994,7 @@ class PlatformMetrics:
                 "expired_share": _share(float((wanted & expired).sum()), n),
                 "self_service_share": _share(self.self_served[unit], self.calls[unit]),
                 "hang_up_share": _share(self.hang_ups[unit], queued),
+                "after_hours_share": _share(self.turned_away[unit], self.calls[unit]),
                 "mean_call_wait_minutes": _share(60.0 * self.wait_hours[unit], waited),
             }
             for metric in PLATFORM_METRICS:

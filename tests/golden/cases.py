@@ -146,6 +146,15 @@ VARIANTS: dict[str, tuple[str, dict]] = {
         "appraisal_response_rate",
         {"accountability.escalation_priority": False},
     ),
+    # The hotline without its call rhythm and out-of-hours rule: recorded equal to the
+    # bundled matrix as it ran before them (every draw kept where they are off).
+    "hotline_rules_off": (
+        "shanghai_12333_matrix",
+        {
+            "accounts.hotline_12333.call_rhythm": "needs",
+            "accounts.hotline_12333.after_hours": "queue",
+        },
+    ),
 }
 
 
