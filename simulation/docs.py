@@ -34,6 +34,7 @@ from simulation.format import (
     ALL_UNITS,
     METRICS,
     NAMING_RULE,
+    PLATFORM_DAILY_METRICS,
     PLATFORM_METRICS,
     RECEIVED_BY_CHANNEL,
     RECEIVED_BY_KIND,
@@ -445,7 +446,13 @@ def render_metrics() -> str:
             "the long table nor per-account keys: its outputs are as they always were.",
             "What the platforms' own rules did (`simulation/platform_rules.py`), in runs "
             "of a scenario that declares accounts, overall and per account and platform "
-            "(`hang_up_share@hotline`); the call metrics are missing where no calls came:",
+            "(`hang_up_share@hotline`); the call metrics are missing where no calls came. "
+            "Those with a daily meaning are also daily columns, overall and "
+            "`<metric>@<unit>` in `daily.csv` and in each row of `daily_accounts.csv` ("
+            + ", ".join(f"`{m}`" for m in PLATFORM_DAILY_METRICS)
+            + "): each over that day's contacts or calls, the wait over the calls whose "
+            "wait ended that day. `response_rate_with_auto_replies` and `expired_share` "
+            "are shares of the requests of the whole run: summary only.",
             _table(
                 ["metric", "unit", "meaning"],
                 [

@@ -168,6 +168,21 @@ RECEIVED_VIA_MONITORING = "received_via_monitoring"
 REPLIES_BY_QUALITY = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
 REPLIES_BEST_FIRST = tuple(REPLIES_BY_QUALITY[code] for code in (SUBSTANTIVE, PARTIAL, BOILERPLATE))
 
+# The platform rules' metrics that have a daily meaning: daily columns of a scenario that
+# declares accounts (daily.csv overall and as `<metric>@<unit>`; daily_accounts.csv), each
+# over the day's contacts or calls: auto-replies sent that day per contact received that
+# day; calls settled by the menu, told the hours, and hung up (per call queued that day);
+# the mean wait of the calls whose wait ended that day. `response_rate_with_auto_replies`
+# and `expired_share` are shares of the requests received over the run (a request's
+# reply or expiry may come days after it): summary metrics only.
+PLATFORM_DAILY_METRICS = (
+    "auto_reply_share",
+    "self_service_share",
+    "after_hours_share",
+    "hang_up_share",
+    "mean_call_wait_minutes",
+)
+
 # Metrics of each account and each platform, when a scenario declares accounts: every
 # summary metric that belongs to an account, named `<metric>@<account>` and
 # `<metric>@<platform>` (`unit_metric`), computed over the requests that went to the

@@ -47,6 +47,7 @@ from simulation.codes import (
 from simulation.events import (
     Abandoned,
     Appraised,
+    AutoReplied,
     Clarified,
     DayEnded,
     Escalated,
@@ -71,6 +72,7 @@ from simulation.events import (
 from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
     ALL_UNITS,
     METRICS,
+    PLATFORM_DAILY_METRICS,
     PLATFORM_METRICS,
     RECEIVED_BY_CHANNEL,
     RECEIVED_BY_KIND,
@@ -354,6 +356,8 @@ class MetricsRecorder:
             columns[name] = self.snapshots[name][days]
         if self.units is not None:
             columns.update(self.units.daily_columns(days))
+        if self.platforms is not None:
+            columns.update(self.platforms.daily_columns(days))
         return columns
 
 
@@ -647,21 +651,25 @@ class UnitMetrics:
                 ]
         return columns
 
-    def long_frame(self, overall: pd.DataFrame) -> pd.DataFrame:
+    def long_frame(
+        self, overall: pd.DataFrame, platforms: PlatformMetrics | None = None
+    ) -> pd.DataFrame:
         """The long daily table: one row per unit and day, the whole run's rows first.
 
-        Columns `day`, `account`, `platform`, then UNIT_SERIES_COLUMNS. The whole run's
-        rows (account and platform `all`) are `overall`'s (the run's daily frame); an
-        account's rows name it and its platform; a platform's rows have account `all`.
+        Columns `day`, `account`, `platform`, then UNIT_SERIES_COLUMNS and, with the
+        platforms' metrics, PLATFORM_DAILY_METRICS. The whole run's rows (account and
+        platform `all`) are `overall`'s (the run's daily frame); an account's rows name
+        it and its platform; a platform's rows have account `all`.
         """
         days = np.arange(self.days)
+        columns = [*UNIT_SERIES_COLUMNS, *(PLATFORM_DAILY_METRICS if platforms else ())]
         frames = [
             pd.DataFrame(
                 {
                     "day": days,
                     "account": ALL_UNITS,
                     "platform": ALL_UNITS,
-                    **{c: overall[c].to_numpy() for c in UNIT_SERIES_COLUMNS},
+                    **{c: overall[c].to_numpy() for c in columns},
                 }
             )
         ]
@@ -671,9 +679,16 @@ class UnitMetrics:
         for unit, name in enumerate(self.units):
             account = name if unit < self.n_accounts else ALL_UNITS
             platform = platform_of[name] if unit < self.n_accounts else name
+            own = {} if platforms is None else platforms.series(unit)
             frames.append(
                 pd.DataFrame(
-                    {"day": days, "account": account, "platform": platform, **self.series(unit)}
+                    {
+                        "day": days,
+                        "account": account,
+                        "platform": platform,
+                        **self.series(unit),
+                        **own,
+                    }
                 )
             )
         return pd.concat(frames, ignore_index=True)
@@ -903,7 +918,9 @@ class PlatformMetrics:
     the hours out of human hours (`TurnedAway`), those whose caller hung up while queued
     (`Abandoned` of a queued call) and how long each queued call waited (from its
     arrival to an agent's `ServiceStarted`, or to the hang-up). Auto-replies and expired
-    items are read from the item store at the end.
+    items are read from the item store at the end. The same counts are kept by day
+    for the daily columns (PLATFORM_DAILY_METRICS), with the contacts and auto-replies
+    of each day.
     """
 
     def __init__(
@@ -923,12 +940,34 @@ class PlatformMetrics:
         self.wait_hours = np.zeros_like(self.calls)  # summed over answered and hung-up calls
         self.turned_away = np.zeros_like(self.calls)
         self.queued: dict[int, float] = {}  # items whose call waits in the queue: since when
+        # The same by day (unit, then overall, × day), and each day's contacts and
+        # auto-replies of every account, for the daily columns.
+        self.days = units.days
+        shape = (len(units.units) + 1, units.days)
+        self.daily = {name: np.zeros(shape) for name in _PLATFORM_DAILY_COUNTS}
         events.subscribe(ItemReceived, self._on_contact)
         events.subscribe(Reopened, self._on_contact)
         events.subscribe(SelfServed, self._on_self_served)
         events.subscribe(TurnedAway, self._on_turned_away)
         events.subscribe(Abandoned, self._on_abandoned)
         events.subscribe(ServiceStarted, self._on_service_started)
+        events.subscribe(AutoReplied, self._on_auto_replied)
+
+    def _count(self, name: str, units: tuple[int, ...] | list[int], time: float, amount=1.0):
+        """Add to a daily count of `units` on the day of `time`."""
+        day = int(time // HOURS_PER_DAY)
+        if units and day < self.days:
+            self.daily[name][list(units), day] += amount
+
+    def _request_units(self, item: int) -> tuple[int, ...]:
+        """The units a request counts for (none for a rumour or an item of no account)."""
+        account = int(self.items.account[item])
+        if account < 0 or self.items.kind[item] == RUMOUR:
+            return ()
+        return (*self.units.account_units[account], len(self.units.units))
+
+    def _on_auto_replied(self, event: AutoReplied) -> None:
+        self._count("auto_replies", self._request_units(event.item), event.time)
 
     def _call_units(self, item: int) -> tuple[int, ...]:
         account = int(self.items.account[item])
@@ -937,17 +976,23 @@ class PlatformMetrics:
         return (*self.units.account_units[account], len(self.units.units))
 
     def _on_contact(self, event: ItemReceived | Reopened) -> None:
+        self._count("contacts", self._request_units(event.item), event.time)
         units = self._call_units(event.item)
         self.calls[list(units)] += 1
+        self._count("calls", units, event.time)
         if units:
             self.queued[event.item] = event.time
 
     def _on_self_served(self, event: SelfServed) -> None:
-        self.self_served[list(self._call_units(event.item))] += 1
+        units = self._call_units(event.item)
+        self.self_served[list(units)] += 1
+        self._count("self_served", units, event.time)
         self.queued.pop(event.item, None)
 
     def _on_turned_away(self, event: TurnedAway) -> None:
-        self.turned_away[list(self._call_units(event.item))] += 1
+        units = self._call_units(event.item)
+        self.turned_away[list(units)] += 1
+        self._count("turned_away", units, event.time)
         self.queued.pop(event.item, None)
 
     def _on_abandoned(self, event: Abandoned) -> None:
@@ -957,6 +1002,9 @@ class PlatformMetrics:
         units = list(self._call_units(event.item))
         self.hang_ups[units] += 1
         self.wait_hours[units] += event.time - queued_at
+        self._count("hang_ups", units, event.time)
+        self._count("waited", units, event.time)
+        self._count("wait_hours", units, event.time, event.time - queued_at)
 
     def _on_service_started(self, event: ServiceStarted) -> None:
         if event.task != TASK_NEW:
@@ -966,6 +1014,8 @@ class PlatformMetrics:
             self.queued.pop(event.item, None)
             self.answered_calls[units] += 1
             self.wait_hours[units] += event.time - event.queued_at
+            self._count("waited", units, event.time)
+            self._count("wait_hours", units, event.time, event.time - event.queued_at)
 
     def summary(self, requests: np.ndarray) -> dict[str, float]:
         """PLATFORM_METRICS overall and as `<metric>@<unit>` for every account and platform."""
@@ -1000,6 +1050,42 @@ class PlatformMetrics:
             for metric in PLATFORM_METRICS:
                 summary[unit_metric(metric, name) if name else metric] = values[metric]
         return summary
+
+    def series(self, unit: int, days: slice = slice(None)) -> dict[str, np.ndarray]:
+        """PLATFORM_DAILY_METRICS of one unit (len(units.units): overall) over `days`."""
+        count = {name: values[unit, days] for name, values in self.daily.items()}
+        queued = count["calls"] - count["self_served"] - count["turned_away"]
+        values = {
+            "auto_reply_share": _ratio(count["auto_replies"], count["contacts"]),
+            "self_service_share": _ratio(count["self_served"], count["calls"]),
+            "after_hours_share": _ratio(count["turned_away"], count["calls"]),
+            "hang_up_share": _ratio(count["hang_ups"], queued),
+            "mean_call_wait_minutes": _ratio(60.0 * count["wait_hours"], count["waited"]),
+        }
+        return {metric: values[metric] for metric in PLATFORM_DAILY_METRICS}
+
+    def daily_columns(self, days: slice = slice(None)) -> dict[str, np.ndarray]:
+        """PLATFORM_DAILY_METRICS overall and as `<metric>@<unit>` columns over `days`."""
+        columns = dict(self.series(len(self.units.units), days))
+        for unit, name in enumerate(self.units.units):
+            for metric, values in self.series(unit, days).items():
+                columns[unit_metric(metric, name)] = values
+        return columns
+
+
+# PlatformMetrics' daily counts: contacts (requests) and auto-replies of every account;
+# calls, settled by the menu, told the hours, hung up; calls whose wait ended, and those
+# waits [hours].
+_PLATFORM_DAILY_COUNTS = (
+    "contacts",
+    "auto_replies",
+    "calls",
+    "self_served",
+    "turned_away",
+    "hang_ups",
+    "waited",
+    "wait_hours",
+)
 
 
 def _share(part: float, whole: float) -> float:

@@ -405,3 +405,59 @@ def test_a_bad_call_rhythm_is_refused_naming_the_field(rhythm, message):
     with pytest.raises(ScenarioError) as error:
         matrix({"city": {"platform": "hotline", "call_rhythm": rhythm}})
     assert "call_rhythm" in str(error.value) and message in str(error.value), str(error.value)
+
+
+# --------------------------------------------------------------------------- daily columns
+
+
+def test_platform_metrics_are_daily_columns_that_add_up_to_the_run():
+    """The daily columns of the platform rules come from day counts that sum to the run's
+    totals, give the summary's share when pooled, and are the same in the wide daily
+    table and the long one."""
+    from simulation.format import PLATFORM_DAILY_METRICS
+    from simulation.runner import result_of
+
+    tables = {
+        "wechat_city": {**WECHAT_ONLY["wechat_city"], "auto_reply_share": 0.3},
+        "hotline_city": {
+            "platform": "hotline",
+            "follow_share": 0.4,
+            "operators": 1,
+            "shifts": "extended",
+            "extended_hours_start": 8,
+            "extended_hours_end": 20,
+        },
+    }
+    model = GovernmentResponseModel(matrix(tables, citizens=4000), seed=2, days=4)
+    model.run()
+    result = result_of(model)
+    daily, summary, platforms = result.daily, result.summary, model.metrics.platforms
+    hotline = platforms.units.units.index("hotline_city")
+    counts = {name: values[hotline] for name, values in platforms.daily.items()}
+    assert counts["calls"].sum() == platforms.calls[hotline]
+    assert counts["self_served"].sum() == platforms.self_served[hotline]
+    assert counts["turned_away"].sum() == platforms.turned_away[hotline] > 0
+    assert counts["hang_ups"].sum() == platforms.hang_ups[hotline] > 0
+    queued = counts["calls"] - counts["self_served"] - counts["turned_away"]
+    assert np.allclose(daily["hang_up_share@hotline_city"], counts["hang_ups"] / queued)
+    pooled = counts["hang_ups"].sum() / queued.sum()
+    assert pooled == pytest.approx(summary["hang_up_share@hotline_city"])
+    wechat = platforms.units.units.index("wechat_city")
+    auto, contacts = platforms.daily["auto_replies"][wechat], platforms.daily["contacts"][wechat]
+    assert auto.sum() / contacts.sum() == pytest.approx(summary["auto_reply_share@wechat_city"])
+    long = result.daily_accounts
+    for metric in PLATFORM_DAILY_METRICS:
+        assert metric in daily.columns and f"{metric}@hotline" in daily.columns
+        rows = long[long["account"] == "hotline_city"][metric].to_numpy()
+        assert np.allclose(rows, daily[f"{metric}@hotline_city"], equal_nan=True), metric
+        whole = long[(long["account"] == "all") & (long["platform"] == "all")][metric]
+        assert np.allclose(whole.to_numpy(), daily[metric], equal_nan=True), metric
+    shares = daily[[f"{m}@hotline_city" for m in PLATFORM_DAILY_METRICS[:4]]].to_numpy()
+    assert np.nanmin(shares) >= 0.0 and np.nanmax(shares) <= 1.0
+
+
+def test_a_scenario_without_accounts_has_no_platform_columns():
+    from simulation.format import PLATFORM_DAILY_METRICS
+
+    daily = run_one(load_scenario("baseline", {"population.citizens": 500}), seed=1, days=1).daily
+    assert not set(PLATFORM_DAILY_METRICS) & set(daily.columns)
