@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.codes import MENTION, PRIVATE
-from simulation.platforms import PLATFORMS, Platform
+from simulation.platforms import PLATFORMS, AutomaticAnswer, Platform
 
 if TYPE_CHECKING:
     from simulation.agents.channel_choice import ChannelChoice
@@ -40,11 +40,14 @@ DEFAULT_LEVEL = "city"
 class PlatformRules:
     """The rules of an account's platform with the numbers the account sets (`platforms.py`)."""
 
-    auto_reply_share: float = 0.0  # messages matching a keyword: instant boilerplate [share]
+    automatic_answer: AutomaticAnswer | None = None  # the platform's instant answer, if any
+    automatic_share: float = 0.0  # contacts it answers (keyword match, menu settles) [share]
     reply_window_hours: float | None = None  # replies only this long after the last message
     call_minutes: float | None = None  # contacts are calls of this mean length [minutes]
-    self_service_share: float = 0.0  # calls the voice menu settles [share]
     caller_patience_minutes: float | None = None  # mean patience of a queued caller [minutes]
+    call_rhythm: tuple[float, ...] | None = None  # calls by hour of day (None: as needs arise)
+    after_hours: str = "queue"  # a call out of agents' hours: "closed" or "queue"
+    call_back_share: float = 0.0  # callers told the hours who call again [share]
 
     @property
     def calls(self) -> bool:
@@ -59,14 +62,28 @@ def platform_rules(platform: Platform, account: AccountSettings | None = None) -
         own = None if account is None else getattr(account, name)
         return default if own is None else float(own)
 
-    share = value("auto_reply_share", 0.0) if platform.keyword_auto_reply else 0.0
+    answer = platform.automatic_answer
+    share = 0.0 if answer is None else value(answer.share_setting, answer.default_share)
     return PlatformRules(
-        auto_reply_share=float(share or 0.0),
+        automatic_answer=answer,
+        automatic_share=float(share or 0.0),
         reply_window_hours=value("reply_window_hours", platform.reply_window_hours),
         call_minutes=value("call_minutes", platform.call_minutes),
-        self_service_share=float(value("self_service_share", platform.self_service_share) or 0.0),
         caller_patience_minutes=value("caller_patience_minutes", platform.caller_patience_minutes),
+        call_rhythm=_call_rhythm(platform, account),
+        after_hours=(account and account.after_hours) or platform.after_hours or "queue",
+        call_back_share=float(value("call_back_share", platform.call_back_share) or 0.0),
     )
+
+
+def _call_rhythm(platform: Platform, account: AccountSettings | None) -> tuple[float, ...] | None:
+    """The account's call rhythm: its own weights, none ("needs"), or the platform's."""
+    own = None if account is None else account.call_rhythm
+    if own is None:
+        return platform.call_rhythm
+    if own == "needs":
+        return None
+    return tuple(float(w) for w in own)
 
 
 @dataclass(frozen=True)

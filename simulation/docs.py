@@ -30,13 +30,17 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
 from simulation.format import (
     ALL_UNITS,
     CHOICE_METRICS,
     METRICS,
     NAMING_RULE,
+    PLATFORM_DAILY_METRICS,
     PLATFORM_METRICS,
+    RECEIVED_BY_CHANNEL,
+    RECEIVED_BY_KIND,
+    RECEIVED_VIA_MONITORING,
+    REPLIES_BY_QUALITY,
     SCENARIO_WIDE_METRICS,
     SUPERVISION_DAILY_METRICS,
     SUPERVISION_METRICS,
@@ -381,9 +385,12 @@ _FAMILY_MEANING = {
 
 def metric_families() -> list[tuple[str, str, str]]:
     """Summary counts by kind, channel and reply quality: (name, unit, meaning)."""
-    names = [f"received_{kind}" for kind in KIND_NAMES]
-    names += [f"received_via_{channel}" for channel in (*CHANNEL_NAMES, "monitoring")]
-    names += [f"replies_{quality}" for quality in QUALITY_NAMES.values()]
+    names = [
+        *RECEIVED_BY_KIND,
+        *RECEIVED_BY_CHANNEL,
+        RECEIVED_VIA_MONITORING,
+        *REPLIES_BY_QUALITY.values(),
+    ]
     return [(name, "count", _FAMILY_MEANING.get(name, "")) for name in names]
 
 
@@ -440,7 +447,13 @@ def render_metrics() -> str:
             "the long table nor per-account keys: its outputs are as they always were.",
             "What the platforms' own rules did (`simulation/platform_rules.py`), in runs "
             "of a scenario that declares accounts, overall and per account and platform "
-            "(`hang_up_share@hotline`); the call metrics are missing where no calls came:",
+            "(`hang_up_share@hotline`); the call metrics are missing where no calls came. "
+            "Those with a daily meaning are also daily columns, overall and "
+            "`<metric>@<unit>` in `daily.csv` and in each row of `daily_accounts.csv` ("
+            + ", ".join(f"`{m}`" for m in PLATFORM_DAILY_METRICS)
+            + "): each over that day's contacts or calls, the wait over the calls whose "
+            "wait ended that day. `response_rate_with_auto_replies` and `expired_share` "
+            "are shares of the requests of the whole run: summary only.",
             _table(
                 ["metric", "unit", "meaning"],
                 [

@@ -251,6 +251,19 @@ class SelfServed(Event):
 
 
 @dataclass(slots=True)
+class TurnedAway(Event):
+    """A call out of the hotline's human hours was told the hours and did not queue.
+
+    `calls_back`: the caller will call again in the next hours of human service (their
+    item stays open, off the queue, until then); otherwise they give the need up.
+    """
+
+    item: int
+    time: float
+    calls_back: bool
+
+
+@dataclass(slots=True)
 class WindowExpired(Event):
     """The platform's reply window closed before the account replied: the item is expired."""
 

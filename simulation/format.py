@@ -37,6 +37,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from simulation.codes import (
+    BOILERPLATE,
+    CHANNEL_NAMES,
+    KIND_NAMES,
+    PARTIAL,
+    QUALITY_NAMES,
+    SUBSTANTIVE,
+)
+
 # Glossary: metric name → (unit, meaning). The README's metrics table is checked
 # against it (tests/test_docs.py).
 METRICS: dict[str, tuple[str, str]] = {
@@ -137,6 +146,12 @@ PLATFORM_METRICS: dict[str, tuple[str, str]] = {
         "Calls queued for an agent whose caller hung up before an agent answered "
         "(abandonment of the Erlang-A desk; Ningxia 12333: about 21%).",
     ),
+    "after_hours_share": (
+        "share",
+        "Calls that reached the hotline when none of its agents was on duty, were not "
+        "settled by the voice menu and were told the hours instead of queueing "
+        "(after_hours = 'closed'; a share of their callers call again in hours).",
+    ),
     "mean_call_wait_minutes": (
         "minutes",
         "Mean time a call queued for an agent waited: until an agent answered, or until "
@@ -186,6 +201,30 @@ CHOICE_METRICS: dict[str, tuple[str, str]] = {
 # The metrics of the matrix of accounts' own rules, overall and per account and platform.
 MATRIX_METRICS: dict[str, tuple[str, str]] = {**PLATFORM_METRICS, **CHOICE_METRICS}
 
+# Counts broken down by a code (`simulation.codes`), named from the code's names:
+# received items by kind and by channel (indexed by the code), those found by
+# monitoring, and replies by quality (keyed by the code; best first for tables).
+RECEIVED_BY_KIND = tuple(f"received_{kind}" for kind in KIND_NAMES)
+RECEIVED_BY_CHANNEL = tuple(f"received_via_{channel}" for channel in CHANNEL_NAMES)
+RECEIVED_VIA_MONITORING = "received_via_monitoring"
+REPLIES_BY_QUALITY = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
+REPLIES_BEST_FIRST = tuple(REPLIES_BY_QUALITY[code] for code in (SUBSTANTIVE, PARTIAL, BOILERPLATE))
+
+# The platform rules' metrics that have a daily meaning: daily columns of a scenario that
+# declares accounts (daily.csv overall and as `<metric>@<unit>`; daily_accounts.csv), each
+# over the day's contacts or calls: auto-replies sent that day per contact received that
+# day; calls settled by the menu, told the hours, and hung up (per call queued that day);
+# the mean wait of the calls whose wait ended that day. `response_rate_with_auto_replies`
+# and `expired_share` are shares of the requests received over the run (a request's
+# reply or expiry may come days after it): summary metrics only.
+PLATFORM_DAILY_METRICS = (
+    "auto_reply_share",
+    "self_service_share",
+    "after_hours_share",
+    "hang_up_share",
+    "mean_call_wait_minutes",
+)
+
 # Metrics of each account and each platform, when a scenario declares accounts: every
 # summary metric that belongs to an account, named `<metric>@<account>` and
 # `<metric>@<platform>` (`unit_metric`), computed over the requests that went to the
@@ -222,19 +261,10 @@ UNIT_SUMMARY_METRICS = (
     "releases",
     "rumours_clarified",
     "appraisal_score",
-    "received_consultation",
-    "received_request",
-    "received_complaint",
-    "received_suggestion",
-    "received_rumour",
-    "received_via_mention",
-    "received_via_private",
-    "received_via_vent",
-    "received_via_rumour",
-    "received_via_monitoring",
-    "replies_substantive",
-    "replies_partial",
-    "replies_boilerplate",
+    *RECEIVED_BY_KIND,
+    *RECEIVED_BY_CHANNEL,
+    RECEIVED_VIA_MONITORING,
+    *REPLIES_BEST_FIRST,
 )
 # Summary metrics with no per-account value, and why: each is of the citizens, the
 # shared departments or the whole run rather than of one account.
@@ -274,20 +304,11 @@ UNIT_SERIES_COLUMNS = (
     "follow_ups",
     "reminders",
     "replies",
-    "replies_substantive",
-    "replies_partial",
-    "replies_boilerplate",
+    *REPLIES_BEST_FIRST,
     "replies_per_contact",
     "replies_on_time",
-    "received_consultation",
-    "received_request",
-    "received_complaint",
-    "received_suggestion",
-    "received_rumour",
-    "received_via_mention",
-    "received_via_private",
-    "received_via_vent",
-    "received_via_rumour",
+    *RECEIVED_BY_KIND,
+    *RECEIVED_BY_CHANNEL,
     "ratings",
     "first_referrals",
     "referrals",

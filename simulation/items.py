@@ -14,7 +14,7 @@ puts a left one back into the inbox; abandoned is final.
 `ItemLifecycle` makes every change of an item's state — posted, received, service
 started, answered, referred, bounced back, left, escalated, complained upward,
 forwarded back, abandoned, judged, clarified, re-queued, re-opened, auto-replied,
-self-served, expired — and publishes the matching event (`simulation.events`). The
+self-served, turned away out of hours, called back, expired — and publishes the matching event (`simulation.events`). The
 agents decide *what* happens; this module is where it happens, so the conservation
 law has one place to hold. Other code reads the store's columns and never writes them.
 """
@@ -60,6 +60,7 @@ from simulation.events import (
     RumoursSeeded,
     SelfServed,
     ServiceStarted,
+    TurnedAway,
     Vented,
     WindowExpired,
 )
@@ -538,6 +539,36 @@ class ItemLifecycle:
         store.self_served[item] = True
         self.events.publish(SelfServed(item, now))
         return self.answer(item, SUBSTANTIVE, -1, now)
+
+    def turn_away(self, item: int, now: float, calls_back: bool) -> bool:
+        """A call out of human hours is told the hours: it leaves the queue, unanswered.
+
+        Its queued ticket lapses (a new version) and the caller waits for nobody until
+        they call again (`call_back`); one who will not call again is given up by the
+        citizens (`TurnedAway` with `calls_back` False). Returns False (and changes
+        nothing) if the item is not open.
+        """
+        store = self.store
+        if store.status[item] != OPEN:
+            return False
+        store.version[item] += 1
+        store.expire_at[item] = math.inf
+        self.events.publish(TurnedAway(item, now, calls_back))
+        return True
+
+    def call_back(self, item: int, now: float, expire_at: float) -> bool:
+        """A caller told the hours calls again: a new contact (a reminder), queued anew.
+
+        Their patience in the queue runs out at `expire_at`. Returns False (and changes
+        nothing) if the item is not open.
+        """
+        store = self.store
+        if store.status[item] != OPEN:
+            return False
+        store.reminders[item] += 1
+        store.expire_at[item] = expire_at
+        self._new_contact(item, now, REMINDER)
+        return True
 
     def expire(self, item: int, now: float) -> bool:
         """The reply window closed on an open or referred item: it can no longer be answered.

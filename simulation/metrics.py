@@ -47,6 +47,7 @@ from simulation.codes import (
 from simulation.events import (
     Abandoned,
     Appraised,
+    AutoReplied,
     Clarified,
     DayEnded,
     Escalated,
@@ -65,13 +66,19 @@ from simulation.events import (
     RumoursSeeded,
     SelfServed,
     ServiceStarted,
+    TurnedAway,
     Vented,
 )
 from simulation.format import (  # noqa: F401  (the glossary lives in format.py)
     ALL_UNITS,
     CHOICE_METRICS,
     METRICS,
+    PLATFORM_DAILY_METRICS,
     PLATFORM_METRICS,
+    RECEIVED_BY_CHANNEL,
+    RECEIVED_BY_KIND,
+    RECEIVED_VIA_MONITORING,
+    REPLIES_BY_QUALITY,
     SUPERVISION_DAILY_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SERIES_COLUMNS,
@@ -93,8 +100,8 @@ DAILY_COUNTERS = (
     "silent_needs",
     "vents",
     "received",
-    *(f"received_{kind}" for kind in KIND_NAMES),
-    *(f"received_via_{channel}" for channel in CHANNEL_NAMES),
+    *RECEIVED_BY_KIND,
+    *RECEIVED_BY_CHANNEL,
     "contacts",
     "follow_ups",
     "reminders",
@@ -133,9 +140,6 @@ DAILY_SNAPSHOTS = (
 )
 
 
-_RECEIVED_KIND = [f"received_{kind}" for kind in KIND_NAMES]
-_RECEIVED_VIA = [f"received_via_{channel}" for channel in CHANNEL_NAMES]
-_REPLIES_OF_QUALITY = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
 _REPEAT_CONTACTS = [f"{name}s" for name in REPEAT_CONTACT_NAMES]  # follow_ups, reminders
 
 
@@ -205,8 +209,8 @@ class MetricsRecorder:
         if event.kind != RUMOUR:  # rumours are not requests (as in the summary)
             self.add(day, "received")
             self.add(day, "contacts")
-        self.add(day, _RECEIVED_KIND[event.kind])
-        self.add(day, _RECEIVED_VIA[event.channel])
+        self.add(day, RECEIVED_BY_KIND[event.kind])
+        self.add(day, RECEIVED_BY_CHANNEL[event.channel])
 
     def _on_rumours(self, event: RumoursSeeded) -> None:
         self.add(event.hour // HOURS_PER_DAY, "rumours", len(event.items))
@@ -214,7 +218,7 @@ class MetricsRecorder:
     def _on_replied(self, event: Replied) -> None:
         day = int(event.time // HOURS_PER_DAY)
         self.add(day, "replies")
-        self.add(day, _REPLIES_OF_QUALITY[event.quality])
+        self.add(day, REPLIES_BY_QUALITY[event.quality])
         if event.first:  # response times and deadlines are those of the need
             self.add(day, "first_replies")
             self.reply(day, event.reply_hours)
@@ -353,6 +357,8 @@ class MetricsRecorder:
             columns[name] = self.snapshots[name][days]
         if self.units is not None:
             columns.update(self.units.daily_columns(days))
+        if self.platforms is not None:
+            columns.update(self.platforms.daily_columns(days))
         return columns
 
 
@@ -367,11 +373,11 @@ _UNIT_COUNTERS = (
     "received",
     "contacts",
     *_REPEAT_CONTACTS,
-    *_RECEIVED_KIND,
-    *_RECEIVED_VIA,
+    *RECEIVED_BY_KIND,
+    *RECEIVED_BY_CHANNEL,
     "replies",
     "first_replies",
-    *(f"replies_{name}" for name in QUALITY_NAMES.values()),
+    *REPLIES_BY_QUALITY.values(),
     "replies_on_time",
     "first_referrals",
     "referrals",
@@ -437,7 +443,7 @@ class UnitMetrics:
         self.supervised: list[int] = []
         self.supervision_daily: dict[str, np.ndarray] = {}
         self._supervision_totals: dict[int, tuple[int, int]] = {}
-        self.quality_counter = {code: f"replies_{name}" for code, name in QUALITY_NAMES.items()}
+        self.quality_counter = REPLIES_BY_QUALITY
         handlers: tuple[tuple[type[Event], Callable[[Any], None]], ...] = (
             (ItemReceived, self._on_received),
             (Reopened, self._on_reopened),
@@ -492,8 +498,8 @@ class UnitMetrics:
         if event.kind != RUMOUR:  # rumours are not requests (as in the overall series)
             self._add(units, day, "received")
             self._add(units, day, "contacts")
-        self._add(units, day, _RECEIVED_KIND[event.kind])
-        self._add(units, day, _RECEIVED_VIA[event.channel])
+        self._add(units, day, RECEIVED_BY_KIND[event.kind])
+        self._add(units, day, RECEIVED_BY_CHANNEL[event.channel])
 
     def _on_reopened(self, event: Reopened) -> None:
         day = int(event.time // HOURS_PER_DAY)
@@ -646,21 +652,25 @@ class UnitMetrics:
                 ]
         return columns
 
-    def long_frame(self, overall: pd.DataFrame) -> pd.DataFrame:
+    def long_frame(
+        self, overall: pd.DataFrame, platforms: PlatformMetrics | None = None
+    ) -> pd.DataFrame:
         """The long daily table: one row per unit and day, the whole run's rows first.
 
-        Columns `day`, `account`, `platform`, then UNIT_SERIES_COLUMNS. The whole run's
-        rows (account and platform `all`) are `overall`'s (the run's daily frame); an
-        account's rows name it and its platform; a platform's rows have account `all`.
+        Columns `day`, `account`, `platform`, then UNIT_SERIES_COLUMNS and, with the
+        platforms' metrics, PLATFORM_DAILY_METRICS. The whole run's rows (account and
+        platform `all`) are `overall`'s (the run's daily frame); an account's rows name
+        it and its platform; a platform's rows have account `all`.
         """
         days = np.arange(self.days)
+        columns = [*UNIT_SERIES_COLUMNS, *(PLATFORM_DAILY_METRICS if platforms else ())]
         frames = [
             pd.DataFrame(
                 {
                     "day": days,
                     "account": ALL_UNITS,
                     "platform": ALL_UNITS,
-                    **{c: overall[c].to_numpy() for c in UNIT_SERIES_COLUMNS},
+                    **{c: overall[c].to_numpy() for c in columns},
                 }
             )
         ]
@@ -670,9 +680,16 @@ class UnitMetrics:
         for unit, name in enumerate(self.units):
             account = name if unit < self.n_accounts else ALL_UNITS
             platform = platform_of[name] if unit < self.n_accounts else name
+            own = {} if platforms is None else platforms.series(unit)
             frames.append(
                 pd.DataFrame(
-                    {"day": days, "account": account, "platform": platform, **self.series(unit)}
+                    {
+                        "day": days,
+                        "account": account,
+                        "platform": platform,
+                        **self.series(unit),
+                        **own,
+                    }
                 )
             )
         return pd.concat(frames, ignore_index=True)
@@ -690,9 +707,7 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
     n = int(requests.sum())
     counts = model.metrics.counts
     # Replies by quality, every reply to every contact (the need's first one and later).
-    by_quality = {
-        code: float(sum(counts[f"replies_{name}"])) for code, name in QUALITY_NAMES.items()
-    }
+    by_quality = {code: float(sum(counts[name])) for code, name in REPLIES_BY_QUALITY.items()}
     need_hours = sum((account.desk.need_hours for account in model.accounts), np.zeros(2))
     population = model.population
     now = float(model.hour)
@@ -751,18 +766,16 @@ def summarise(model: GovernmentResponseModel) -> dict[str, float]:
             else float("nan")
         ),
     }
-    for code, name in enumerate(KIND_NAMES):
-        summary[f"received_{name}"] = float(((status != NOT_RECEIVED) & (kind == code)).sum())
+    for code, name in enumerate(RECEIVED_BY_KIND):
+        summary[name] = float(((status != NOT_RECEIVED) & (kind == code)).sum())
     channel = items.view("channel")
-    for code, name in enumerate(CHANNEL_NAMES):
-        summary[f"received_via_{name}"] = float(
-            ((status != NOT_RECEIVED) & (channel == code)).sum()
-        )
-    summary["received_via_monitoring"] = float(
+    for code, name in enumerate(RECEIVED_BY_CHANNEL):
+        summary[name] = float(((status != NOT_RECEIVED) & (channel == code)).sum())
+    summary[RECEIVED_VIA_MONITORING] = float(
         ((status != NOT_RECEIVED) & items.view("via_monitoring")).sum()
     )
     for code in (SUBSTANTIVE, PARTIAL, BOILERPLATE):
-        summary[f"replies_{QUALITY_NAMES[code]}"] = by_quality[code]
+        summary[REPLIES_BY_QUALITY[code]] = by_quality[code]
     if model.metrics.units is not None:
         summary.update(unit_summary(model, requests))
         assert model.metrics.platforms is not None
@@ -861,7 +874,7 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
         wanted = requests & mine
         n = int(wanted.sum())
         totals = units.totals(unit)
-        by_quality = {code: totals[f"replies_{q}"] for code, q in QUALITY_NAMES.items()}
+        by_quality = {code: totals[name] for code, name in REPLIES_BY_QUALITY.items()}
         ratings = judged[rated & mine]
         duty = totals["operator_duty_hours"]
         hours = sum((need_hours[k] for k in accounts), np.zeros(2))
@@ -887,15 +900,13 @@ def unit_summary(model: GovernmentResponseModel, requests: np.ndarray) -> dict[s
             "releases": totals["releases"],
             "rumours_clarified": totals["clarifications"],
             "appraisal_score": float(np.mean(scores)) if scores else float("nan"),
-            "received_via_monitoring": float((received & mine & via_monitoring).sum()),
-            **{f"replies_{QUALITY_NAMES[code]}": by_quality[code] for code in QUALITY_NAMES},
+            RECEIVED_VIA_MONITORING: float((received & mine & via_monitoring).sum()),
+            **{name: by_quality[code] for code, name in REPLIES_BY_QUALITY.items()},
         }
-        for code, kind_name in enumerate(KIND_NAMES):
-            values[f"received_{kind_name}"] = float((received & mine & (kind == code)).sum())
-        for code, channel_name in enumerate(CHANNEL_NAMES):
-            values[f"received_via_{channel_name}"] = float(
-                (received & mine & (channel == code)).sum()
-            )
+        for code, kind_name in enumerate(RECEIVED_BY_KIND):
+            values[kind_name] = float((received & mine & (kind == code)).sum())
+        for code, channel_name in enumerate(RECEIVED_BY_CHANNEL):
+            values[channel_name] = float((received & mine & (channel == code)).sum())
         for metric in UNIT_SUMMARY_METRICS:
             summary[unit_metric(metric, name)] = values[metric]
     return summary
@@ -950,10 +961,13 @@ class PlatformMetrics:
     """What the platforms' rules did (PLATFORM_METRICS), overall and per account and platform.
 
     Calls are counted from the run's events: each call (ItemReceived or Reopened of an
-    item on a hotline account), those the voice menu settled (`SelfServed`), those whose
-    caller hung up (`Abandoned`) and how long each queued call waited (from its arrival
-    to an agent's `ServiceStarted`, or to the hang-up). Auto-replies and expired items
-    are read from the item store at the end.
+    item on a hotline account), those the voice menu settled (`SelfServed`), those told
+    the hours out of human hours (`TurnedAway`), those whose caller hung up while queued
+    (`Abandoned` of a queued call) and how long each queued call waited (from its
+    arrival to an agent's `ServiceStarted`, or to the hang-up). Auto-replies and expired
+    items are read from the item store at the end. The same counts are kept by day
+    for the daily columns (PLATFORM_DAILY_METRICS), with the contacts and auto-replies
+    of each day.
     """
 
     def __init__(
@@ -971,11 +985,36 @@ class PlatformMetrics:
         self.hang_ups = np.zeros_like(self.calls)
         self.answered_calls = np.zeros_like(self.calls)
         self.wait_hours = np.zeros_like(self.calls)  # summed over answered and hung-up calls
+        self.turned_away = np.zeros_like(self.calls)
+        self.queued: dict[int, float] = {}  # items whose call waits in the queue: since when
+        # The same by day (unit, then overall, × day), and each day's contacts and
+        # auto-replies of every account, for the daily columns.
+        self.days = units.days
+        shape = (len(units.units) + 1, units.days)
+        self.daily = {name: np.zeros(shape) for name in _PLATFORM_DAILY_COUNTS}
         events.subscribe(ItemReceived, self._on_contact)
         events.subscribe(Reopened, self._on_contact)
         events.subscribe(SelfServed, self._on_self_served)
+        events.subscribe(TurnedAway, self._on_turned_away)
         events.subscribe(Abandoned, self._on_abandoned)
         events.subscribe(ServiceStarted, self._on_service_started)
+        events.subscribe(AutoReplied, self._on_auto_replied)
+
+    def _count(self, name: str, units: tuple[int, ...] | list[int], time: float, amount=1.0):
+        """Add to a daily count of `units` on the day of `time`."""
+        day = int(time // HOURS_PER_DAY)
+        if units and day < self.days:
+            self.daily[name][list(units), day] += amount
+
+    def _request_units(self, item: int) -> tuple[int, ...]:
+        """The units a request counts for (none for a rumour or an item of no account)."""
+        account = int(self.items.account[item])
+        if account < 0 or self.items.kind[item] == RUMOUR:
+            return ()
+        return (*self.units.account_units[account], len(self.units.units))
+
+    def _on_auto_replied(self, event: AutoReplied) -> None:
+        self._count("auto_replies", self._request_units(event.item), event.time)
 
     def _call_units(self, item: int) -> tuple[int, ...]:
         account = int(self.items.account[item])
@@ -984,25 +1023,46 @@ class PlatformMetrics:
         return (*self.units.account_units[account], len(self.units.units))
 
     def _on_contact(self, event: ItemReceived | Reopened) -> None:
+        self._count("contacts", self._request_units(event.item), event.time)
         units = self._call_units(event.item)
         self.calls[list(units)] += 1
+        self._count("calls", units, event.time)
+        if units:
+            self.queued[event.item] = event.time
 
     def _on_self_served(self, event: SelfServed) -> None:
-        self.self_served[list(self._call_units(event.item))] += 1
+        units = self._call_units(event.item)
+        self.self_served[list(units)] += 1
+        self._count("self_served", units, event.time)
+        self.queued.pop(event.item, None)
+
+    def _on_turned_away(self, event: TurnedAway) -> None:
+        units = self._call_units(event.item)
+        self.turned_away[list(units)] += 1
+        self._count("turned_away", units, event.time)
+        self.queued.pop(event.item, None)
 
     def _on_abandoned(self, event: Abandoned) -> None:
+        queued_at = self.queued.pop(event.item, None)
+        if queued_at is None:
+            return  # not a call, or one that was not queued: no hang-up of the queue
         units = list(self._call_units(event.item))
-        if units:
-            self.hang_ups[units] += 1
-            self.wait_hours[units] += event.time - float(self.items.waiting_since[event.item])
+        self.hang_ups[units] += 1
+        self.wait_hours[units] += event.time - queued_at
+        self._count("hang_ups", units, event.time)
+        self._count("waited", units, event.time)
+        self._count("wait_hours", units, event.time, event.time - queued_at)
 
     def _on_service_started(self, event: ServiceStarted) -> None:
         if event.task != TASK_NEW:
             return
         units = list(self._call_units(event.item))
         if units:
+            self.queued.pop(event.item, None)
             self.answered_calls[units] += 1
             self.wait_hours[units] += event.time - event.queued_at
+            self._count("waited", units, event.time)
+            self._count("wait_hours", units, event.time, event.time - event.queued_at)
 
     def summary(self, requests: np.ndarray) -> dict[str, float]:
         """PLATFORM_METRICS overall and as `<metric>@<unit>` for every account and platform."""
@@ -1023,7 +1083,7 @@ class PlatformMetrics:
                 wanted = requests
             n = int(wanted.sum())
             n_contacts = float(contacts[wanted].sum())
-            queued = self.calls[unit] - self.self_served[unit]
+            queued = self.calls[unit] - self.self_served[unit] - self.turned_away[unit]
             waited = self.answered_calls[unit] + self.hang_ups[unit]
             values = {
                 "auto_reply_share": _share(float(auto[wanted].sum()), n_contacts),
@@ -1031,11 +1091,48 @@ class PlatformMetrics:
                 "expired_share": _share(float((wanted & expired).sum()), n),
                 "self_service_share": _share(self.self_served[unit], self.calls[unit]),
                 "hang_up_share": _share(self.hang_ups[unit], queued),
+                "after_hours_share": _share(self.turned_away[unit], self.calls[unit]),
                 "mean_call_wait_minutes": _share(60.0 * self.wait_hours[unit], waited),
             }
             for metric in PLATFORM_METRICS:
                 summary[unit_metric(metric, name) if name else metric] = values[metric]
         return summary
+
+    def series(self, unit: int, days: slice = slice(None)) -> dict[str, np.ndarray]:
+        """PLATFORM_DAILY_METRICS of one unit (len(units.units): overall) over `days`."""
+        count = {name: values[unit, days] for name, values in self.daily.items()}
+        queued = count["calls"] - count["self_served"] - count["turned_away"]
+        values = {
+            "auto_reply_share": _ratio(count["auto_replies"], count["contacts"]),
+            "self_service_share": _ratio(count["self_served"], count["calls"]),
+            "after_hours_share": _ratio(count["turned_away"], count["calls"]),
+            "hang_up_share": _ratio(count["hang_ups"], queued),
+            "mean_call_wait_minutes": _ratio(60.0 * count["wait_hours"], count["waited"]),
+        }
+        return {metric: values[metric] for metric in PLATFORM_DAILY_METRICS}
+
+    def daily_columns(self, days: slice = slice(None)) -> dict[str, np.ndarray]:
+        """PLATFORM_DAILY_METRICS overall and as `<metric>@<unit>` columns over `days`."""
+        columns = dict(self.series(len(self.units.units), days))
+        for unit, name in enumerate(self.units.units):
+            for metric, values in self.series(unit, days).items():
+                columns[unit_metric(metric, name)] = values
+        return columns
+
+
+# PlatformMetrics' daily counts: contacts (requests) and auto-replies of every account;
+# calls, settled by the menu, told the hours, hung up; calls whose wait ended, and those
+# waits [hours].
+_PLATFORM_DAILY_COUNTS = (
+    "contacts",
+    "auto_replies",
+    "calls",
+    "self_served",
+    "turned_away",
+    "hang_ups",
+    "waited",
+    "wait_hours",
+)
 
 
 def _share(part: float, whole: float) -> float:

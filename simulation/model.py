@@ -52,7 +52,13 @@ from simulation.items import ItemLifecycle, ItemStore
 from simulation.mechanisms.coordination import COORDINATIONS
 from simulation.metrics import MetricsRecorder, PlatformMetrics, UnitMetrics, summarise
 from simulation.network import FollowerGraph, build_graph
-from simulation.platform_rules import CallerPatience, KeywordAutoReply, ReplyWindow, VoiceMenu
+from simulation.platform_rules import (
+    AfterHours,
+    AutomaticAnswers,
+    CallerPatience,
+    CallTimes,
+    ReplyWindow,
+)
 from simulation.resources import out_of_memory
 from simulation.scenario import Scenario, ScenarioError
 from simulation.schedule import Schedule
@@ -151,6 +157,17 @@ class GovernmentResponseModel(mesa.Model):
         self.rule = make_rule(scenario.accountability)
         self.deadline_for = reply_deadline(scenario.accountability, self.calendar)
         callers = CallerPatience(self.plans, self.streams["caller_patience"])
+        # Hotline callers: when they call (the call rhythm), and what a call out of the
+        # agents' hours meets (their own streams: other parts draw as without them).
+        call_times = CallTimes(self.plans, self.streams["call_times"])
+        after_hours = AfterHours(
+            self.plans,
+            [self._agents_on_duty(plan) for plan in self.plans],
+            self.lifecycle,
+            self.events,
+            self.streams["call_backs"],
+            scenario.reactions.max_reminders,
+        )
         self.schedule = Schedule(
             scenario, self.population, self.lifecycle, self.spreading, self.streams["events"]
         )
@@ -183,6 +200,8 @@ class GovernmentResponseModel(mesa.Model):
             self.streams,
             router,
             callers if callers.any else None,
+            call_times if call_times.any else None,
+            after_hours if after_hours.any else None,
         )
         if choice is not None:  # several accounts: citizens learn waits and fail over
             choice_settings = scenario.channel_choice
@@ -320,11 +339,8 @@ class GovernmentResponseModel(mesa.Model):
         )
         several = len(self.plans) > 1
         # Platform rules that act on a contact as it arrives, before any desk hears of it.
-        self.voice_menu = VoiceMenu(
-            self.plans, self.lifecycle, self.events, self.streams["self_service"]
-        )
-        self.auto_replies = KeywordAutoReply(
-            self.plans, self.lifecycle, self.events, self.streams["auto_replies"]
+        self.automatic_answers = AutomaticAnswers(
+            self.plans, self.lifecycle, self.events, self.streams
         )
         self.accounts: list[Account] = []
         for plan, operators in zip(self.plans, account_operators, strict=True):
@@ -398,6 +414,15 @@ class GovernmentResponseModel(mesa.Model):
             self.events,
             scenario.reactions,
             self.streams["survey"],
+        )
+
+    def _agents_on_duty(self, plan: AccountPlan) -> np.ndarray:
+        """Whether any of the account's operators is on duty, each hour of the run."""
+        staffing = plan.staffing
+        if not staffing.operators:
+            return np.zeros(self.calendar.horizon_days * HOURS_PER_DAY, dtype=bool)
+        return self.calendar.shift_pattern(
+            staffing.shifts, (staffing.extended_hours_start, staffing.extended_hours_end)
         )
 
     def _make_operators(self, plan: AccountPlan, foresight: Foresight) -> list[Operator]:

@@ -149,7 +149,7 @@ def result_of(model: GovernmentResponseModel) -> RunResult:
     units = model.metrics.units
     daily_accounts = None
     if units is not None:
-        daily_accounts = units.long_frame(daily)
+        daily_accounts = units.long_frame(daily, model.metrics.platforms)
         for key in reversed(PROVENANCE_KEYS):
             daily_accounts.insert(0, key, provenance[key])
     return RunResult(

@@ -37,6 +37,8 @@ STREAM_NAMES = (
     "auto_replies",  # which WeChat contacts match a keyword (simulation.platform_rules)
     "self_service",  # which hotline calls the voice menu settles
     "caller_patience",  # how long each hotline caller waits for an agent
+    "call_times",  # at what time of day each hotline caller calls (the call rhythm)
+    "call_backs",  # whether and when a caller told the hotline's hours calls again
     "mesa",  # handed to mesa.Model (not used by the model's own processes)
 )
 

@@ -255,6 +255,9 @@ CONTEXT: dict[str, dict[tuple, Any]] = {
     f"accounts.{ACCOUNT}.call_minutes": {("accounts", ACCOUNT, "platform"): "hotline"},
     f"accounts.{ACCOUNT}.self_service_share": {("accounts", ACCOUNT, "platform"): "hotline"},
     f"accounts.{ACCOUNT}.caller_patience_minutes": {("accounts", ACCOUNT, "platform"): "hotline"},
+    f"accounts.{ACCOUNT}.call_rhythm": {("accounts", ACCOUNT, "platform"): "hotline"},
+    f"accounts.{ACCOUNT}.after_hours": {("accounts", ACCOUNT, "platform"): "hotline"},
+    f"accounts.{ACCOUNT}.call_back_share": {("accounts", ACCOUNT, "platform"): "hotline"},
     # The supervision settings act only where an account names a higher-level supervisor.
     "supervision.": {
         ("accounts", ACCOUNT, "level"): "district",

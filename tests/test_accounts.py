@@ -17,7 +17,13 @@ import pytest
 from simulation import GovernmentResponseModel, Scenario, load_scenario, run_one
 from simulation.accounts import AccountRouter, account_plans
 from simulation.codes import ANSWERED, HOURS_PER_DAY, MENTION, PRIVATE, VENT
-from simulation.format import MATRIX_METRICS, base_metric, is_metric, unit_metric
+from simulation.format import (
+    MATRIX_METRICS,
+    PLATFORM_DAILY_METRICS,
+    base_metric,
+    is_metric,
+    unit_metric,
+)
 from simulation.metrics import UNIT_DAILY_METRICS, UNIT_SUMMARY_METRICS
 from simulation.platforms import PLATFORMS
 from simulation.scenario import ScenarioError
@@ -187,7 +193,11 @@ def test_one_declared_account_is_the_implicit_account_draw_for_draw():
         overall = a.summary[metric]
         for unit in ("government", "weibo"):
             assert b.summary[unit_metric(metric, unit)] == pytest.approx(overall, nan_ok=True)
-    overall_columns = [c for c in b.daily.columns if "@" not in c]
+    # (the daily columns too: the platform rules' daily columns come with accounts)
+    assert set(PLATFORM_DAILY_METRICS) <= set(b.daily.columns)
+    overall_columns = [
+        c for c in b.daily.columns if "@" not in c and c not in PLATFORM_DAILY_METRICS
+    ]
     assert overall_columns == list(a.daily.columns)
     behaviour = [c for c in overall_columns if c not in golden.PROVENANCE]
     assert b.daily[behaviour].equals(a.daily[behaviour])

@@ -62,3 +62,21 @@ def test_axis_labels_carry_unit_and_better_direction():
     assert fmt.axis_label("p90_response_hours") == "p90 response hours [hours], ↓ better"
     assert fmt.axis_label("contacts") == "contacts [count]", "demand: no direction"
     assert fmt.axis_label("gap", unit="share", difference=True, words="gap") == "gap [pp]"
+
+
+def test_breakdown_names_are_the_codes_names_and_no_others():
+    from simulation.codes import CHANNEL_NAMES, KIND_NAMES, QUALITY_NAMES
+
+    received = {f"received_{k}" for k in KIND_NAMES} | {f"received_via_{c}" for c in CHANNEL_NAMES}
+    replies = {f"replies_{q}" for q in QUALITY_NAMES.values()}
+    by_hand = {"received", "received_via_monitoring"}
+    summary = {m for m in fmt.UNIT_SUMMARY_METRICS if m.startswith(("received", "replies_"))}
+    assert summary == received | replies | by_hand
+    series = {m for m in fmt.UNIT_SERIES_COLUMNS if m.startswith(("received_", "replies_"))}
+    assert series == received | replies | {"replies_per_received", "replies_per_contact"} | {
+        "replies_on_time"
+    }
+    assert fmt.RECEIVED_BY_KIND.index("received_complaint") == KIND_NAMES.index("complaint")
+    assert [fmt.REPLIES_BY_QUALITY[c] for c in QUALITY_NAMES] == [
+        f"replies_{QUALITY_NAMES[c]}" for c in QUALITY_NAMES
+    ]

@@ -21,6 +21,7 @@ from simulation.cli import main
 from simulation.format import (
     ALL_UNITS,
     METRICS,
+    PLATFORM_DAILY_METRICS,
     SCENARIO_WIDE_METRICS,
     UNIT_DAILY_METRICS,
     UNIT_SERIES_COLUMNS,
@@ -131,7 +132,8 @@ def test_per_account_counts_add_up_to_the_whole_run(matrix_run):
 def test_long_daily_table_has_a_row_per_unit_and_day(matrix_run):
     long = matrix_run.daily_accounts
     assert long is not None
-    assert list(long.columns[-len(UNIT_SERIES_COLUMNS) :]) == list(UNIT_SERIES_COLUMNS)
+    columns = [*UNIT_SERIES_COLUMNS, *PLATFORM_DAILY_METRICS]  # the platform rules' last
+    assert list(long.columns[-len(columns) :]) == columns
     assert {"scenario", "seed", "day", "account", "platform"} <= set(long.columns)
     pairs = list(dict.fromkeys(zip(long["account"], long["platform"], strict=True)))
     assert pairs == [

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from simulation import GovernmentResponseModel, ScenarioError, load_scenario, run_one
 from simulation.accounts import account_plans
 from simulation.agents.operator import ACT_LEAVE
-from simulation.codes import EXPIRED, OPEN
+from simulation.codes import EXPIRED, OPEN, REMINDER
 from simulation.events import Replied
 from simulation.platforms import HOTLINE, PLATFORMS, WECHAT
 from simulation.validation.limits import hotline_scenario, run_hotline
@@ -36,15 +36,20 @@ def matrix(accounts: dict, citizens: int = 1500, **overrides) -> object:
 
 
 WECHAT_ONLY = {"wechat_city": {"platform": "wechat", "follow_share": 0.4, "operators": 1}}
+# A call rhythm of three daytime hours (weights by hour of day from 0:00).
+OFFICE_DAY = [0.0] * 9 + [1.0, 3.0, 0.0, 2.0] + [0.0] * 11  # calls at 9, 10, 12 only
 
 
 # --------------------------------------------------------------------------- units
 
 
 def test_platform_rules_are_data_with_sources():
-    assert WECHAT.keyword_auto_reply and WECHAT.reply_window_hours == 48.0
+    assert WECHAT.automatic_answer is not None and WECHAT.reply_window_hours == 48.0
+    assert not WECHAT.automatic_answer.settles  # boilerplate: the message waits for a person
     assert HOTLINE.calls and HOTLINE.call_minutes == 3.0
-    assert 0.0 < HOTLINE.self_service_share < 1.0 and HOTLINE.caller_patience_minutes > 0.0
+    menu = HOTLINE.automatic_answer
+    assert menu is not None and menu.settles and 0.0 < menu.default_share < 1.0
+    assert HOTLINE.caller_patience_minutes > 0.0
     for platform in PLATFORMS.values():
         assert platform.sources, f"{platform.name} names no source"
     assert not PLATFORMS["weibo"].calls and PLATFORMS["weibo"].reply_window_hours is None
@@ -59,9 +64,10 @@ def test_an_account_takes_its_platforms_rules_and_may_set_its_own_numbers():
         }
     )
     weibo, wechat, hotline = (plan.rules for plan in account_plans(scenario))
-    assert (weibo.reply_window_hours, weibo.calls, weibo.auto_reply_share) == (None, False, 0.0)
-    assert (wechat.reply_window_hours, wechat.auto_reply_share) == (24.0, 0.0)
-    assert hotline.calls and hotline.self_service_share == 0.3
+    assert (weibo.reply_window_hours, weibo.calls, weibo.automatic_share) == (None, False, 0.0)
+    assert weibo.automatic_answer is None
+    assert (wechat.reply_window_hours, wechat.automatic_share) == (24.0, 0.0)
+    assert hotline.calls and hotline.automatic_share == 0.3
     assert hotline.call_minutes == 3.0 and hotline.caller_patience_minutes == 1.25
 
 
@@ -241,8 +247,13 @@ def test_the_hotline_desk_is_erlang_a_behind_its_voice_menu(case):
     menu=st.floats(0.0, 1.0),
     patience=st.floats(0.1, 30.0),
     agents=st.integers(0, 3),
+    after_hours=st.sampled_from(["closed", "queue"]),
+    call_back=st.floats(0.0, 1.0),
+    rhythm=st.sampled_from(["needs", None, OFFICE_DAY]),
 )
-def test_conservation_holds_whatever_the_platform_rules(auto, window, menu, patience, agents):
+def test_conservation_holds_whatever_the_platform_rules(
+    auto, window, menu, patience, agents, after_hours, call_back, rhythm
+):
     tables = {
         "wechat_city": {
             "platform": "wechat",
@@ -257,6 +268,9 @@ def test_conservation_holds_whatever_the_platform_rules(auto, window, menu, pati
             "operators": agents,
             "self_service_share": menu,
             "caller_patience_minutes": patience,
+            "after_hours": after_hours,
+            "call_back_share": call_back,
+            **({} if rhythm is None else {"call_rhythm": rhythm}),
         },
     }
     model = GovernmentResponseModel(matrix(tables, citizens=600), seed=3, days=3)
@@ -267,6 +281,183 @@ def test_conservation_holds_whatever_the_platform_rules(auto, window, menu, pati
             assert not item_problems(model, before), item_problems(model, before)
             before = model.items.view("status").copy()
     summary = model.summary()
-    for name in ("auto_reply_share", "expired_share", "self_service_share", "hang_up_share"):
+    for name in (
+        "auto_reply_share",
+        "expired_share",
+        "self_service_share",
+        "hang_up_share",
+        "after_hours_share",
+    ):
         value = summary[name]
         assert math.isnan(value) or 0.0 <= value <= 1.0, (name, value)
+
+
+# --------------------------------------------------------------------------- calls by day
+
+
+def test_callers_call_at_the_hours_of_their_rhythm_within_a_day_of_the_need():
+    """Theory: a call's hour of day is drawn from the rhythm (a weight-0 hour never), the
+    first such time at or after the need: the shares of calls by hour are the weights'
+    (within Z binomial SEs), and no call comes before its need or a day after it."""
+    from simulation.platform_rules import CallTimes
+
+    scenario = matrix({"hotline_city": {"platform": "hotline", "call_rhythm": OFFICE_DAY}})
+    call_times = CallTimes(account_plans(scenario), np.random.default_rng(5))
+    rng = np.random.default_rng(6)
+    created = rng.uniform(0.0, 24.0 * 7, size=20_000)
+    account = np.where(rng.random(len(created)) < 0.5, 0, -1)  # half are no calls
+    when = call_times.times(account, created)
+    calls = account == 0
+    assert (when[~calls] == created[~calls]).all()
+    delay = when[calls] - created[calls]
+    assert (delay >= 0.0).all() and (delay < 24.0).all()
+    by_hour = np.bincount(np.floor(when[calls] % 24).astype(int), minlength=24) / calls.sum()
+    shares = np.array(OFFICE_DAY) / sum(OFFICE_DAY)
+    assert (by_hour[shares == 0.0] == 0.0).all()
+    se = np.sqrt(shares * (1 - shares) / calls.sum())
+    assert (np.abs(by_hour - shares) <= Z * se + 1e-12).all(), (by_hour, shares)
+
+
+def _closed_hotline(citizens: int = 6000, **own) -> object:
+    tables = {
+        "hotline_city": {
+            "platform": "hotline",
+            "follow_share": 0.5,
+            "operators": 2,
+            "shifts": "extended",
+            "extended_hours_start": 8,
+            "extended_hours_end": 20,
+            **own,
+        }
+    }
+    return matrix(tables, citizens=citizens)
+
+
+def test_calls_out_of_hours_are_told_the_hours_and_never_queue():
+    """Out of the agents' hours no call waits for an agent: each the menu does not settle
+    is told the hours; its caller calls again in hours (a reminder) or gives up at once,
+    and neither counts as a hang-up of the queue."""
+    from simulation.events import Abandoned, Reopened, ServiceStarted, TurnedAway
+
+    scenario = _closed_hotline(call_rhythm="needs", operators=1)
+    model = GovernmentResponseModel(scenario, seed=4, days=4, create_citizen_agents=False)
+    seen: dict[str, list] = {"away": [], "abandoned": [], "again": [], "started": []}
+    model.events.subscribe(TurnedAway, lambda e: seen["away"].append(e))
+    model.events.subscribe(Abandoned, lambda e: seen["abandoned"].append(e))
+    model.events.subscribe(Reopened, lambda e: seen["again"].append(e))
+    model.events.subscribe(ServiceStarted, lambda e: seen["started"].append(e))
+    model.run()
+    open_hour = lambda time: 8 <= time % 24 < 20  # noqa: E731
+    away = seen["away"]
+    assert len(away) > 30, "too few calls out of hours to test"
+    assert not any(open_hour(e.time) for e in away)
+    assert all(open_hour(e.queued_at) for e in seen["started"]), "a call queued out of hours"
+    backs = {e.item for e in away if e.calls_back}
+    gave_up = {e.item for e in away if not e.calls_back}
+    abandoned_at = {e.item: e.time for e in seen["abandoned"]}
+    assert all(abandoned_at.get(e.item) == e.time for e in away if not e.calls_back)
+    again = [e for e in seen["again"] if e.reason == REMINDER]  # on a hotline: call-backs
+    assert again and all(open_hour(e.time) for e in again)
+    assert {e.item for e in again} <= backs
+    # A third call again (the platform's share): within Z binomial SEs.
+    share, n = len(backs) / len(away), len(away)
+    assert abs(share - 1 / 3) <= Z * math.sqrt(2 / 9 / n), (share, n)
+    summary = model.summary()
+    platforms = model.metrics.platforms
+    assert summary["after_hours_share@hotline"] == len(away) / platforms.calls[0]
+    queued = platforms.calls[0] - platforms.self_served[0] - len(away)
+    # Every abandoned call was hung up in the queue, or given up when told the hours.
+    hang_ups = len(seen["abandoned"]) - len(gave_up)
+    assert hang_ups > 0, "no hang-ups to tell apart"
+    assert summary["hang_up_share@hotline"] == pytest.approx(hang_ups / queued)
+    assert not item_problems(model)
+
+
+def test_an_account_that_lets_calls_queue_out_of_hours_tells_nobody_the_hours():
+    summary = run_one(_closed_hotline(after_hours="queue"), seed=4, days=3).summary
+    assert summary["after_hours_share@hotline"] == 0.0
+    told = run_one(_closed_hotline(), seed=4, days=3).summary
+    assert told["after_hours_share@hotline"] > 0.0
+    # Direction: callers who would have queued into the night hang up no more.
+    assert told["hang_up_share@hotline"] < summary["hang_up_share@hotline"]
+
+
+def test_the_call_back_share_acts_only_on_calls_told_the_hours():
+    """Where calls out of hours queue, nobody is told the hours: the call-back share
+    changes no number of the run (the call-backs' stream is their own). The bundled
+    matrix with the old rules (calls when needs arise, queued out of hours) is a golden
+    case of its own (`variant_hotline_rules_off`), recorded as the matrix was before
+    the rules."""
+    scenario = _closed_hotline(citizens=3000, after_hours="queue")
+    a = run_one(scenario, seed=2, days=3).summary
+    b = run_one(
+        scenario.with_overrides({"accounts.hotline_city.call_back_share": 1.0}), seed=2, days=3
+    ).summary
+    for name, x in a.items():
+        assert x == b[name] or (math.isnan(x) and math.isnan(b[name])), name
+
+
+@pytest.mark.parametrize(
+    ("rhythm", "message"),
+    [([1.0] * 23, "24 non-negative weights"), ([0.0] * 24, "positive sum"), ("office", "needs")],
+)
+def test_a_bad_call_rhythm_is_refused_naming_the_field(rhythm, message):
+    with pytest.raises(ScenarioError) as error:
+        matrix({"city": {"platform": "hotline", "call_rhythm": rhythm}})
+    assert "call_rhythm" in str(error.value) and message in str(error.value), str(error.value)
+
+
+# --------------------------------------------------------------------------- daily columns
+
+
+def test_platform_metrics_are_daily_columns_that_add_up_to_the_run():
+    """The daily columns of the platform rules come from day counts that sum to the run's
+    totals, give the summary's share when pooled, and are the same in the wide daily
+    table and the long one."""
+    from simulation.format import PLATFORM_DAILY_METRICS
+    from simulation.runner import result_of
+
+    tables = {
+        "wechat_city": {**WECHAT_ONLY["wechat_city"], "auto_reply_share": 0.3},
+        "hotline_city": {
+            "platform": "hotline",
+            "follow_share": 0.4,
+            "operators": 1,
+            "shifts": "extended",
+            "extended_hours_start": 8,
+            "extended_hours_end": 20,
+        },
+    }
+    model = GovernmentResponseModel(matrix(tables, citizens=4000), seed=2, days=4)
+    model.run()
+    result = result_of(model)
+    daily, summary, platforms = result.daily, result.summary, model.metrics.platforms
+    hotline = platforms.units.units.index("hotline_city")
+    counts = {name: values[hotline] for name, values in platforms.daily.items()}
+    assert counts["calls"].sum() == platforms.calls[hotline]
+    assert counts["self_served"].sum() == platforms.self_served[hotline]
+    assert counts["turned_away"].sum() == platforms.turned_away[hotline] > 0
+    assert counts["hang_ups"].sum() == platforms.hang_ups[hotline] > 0
+    queued = counts["calls"] - counts["self_served"] - counts["turned_away"]
+    assert np.allclose(daily["hang_up_share@hotline_city"], counts["hang_ups"] / queued)
+    pooled = counts["hang_ups"].sum() / queued.sum()
+    assert pooled == pytest.approx(summary["hang_up_share@hotline_city"])
+    wechat = platforms.units.units.index("wechat_city")
+    auto, contacts = platforms.daily["auto_replies"][wechat], platforms.daily["contacts"][wechat]
+    assert auto.sum() / contacts.sum() == pytest.approx(summary["auto_reply_share@wechat_city"])
+    long = result.daily_accounts
+    for metric in PLATFORM_DAILY_METRICS:
+        assert metric in daily.columns and f"{metric}@hotline" in daily.columns
+        rows = long[long["account"] == "hotline_city"][metric].to_numpy()
+        assert np.allclose(rows, daily[f"{metric}@hotline_city"], equal_nan=True), metric
+        whole = long[(long["account"] == "all") & (long["platform"] == "all")][metric]
+        assert np.allclose(whole.to_numpy(), daily[metric], equal_nan=True), metric
+    shares = daily[[f"{m}@hotline_city" for m in PLATFORM_DAILY_METRICS[:4]]].to_numpy()
+    assert np.nanmin(shares) >= 0.0 and np.nanmax(shares) <= 1.0
+
+
+def test_a_scenario_without_accounts_has_no_platform_columns():
+    from simulation.format import PLATFORM_DAILY_METRICS
+
+    daily = run_one(load_scenario("baseline", {"population.citizens": 500}), seed=1, days=1).daily
+    assert not set(PLATFORM_DAILY_METRICS) & set(daily.columns)

@@ -193,12 +193,6 @@ NOT_PASSING_IN_SMOKE = {
     # citizens have a few dozen threatened district requests each (-2.8 pp, CI [-54, +49]
     # pp). The full plan runs the scenario's 90 days at 10,000 citizens on 16 seeds.
     "upward_pressure_threat_supervised": False,
-    # A known mismatch, in the full plan too (0.455 [0.433, 0.477] over 3 seeds of 14
-    # days): calls outside the agents' hours (8:00-20:00) that the voice menu does not
-    # settle all count as hang-ups, and calls follow the online daily rhythm. Ningxia's
-    # 21 % is of callers who queued during service hours; the call rhythm and the
-    # out-of-hours rule are still to be modelled (0.458 here, 7 days).
-    "hotline_hang_up_share": False,
     # Right direction (+16.5 pp and +9.6 pp), CIs over 3 seeds include 0 now that
     # follow-ups and trust-dependent voicing add noise; both pass in the full plan.
     "directional_closed_loop_resolution_rate": False,

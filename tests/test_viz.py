@@ -907,3 +907,35 @@ def test_queue_scenario_has_the_asked_utilisation_and_rule_scores_show_the_trap(
     assert scores.loc[leave, "satisfaction"] < scores.loc[brush_off, "satisfaction"], (
         "the call-back survey rates giving up too"
     )
+
+
+def test_network_view_draws_every_account_with_its_own_marker_colour_and_label():
+    from simulation import GovernmentResponseModel
+
+    scenario = load_scenario("shanghai_12333_matrix", {"population.citizens": 1500})
+    model = GovernmentResponseModel(scenario, seed=1, days=1)
+    sample = NetworkSample.of(model, 120)
+    nodes = [model.graph.account_node(k) for k in range(len(model.plans))]
+    assert len(sample.nodes) <= 120 and set(nodes) <= set(sample.nodes.tolist())
+    assert sample.is_government.sum() == len(nodes) == 3
+    # apart from one another (a spring layout would stack them all at the centre)
+    where = sample.positions[sample.is_government]
+    gaps = [np.linalg.norm(a - b) for i, a in enumerate(where) for b in where[i + 1 :]]
+    assert min(gaps) > 0.2 * np.ptp(sample.positions[:, 0]), gaps
+    drawing = sample.drawing(model)
+    labels = [f"{plan.name} ({plan.platform.name})" for plan in model.plans]
+    assert [c.get_label() for c in drawing.accounts] == labels
+    assert all(len(c.get_offsets()) == 1 for c in drawing.accounts)
+    colours = {tuple(np.round(c.get_facecolor()[0], 3)) for c in drawing.accounts}
+    shapes = {c.get_paths()[0].vertices.tobytes() for c in drawing.accounts}
+    assert len(colours) == len(shapes) == 3, "each account has its own colour and marker"
+    (ax,) = [a for a in drawing.figure.axes if a.get_title()]
+    assert [t.get_text() for t in ax.texts] == labels, "each account is named on the drawing"
+    legend = {t.get_text() for t in drawing.figure.legends[0].get_texts()}
+    assert set(labels) <= legend
+    assert all(c in drawing.moving for c in drawing.accounts)
+    # one account, as before: the government account's star, no names on the drawing
+    live = small_live()
+    one = live.network.drawing(live.simulation)
+    assert [c.get_label() for c in one.accounts] == ["government account"]
+    assert not [t for a in one.figure.axes for t in a.texts]

@@ -20,7 +20,7 @@ import heapq
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, overload
 
 import mesa
@@ -61,6 +61,7 @@ from simulation.events import (
     Referred,
     Replied,
     Returned,
+    TurnedAway,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
     from simulation.diffusion import Spreading
     from simulation.items import ItemLifecycle, ItemStore
     from simulation.network import FollowerGraph
-    from simulation.platform_rules import CallerPatience
+    from simulation.platform_rules import AfterHours, CallerPatience, CallTimes
     from simulation.scenario import Scenario
     from simulation.schedule import Schedule
 
@@ -256,8 +257,14 @@ class NeedBatch:
         return len(self.created)
 
     def select(self, mask: np.ndarray) -> NeedBatch:
-        """The needs where `mask` is true."""
+        """The needs where `mask` is true (or at the indices `mask` lists)."""
         return NeedBatch(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+    @staticmethod
+    def concatenate(batches: Sequence[NeedBatch]) -> NeedBatch:
+        """The needs of several batches, in order."""
+        fields = NeedBatch.__dataclass_fields__
+        return NeedBatch(*(np.concatenate([getattr(b, f) for b in batches]) for f in fields))
 
 
 class Population:
@@ -694,11 +701,17 @@ class Public:
         streams,
         router: AccountRouter,
         callers: CallerPatience | None = None,
+        call_times: CallTimes | None = None,
+        after_hours: AfterHours | None = None,
     ):
         self.population = population
         self.router = router  # which account each addressed need goes to
         self.failover: Failover | None = None  # turning to another account (several only)
         self.callers = callers  # hotline callers' own patience (None: no hotline)
+        self.call_times = call_times  # when hotline callers call (None: as needs arise)
+        self.after_hours = after_hours  # calls out of human hours told the hours (or None)
+        # Calls to be made in a later hour (their call rhythm): hour → (needs, channel, account).
+        self._calls_later: dict[int, list[tuple[NeedBatch, np.ndarray, np.ndarray]]] = {}
         self.lifecycle = lifecycle
         self.items = lifecycle.store
         self.events = events
@@ -726,6 +739,8 @@ class Public:
         self._judgements: dict[int, tuple[int, float]] = {}
         events.subscribe(Replied, self._on_replied)
         events.subscribe(ExposureBatch, self._on_exposures)
+        if after_hours is not None:
+            events.subscribe(TurnedAway, self._on_turned_away)
 
     # -------------------------------------------------------------- needs and posts
 
@@ -743,18 +758,62 @@ class Public:
 
         An addressed need goes to one of the government's accounts (`AccountRouter`),
         whose platform may make a would-be public post private (WeChat, hotline); a
-        hotline caller's patience is their own (`CallerPatience`).
+        hotline caller's patience is their own (`CallerPatience`), and where the hotline
+        has a call rhythm the call is made at its time (`CallTimes`): this hour, or held
+        for a later one, when it is posted with that hour's needs.
         """
         needs = self.needs
-        if needs is None or not len(needs):
-            return
-        channel = self.population.choose_channels(needs, self.voice_rng)
-        self.events.publish(NeedsKeptSilent(t, int((channel == SILENT).sum())))
-        posted = channel != SILENT
-        needs, channel = needs.select(posted), channel[posted]
+        batch = None
+        if needs is not None and len(needs):
+            channel = self.population.choose_channels(needs, self.voice_rng)
+            self.events.publish(NeedsKeptSilent(t, int((channel == SILENT).sum())))
+            posted = channel != SILENT
+            needs, channel = needs.select(posted), channel[posted]
+            if len(needs):
+                account, channel = self.router.route(needs.author, channel, needs.kind)
+                batch = (needs, channel, account)
+        if self.call_times is not None:
+            batch = self._calls_of_the_hour(t, batch)
+        if batch is not None:
+            self._post(t, *batch)
+
+    def _calls_of_the_hour(
+        self, t: int, batch: tuple[NeedBatch, np.ndarray, np.ndarray] | None
+    ) -> tuple[NeedBatch, np.ndarray, np.ndarray] | None:
+        """This hour's posts with each call at its time: later calls held, due ones added."""
+        assert self.call_times is not None
+        parts = []
+        if batch is not None:
+            needs, channel, account = batch
+            when = self.call_times.times(account, needs.created)
+            hour = np.floor(when).astype(np.int64)
+            for later in np.unique(hour[hour > t]).tolist():
+                rows = hour == later
+                held = (
+                    replace(needs.select(rows), created=when[rows]),
+                    channel[rows],
+                    account[rows],
+                )
+                self._calls_later.setdefault(later, []).append(held)
+            now = hour <= t
+            parts.append(
+                (replace(needs.select(now), created=when[now]), channel[now], account[now])
+            )
+        parts.extend(self._calls_later.pop(t, []))
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        needs = NeedBatch.concatenate([p[0] for p in parts])
+        channel = np.concatenate([p[1] for p in parts])
+        account = np.concatenate([p[2] for p in parts])
+        order = np.argsort(needs.created, kind="stable")  # posted in time order
+        return needs.select(order), channel[order], account[order]
+
+    def _post(self, t: int, needs: NeedBatch, channel: np.ndarray, account: np.ndarray) -> None:
+        """Post needs routed to their accounts (each row a first contact)."""
         if not len(needs):
             return
-        account, channel = self.router.route(needs.author, channel, needs.kind)
         addressed = channel != VENT
         patience = self.population.draw_patience(len(needs), self.channels_rng)
         if self.callers is not None:  # callers wait minutes, not hours (own stream)
@@ -790,8 +849,12 @@ class Public:
                 )
 
     def post_repeat_contacts(self, t: int) -> None:
-        """Follow-ups and reminders due this hour go back into the inbox; failovers go out."""
+        """Follow-ups, reminders and call-backs due this hour return; failovers go out."""
         self.contacts.post_due(float(t + 1))
+        if self.after_hours is not None:
+            for expire, item in self.after_hours.post_due(float(t + 1)):
+                if math.isfinite(expire):
+                    self.patience.push(expire, item)
         if self.failover is not None:
             self.failover.post_due(t)
 
@@ -875,8 +938,7 @@ class Public:
             author = int(store.author[item])
             if callers is not None and callers.is_call(int(store.account[item])):
                 # A caller hangs up: no escalation, no public trace (simulation.platform_rules).
-                self.lifecycle.abandon(item, when)
-                self.population.update_trust_one(author, reactions.abandonment_satisfaction)
+                self._give_up_call(item, when)
             elif (
                 store.escalations[item] < reactions.max_escalations
                 and rng.random() < reactions.escalation_probability
@@ -886,6 +948,17 @@ class Public:
             else:
                 self.lifecycle.abandon(item, when)
                 self.population.update_trust_one(author, reactions.abandonment_satisfaction)
+
+    def _give_up_call(self, item: int, when: float) -> None:
+        """A caller gives the need up: abandoned, nothing posted."""
+        self.lifecycle.abandon(item, when)
+        author = int(self.items.author[item])
+        self.population.update_trust_one(author, self.reactions.abandonment_satisfaction)
+
+    def _on_turned_away(self, event: TurnedAway) -> None:
+        """A caller told the hours who will not call again gives the need up."""
+        if not event.calls_back:
+            self._give_up_call(event.item, event.time)
 
     def _escalate(self, item: int, when: float) -> None:
         """Public negative re-post, complaint upward; patience starts again."""

@@ -112,6 +112,12 @@ DailyRhythm = Annotated[
     Annotated[Literal["weibo", "flat"], Tag("name")] | Annotated[list[Weight], Tag("weights")],
     Discriminator(_profile_form),
 ]
+# When a hotline's callers call: 'needs' (as needs arise) or 24 weights by hour of day.
+CallRhythm = Annotated[
+    Annotated[Literal["needs"], Tag("name")] | Annotated[list[Weight], Tag("weights")],
+    Discriminator(_profile_form),
+]
+AfterHoursRule = Literal["closed", "queue"]
 WeeklyRhythm = Annotated[
     Annotated[Literal["flat"], Tag("name")] | Annotated[list[Weight], Tag("weights")],
     Discriminator(_profile_form),
@@ -1024,13 +1030,17 @@ PLATFORM_RULE_SETTINGS = (
     "call_minutes",
     "self_service_share",
     "caller_patience_minutes",
+    "call_rhythm",
+    "after_hours",
+    "call_back_share",
 )
 
 
 def _platform_has(platform: Any, rule: str) -> bool:
     """Whether a platform has the rule an account setting of that name adjusts."""
-    if rule == "auto_reply_share":
-        return bool(platform.keyword_auto_reply)
+    answer = platform.automatic_answer
+    if rule in ("auto_reply_share", "self_service_share"):
+        return answer is not None and answer.share_setting == rule
     if rule == "reply_window_hours":
         return platform.reply_window_hours is not None
     return bool(platform.calls)
@@ -1136,8 +1146,43 @@ class AccountSettings(Section):
         "[minutes].",
     )
 
+    call_rhythm: CallRhythm | None = Field(
+        None,
+        description="When callers call, by hour of the day: 24 non-negative weights from "
+        "0:00 (each caller calls at an hour drawn from them, the first such time after "
+        "the need arose), or 'needs' (they call when the need arises, on the population's "
+        "daily rhythm). Only on a platform of calls (hotline). Not set: the hotline's "
+        "daytime shares, peaks mid-morning and early afternoon, 91 % of calls 8:00-20:00 "
+        "(assumption shaped after reports of Chinese government hotlines; "
+        "`simulation/platforms.py`) [relative].",
+    )
+    after_hours: AfterHoursRule | None = Field(
+        None,
+        description="What a call meets that reaches the account when none of its agents is "
+        "on duty and that the voice menu does not settle: 'closed' (the caller is told the "
+        "hours and does not queue; a share `call_back_share` calls again in the next hours "
+        "of human service, the others give up) or 'queue' (it queues as in hours, and the "
+        "caller hangs up when their patience runs out). Only on a platform of calls "
+        "(hotline). Not set: 'closed' [rule].",
+    )
+    call_back_share: Probability | None = Field(
+        None,
+        description="Share of the callers told the hours (after_hours = 'closed') who call "
+        "again, at a time in the next hours of human service drawn from the call rhythm "
+        "(a reminder: within `reactions.max_reminders`); the others give up the need. Only "
+        "on a platform of calls (hotline). Not set: 1/3 (an industry statistic that a "
+        "third of callers who abandon retry, Response Design Corporation; for callers "
+        "told the hours an assumption) [share].",
+    )
+
     @model_validator(mode="after")
     def _rules_of_its_platform(self) -> AccountSettings:
+        rhythm = self.call_rhythm
+        if isinstance(rhythm, list) and (len(rhythm) != 24 or sum(rhythm) <= 0):
+            raise ValueError(
+                "call_rhythm: must be 'needs' or 24 non-negative weights with a positive sum "
+                f"(got {len(rhythm)} weights, sum {sum(rhythm):g})"
+            )
         platform = PLATFORMS[self.platform]
         for name in PLATFORM_RULE_SETTINGS:
             if getattr(self, name) is not None and not _platform_has(platform, name):

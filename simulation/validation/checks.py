@@ -1052,10 +1052,7 @@ def hotline_hang_up_check(plan: Plan, progress: Progress) -> Check:
     progress(f"  shanghai_12333_matrix ({len(plan.scenario_seeds)} seeds)")
     runs = [run_one(scenario, seed=seed, days=days).summary for seed in plan.scenario_seeds]
     low, high = NINGXIA_HANG_UP_BAND
-    agent_days = 2 * 12 * days / 8.0  # two agents on duty 8:00-20:00, 8-hour agent-days
-    answered = np.mean(
-        [r["received@hotline"] * (1.0 - r["self_service_share@hotline"]) for r in runs]
-    )
+    ratios = hotline_ratios(runs, days)
     return bound_check(
         "hotline_hang_up_share",
         STYLISED,
@@ -1069,14 +1066,38 @@ def hotline_hang_up_check(plan: Plan, progress: Progress) -> Check:
         unit="share",
         target_text=f"≈ 0.21: within [{low}, {high}]",
         detail="Calls a day, agents and minutes a call are Shanghai 12333's scaled by "
-        "1/100 (scenarios/shanghai_12333_matrix.toml); caller patience (75 s) and the "
-        "voice menu's share (1/7) are assumptions, not fitted to this target. A scaled-"
-        "down desk (2 agents on duty) pools less than a real one, so its hang-ups are an "
-        "upper bound at the same load; calls outside human hours (20:00-8:00) that the "
-        "menu does not settle all hang up. About "
-        f"{readable(float(answered) / agent_days)} requests per 8-hour agent-day "
-        "reach the queue (Shanghai: 80-90 handled).",
+        "1/100 (scenarios/shanghai_12333_matrix.toml); caller patience (75 s), the voice "
+        "menu's share (1/7) and the daytime call rhythm are assumptions, not fitted to "
+        "this target. As in the source, the share is of calls that queued for a human: "
+        "calls outside the agents' hours (20:00-8:00) that the menu does not settle are "
+        f"told the hours and do not queue ({readable(ratios['after_hours_share'])} of "
+        "calls; a third of their callers call again in hours). A scaled-down desk (2 "
+        "agents on duty) pools less than a real one, so its hang-ups are an upper bound "
+        f"at the same load. Means: {readable(ratios['calls_per_day'])} calls a day "
+        f"(Shanghai ÷ 100: about 300), {readable(ratios['queued_per_agent_day'])} queued "
+        f"and {readable(ratios['answered_per_agent_day'])} answered per 8-hour agent-day "
+        "(Shanghai: 80-90 handled).",
     )
+
+
+def hotline_ratios(runs: list[dict[str, float]], days: int) -> dict[str, float]:
+    """The bundled hotline's calibration ratios, means over runs' summaries.
+
+    Calls a day (first and repeat calls), the share told the hours, and the calls
+    queued for an agent and answered by one per 8 hours an agent is on duty.
+    """
+    calls = np.array([r["contacts@hotline"] for r in runs])
+    queued = calls * np.array(
+        [1.0 - r["self_service_share@hotline"] - r["after_hours_share@hotline"] for r in runs]
+    )
+    answered = queued * (1.0 - np.array([r["hang_up_share@hotline"] for r in runs]))
+    agent_days = np.array([r["staff_hours@hotline"] for r in runs]) / 8.0
+    return {
+        "calls_per_day": float(calls.mean() / days),
+        "after_hours_share": float(np.mean([r["after_hours_share@hotline"] for r in runs])),
+        "queued_per_agent_day": float(np.mean(queued / agent_days)),
+        "answered_per_agent_day": float(np.mean(answered / agent_days)),
+    }
 
 
 def supervised_threat_check(runs: list[ScenarioRun], plan: Plan) -> Check:

@@ -162,9 +162,10 @@ def hotline_scenario(
 ) -> Scenario:
     """`queue_scenario` on one hotline account: its desk as M/M/c+M behind a voice menu.
 
-    Calls arrive as a Poisson process at `calls_per_hour`; the voice menu settles a share
-    at once; the rest queue for `servers` agents (24x7, FIFO), whose calls last an
-    exponential `call_minutes`, and hang up after an exponential `patience_minutes`.
+    Calls arrive as a Poisson process at `calls_per_hour` (when the needs arise: no
+    daytime call rhythm); the voice menu settles a share at once; the rest queue for
+    `servers` agents (24x7, FIFO), whose calls last an exponential `call_minutes`, and
+    hang up after an exponential `patience_minutes`.
     The queue is Erlang A at the rate of calls the menu does not settle. Citizens: by
     default enough that each calls at most five times a day (the schema's bound is 10).
     """
@@ -180,6 +181,9 @@ def hotline_scenario(
                     "call_minutes": call_minutes,
                     "caller_patience_minutes": patience_minutes,
                     "self_service_share": self_service_share,
+                    # Calls when the needs arise (Poisson at a constant rate), not on the
+                    # hotline's daytime rhythm.
+                    "call_rhythm": "needs",
                 }
             }
         }

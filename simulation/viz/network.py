@@ -2,10 +2,14 @@
 
 Laying out a whole follower graph is slow (a spring layout takes seconds at 1,000 nodes
 and minutes at 10,000) and unreadable anyway, so the views draw a sample of a few
-hundred citizens: the government account, the most-followed opinion leaders, some of
+hundred citizens: every government account, the most-followed opinion leaders, some of
 their followers (so one sees how posts travel), and citizens drawn by how much they
 post (so the sample holds the people who complain). The sample and its layout are
 computed once per model, seeded; each redraw only reads trust and who is waiting.
+Each account is drawn with a marker and colour of its own (ACCOUNT_MARKERS,
+ACCOUNT_COLOURS, in the scenario's order), its followers' edges in its colour, and is
+labelled by name and platform (the one account of a scenario that declares none is
+"government account").
 
 Needs networkx and matplotlib (core dependencies), not solara.
 """
@@ -33,6 +37,9 @@ if TYPE_CHECKING:
 DEFAULT_SAMPLE = 300  # nodes drawn, government account included
 TRUST_CMAP = "RdYlGn"  # red: distrust, green: trust
 FIGURE_WIDTH = 6.4  # [in] the figure's default width; markers scale with the width drawn at
+# Each account's marker and colour, in the scenario's order (repeated past the last).
+ACCOUNT_MARKERS = ("*", "P", "X", "h", "s", "^")
+ACCOUNT_COLOURS = ("#1f3b73", "#7b2d8b", "#b35900", "#00695c", "#8b1a1a", "#4a4a4a")
 
 
 def sample_nodes(
@@ -41,21 +48,23 @@ def sample_nodes(
     max_nodes: int = DEFAULT_SAMPLE,
     seed: int = 0,
 ) -> np.ndarray:
-    """Sorted node ids to draw: at most `max_nodes`, the government account always in.
+    """Node ids to draw, citizens sorted, then every government account (always in).
 
-    With more nodes than that: up to max_nodes // 20 opinion leaders (most followed
-    first), up to half of the remaining room taken by followers of those leaders, the
-    rest citizens drawn without replacement with probability proportional to `activity`
-    (uniform without it).
+    At most `max_nodes` (or the accounts alone, if there are more of them). With more
+    nodes than that: up to max_nodes // 20 opinion leaders (most followed first), up to
+    half of the remaining room taken by followers of those leaders, the rest citizens
+    drawn without replacement with probability proportional to `activity` (uniform
+    without it).
     """
     n = graph.n_citizens
+    accounts = np.arange(n, graph.n_nodes)
     if max_nodes < 1:
         raise ValueError("max_nodes must be at least 1 (the government account)")
-    if n + 1 <= max_nodes:
-        return np.arange(n + 1)
+    if graph.n_nodes <= max_nodes:
+        return np.arange(graph.n_nodes)
     rng = np.random.default_rng(seed)
     chosen = np.zeros(n, dtype=bool)
-    room = max_nodes - 1
+    room = max(0, max_nodes - len(accounts))
     leaders = np.flatnonzero(graph.is_leader)
     counts = graph.follower_counts[:n]
     leaders = leaders[np.argsort(-counts[leaders], kind="stable")][: max(1, max_nodes // 20)]
@@ -78,7 +87,7 @@ def sample_nodes(
         room = min(room, int(np.count_nonzero(~chosen)))
         if room:
             chosen[np.argpartition(-keys, room - 1)[:room]] = True
-    return np.concatenate([np.flatnonzero(chosen), [graph.government]])
+    return np.concatenate([np.flatnonzero(chosen), accounts])
 
 
 def induced_edges(graph: FollowerGraph, nodes: np.ndarray) -> np.ndarray:
@@ -126,13 +135,15 @@ def _layout(n: int, edges: np.ndarray, seed: int) -> np.ndarray:
 class NetworkSample:
     """A sample of the follower graph with a fixed layout, and what to draw on it."""
 
-    nodes: np.ndarray  # node ids, government last
+    nodes: np.ndarray  # node ids, the government accounts last
     edges: np.ndarray  # (m, 2) positions into `nodes`: source, follower
     positions: np.ndarray  # (len(nodes), 2)
     n_citizens: int  # citizens in the whole population
-    is_government: np.ndarray  # bool per sampled node
+    is_government: np.ndarray  # bool per sampled node: a government account
     is_leader: np.ndarray  # bool per sampled node
     followers: np.ndarray  # follower counts (whole graph) per sampled node
+    account: np.ndarray  # per sampled node: its account's index (-1: a citizen)
+    account_labels: tuple[str, ...] = ("government account",)  # by account index
 
     @classmethod
     def of(
@@ -150,7 +161,9 @@ class NetworkSample:
         local = np.vectorize(position_of.__getitem__, otypes=[np.int64])
         edges = local(edges) if len(edges) else edges
         positions = _layout(len(nodes), edges, seed)
-        is_government = nodes == graph.government
+        account = np.where(nodes >= graph.n_citizens, nodes - graph.n_citizens, -1)
+        _spread_accounts(positions, account)
+        is_government = account >= 0
         is_leader = np.zeros(len(nodes), dtype=bool)
         citizen = ~is_government
         is_leader[citizen] = graph.is_leader[nodes[citizen]]
@@ -162,6 +175,8 @@ class NetworkSample:
             is_government=is_government,
             is_leader=is_leader,
             followers=graph.follower_counts[nodes],
+            account=account,
+            account_labels=account_labels(model),
         )
 
     @property
@@ -184,6 +199,7 @@ class NetworkSample:
 
         Returns the drawing, whose `update(state)` recolours it for a later state.
         """
+        from matplotlib import patheffects
         from matplotlib.collections import LineCollection
         from matplotlib.figure import Figure
 
@@ -192,13 +208,19 @@ class NetworkSample:
         pos = self.positions
         if len(self.edges):
             segments = pos[self.edges]
-            gov_edge = self.is_government[self.edges[:, 0]]
+            source = self.account[self.edges[:, 0]]  # the account followed (-1: a citizen)
             ax.add_collection(
-                LineCollection(segments[~gov_edge], colors="0.6", linewidths=0.4, alpha=0.35)
+                LineCollection(segments[source < 0], colors="0.6", linewidths=0.4, alpha=0.35)
             )
-            ax.add_collection(
-                LineCollection(segments[gov_edge], colors="#3b6ea8", linewidths=0.4, alpha=0.25)
-            )
+            for k in np.unique(source[source >= 0]).tolist():
+                ax.add_collection(
+                    LineCollection(
+                        segments[source == k],
+                        colors=_account_colour(k),
+                        linewidths=0.4,
+                        alpha=0.25,
+                    )
+                )
         citizen = ~self.is_government
         xy = pos[citizen]
         leader = self.is_leader[citizen]
@@ -236,18 +258,42 @@ class NetworkSample:
             zorder=4,
             label="complaint waiting for a reply",
         )
-        gov = pos[self.is_government]
-        government = ax.scatter(
-            gov[:, 0],
-            gov[:, 1],
-            s=scale * 420,
-            marker="*",
-            color="#1f3b73",
-            edgecolors="white",
-            linewidths=1.0,
-            zorder=5,
-            label="government account",
-        )
+        accounts = []
+        several = len(self.account_labels) > 1
+        rows = {True: 0, False: 0}  # names placed so far above and below the markers
+        for k, label in enumerate(self.account_labels):
+            where = pos[self.account == k]
+            marker = ACCOUNT_MARKERS[k % len(ACCOUNT_MARKERS)]
+            accounts.append(
+                ax.scatter(
+                    where[:, 0],
+                    where[:, 1],
+                    s=scale * (420 if marker == "*" else 260),
+                    marker=marker,
+                    color=_account_colour(k),
+                    edgecolors="white",
+                    linewidths=1.0,
+                    zorder=5,
+                    label=label,
+                )
+            )
+            if several and len(where):  # name each account above or below its marker
+                above = np.sin(_account_angle(k, len(self.account_labels))) >= 0.0
+                row = rows[above]  # names on the same side go one under the other
+                rows[above] += 1
+                ax.annotate(
+                    label,
+                    where[0],
+                    xytext=(0, 10 + 12 * row if above else -10 - 12 * row),
+                    textcoords="offset points",
+                    ha="center",  # centred: a name near the figure's edge stays in it
+                    va="bottom" if above else "top",
+                    fontsize=LEGEND_PT,
+                    color=_account_colour(k),
+                    fontweight="bold",
+                    zorder=6,
+                    path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+                )
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
@@ -257,7 +303,7 @@ class NetworkSample:
         waiting.set_sizes([scale * 90])
         # below the drawing rather than over its nodes
         figure.legend(
-            handles=[leader_nodes, waiting, government],
+            handles=[leader_nodes, waiting, *accounts],
             loc="outside lower center",
             ncols=2,
             fontsize=LEGEND_PT,
@@ -286,7 +332,7 @@ class NetworkSample:
             plain_nodes=plain_nodes,
             leader_nodes=leader_nodes,
             waiting=waiting,
-            government=government,
+            accounts=accounts,
         )
         drawing.update(state)
         return drawing
@@ -328,12 +374,12 @@ class NetworkDrawing:
     plain_nodes: PathCollection
     leader_nodes: PathCollection
     waiting: PathCollection  # red rings around citizens whose complaint waits
-    government: PathCollection
+    accounts: list[PathCollection]  # each government account's marker, in order
 
     @property
     def moving(self) -> list[PathCollection]:
-        """The artists a new state changes (and the star drawn over them)."""
-        return [self.plain_nodes, self.leader_nodes, self.waiting, self.government]
+        """The artists a new state changes (and the accounts' markers drawn over them)."""
+        return [self.plain_nodes, self.leader_nodes, self.waiting, *self.accounts]
 
     def update(self, state: dict[str, np.ndarray]) -> None:
         """Colour the citizens by `state["trust"]`; ring those in `state["waiting"]`."""
@@ -342,3 +388,36 @@ class NetworkDrawing:
         self.leader_nodes.set_array(trust[self.leader])
         self.waiting.set_offsets(self.positions[waiting].reshape(-1, 2))
         self.waiting.set_sizes(self.sizes[waiting] * (1.0 + 0.5 * self.leader[waiting]) + self.ring)
+
+
+def account_labels(model: GovernmentResponseModel) -> tuple[str, ...]:
+    """How the network view names each account: by name and platform if declared."""
+    if not model.scenario.accounts:
+        return ("government account",)
+    return tuple(f"{plan.name} ({plan.platform.name})" for plan in model.plans)
+
+
+def _account_colour(account: int) -> str:
+    return ACCOUNT_COLOURS[account % len(ACCOUNT_COLOURS)]
+
+
+def _account_angle(account: int, accounts: int) -> float:
+    """Where an account sits on the ring of accounts [radians]: the first at the top."""
+    return float(np.pi / 2 + 2 * np.pi * account / accounts)
+
+
+def _spread_accounts(positions: np.ndarray, account: np.ndarray) -> None:
+    """Put several accounts apart, on a small ring around the citizens' centre.
+
+    Each account is followed by much of the sample, so a spring layout puts them all at
+    the centre, on top of one another; one account keeps its place.
+    """
+    nodes = np.flatnonzero(account >= 0)
+    if len(nodes) < 2:
+        return
+    citizens = positions[account < 0]
+    centre = citizens.mean(axis=0) if len(citizens) else np.zeros(2)
+    extent = float(np.abs(citizens - centre).max()) if len(citizens) else 1.0
+    for node in nodes.tolist():
+        angle = _account_angle(int(account[node]), len(nodes))
+        positions[node] = centre + 0.3 * extent * np.array([np.cos(angle), np.sin(angle)])

@@ -157,6 +157,15 @@ VARIANTS: dict[str, tuple[str, dict]] = {
             "channel_choice.max_failovers": 0,
         },
     ),
+    # The hotline without its call rhythm and out-of-hours rule: every draw of the
+    # bundled matrix as before they existed (their own streams draw nothing when off).
+    "hotline_rules_off": (
+        "shanghai_12333_matrix",
+        {
+            "accounts.hotline_12333.call_rhythm": "needs",
+            "accounts.hotline_12333.after_hours": "queue",
+        },
+    ),
 }
 
 
