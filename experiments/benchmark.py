@@ -905,22 +905,13 @@ def runs_section(args: argparse.Namespace) -> None:
 
 # --------------------------------------------------------------------------- hot loop
 
-PHASES = (
-    "arise_needs",
-    "choose_channels",
-    "diffuse",
-    "operators_work",
-    "departments_work",
-    "citizens_react",
-    "appraise",
-    "collect",
-)
-
 
 def _time_phases(model) -> dict[str, float]:
     """Wrap the model's phases so each one's wall time adds up in the returned dict."""
-    seconds = dict.fromkeys(PHASES, 0.0)
-    for name in PHASES:
+    from simulation.model import STEP_PHASES
+
+    seconds = dict.fromkeys(STEP_PHASES, 0.0)
+    for name in STEP_PHASES:
         phase = getattr(model, name)
 
         def timed(t: int, phase=phase, name=name) -> None:

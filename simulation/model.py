@@ -66,6 +66,19 @@ from simulation.streams import Streams
 from simulation.supervision import Supervision
 from simulation.timing import PhaseTimer
 
+# The phases of one hour, in the order `GovernmentResponseModel.step` runs them (and the
+# module docstring lists them); named once for whatever times or checks them.
+STEP_PHASES = (
+    "arise_needs",
+    "choose_channels",
+    "diffuse",
+    "operators_work",
+    "departments_work",
+    "citizens_react",
+    "appraise",
+    "collect",
+)
+
 
 class GovernmentResponseModel(mesa.Model):
     """A government account, its operators and departments, and the public it serves.

@@ -16,6 +16,7 @@ from simulation import docs
 from simulation.cli import build_parser
 from simulation.format import split_unit
 from simulation.metrics import METRICS
+from simulation.model import STEP_PHASES as PHASES
 from simulation.scenario import bundled_scenario_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,16 +27,6 @@ SCENARIOS_PAGE = DOCS / "scenarios.md"
 METRICS_PAGE = DOCS / "reference" / "metrics.md"
 MAKEFILE = ROOT / "Makefile"
 MODEL = ROOT / "simulation" / "model.py"
-PHASES = (
-    "arise_needs",
-    "choose_channels",
-    "diffuse",
-    "operators_work",
-    "departments_work",
-    "citizens_react",
-    "appraise",
-    "collect",
-)
 
 
 def readme() -> str:
