@@ -363,6 +363,15 @@ def summary_sentence(best: pd.DataFrame) -> str:
     )
 
 
+def not_compared_sentence(metrics: Sequence[str]) -> str:
+    """The outcomes no best arm is named for: fewer than two arms have a paired difference."""
+    named = ", ".join(f"**{outcome_words(m)}**" for m in metrics)
+    return (
+        f"Not compared: {named}. Fewer than two arms have a paired difference from the "
+        "baseline (the outcome has no value in some runs, e.g. no reply to time)."
+    )
+
+
 def best_sentence(row: dict[str, Any]) -> str:
     """One outcome's answer, worded by its numbers."""
     metric = row["metric"]
@@ -516,6 +525,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     report.paragraph(summary_sentence(best))
     report.bullets([best_sentence(row) for row in best.to_dict("records")])
+    compared = set(best["metric"]) if len(best) else set()
+    uncompared = [
+        metric
+        for table in (overall, per_account)
+        for metric in dict.fromkeys(table["metric"])
+        if metric not in compared
+    ]
+    if uncompared:
+        report.paragraph(not_compared_sentence(uncompared))
     report.paragraph(
         "The best arm is the one with the largest mean gain on the baseline in the "
         "outcome's better direction; best − runner-up is their paired difference (same "

@@ -277,7 +277,11 @@ CONTEXT: dict[str, dict[tuple, Any]] = {
         ("accountability", "deadlines"): {"consultation": {"working_days": 2}}
     },
 }
-LIST_LENGTHS = {"population.daily_rhythm": 24, "population.weekly_rhythm": 7}
+LIST_LENGTHS = {
+    "population.daily_rhythm": 24,
+    "population.weekly_rhythm": 7,
+    f"accounts.{ACCOUNT}.call_rhythm": 24,  # hourly weights of calls
+}
 
 
 def _assign(raw: dict, path: tuple, value: Any) -> None:
