@@ -134,7 +134,9 @@ class Generation:
     """What one generation of the active cascades did."""
 
     exposed: np.ndarray  # follower ids exposed, one entry per exposure
-    owner: np.ndarray  # index (into the active list) of the cascade behind each exposure
+    # Index (into the active list) of the cascade behind each exposure, nondecreasing:
+    # each cascade's exposures are one run, in the order of `impressions`.
+    owner: np.ndarray
     impressions: np.ndarray  # exposures per cascade
     reposts: np.ndarray  # new reposting nodes per cascade
     # True for the one exposure of each (post, citizen) pair that moves trust: the first
@@ -146,6 +148,11 @@ class Generation:
         """A generation in which nothing spread."""
         nothing = np.empty(0, dtype=np.int64)
         return Generation(nothing, nothing, nothing, nothing)
+
+    def exposed_by(self, i: int) -> np.ndarray:
+        """The follower ids cascade i exposed, in order (a slice, since `owner` is sorted)."""
+        start = int(self.impressions[:i].sum())
+        return self.exposed[start : start + int(self.impressions[i])]
 
 
 class DiffusionEngine:

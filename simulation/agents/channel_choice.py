@@ -216,7 +216,7 @@ class WaitLearning:
         for i, cascade in enumerate(event.cascades):
             seen = self._seen(cascade)
             if seen is not None and generation.impressions[i]:
-                viewers = generation.exposed[generation.owner == i]
+                viewers = generation.exposed_by(i)
                 viewers = np.unique(viewers[viewers < self.n_citizens])
                 account, wait = seen
                 self.choice.learn(

@@ -990,7 +990,7 @@ class Public:
                 continue
             if not generation.impressions[i]:
                 continue
-            reached = sorted_unique(generation.exposed[generation.owner == i])
+            reached = sorted_unique(generation.exposed_by(i))
             reach = min(1.0, len(reached) / self.population.n)
             k = self.knowledge[cascade.topic]
             self.knowledge[cascade.topic] = k + (1.0 - k) * informativeness * reach
