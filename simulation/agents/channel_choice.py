@@ -129,6 +129,13 @@ class ChannelChoice:
         old = wait[citizens, accounts]
         wait[citizens, accounts] = old + rate * (observed - old)
 
+    def learn_one(self, citizen: int, account: int, observed: float, rate: float) -> None:
+        """`learn` for one citizen and account, without the arrays' overhead."""
+        if rate == 0.0:
+            return
+        old = float(self.expected_wait[citizen, account])  # the same float64 arithmetic
+        self.expected_wait[citizen, account] = old + rate * (observed - old)
+
 
 class WaitLearning:
     """What moves the waits citizens expect: their own contacts and what they see.
@@ -175,9 +182,7 @@ class WaitLearning:
             return
         author = int(self.items.author[event.item])
         self._last_reply = (author, event.time, account, event.wait_hours)
-        self.choice.learn(
-            np.array([author]), np.array([account]), np.array([event.wait_hours]), self.own_rate
-        )
+        self.choice.learn_one(author, account, event.wait_hours, self.own_rate)
 
     def _on_failed(self, event: Abandoned | WindowExpired) -> None:
         item = event.item
@@ -187,9 +192,7 @@ class WaitLearning:
         waited = event.time - float(self.items.waiting_since[item])
         observed = max(waited, self.unanswered)
         author = int(self.items.author[item])
-        self.choice.learn(
-            np.array([author]), np.array([account]), np.array([observed]), self.own_rate
-        )
+        self.choice.learn_one(author, account, observed, self.own_rate)
 
     def _on_post_started(self, event: PostStarted) -> None:
         cascade = event.cascade
