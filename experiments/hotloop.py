@@ -15,6 +15,19 @@ plainly with numpy and nothing else (no agents, no items, no events, no staff):
 - **trust nudges**: each citizen's first sighting of a post with a trust effect
   (once per post and viewer), its trust brought up to date and nudged.
 
+It comes in two forms, both timed by the benchmark:
+
+- `hot_loop`, **event-driven**, the model's own economy: the hour's needs are one
+  Poisson count with authors drawn by activity, trust's drift is folded in lazily when
+  a citizen is read or nudged (an idle citizen costs nothing), and every cascade in
+  flight advances in one vectorised pass;
+- `plain_hot_loop`, **plain**, the loop as one first writes it: every citizen draws
+  each hour whether a need arises (one uniform each, against their activity's share of
+  the hour's expected needs), every citizen's trust drifts back towards its anchor each
+  hour (one pass over the array), and each post spreads as its own cascade.
+
+Both handle the same needs, cascades and nudges, in law though not draw for draw.
+
 The rates are the model's own, measured in a run of the same scenario (`RateProbe`):
 needs per hour, posts per need, the account's share of posts, reposts per exposure and
 the share of posts with a trust effect. The reference runs on the model's own follower
@@ -207,6 +220,88 @@ def hot_loop(
             alive[owner] = True
             visited = visited[alive[visited // n_nodes]]
             seen = seen[alive[seen // n_nodes]]
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "needs": needs_total,
+        "posts": posts,
+        "exposures": exposures,
+        "reposts": reposts,
+        "nudges": nudges,
+        "mean_trust": float(trust.mean()),
+    }
+
+
+def plain_hot_loop(
+    indptr: np.ndarray,
+    followers: np.ndarray,
+    n_citizens: int,
+    activity: np.ndarray,
+    rhythm: np.ndarray,
+    initial_trust: np.ndarray,
+    drift_per_hour: float,
+    rates: HotLoopRates,
+    repost_probability: float,
+    hours: int,
+    seed: int,
+) -> dict[str, float]:
+    """The hot path as first written: every citizen every hour, each post on its own.
+
+    The same arguments and counts as `hot_loop`.
+    """
+    rng = np.random.default_rng(seed)
+    account = n_citizens
+    counts = np.diff(indptr).astype(np.float64)
+    reach = counts / counts[:n_citizens].mean()
+    reach[n_citizens:] = 1.0
+    influence = reach**rates.influence_exponent
+    need_share = activity / activity.sum()  # each citizen's share of the hour's needs
+    trust = initial_trust.copy()
+    hourly_keep = float(np.exp(-drift_per_hour))
+    mean_trust = float(initial_trust.mean())
+    keep = 1.0 - rates.trust_loss
+    # Each live post: [frontier, nodes it reached (sorted), viewers it nudged (sorted),
+    # whether it moves trust].
+    live: list[list] = []
+    posts = exposures = reposts = nudges = needs_total = 0
+
+    start = time.perf_counter()
+    for hour in range(hours):
+        # Trust drifts back towards its anchor, everyone, every hour.
+        trust = initial_trust + (trust - initial_trust) * hourly_keep
+        # Needs: each citizen draws whether one arises; then times, channel, patience.
+        expected = rates.needs_per_hour * rhythm[hour % HOURS_PER_DAY]
+        author = np.flatnonzero(rng.random(n_citizens) < expected * need_share)
+        needs_total += len(author)
+        np.sort(hour + rng.random(len(author)))  # the needs' times
+        u = rng.random((4, len(author)))
+        posted = u[0] < rates.posts_per_need * trust[author] / mean_trust
+        source = np.where(u[1][posted] < rates.account_share, account, author[posted])
+        rng.lognormal(2.0, 1.0, size=len(source))  # each posted need's patience
+        for node in source.tolist():
+            share = rates.account_affecting_share if node == account else rates.affecting_share
+            start_node = np.array([node], dtype=np.int64)
+            live.append([start_node, start_node, start_node[:0], rng.random() < share])
+        posts += len(source)
+        for _ in range(rates.generations_per_hour):
+            for post in live:
+                frontier, reached, viewed, affects = post
+                if not len(frontier):
+                    continue
+                exposed = np.concatenate([followers[indptr[v] : indptr[v + 1]] for v in frontier])
+                sizes = indptr[frontier + 1] - indptr[frontier]
+                exposures += len(exposed)
+                p = np.minimum(repost_probability * influence[frontier], 1.0)
+                hit = rng.random(len(exposed)) < np.repeat(p, sizes)
+                new = np.setdiff1d(exposed[hit], reached)
+                post[0], post[1] = new, np.union1d(reached, new)
+                reposts += len(new)
+                if affects:
+                    first = np.setdiff1d(exposed[exposed < n_citizens], viewed)
+                    trust[first] *= keep
+                    post[2] = np.union1d(viewed, first)
+                    nudges += len(first)
+            live = [post for post in live if len(post[0])]
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
