@@ -1032,21 +1032,19 @@ def child_hotloop(scenario: str, citizens: int, days: int, repeats: int, profile
     half_life = loaded.reactions.trust_half_life_days * HOURS_PER_DAY
     drift = math.log(2.0) / half_life if math.isfinite(half_life) and half_life > 0 else 0.0
 
+    world = hotloop.HotLoopWorld(
+        graph.indptr,
+        graph.followers,
+        graph.n_citizens,
+        population.activity,
+        population.rhythm,
+        population.initial_trust,
+        drift,
+    )
+
     def reference(probability: float, hours: int, plain: bool = False) -> dict[str, float]:
         loop = hotloop.plain_hot_loop if plain else hotloop.hot_loop
-        return loop(
-            graph.indptr,
-            graph.followers,
-            graph.n_citizens,
-            population.activity,
-            population.rhythm,
-            population.initial_trust,
-            drift,
-            rates,
-            probability,
-            hours,
-            seed=1,
-        )
+        return loop(world, rates, probability, hours, seed=1)
 
     probability = hotloop.calibrate(lambda p: reference(p, min(hours, 3 * HOURS_PER_DAY)), rates)
     model_runs, reference_runs, plain_runs = [], [], []

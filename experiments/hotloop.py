@@ -63,6 +63,26 @@ class HotLoopRates:
     trust_loss: float  # nudge per first sighting [share of trust]
 
 
+@dataclass(frozen=True)
+class HotLoopWorld:
+    """What the loops run on: the model's own follower graph and citizens."""
+
+    indptr: np.ndarray  # CSR: followers of node v are followers[indptr[v]:indptr[v + 1]]
+    followers: np.ndarray
+    n_citizens: int  # nodes from n_citizens on are the government accounts
+    activity: np.ndarray  # each citizen's posting weight
+    rhythm: np.ndarray  # hour-of-day weight of needs (mean 1)
+    initial_trust: np.ndarray  # each citizen's trust at the start, the drift's anchor
+    drift_per_hour: float  # trust's pull back to its anchor [per hour]
+
+    def influence(self, exponent: float) -> np.ndarray:
+        """Each node's repost multiplier, (followers / citizens' mean)^exponent, as the model's."""
+        counts = np.diff(self.indptr).astype(np.float64)
+        reach = counts / counts[: self.n_citizens].mean()
+        reach[self.n_citizens :] = 1.0  # the government accounts
+        return reach**exponent
+
+
 class RateProbe:
     """Counts what the hot path handles in a model run (subscribe before running it)."""
 
@@ -118,13 +138,7 @@ class RateProbe:
 
 
 def hot_loop(
-    indptr: np.ndarray,
-    followers: np.ndarray,
-    n_citizens: int,
-    activity: np.ndarray,
-    rhythm: np.ndarray,
-    initial_trust: np.ndarray,
-    drift_per_hour: float,
+    world: HotLoopWorld,
     rates: HotLoopRates,
     repost_probability: float,
     hours: int,
@@ -132,17 +146,16 @@ def hot_loop(
 ) -> dict[str, float]:
     """Run the hot path for `hours` hours; return its counts and wall seconds.
 
-    `rhythm` is the hour-of-day weight of needs (mean 1), `activity` each citizen's
-    posting weight; `repost_probability` is the base probability per exposure (before
-    influence); `calibrate` finds the one that gives the model's reposts per exposure.
+    `repost_probability` is the base probability per exposure (before influence);
+    `calibrate` finds the one that gives the model's reposts per exposure.
     """
     rng = np.random.default_rng(seed)
+    indptr, followers, n_citizens = world.indptr, world.followers, world.n_citizens
+    activity, rhythm, initial_trust = world.activity, world.rhythm, world.initial_trust
+    drift_per_hour = world.drift_per_hour
     n_nodes = len(indptr) - 1
     account = n_citizens
-    counts = np.diff(indptr).astype(np.float64)
-    reach = counts / counts[:n_citizens].mean()
-    reach[n_citizens:] = 1.0
-    influence = reach**rates.influence_exponent  # what the model computes per frontier node
+    influence = world.influence(rates.influence_exponent)
     cumulative = np.cumsum(activity)
     cumulative /= cumulative[-1]
     trust = initial_trust.copy()
@@ -220,26 +233,13 @@ def hot_loop(
             alive[owner] = True
             visited = visited[alive[visited // n_nodes]]
             seen = seen[alive[seen // n_nodes]]
-    seconds = time.perf_counter() - start
-    return {
-        "seconds": seconds,
-        "needs": needs_total,
-        "posts": posts,
-        "exposures": exposures,
-        "reposts": reposts,
-        "nudges": nudges,
-        "mean_trust": float(trust.mean()),
-    }
+    counts = {"needs": needs_total, "posts": posts, "exposures": exposures}
+    counts |= {"reposts": reposts, "nudges": nudges, "mean_trust": float(trust.mean())}
+    return {"seconds": time.perf_counter() - start, **counts}
 
 
 def plain_hot_loop(
-    indptr: np.ndarray,
-    followers: np.ndarray,
-    n_citizens: int,
-    activity: np.ndarray,
-    rhythm: np.ndarray,
-    initial_trust: np.ndarray,
-    drift_per_hour: float,
+    world: HotLoopWorld,
     rates: HotLoopRates,
     repost_probability: float,
     hours: int,
@@ -250,14 +250,13 @@ def plain_hot_loop(
     The same arguments and counts as `hot_loop`.
     """
     rng = np.random.default_rng(seed)
+    indptr, followers, n_citizens = world.indptr, world.followers, world.n_citizens
     account = n_citizens
-    counts = np.diff(indptr).astype(np.float64)
-    reach = counts / counts[:n_citizens].mean()
-    reach[n_citizens:] = 1.0
-    influence = reach**rates.influence_exponent
+    activity, rhythm, initial_trust = world.activity, world.rhythm, world.initial_trust
+    influence = world.influence(rates.influence_exponent)
     need_share = activity / activity.sum()  # each citizen's share of the hour's needs
     trust = initial_trust.copy()
-    hourly_keep = float(np.exp(-drift_per_hour))
+    hourly_keep = float(np.exp(-world.drift_per_hour))
     mean_trust = float(initial_trust.mean())
     keep = 1.0 - rates.trust_loss
     # Each live post: [frontier, nodes it reached (sorted), viewers it nudged (sorted),
@@ -302,16 +301,9 @@ def plain_hot_loop(
                     post[2] = np.union1d(viewed, first)
                     nudges += len(first)
             live = [post for post in live if len(post[0])]
-    seconds = time.perf_counter() - start
-    return {
-        "seconds": seconds,
-        "needs": needs_total,
-        "posts": posts,
-        "exposures": exposures,
-        "reposts": reposts,
-        "nudges": nudges,
-        "mean_trust": float(trust.mean()),
-    }
+    counts = {"needs": needs_total, "posts": posts, "exposures": exposures}
+    counts |= {"reposts": reposts, "nudges": nudges, "mean_trust": float(trust.mean())}
+    return {"seconds": time.perf_counter() - start, **counts}
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
