@@ -339,7 +339,7 @@ def effect_figure(table: pd.DataFrame, fit: dict[str, Any]) -> Figure:
         ax.plot(grid, np.polyval(fit["curve"], grid) * 100, color=fitted, label="fitted curve")
     ax.axhline(TARGET_THREAT_EFFECT * 100, color=target, ls="--", label="target +8 pp")
     if not np.isnan(fit["value"]):
-        ax.axvline(fit["value"], color="0.5", ls=":", label=f"fitted {fit['value']:.2f}")
+        ax.axvline(fit["value"], color="0.5", ls=":", label=f"fitted {fit['value']:.3f}")
     ax.set_xlabel(f"{PARAMETER} [pressure]")
     ax.set_ylabel("threat effect [pp]")
     ax.set_title("A stated threat's effect on the districts' replies")
@@ -398,7 +398,13 @@ def answer(exp: Experiment, args) -> None:
     exp.table(table, "question", "each variant against the one it changes, districts' means")
     exp.check_pairs(int(table["n_pairs"].min()), tests=len(table))
     exp.figure(
-        plots.forest(table, list(QUESTION_METRICS), columns=3),
+        plots.forest(
+            table,
+            list(QUESTION_METRICS),
+            columns=3,
+            # Each row has its own reference (the variant it changes), not one baseline.
+            title="Each variant against the one it changes: mean and " + plots.interval_name(table),
+        ),
         "forest",
         "differences with simultaneous intervals",
     )

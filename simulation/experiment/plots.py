@@ -92,6 +92,7 @@ __all__ = [
     "distribution",
     "forest",
     "heatmap",
+    "interval_name",
     "level_axis",
     "partial_dependence",
     "regret",
@@ -700,11 +701,11 @@ def forest(
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     against = f"'{baseline}'" if baseline else "the baseline"
-    fig.suptitle(title or f"Difference from {against}: mean and {_interval_name(table)}")
+    fig.suptitle(title or f"Difference from {against}: mean and {interval_name(table)}")
     return _finish(fig, path)
 
 
-def _interval_name(table: pd.DataFrame) -> str:
+def interval_name(table: pd.DataFrame) -> str:
     """How the forest plot names a table's intervals.
 
     '95 % simultaneous interval (Bonferroni, m = 12)', or 'confidence interval' for a
