@@ -1428,7 +1428,7 @@ class SupervisionSettings(Section):
         description="Pressure a published ranking adds to the last-placed unit; the others "
         "in proportion to their place, none to the first (assumption; not fitted, since "
         "it orders the units rather than setting the level of pressure: with it alone, "
-        "reprimand_pressure 0, a stated threat adds +3.7 pp [2.7, 4.8] to the districts' "
+        "reprimand_pressure 0, a stated threat adds +3.7 pp [2.8, 4.6] to the districts' "
         "replies on city_district_hierarchy, seeds 1-16) [pressure].",
     )
     reprimand_below: Probability = Field(
@@ -1438,7 +1438,7 @@ class SupervisionSettings(Section):
         "(0: never) (assumption) [score].",
     )
     reprimand_pressure: float = Field(
-        0.41,
+        0.36,
         ge=0.0,
         le=10.0,
         description="Pressure a reprimand adds to the unit, decaying with "
@@ -1448,8 +1448,8 @@ class SupervisionSettings(Section):
         "Chen, Pan & Xu (2016)'s stated threat raises the supervised districts' replies "
         "by 8 pp, the implicit level's target (`python experiments/supervision_pressure.py "
         "--parts calibration --jobs 2`: seeds 1-16, 10,000 citizens, 90 days, a fifth of "
-        "authors state the threat; fitted 0.410 ± 0.024 (SE), rounded; at 0.4 the threat "
-        "adds +8.5 pp [7.5, 9.5] to a reply rate of 0.36 without it, at 0 +3.7 pp) "
+        "authors state the threat; fitted 0.355 ± 0.039 (SE), rounded; at 0.4 the threat "
+        "adds +8.8 pp [7.3, 10.2] to a reply rate of 0.34 without it, at 0 +3.7 pp) "
         "[pressure].",
     )
     reprimand_half_life_days: float = Field(
