@@ -80,7 +80,7 @@ class AutomaticAnswers:
         events: EventBus,
         streams: Streams,
     ):
-        self.share = np.array([plan.rules.automatic_share for plan in plans])
+        self.share = [plan.rules.automatic_share for plan in plans]  # a list: read one at a time
         self.settles = [
             plan.rules.automatic_answer is not None and plan.rules.automatic_answer.settles
             for plan in plans
@@ -93,7 +93,7 @@ class AutomaticAnswers:
         ]
         self.lifecycle = lifecycle
         self.items = lifecycle.store
-        if self.share.any():
+        if any(self.share):
             events.subscribe(ItemReceived, self._on_contact)
             events.subscribe(Reopened, self._on_contact)
 

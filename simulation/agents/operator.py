@@ -79,7 +79,7 @@ from simulation.queueing import Server, ServiceDesk, Ticket
 if TYPE_CHECKING:
     from simulation.agents.department import ReferralBook
     from simulation.diffusion import Spreading
-    from simulation.items import ItemLifecycle
+    from simulation.items import ItemLifecycle, ItemStore
     from simulation.platform_rules import ReplyWindow
     from simulation.scenario import (
         AccountabilitySettings,
@@ -313,6 +313,7 @@ class OperatorDesk:
         shared: bool = False,
         window: ReplyWindow | None = None,
         calls: bool = False,
+        inbox: SharedInbox | None = None,
     ):
         self.operators = operators
         # Contacts are calls (hotline): a caller's patience is for the queue only; once an
@@ -359,10 +360,14 @@ class OperatorDesk:
             on_reserved_work=self._release_work,
             shift_end=staffing.shift_end,
         )
-        events.subscribe(ItemReceived, self._on_received)
+        if inbox is None:
+            events.subscribe(ItemReceived, self._on_received)
+        else:  # the many contacts reach this desk through the accounts' shared inbox
+            inbox.add(self)
         events.subscribe(Returned, self._on_returned)
         events.subscribe(Escalated, self._on_escalated)
-        events.subscribe(Reopened, self._on_reopened)
+        if inbox is None:
+            events.subscribe(Reopened, self._on_reopened)
         events.subscribe(Forwarded, self._on_forwarded)
         if mechanism.track_referrals:
             # Tracked until closed: the departments' answer comes back to be posted.
@@ -392,8 +397,11 @@ class OperatorDesk:
         return not self.shared or self.items.account[item] == self.account
 
     def _on_received(self, event: ItemReceived) -> None:
-        if not self.mine(event.item):
-            return
+        if self.mine(event.item):
+            self.take_contact(event)
+
+    def take_contact(self, event: ItemReceived) -> None:
+        """Queue a received item of this desk's account (a new ticket)."""
         if event.kind == CONSULTATION:
             self.recent_consultations[event.topic] += 1.0
         self.submit(event.item, TASK_CLARIFY if event.kind == RUMOUR else TASK_NEW, event.time)
@@ -550,6 +558,37 @@ class OperatorDesk:
             self.diffusion.release_repost_probability,
             topic=topic,
         )
+
+
+class SharedInbox:
+    """Contacts of several accounts heard once and handed to the desk of the item's account.
+
+    With several accounts every desk would hear every ItemReceived and Reopened and
+    drop the others' (`OperatorDesk.mine`); this hears each once, in the place of the
+    first desk's subscription, and calls only the desk it is for. A desk's response
+    only queues a ticket of its own, so hearing it before a later subscriber (another
+    account's reply window) changes nothing.
+    """
+
+    def __init__(self, items: ItemStore, events: EventBus):
+        self.items = items
+        self.desks: dict[int, OperatorDesk] = {}  # account → its desk
+        events.subscribe(ItemReceived, self._on_received)
+        events.subscribe(Reopened, self._on_reopened)
+
+    def add(self, desk: OperatorDesk) -> None:
+        """Hand the contacts of `desk.account` to `desk`."""
+        self.desks[desk.account] = desk
+
+    def _on_received(self, event: ItemReceived) -> None:
+        desk = self.desks.get(int(self.items.account[event.item]))
+        if desk is not None:
+            desk.take_contact(event)
+
+    def _on_reopened(self, event: Reopened) -> None:
+        desk = self.desks.get(int(self.items.account[event.item]))
+        if desk is not None:
+            desk.submit(event.item, TASK_NEW, event.time)
 
 
 class Monitoring:
