@@ -1105,10 +1105,7 @@ class PlatformMetrics:
             return  # not a call, or one that was not queued: no hang-up of the queue
         units = self._call_units(event.item)
         _bump(self.hang_ups, units, 1.0)
-        _bump(self.wait_hours, units, event.time - queued_at)
-        self._count("hang_ups", units, event.time)
-        self._count("waited", units, event.time)
-        self._count("wait_hours", units, event.time, event.time - queued_at)
+        self._wait_ended(units, event.time, event.time - queued_at, "hang_ups")
 
     def _on_service_started(self, event: ServiceStarted) -> None:
         if event.task != TASK_NEW:
@@ -1117,9 +1114,22 @@ class PlatformMetrics:
         if units:
             self.queued.pop(event.item, None)
             _bump(self.answered_calls, units, 1.0)
-            _bump(self.wait_hours, units, event.time - event.queued_at)
-            self._count("waited", units, event.time)
-            self._count("wait_hours", units, event.time, event.time - event.queued_at)
+            self._wait_ended(units, event.time, event.time - event.queued_at)
+
+    def _wait_ended(
+        self, units: tuple[int, ...], time: float, waited: float, ended: str | None = None
+    ) -> None:
+        """A queued call's wait ended at `time` after `waited` hours: by `ended` (a count)."""
+        _bump(self.wait_hours, units, waited)
+        day = int(time // HOURS_PER_DAY)
+        if not units or day >= self.days:
+            return
+        daily = self._daily
+        for unit in units:  # each day's cell gets its additions in the same order as before
+            if ended is not None:
+                daily[ended][unit][day] += 1.0
+            daily["waited"][unit][day] += 1.0
+            daily["wait_hours"][unit][day] += waited
 
     def summary(self, requests: np.ndarray) -> dict[str, float]:
         """PLATFORM_METRICS overall and as `<metric>@<unit>` for every account and platform."""

@@ -168,6 +168,7 @@ class CallerPatience:
 
     def __init__(self, plans: list[AccountPlan], rng: np.random.Generator):
         self.calls = np.array([plan.rules.calls for plan in plans])
+        self._call_list = self.calls.tolist()  # read one at a time (`is_call`)
         self.mean_hours = np.array(
             [
                 (plan.rules.caller_patience_minutes or math.inf) / 60.0 if plan.rules.calls else 0
@@ -192,7 +193,7 @@ class CallerPatience:
 
     def is_call(self, item_account: int) -> bool:
         """Whether an item that went to `item_account` is a call (its author hangs up)."""
-        return item_account >= 0 and bool(self.calls[item_account])
+        return item_account >= 0 and self._call_list[item_account]
 
 
 class CallTimes:

@@ -236,9 +236,10 @@ class WaitLearning:
 
     def _on_exposures(self, event: ExposureBatch) -> None:
         generation = event.generation
+        shown = generation.impressions.tolist()
         for i, cascade in enumerate(event.cascades):
-            seen = self._seen(cascade)
-            if seen is not None and generation.impressions[i]:
+            seen = self._seen(cascade) if shown[i] else None  # _seen only reads
+            if seen is not None:
                 viewers = generation.exposed_by(i)
                 viewers = np.unique(viewers[viewers < self.n_citizens])
                 account, wait = seen
