@@ -144,6 +144,7 @@ class Operator(mesa.Agent):
         self.rule = rule
         self.stream = rng  # this operator's own decisions stream (choices, handling times)
         # Intrinsic worth of each outcome to a motivated operator [quality units].
+        self._hours_by_action: dict[int, float] | None = None  # `_action_hours`, once asked
         self.quality_value = {
             ACT_SUBSTANTIVE: 1.0,
             ACT_PARTIAL: foresight.partial_reply_value,
@@ -185,7 +186,6 @@ class Operator(mesa.Agent):
         elapsed = now - float(items.created[item])
         to_deadline = float(items.deadline[item]) - now
         speed = self.effort
-        handling = staffing.handling_minutes / 60.0
 
         actions = [ACT_PARTIAL, ACT_BOILERPLATE]
         if not self.mandate.forbid_leaving and self.call_minutes is None:
@@ -194,15 +194,7 @@ class Operator(mesa.Agent):
             actions.insert(0, ACT_SUBSTANTIVE)
         elif self.mechanism.referral and self.may_refer(item):
             actions.insert(0, ACT_REFER)
-        hours = {
-            ACT_SUBSTANTIVE: handling,
-            ACT_PARTIAL: handling * staffing.partial_share,
-            ACT_BOILERPLATE: staffing.boilerplate_minutes / 60.0,
-            ACT_REFER: staffing.referral_minutes / 60.0,
-            ACT_LEAVE: staffing.triage_minutes / 60.0,
-        }
-        if self.call_minutes is not None:
-            hours = dict.fromkeys(hours, self.call_minutes / 60.0)
+        hours = self._action_hours()
         rated = foresight.rating_probability
         escalations = int(items.escalations[item])
         values: list[float] = []
@@ -262,6 +254,24 @@ class Operator(mesa.Agent):
         pick = choose_action(values, costs, time_price, staffing.choice_temperature, self.stream)
         self.score_rate.add(float(scores[pick]), float(costs[pick]))
         return actions[pick]
+
+    def _action_hours(self) -> dict[int, float]:
+        """Hours each action takes at full speed (the settings' own, made once)."""
+        hours = self._hours_by_action
+        if hours is None:
+            staffing = self.staffing
+            handling = staffing.handling_minutes / 60.0
+            hours = {
+                ACT_SUBSTANTIVE: handling,
+                ACT_PARTIAL: handling * staffing.partial_share,
+                ACT_BOILERPLATE: staffing.boilerplate_minutes / 60.0,
+                ACT_REFER: staffing.referral_minutes / 60.0,
+                ACT_LEAVE: staffing.triage_minutes / 60.0,
+            }
+            if self.call_minutes is not None:
+                hours = dict.fromkeys(hours, self.call_minutes / 60.0)
+            self._hours_by_action = hours
+        return hours
 
     def work_hours(self, action: int) -> float:
         """Draw how long the chosen action takes this operator [hours]."""
@@ -340,6 +350,8 @@ class OperatorDesk:
         self.discipline = DISCIPLINES[mechanism.queue_discipline]
         self.escalated_first = accountability.rule != "none" and accountability.escalation_priority
         self.hour = 0  # the hour being worked
+        self._duty_hour = -1  # the hour whose operators on duty `_on_duty` counts
+        self._on_duty = 1
         # Hours of work on needs (new items and answers to post), for the item's first
         # contact and for its repeat contacts (follow-ups, reminders): failure demand.
         self.need_hours = np.zeros(2)
@@ -433,8 +445,11 @@ class OperatorDesk:
     def backlog_hours_per_operator(self) -> float:
         """Perceived work waiting per operator on duty [hours]."""
         waiting = len(self.desk._waiting)
-        on_duty = max(1, sum(op.on_duty_at(self.hour) for op in self.operators))
-        return waiting * self.staffing.handling_minutes / 60.0 / on_duty
+        hour = self.hour
+        if hour != self._duty_hour:  # counted once an hour: the shifts do not change
+            self._duty_hour = hour
+            self._on_duty = max(1, sum(op.on_duty_at(hour) for op in self.operators))
+        return waiting * self.staffing.handling_minutes / 60.0 / self._on_duty
 
     def work(self, t0: float, t1: float) -> None:
         """Operators on shift work through the inbox during [t0, t1)."""
