@@ -200,6 +200,10 @@ class AccountRouter:
         self.weights = np.array([plan.follow_share for plan in plans], dtype=float)
         self.private_only = np.array([plan.platform.private_only for plan in plans])
         self.public_only = np.array([plan.platform.public_only for plan in plans])
+        # The same as Python values, for one author's choice (`choose_one`).
+        self._weight_list = [float(w) for w in self.weights]
+        self._private_list = [bool(p) for p in self.private_only]
+        self._public_list = [bool(p) for p in self.public_only]
 
     def route(
         self, authors: np.ndarray, channel: np.ndarray, kinds: np.ndarray | None = None
@@ -229,9 +233,9 @@ class AccountRouter:
 
     def platform_channel(self, account: int, channel: int) -> int:
         """The channel a contact of `channel` to `account` becomes on its platform."""
-        if self.private_only[account]:
+        if self._private_list[account]:
             return PRIVATE
-        if self.public_only[account]:
+        if self._public_list[account]:
             return MENTION
         return channel
 
@@ -273,6 +277,43 @@ class AccountRouter:
         total = cumulative[:, -1:]
         picked = (cumulative <= u[:, None] * total).sum(axis=1)
         return np.minimum(picked, len(self.plans) - 1)
+
+    def choose_one(self, author: int, kind: int, u: float, allowed: list[bool]) -> int:
+        """`choose` for one author (a failover), with the same arithmetic in Python floats.
+
+        Every step is the one `choose` makes on a row, in the same order, so the pick is
+        the same; only the transcendental functions stay numpy's
+        (`ChannelChoice.utility_one`), whose last bit may differ from `math`'s.
+        """
+        shares = self._weight_list
+        n = len(shares)
+        follows = self.follows[author].tolist()
+        candidates = [follows[k] and allowed[k] for k in range(n)]
+        if not any(candidates):
+            candidates = list(allowed)  # following none: any account
+        weights = [shares[k] if candidates[k] else 0.0 for k in range(n)]
+        if self.unfollowed_weight > 0.0:
+            extra = self.unfollowed_weight
+            weights = [
+                weights[k] + (extra * shares[k] if allowed[k] and not candidates[k] else 0.0)
+                for k in range(n)
+            ]
+        if sum(weights) == 0.0:  # shares all 0 (non-negative: no sum cancels): equal weights
+            weights = [1.0 if c else 0.0 for c in candidates]
+        choice = self.choice
+        if choice is not None and not choice.neutral:
+            utility = choice.utility_one(author, kind)
+            top = max(utility)
+            factors = np.exp(np.array([v - top for v in utility])).tolist()
+            weights = [w * f for w, f in zip(weights, factors, strict=True)]
+        cumulative = 0.0
+        running = []
+        for w in weights:  # np.cumsum adds in order
+            cumulative += w
+            running.append(cumulative)
+        threshold = u * cumulative
+        picked = sum(1 for c in running if c <= threshold)
+        return min(picked, n - 1)
 
 
 # What `microgov list`, `microgov show` and the page say about each account, in order.

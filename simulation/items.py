@@ -196,6 +196,18 @@ class ItemStore:
         self.size += count
         return ids
 
+    def add_one(self, **values: object) -> int:
+        """Append one row from scalars (`add` without its one-element arrays). Returns its id."""
+        unknown = set(values) - set(COLUMNS)
+        if unknown:
+            raise KeyError(f"unknown item columns {sorted(unknown)}; known: {', '.join(COLUMNS)}")
+        item = self.size
+        self._grow(item + 1)
+        for name, value in values.items():
+            getattr(self, name)[item] = value
+        self.size += 1
+        return item
+
     def view(self, name: str) -> np.ndarray:
         """The filled part of a column (a view: read it, do not write it)."""
         return getattr(self, name)[: self.size]
@@ -287,27 +299,27 @@ class ItemLifecycle:
         the author waits `patience` hours for a reply. Returns the new id.
         """
         store = self.store
-        (item,) = store.add(
-            created=np.array([now]),
-            author=store.author[[failed]],
-            kind=store.kind[[failed]],
-            topic=store.topic[[failed]],
-            second_topic=store.second_topic[[failed]],
-            channel=np.array([channel]),
-            account=np.array([account]),
-            complexity=store.complexity[[failed]],
-            status=np.array([OPEN]),
-            received_at=np.array([now]),
-            expire_at=np.array([now + patience]),
-            deadline=np.array([deadline]),
-            contacts=np.ones(1),
-            threat=store.threat[[failed]],
-            waiting_since=np.array([now]),
-            patience=np.array([patience]),
-            last_contact_at=np.array([now]),
-            need=store.need[[failed]],
-        ).tolist()
-        kind, topic = int(store.kind[item]), int(store.topic[item])
+        kind, topic = int(store.kind[failed]), int(store.topic[failed])
+        item = store.add_one(
+            created=now,
+            author=store.author[failed],
+            kind=kind,
+            topic=topic,
+            second_topic=store.second_topic[failed],
+            channel=channel,
+            account=account,
+            complexity=store.complexity[failed],  # float32 to float32, as `add` copied it
+            status=OPEN,
+            received_at=now,
+            expire_at=now + patience,
+            deadline=deadline,
+            contacts=1,
+            threat=store.threat[failed],
+            waiting_since=now,
+            patience=patience,
+            last_contact_at=now,
+            need=store.need[failed],
+        )
         self.events.publish(ItemReceived(item, hour, now, kind, topic, channel, False))
         return item
 

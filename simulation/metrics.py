@@ -433,7 +433,17 @@ class UnitMetrics:
         # The account of each operator (numbered on across accounts).
         self.operator_account = np.repeat(np.arange(len(accounts)), operators)
         shape = (len(self.units), days)
-        self.counts = {name: np.zeros(shape) for name in _UNIT_COUNTERS}
+        # Daily counters as Python lists (name → unit → day): one event adds to a few cells,
+        # and a list's float add costs a fraction of a numpy element's; `counts` gives them
+        # as arrays. Each cell gets the same additions in the same order either way.
+        self._tally: dict[str, list[list[float]]] = {
+            name: [[0.0] * days for _ in self.units] for name in _UNIT_COUNTERS
+        }
+        # Per account: name → the day lists of its units (its own, its platform's).
+        self._account_rows: list[dict[str, tuple[list[float], ...]]] = [
+            {name: tuple(rows[unit] for unit in pair) for name, rows in self._tally.items()}
+            for pair in self.account_units
+        ]
         self.backlog = np.full(shape, np.nan)
         self.reply_hours: list[list[list[float]]] = [[[] for _ in range(days)] for _ in self.units]
         self.appraisal_scores: list[list[float]] = [[] for _ in self.units]
@@ -478,9 +488,19 @@ class UnitMetrics:
         }
         self._supervision_totals = {k: (0, 0) for k in self.supervised}
 
+    @property
+    def counts(self) -> dict[str, np.ndarray]:
+        """Each daily counter as a (units × days) array (a copy: read it, do not write it)."""
+        return {name: np.array(rows, dtype=float) for name, rows in self._tally.items()}
+
     def _of_item(self, item: int) -> tuple[int, ...]:
         account = int(self.items.account[item])
         return self.account_units[account] if account >= 0 else ()
+
+    def _rows_of_item(self, item: int) -> dict[str, tuple[list[float], ...]] | None:
+        """The item's account's day lists by counter (None: an item of no account)."""
+        account = int(self.items.account[item])
+        return self._account_rows[account] if account >= 0 else None
 
     def _of_operator(self, operator: int) -> tuple[int, ...]:
         if 0 <= operator < len(self.operator_account):
@@ -489,36 +509,41 @@ class UnitMetrics:
 
     def _add(self, units: tuple[int, ...], day: int, name: str, amount: float = 1.0) -> None:
         if 0 <= day < self.days:
+            rows = self._tally[name]
             for unit in units:
-                self.counts[name][unit, day] += amount
+                rows[unit][day] += amount
+
+    def _count_item(self, item: int, day: int, names: tuple[str, ...]) -> None:
+        """Add 1 to each counter in `names` of the item's units on `day`."""
+        rows = self._rows_of_item(item)
+        if rows is None or not 0 <= day < self.days:
+            return
+        for name in names:
+            for row in rows[name]:
+                row[day] += 1.0
 
     def _on_received(self, event: ItemReceived) -> None:
-        day = event.hour // HOURS_PER_DAY
-        units = self._of_item(event.item)
-        if event.kind != RUMOUR:  # rumours are not requests (as in the overall series)
-            self._add(units, day, "received")
-            self._add(units, day, "contacts")
-        self._add(units, day, RECEIVED_BY_KIND[event.kind])
-        self._add(units, day, RECEIVED_BY_CHANNEL[event.channel])
+        by_kind, by_channel = RECEIVED_BY_KIND[event.kind], RECEIVED_BY_CHANNEL[event.channel]
+        names = (
+            (by_kind, by_channel)
+            if event.kind == RUMOUR  # rumours are not requests (as in the overall series)
+            else ("received", "contacts", by_kind, by_channel)
+        )
+        self._count_item(event.item, event.hour // HOURS_PER_DAY, names)
 
     def _on_reopened(self, event: Reopened) -> None:
         day = int(event.time // HOURS_PER_DAY)
-        units = self._of_item(event.item)
-        self._add(units, day, "contacts")
-        self._add(units, day, _REPEAT_CONTACTS[event.reason])
+        self._count_item(event.item, day, ("contacts", _REPEAT_CONTACTS[event.reason]))
 
     def _on_replied(self, event: Replied) -> None:
         day = int(event.time // HOURS_PER_DAY)
-        units = self._of_item(event.item)
-        self._add(units, day, "replies")
-        self._add(units, day, self.quality_counter[event.quality])
+        names: tuple[str, ...] = ("replies", self.quality_counter[event.quality])
         if event.first:
-            self._add(units, day, "first_replies")
-            if event.on_time:
-                self._add(units, day, "replies_on_time")
-            if 0 <= day < self.days:
-                for unit in units:
-                    self.reply_hours[unit][day].append(event.reply_hours)
+            names += ("first_replies", "replies_on_time") if event.on_time else ("first_replies",)
+        self._count_item(event.item, day, names)
+        if event.first and 0 <= day < self.days:
+            for unit in self._of_item(event.item):
+                self.reply_hours[unit][day].append(event.reply_hours)
 
     def _on_referred(self, event: Referred) -> None:
         day = int(event.time // HOURS_PER_DAY)
@@ -528,10 +553,10 @@ class UnitMetrics:
         self._add(units, day, "referrals")
 
     def _on_escalated(self, event: Escalated) -> None:
-        self._add(self._of_item(event.item), int(event.time // HOURS_PER_DAY), "escalations")
+        self._count_item(event.item, int(event.time // HOURS_PER_DAY), ("escalations",))
 
     def _on_abandoned(self, event: Abandoned) -> None:
-        self._add(self._of_item(event.item), int(event.time // HOURS_PER_DAY), "abandonments")
+        self._count_item(event.item, int(event.time // HOURS_PER_DAY), ("abandonments",))
 
     def _on_judged(self, event: Judged) -> None:
         ended = self.items.ended_at
@@ -556,7 +581,7 @@ class UnitMetrics:
         day = event.hour // HOURS_PER_DAY
         impressions = event.generation.impressions
         loss = event.loss
-        largest = self.counts["largest_cascade"]
+        largest = self._tally["largest_cascade"]
         for i, cascade in enumerate(event.cascades):
             shown = int(impressions[i])
             if not shown:
@@ -574,7 +599,7 @@ class UnitMetrics:
             started = int(cascade.started // HOURS_PER_DAY)
             if 0 <= started < self.days:
                 for unit in units:
-                    largest[unit, started] = max(largest[unit, started], cascade.size)
+                    largest[unit][started] = max(largest[unit][started], float(cascade.size))
 
     def _on_appraised(self, event: Appraised) -> None:
         by_unit: list[list[float]] = [[] for _ in self.units]
@@ -608,13 +633,14 @@ class UnitMetrics:
 
     def totals(self, unit: int) -> dict[str, float]:
         """Each counter of one unit summed over the run (the largest cascade: its largest)."""
-        totals = {name: float(values[unit].sum()) for name, values in self.counts.items()}
-        totals["largest_cascade"] = float(self.counts["largest_cascade"][unit].max(initial=0.0))
+        counts = {name: np.array(rows[unit], dtype=float) for name, rows in self._tally.items()}
+        totals = {name: float(values.sum()) for name, values in counts.items()}
+        totals["largest_cascade"] = float(counts["largest_cascade"].max(initial=0.0))
         return totals
 
     def series(self, unit: int, days: slice = slice(None)) -> dict[str, np.ndarray]:
         """Every column of UNIT_SERIES_COLUMNS of one unit over `days`, defined as overall."""
-        count = {key: values[unit, days] for key, values in self.counts.items()}
+        count = {key: np.array(rows[unit], dtype=float)[days] for key, rows in self._tally.items()}
         replies = count["replies"]
         hours = self.reply_hours[unit][days]
         values = {
@@ -996,8 +1022,14 @@ class PlatformMetrics:
         # The same by day (unit, then overall, × day), and each day's contacts and
         # auto-replies of every account, for the daily columns.
         self.days = units.days
-        shape = (len(units.units) + 1, units.days)
-        self.daily = {name: np.zeros(shape) for name in _PLATFORM_DAILY_COUNTS}
+        # As Python lists (name → unit → day), as UnitMetrics keeps its counters; `daily`
+        # gives them as arrays.
+        self._daily: dict[str, list[list[float]]] = {
+            name: [[0.0] * units.days for _ in range(len(units.units) + 1)]
+            for name in _PLATFORM_DAILY_COUNTS
+        }
+        # Each account's units and the overall one, what its requests count for.
+        self._units_of_account = [(*pair, len(units.units)) for pair in units.account_units]
         events.subscribe(ItemReceived, self._on_contact)
         events.subscribe(Reopened, self._on_contact)
         events.subscribe(SelfServed, self._on_self_served)
@@ -1006,20 +1038,25 @@ class PlatformMetrics:
         events.subscribe(ServiceStarted, self._on_service_started)
         events.subscribe(AutoReplied, self._on_auto_replied)
 
+    @property
+    def daily(self) -> dict[str, np.ndarray]:
+        """Each daily count as a (units and overall × days) array (a copy: read it)."""
+        return {name: np.array(rows, dtype=float) for name, rows in self._daily.items()}
+
     def _count(self, name: str, units: tuple[int, ...] | list[int], time: float, amount=1.0):
         """Add to a daily count of `units` on the day of `time`."""
         day = int(time // HOURS_PER_DAY)
         if units and day < self.days:
-            counts = self.daily[name]
-            for unit in units:  # scalar adds: a fancy index costs more for two or three
-                counts[unit, day] += amount
+            rows = self._daily[name]
+            for unit in units:
+                rows[unit][day] += amount
 
     def _request_units(self, item: int) -> tuple[int, ...]:
         """The units a request counts for (none for a rumour or an item of no account)."""
         account = int(self.items.account[item])
         if account < 0 or self.items.kind[item] == RUMOUR:
             return ()
-        return (*self.units.account_units[account], len(self.units.units))
+        return self._units_of_account[account]
 
     def _on_auto_replied(self, event: AutoReplied) -> None:
         self._count("auto_replies", self._request_units(event.item), event.time)
@@ -1028,15 +1065,27 @@ class PlatformMetrics:
         account = int(self.items.account[item])
         if account not in self.call_accounts:
             return ()
-        return (*self.units.account_units[account], len(self.units.units))
+        return self._units_of_account[account]
 
     def _on_contact(self, event: ItemReceived | Reopened) -> None:
-        self._count("contacts", self._request_units(event.item), event.time)
-        units = self._call_units(event.item)
-        _bump(self.calls, units, 1.0)
-        self._count("calls", units, event.time)
-        if units:
-            self.queued[event.item] = event.time
+        item = event.item
+        account = int(self.items.account[item])
+        if account < 0:
+            return  # counts for no unit
+        units = self._units_of_account[account]
+        day = int(event.time // HOURS_PER_DAY)
+        in_run = day < self.days
+        if in_run and self.items.kind[item] != RUMOUR:
+            contacts = self._daily["contacts"]
+            for unit in units:
+                contacts[unit][day] += 1.0
+        if account in self.call_accounts:
+            _bump(self.calls, units, 1.0)
+            if in_run:
+                calls = self._daily["calls"]
+                for unit in units:
+                    calls[unit][day] += 1.0
+            self.queued[item] = event.time
 
     def _on_self_served(self, event: SelfServed) -> None:
         units = self._call_units(event.item)
@@ -1056,10 +1105,7 @@ class PlatformMetrics:
             return  # not a call, or one that was not queued: no hang-up of the queue
         units = self._call_units(event.item)
         _bump(self.hang_ups, units, 1.0)
-        _bump(self.wait_hours, units, event.time - queued_at)
-        self._count("hang_ups", units, event.time)
-        self._count("waited", units, event.time)
-        self._count("wait_hours", units, event.time, event.time - queued_at)
+        self._wait_ended(units, event.time, event.time - queued_at, "hang_ups")
 
     def _on_service_started(self, event: ServiceStarted) -> None:
         if event.task != TASK_NEW:
@@ -1068,9 +1114,22 @@ class PlatformMetrics:
         if units:
             self.queued.pop(event.item, None)
             _bump(self.answered_calls, units, 1.0)
-            _bump(self.wait_hours, units, event.time - event.queued_at)
-            self._count("waited", units, event.time)
-            self._count("wait_hours", units, event.time, event.time - event.queued_at)
+            self._wait_ended(units, event.time, event.time - event.queued_at)
+
+    def _wait_ended(
+        self, units: tuple[int, ...], time: float, waited: float, ended: str | None = None
+    ) -> None:
+        """A queued call's wait ended at `time` after `waited` hours: by `ended` (a count)."""
+        _bump(self.wait_hours, units, waited)
+        day = int(time // HOURS_PER_DAY)
+        if not units or day >= self.days:
+            return
+        daily = self._daily
+        for unit in units:  # each day's cell gets its additions in the same order as before
+            if ended is not None:
+                daily[ended][unit][day] += 1.0
+            daily["waited"][unit][day] += 1.0
+            daily["wait_hours"][unit][day] += waited
 
     def summary(self, requests: np.ndarray) -> dict[str, float]:
         """PLATFORM_METRICS overall and as `<metric>@<unit>` for every account and platform."""

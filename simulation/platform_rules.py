@@ -80,7 +80,7 @@ class AutomaticAnswers:
         events: EventBus,
         streams: Streams,
     ):
-        self.share = np.array([plan.rules.automatic_share for plan in plans])
+        self.share = [plan.rules.automatic_share for plan in plans]  # a list: read one at a time
         self.settles = [
             plan.rules.automatic_answer is not None and plan.rules.automatic_answer.settles
             for plan in plans
@@ -93,7 +93,7 @@ class AutomaticAnswers:
         ]
         self.lifecycle = lifecycle
         self.items = lifecycle.store
-        if self.share.any():
+        if any(self.share):
             events.subscribe(ItemReceived, self._on_contact)
             events.subscribe(Reopened, self._on_contact)
 
@@ -168,6 +168,7 @@ class CallerPatience:
 
     def __init__(self, plans: list[AccountPlan], rng: np.random.Generator):
         self.calls = np.array([plan.rules.calls for plan in plans])
+        self._call_list = self.calls.tolist()  # read one at a time (`is_call`)
         self.mean_hours = np.array(
             [
                 (plan.rules.caller_patience_minutes or math.inf) / 60.0 if plan.rules.calls else 0
@@ -192,7 +193,7 @@ class CallerPatience:
 
     def is_call(self, item_account: int) -> bool:
         """Whether an item that went to `item_account` is a call (its author hangs up)."""
-        return item_account >= 0 and bool(self.calls[item_account])
+        return item_account >= 0 and self._call_list[item_account]
 
 
 class CallTimes:

@@ -156,6 +156,28 @@ def test_an_unfollowed_account_gets_its_share_times_the_unfollowed_weight():
     assert _share_of(router, 1, 0, CONSULTATION) == pytest.approx(0.2, abs=2e-4)  # .25/1.25
 
 
+@pytest.mark.parametrize("unfollowed", [0.0, 0.3])
+def test_one_authors_choice_is_the_rows_choice_exactly(unfollowed):
+    # A run's router after some learning (expected waits and trust moved), three accounts.
+    scenario = load_scenario(
+        "shanghai_12333_matrix",
+        {"population.citizens": 1500, "channel_choice.unfollowed_weight": unfollowed},
+    )
+    model = GovernmentResponseModel(scenario, seed=3, days=4)
+    model.run()
+    router = model.public.router
+    rng = np.random.default_rng(11)
+    n_accounts = len(router.plans)
+    for _ in range(3000):
+        author = int(rng.integers(0, model.population.n))
+        kind = int(rng.integers(0, 4))
+        u = float(rng.random())
+        allowed = rng.random(n_accounts) < 0.7
+        allowed[rng.integers(0, n_accounts)] = True  # a failover has one account left at least
+        row = router.choose(np.array([author]), np.array([kind]), np.array([u]), allowed[None, :])
+        assert router.choose_one(author, kind, u, allowed.tolist()) == int(row[0])
+
+
 # --------------------------------------------------------------------------- learning
 
 

@@ -88,6 +88,9 @@ class ChannelChoice:
             for k, plan in enumerate(plans):
                 self.preference[kind, k] = settings.preference(name, plan.platform.name)
         self.public = np.array([float(plan.platform.public_contacts) for plan in plans])
+        # The same as Python lists, for one author's utility (`utility_one`).
+        self._preference_lists: list[list[float]] = self.preference.tolist()
+        self._public_list: list[float] = self.public.tolist()
         self.wait_weight = settings.wait_weight
         self.trust_slope = settings.trust_public_slope
         self.neutral = (
@@ -114,6 +117,23 @@ class ChannelChoice:
         if self.wait_weight:
             expected = self.expected_wait[authors].astype(np.float64)
             utility = utility - self.wait_weight * np.log1p(expected / self.reference_hours)
+        return utility
+
+    def utility_one(self, author: int, kind: int) -> list[float]:
+        """`utility` of one author's need for every account, as Python floats.
+
+        The same operations in the same order as `utility` on one row; the logarithm is
+        numpy's on the row, as there, so every value is the same to the last bit.
+        """
+        utility = self._preference_lists[kind]
+        if self.trust_slope:
+            trust = float(self.population.trust_of(np.array([author]))[0])
+            lean = self.trust_slope * (0.5 - trust)
+            utility = [u + lean * p for u, p in zip(utility, self._public_list, strict=True)]
+        if self.wait_weight:
+            expected = self.expected_wait[author].astype(np.float64)
+            cost = (self.wait_weight * np.log1p(expected / self.reference_hours)).tolist()
+            utility = [u - c for u, c in zip(utility, cost, strict=True)]
         return utility
 
     def learn(
@@ -216,9 +236,10 @@ class WaitLearning:
 
     def _on_exposures(self, event: ExposureBatch) -> None:
         generation = event.generation
+        shown = generation.impressions.tolist()
         for i, cascade in enumerate(event.cascades):
-            seen = self._seen(cascade)
-            if seen is not None and generation.impressions[i]:
+            seen = self._seen(cascade) if shown[i] else None  # _seen only reads
+            if seen is not None:
                 viewers = generation.exposed_by(i)
                 viewers = np.unique(viewers[viewers < self.n_citizens])
                 account, wait = seen
@@ -310,13 +331,11 @@ class Failover:
             due, failed, _ = heapq.heappop(heap)
             need = int(store.need[failed])
             tried = self._tried(need)
-            allowed = np.ones(self.n_accounts, dtype=bool)
-            allowed[list(tried)] = False
-            author = np.array([store.author[failed]])
-            kind = np.array([store.kind[failed]])
-            u = self.rng.random(2)
-            account = int(self.router.choose(author, kind, u[:1], allowed[None, :])[0])
-            channel = MENTION if u[1] < self.public_share else PRIVATE
+            allowed = [k not in tried for k in range(self.n_accounts)]
+            author, kind = int(store.author[failed]), int(store.kind[failed])
+            u_account, u_channel = self.rng.random(2).tolist()
+            account = self.router.choose_one(author, kind, u_account, allowed)
+            channel = MENTION if u_channel < self.public_share else PRIVATE
             channel = self.router.platform_channel(account, channel)
             caller_mean = float(self.caller_patience_hours[account])
             if caller_mean > 0.0:

@@ -20,7 +20,7 @@ import heapq
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
 import mesa
@@ -686,6 +686,18 @@ class RepeatContacts:
                 self.lifecycle.remind(item, due)
 
 
+def _timed_select(needs: NeedBatch, rows: np.ndarray, when: np.ndarray) -> NeedBatch:
+    """The needs at `rows` (indices), created at their call times `when[rows]`."""
+    return NeedBatch(
+        when[rows],
+        needs.author[rows],
+        needs.kind[rows],
+        needs.topic[rows],
+        needs.second_topic[rows],
+        needs.complexity[rows],
+    )
+
+
 class Public:
     """What citizens do in a step, as the model's phases ask for it."""
 
@@ -787,18 +799,21 @@ class Public:
             needs, channel, account = batch
             when = self.call_times.times(account, needs.created)
             hour = np.floor(when).astype(np.int64)
-            for later in np.unique(hour[hour > t]).tolist():
-                rows = hour == later
-                held = (
-                    replace(needs.select(rows), created=when[rows]),
-                    channel[rows],
-                    account[rows],
-                )
-                self._calls_later.setdefault(later, []).append(held)
-            now = hour <= t
-            parts.append(
-                (replace(needs.select(now), created=when[now]), channel[now], account[now])
-            )
+            later_rows = np.flatnonzero(hour > t)
+            if len(later_rows):
+                # The held calls of each later hour, in their order in the batch: one stable
+                # sort by hour, split where the hour changes (not a mask per hour).
+                by_hour = later_rows[np.argsort(hour[later_rows], kind="stable")]
+                hours = hour[by_hour]
+                starts = np.flatnonzero(np.diff(hours, prepend=-1))
+                for start, end in zip(
+                    starts.tolist(), [*starts[1:].tolist(), len(by_hour)], strict=True
+                ):
+                    rows = by_hour[start:end]
+                    held = (_timed_select(needs, rows, when), channel[rows], account[rows])
+                    self._calls_later.setdefault(int(hours[start]), []).append(held)
+            now = np.flatnonzero(hour <= t)
+            parts.append((_timed_select(needs, now, when), channel[now], account[now]))
         parts.extend(self._calls_later.pop(t, []))
         if not parts:
             return None

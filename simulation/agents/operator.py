@@ -79,7 +79,7 @@ from simulation.queueing import Server, ServiceDesk, Ticket
 if TYPE_CHECKING:
     from simulation.agents.department import ReferralBook
     from simulation.diffusion import Spreading
-    from simulation.items import ItemLifecycle
+    from simulation.items import ItemLifecycle, ItemStore
     from simulation.platform_rules import ReplyWindow
     from simulation.scenario import (
         AccountabilitySettings,
@@ -144,6 +144,7 @@ class Operator(mesa.Agent):
         self.rule = rule
         self.stream = rng  # this operator's own decisions stream (choices, handling times)
         # Intrinsic worth of each outcome to a motivated operator [quality units].
+        self._hours_by_action: dict[int, float] | None = None  # `_action_hours`, once asked
         self.quality_value = {
             ACT_SUBSTANTIVE: 1.0,
             ACT_PARTIAL: foresight.partial_reply_value,
@@ -185,7 +186,6 @@ class Operator(mesa.Agent):
         elapsed = now - float(items.created[item])
         to_deadline = float(items.deadline[item]) - now
         speed = self.effort
-        handling = staffing.handling_minutes / 60.0
 
         actions = [ACT_PARTIAL, ACT_BOILERPLATE]
         if not self.mandate.forbid_leaving and self.call_minutes is None:
@@ -194,15 +194,7 @@ class Operator(mesa.Agent):
             actions.insert(0, ACT_SUBSTANTIVE)
         elif self.mechanism.referral and self.may_refer(item):
             actions.insert(0, ACT_REFER)
-        hours = {
-            ACT_SUBSTANTIVE: handling,
-            ACT_PARTIAL: handling * staffing.partial_share,
-            ACT_BOILERPLATE: staffing.boilerplate_minutes / 60.0,
-            ACT_REFER: staffing.referral_minutes / 60.0,
-            ACT_LEAVE: staffing.triage_minutes / 60.0,
-        }
-        if self.call_minutes is not None:
-            hours = dict.fromkeys(hours, self.call_minutes / 60.0)
+        hours = self._action_hours()
         rated = foresight.rating_probability
         escalations = int(items.escalations[item])
         values: list[float] = []
@@ -263,6 +255,24 @@ class Operator(mesa.Agent):
         self.score_rate.add(float(scores[pick]), float(costs[pick]))
         return actions[pick]
 
+    def _action_hours(self) -> dict[int, float]:
+        """Hours each action takes at full speed (the settings' own, made once)."""
+        hours = self._hours_by_action
+        if hours is None:
+            staffing = self.staffing
+            handling = staffing.handling_minutes / 60.0
+            hours = {
+                ACT_SUBSTANTIVE: handling,
+                ACT_PARTIAL: handling * staffing.partial_share,
+                ACT_BOILERPLATE: staffing.boilerplate_minutes / 60.0,
+                ACT_REFER: staffing.referral_minutes / 60.0,
+                ACT_LEAVE: staffing.triage_minutes / 60.0,
+            }
+            if self.call_minutes is not None:
+                hours = dict.fromkeys(hours, self.call_minutes / 60.0)
+            self._hours_by_action = hours
+        return hours
+
     def work_hours(self, action: int) -> float:
         """Draw how long the chosen action takes this operator [hours]."""
         staffing = self.staffing
@@ -313,6 +323,7 @@ class OperatorDesk:
         shared: bool = False,
         window: ReplyWindow | None = None,
         calls: bool = False,
+        inbox: SharedInbox | None = None,
     ):
         self.operators = operators
         # Contacts are calls (hotline): a caller's patience is for the queue only; once an
@@ -339,6 +350,8 @@ class OperatorDesk:
         self.discipline = DISCIPLINES[mechanism.queue_discipline]
         self.escalated_first = accountability.rule != "none" and accountability.escalation_priority
         self.hour = 0  # the hour being worked
+        self._duty_hour = -1  # the hour whose operators on duty `_on_duty` counts
+        self._on_duty = 1
         # Hours of work on needs (new items and answers to post), for the item's first
         # contact and for its repeat contacts (follow-ups, reminders): failure demand.
         self.need_hours = np.zeros(2)
@@ -359,10 +372,14 @@ class OperatorDesk:
             on_reserved_work=self._release_work,
             shift_end=staffing.shift_end,
         )
-        events.subscribe(ItemReceived, self._on_received)
+        if inbox is None:
+            events.subscribe(ItemReceived, self._on_received)
+        else:  # the many contacts reach this desk through the accounts' shared inbox
+            inbox.add(self)
         events.subscribe(Returned, self._on_returned)
         events.subscribe(Escalated, self._on_escalated)
-        events.subscribe(Reopened, self._on_reopened)
+        if inbox is None:
+            events.subscribe(Reopened, self._on_reopened)
         events.subscribe(Forwarded, self._on_forwarded)
         if mechanism.track_referrals:
             # Tracked until closed: the departments' answer comes back to be posted.
@@ -392,8 +409,11 @@ class OperatorDesk:
         return not self.shared or self.items.account[item] == self.account
 
     def _on_received(self, event: ItemReceived) -> None:
-        if not self.mine(event.item):
-            return
+        if self.mine(event.item):
+            self.take_contact(event)
+
+    def take_contact(self, event: ItemReceived) -> None:
+        """Queue a received item of this desk's account (a new ticket)."""
         if event.kind == CONSULTATION:
             self.recent_consultations[event.topic] += 1.0
         self.submit(event.item, TASK_CLARIFY if event.kind == RUMOUR else TASK_NEW, event.time)
@@ -425,8 +445,11 @@ class OperatorDesk:
     def backlog_hours_per_operator(self) -> float:
         """Perceived work waiting per operator on duty [hours]."""
         waiting = len(self.desk._waiting)
-        on_duty = max(1, sum(op.on_duty_at(self.hour) for op in self.operators))
-        return waiting * self.staffing.handling_minutes / 60.0 / on_duty
+        hour = self.hour
+        if hour != self._duty_hour:  # counted once an hour: the shifts do not change
+            self._duty_hour = hour
+            self._on_duty = max(1, sum(op.on_duty_at(hour) for op in self.operators))
+        return waiting * self.staffing.handling_minutes / 60.0 / self._on_duty
 
     def work(self, t0: float, t1: float) -> None:
         """Operators on shift work through the inbox during [t0, t1)."""
@@ -550,6 +573,37 @@ class OperatorDesk:
             self.diffusion.release_repost_probability,
             topic=topic,
         )
+
+
+class SharedInbox:
+    """Contacts of several accounts heard once and handed to the desk of the item's account.
+
+    With several accounts every desk would hear every ItemReceived and Reopened and
+    drop the others' (`OperatorDesk.mine`); this hears each once, in the place of the
+    first desk's subscription, and calls only the desk it is for. A desk's response
+    only queues a ticket of its own, so hearing it before a later subscriber (another
+    account's reply window) changes nothing.
+    """
+
+    def __init__(self, items: ItemStore, events: EventBus):
+        self.items = items
+        self.desks: dict[int, OperatorDesk] = {}  # account → its desk
+        events.subscribe(ItemReceived, self._on_received)
+        events.subscribe(Reopened, self._on_reopened)
+
+    def add(self, desk: OperatorDesk) -> None:
+        """Hand the contacts of `desk.account` to `desk`."""
+        self.desks[desk.account] = desk
+
+    def _on_received(self, event: ItemReceived) -> None:
+        desk = self.desks.get(int(self.items.account[event.item]))
+        if desk is not None:
+            desk.take_contact(event)
+
+    def _on_reopened(self, event: Reopened) -> None:
+        desk = self.desks.get(int(self.items.account[event.item]))
+        if desk is not None:
+            desk.submit(event.item, TASK_NEW, event.time)
 
 
 class Monitoring:
