@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from simulation import GovernmentResponseModel, load_scenario, run_one
@@ -315,6 +315,8 @@ def failover_problems(model: GovernmentResponseModel) -> list[str]:
     delay=st.sampled_from([0.0, 3.0]),
     hotline=st.booleans(),
 )
+@example(seed=3, probability=1.0, max_failovers=1, delay=0.0, hotline=False)  # has failovers
+@example(seed=179, probability=0.5, max_failovers=1, delay=0.0, hotline=False)  # has none
 def test_every_failover_is_linked_to_an_earlier_failed_contact_of_its_author(
     seed, probability, max_failovers, delay, hotline
 ):
@@ -331,7 +333,9 @@ def test_every_failover_is_linked_to_an_earlier_failed_contact_of_its_author(
         two_accounts(overrides, citizens=800), seed=seed, days=3, create_citizen_agents=False
     )
     model.run()
-    assert (model.items.view("need") != np.arange(len(model.items))).any(), "no failover"
+    # A small run may fail nobody who then turns elsewhere (seed 179 at probability 0.5):
+    # such a run checks nothing, so it is not counted (a fixed seed below always has some).
+    assume((model.items.view("need") != np.arange(len(model.items))).any())
     assert failover_problems(model) == []
 
 
