@@ -633,16 +633,26 @@ def axis_label(
     unit = metric_unit(name) if unit is None else unit
     shown = ("pp" if difference else "%") if unit == "share" else unit
     if words is None:
-        words = "difference" if difference else name.replace("_", " ")
+        words = "difference" if difference else metric_words(name)
     label = f"{words} [{shown}]" if shown else words
     mark = better_mark(name, axis)
     return f"{label}, {mark}" if mark else label
 
 
+def metric_words(name: str) -> str:
+    """A metric's name in words: `response rate`, `response rate@weibo_city`.
+
+    The part after `@` names an account or platform and is kept as written, so that it
+    reads as the name a scenario gives it.
+    """
+    metric, at, unit = name.partition("@")
+    return metric.replace("_", " ") + at + unit
+
+
 def metric_label(name: str) -> str:
     """An axis label: the metric's name in words and its unit (`response rate [share]`)."""
     unit = metric_unit(name)
-    words = name.replace("_", " ")
+    words = metric_words(name)
     return f"{words} [{unit}]" if unit else words
 
 

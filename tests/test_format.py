@@ -80,3 +80,11 @@ def test_breakdown_names_are_the_codes_names_and_no_others():
     assert [fmt.REPLIES_BY_QUALITY[c] for c in QUALITY_NAMES] == [
         f"replies_{QUALITY_NAMES[c]}" for c in QUALITY_NAMES
     ]
+
+
+def test_a_per_account_metric_keeps_its_account_name_as_written():
+    assert fmt.metric_words("response_rate") == "response rate"
+    assert fmt.metric_words("response_rate@weibo_city") == "response rate@weibo_city"
+    assert fmt.metric_label("p90_response_hours@hotline_12333").startswith(
+        "p90 response hours@hotline_12333"
+    )

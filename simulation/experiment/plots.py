@@ -77,6 +77,7 @@ from simulation.format import (  # noqa: E402
     metric_label,
     metric_unit,
     metric_value,
+    metric_words,
     p_value,
     parameter_label,
     parameter_value,
@@ -739,7 +740,7 @@ def _forest_panel(ax, rows: pd.DataFrame, name: str, scenarios: list) -> None:
     ax.axvline(0, color="0.15", lw=1.2, ls="--", zorder=1)
     ax.set_yticks(range(len(scenarios)), [str(s) for s in scenarios])
     ax.set_ylim(len(scenarios) - 0.5, -0.5)
-    ax.set_title(name.replace("_", " "), fontsize="medium")
+    ax.set_title(metric_words(name), fontsize="medium")
     ax.set_xlabel(axis_label(name, axis="x", difference=True))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS, steps=[1, 2, 2.5, 5, 10]))
     format_axis(ax.xaxis, name, difference=True)
@@ -794,7 +795,7 @@ def heatmap(
         limits, zoomed = (None, False) if difference else level_range(metric, table.stack())
         note = zoom_note(metric, float(np.nanmax(table) - np.nanmin(table))) if zoomed else ""
         texts = table.map(lambda v: _cell_text(metric, v, unit, difference, zoomed))
-        label = axis_label(metric, difference=difference, unit=unit, words=metric.replace("_", " "))
+        label = axis_label(metric, difference=difference, unit=unit, words=metric_words(metric))
         sns.heatmap(
             table,
             ax=ax,
