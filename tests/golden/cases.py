@@ -158,6 +158,12 @@ VARIANTS: dict[str, tuple[str, dict]] = {
             "channel_choice.max_failovers": 0,
         },
     ),
+    # The supervisor appraising every 3 days, so that its rankings, reprimands and their
+    # pressure act within the golden runs' 14 days (the scenario's 30-day period does not).
+    "supervision_period_3": (
+        "city_district_hierarchy",
+        {"supervision.period_days": 3, "population.threat_share": 0.2},
+    ),
     # The hotline without its call rhythm and out-of-hours rule: every draw of the
     # bundled matrix as before they existed (their own streams draw nothing when off).
     "hotline_rules_off": (
