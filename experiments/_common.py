@@ -49,6 +49,7 @@ from simulation.format import (
     axis_label,
     metric_difference_text,
     metric_text,
+    metric_words,
     readable,
 )
 from simulation.safe_write import OutputDir
@@ -411,7 +412,7 @@ def direction_sentence(
         parts.append("significantly lower with " + "; ".join(groups["lower"]))
     if groups["unclear"]:
         parts.append("no significant difference with " + "; ".join(groups["unclear"]))
-    name = label or metric.replace("_", " ")
+    name = label or metric_words(metric)
     text = ". ".join(parts[:1] + [p[0].upper() + p[1:] for p in parts[1:]])
     return f"**{name}**{base_text}: {text}."
 

@@ -48,6 +48,7 @@ from simulation.experiment import (  # noqa: E402
     plots,
     stats,
 )
+from simulation.format import metric_words  # noqa: E402
 
 NONE = "none"
 RULES = tuple(rule for rule in ACCOUNTABILITY_RULES if rule != NONE)  # every registered rule
@@ -245,7 +246,7 @@ def rule_sentence(rule: str, strengths, lookup, first: str, second: str) -> str:
         ):
             if by_verdict[key]:
                 words.append(f"{phrase} {', '.join(by_verdict[key])}")
-        parts.append(f"{metric.replace('_', ' ').capitalize()} {'; '.join(words)}")
+        parts.append(f"{metric_words(metric).capitalize()} {'; '.join(words)}")
     return f"Appraisal on {RULE_WORDS[rule]}. " + ". ".join(parts) + "."
 
 

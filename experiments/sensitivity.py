@@ -67,6 +67,7 @@ from simulation.format import (  # noqa: E402
     metric_difference_text,
     metric_text,
     metric_unit,
+    metric_words,
     parameter_value,
 )
 
@@ -324,7 +325,7 @@ def which_assumptions_matter(exp: Experiment, args) -> pd.DataFrame | None:
             f"sensitivity_{metric}",
             f"Sobol S1 and ST of {metric}",
         )
-        report.subsection(metric.replace("_", " "))
+        report.subsection(metric_words(metric))
         report.paragraph(spread_text(results, metric))
         ranked = indices.sort_values("ST", ascending=False)
         report.table(
@@ -390,13 +391,22 @@ def which_supervision_assumptions_matter(exp: Experiment, args) -> pd.DataFrame 
         "supervisor's rules are levers, not assumptions: "
         "`experiments/supervision_pressure.py` compares them."
     )
-    return screening_tables(exp, results, SUPERVISION_METRICS, args.trajectories)
+    return screening_tables(
+        exp, results, SUPERVISION_METRICS, args.trajectories, "supervision_screening"
+    )
 
 
 def screening_tables(
-    exp: Experiment, results, metrics: Sequence[str], trajectories: int
+    exp: Experiment,
+    results,
+    metrics: Sequence[str],
+    trajectories: int,
+    table_name: str = "screening",
 ) -> pd.DataFrame | None:
-    """Morris measures of each metric: a table of the ten largest and what is clear."""
+    """Morris measures of each metric: a table of the ten largest and what is clear.
+
+    `table_name` is the file the script writes the measures to (`<table_name>.csv`).
+    """
     report = exp.report
     frames = []
     for metric in metrics:
@@ -409,7 +419,7 @@ def screening_tables(
         for line in morris_warnings(measures, metric):
             exp.warn(line)
         ranked = measures.sort_values("mu_star", ascending=False)
-        report.subsection(f"{metric.replace('_', ' ')} (screening)")
+        report.subsection(f"{metric_words(metric)} (screening)")
         report.table(
             pd.DataFrame(
                 {
@@ -434,9 +444,12 @@ def screening_tables(
             )
         else:
             verdict = "None has mu* above zero beyond its interval at this size."
-        report.paragraph(
-            f"The ten largest of {len(ranked)} are shown (all in `screening.csv`). " + verdict
+        shown = (
+            f"All {len(ranked)} are shown (also in `{table_name}.csv`). "
+            if len(ranked) <= 10
+            else f"The ten largest of {len(ranked)} are shown (all in `{table_name}.csv`). "
         )
+        report.paragraph(shown + verdict)
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
@@ -469,7 +482,7 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
     distinct = distinguishable_pairs(effects, default_order)
     report.paragraph(
         f"At the defaults ({args.default_replications} seeds, paired with `{base}`), the "
-        f"remedies rank by their effect on the {RANKED_BY.replace('_', ' ')} as follows "
+        f"remedies rank by their effect on the {metric_words(RANKED_BY)} as follows "
         f"(difference from the base, {stats.interval_label(0.95, len(REMEDIES))} interval "
         "over the remedies):"
     )
@@ -539,7 +552,7 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
         )
     report.bullets(
         [
-            f"`{name}` raises the {RANKED_BY.replace('_', ' ')} at "
+            f"`{name}` raises the {metric_words(RANKED_BY)} at "
             f"{np.mean(effect[name] > 0):.0%} of the points (median effect "
             f"{metric_difference_text(RANKED_BY, float(effect[name].median()))})."
             + flips_text(effect[name] > 0, factors)
@@ -553,10 +566,10 @@ def which_conclusions_hold(exp: Experiment, args) -> None:
     more_replies = wide[appraisal] - wide[base]
     report.subsection("The Goodhart effect")
     report.paragraph(
-        f"Counting replies (`{appraisal}`) raises the {gamed.replace('_', ' ')} at "
+        f"Counting replies (`{appraisal}`) raises the {metric_words(gamed)} at "
         f"{np.mean(sign > 0):.0%} of the points (median change "
         f"{metric_difference_text(gamed, float(sign.median()))}) and the "
-        f"{RANKED_BY.replace('_', ' ')} at {np.mean(more_replies > 0):.0%}."
+        f"{metric_words(RANKED_BY)} at {np.mean(more_replies > 0):.0%}."
         + flips_text(sign > 0, factors.loc[sign.index])
     )
 
@@ -620,7 +633,7 @@ def spread_text(results, metric: str) -> str:
     points = ok.groupby("point")[[metric, *RANGES]].mean().dropna(subset=[metric])
     values = points[metric]
     q10, q50, q90 = values.quantile([0.1, 0.5, 0.9])
-    name = metric.replace("_", " ")
+    name = metric_words(metric)
     text = (
         f"Across the {len(points)} design points, {name} (mean over each point's "
         f"replications) ranges from {metric_text(metric, values.min())} to "
@@ -650,7 +663,7 @@ def interpret(ranked: pd.DataFrame, metric: str) -> list[str]:
     """Sentences worded by the intervals: influential only when ST's interval excludes 0."""
     influential = ranked[ranked["ST"] - ranked["ST_conf"] > 0]
     unclear = ranked[~ranked.index.isin(influential.index)]
-    name = metric.replace("_", " ")
+    name = metric_words(metric)
     lines = []
     if len(influential):
         top = influential.iloc[0]
