@@ -241,6 +241,16 @@ def hot_loop(
     return {"seconds": time.perf_counter() - start, **counts}
 
 
+@dataclass
+class _LivePost:
+    """One post of the plain loop while it spreads."""
+
+    frontier: np.ndarray  # nodes that reposted last generation
+    reached: np.ndarray  # nodes that have posted or reposted it (sorted)
+    viewed: np.ndarray  # citizens it has nudged (sorted)
+    affects: bool  # whether it moves its viewers' trust
+
+
 def plain_hot_loop(
     world: HotLoopWorld,
     rates: HotLoopRates,
@@ -263,9 +273,7 @@ def plain_hot_loop(
     hourly_keep = float(np.exp(-world.drift_per_hour))
     mean_trust = float(initial_trust.mean())
     keep = 1.0 - rates.trust_loss
-    # Each live post: [frontier, nodes it reached (sorted), viewers it nudged (sorted),
-    # whether it moves trust].
-    live: list[list] = []
+    live: list[_LivePost] = []
     posts = exposures = reposts = nudges = needs_total = 0
 
     start = time.perf_counter()
@@ -286,11 +294,11 @@ def plain_hot_loop(
         for node in source.tolist():
             share = rates.account_affecting_share if node == account else rates.affecting_share
             start_node = np.array([node], dtype=np.int64)
-            live.append([start_node, start_node, start_node[:0], rng.random() < share])
+            live.append(_LivePost(start_node, start_node, start_node[:0], rng.random() < share))
         posts += len(source)
         for _ in range(rates.generations_per_hour):
             for post in live:
-                frontier, reached, viewed, affects = post
+                frontier = post.frontier
                 if not len(frontier):
                     continue
                 starts = indptr[frontier]
@@ -300,15 +308,15 @@ def plain_hot_loop(
                 exposures += len(exposed)
                 p = np.minimum(repost_probability * influence[frontier], 1.0)
                 hit = rng.random(len(exposed)) < np.repeat(p, sizes)
-                new = np.setdiff1d(exposed[hit], reached)
-                post[0], post[1] = new, np.union1d(reached, new)
+                new = np.setdiff1d(exposed[hit], post.reached)
+                post.frontier, post.reached = new, np.union1d(post.reached, new)
                 reposts += len(new)
-                if affects:
-                    first = np.setdiff1d(exposed[exposed < n_citizens], viewed)
+                if post.affects:
+                    first = np.setdiff1d(exposed[exposed < n_citizens], post.viewed)
                     trust[first] *= keep
-                    post[2] = np.union1d(viewed, first)
+                    post.viewed = np.union1d(post.viewed, first)
                     nudges += len(first)
-            live = [post for post in live if len(post[0])]
+            live = [post for post in live if len(post.frontier)]
     counts = {"needs": needs_total, "posts": posts, "exposures": exposures}
     counts |= {"reposts": reposts, "nudges": nudges, "mean_trust": float(trust.mean())}
     return {"seconds": time.perf_counter() - start, **counts}
