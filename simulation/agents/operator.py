@@ -143,8 +143,8 @@ class Operator(mesa.Agent):
         self.foresight = foresight
         self.rule = rule
         self.stream = rng  # this operator's own decisions stream (choices, handling times)
-        # Intrinsic worth of each outcome to a motivated operator [quality units].
         self._hours_by_action: dict[int, float] | None = None  # `_action_hours`, once asked
+        # Intrinsic worth of each outcome to a motivated operator [quality units].
         self.quality_value = {
             ACT_SUBSTANTIVE: 1.0,
             ACT_PARTIAL: foresight.partial_reply_value,
@@ -585,7 +585,7 @@ class SharedInbox:
     account's reply window) changes nothing.
     """
 
-    def __init__(self, items: ItemStore, events: EventBus):
+    def __init__(self, items: ItemStore, events: EventBus) -> None:
         self.items = items
         self.desks: dict[int, OperatorDesk] = {}  # account → its desk
         events.subscribe(ItemReceived, self._on_received)
