@@ -176,6 +176,9 @@ class Experiment:
         self.reused = 0  # runs read back from --store rather than run now
         self.warned: list[str] = []
         self.method = METHOD
+        # How many replications, in words, where a script's parts use different numbers
+        # (None: args.replications for every scenario and design point).
+        self.replications_text: str | None = None
         self.started = time.perf_counter()
 
     # ---------------------------------------------------------------- running
@@ -259,8 +262,11 @@ class Experiment:
         )
         lines = [
             f"Mode: {mode}. Command: `{command}`.",
-            f"{_replications(args.replications, args.seed)} per scenario or design point "
-            "(replication i of every variant runs with the same seed: common random "
+            (
+                self.replications_text
+                or f"{replications_text(args.replications, args.seed)} per scenario or design point"
+            )
+            + " (replication i of every variant runs with the same seed: common random "
             "numbers); "
             f"{_days(args.days)}; {_citizens(args.citizens)}.",
             f"{self.runs} runs ({where}) in {seconds:.0f} s"
@@ -284,7 +290,8 @@ class Experiment:
         return path
 
 
-def _replications(replications: int, seed: int) -> str:
+def replications_text(replications: int, seed: int) -> str:
+    """'10 replications (seeds 1–10)': the seeds a script, or a part of it, runs."""
     seeds = replication_seeds(seed, replications)
     if replications == 1:
         return f"1 replication (seed {seeds[0]})"

@@ -49,7 +49,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _common import Experiment, difference, estimate, float_list, parse_args  # noqa: E402
+from _common import (  # noqa: E402
+    Experiment,
+    difference,
+    estimate,
+    float_list,
+    parse_args,
+    replications_text,
+)
 from matplotlib.figure import Figure  # noqa: E402
 
 from simulation.experiment import plots, run, stats, sweep  # noqa: E402
@@ -217,6 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(args.parts) - set(PARTS))
     if unknown:
         raise SystemExit(f"--parts: unknown {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    parts = []
+    if "calibration" in args.parts:
+        parts.append(f"{replications_text(args.replications, args.seed)} per value calibrated")
+    if "question" in args.parts:
+        parts.append(
+            f"{replications_text(args.question_replications, args.seed)} per variant of the "
+            "question"
+        )
+    exp.replications_text = ", ".join(parts)
     if "calibration" in args.parts:
         calibrate(exp, args)
     if "question" in args.parts:
