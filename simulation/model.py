@@ -42,7 +42,7 @@ from simulation.agents.channel_choice import ChannelChoice, Failover, WaitLearni
 from simulation.agents.choice import Foresight
 from simulation.agents.citizen import EAGER_CITIZEN_LIMIT, Citizens, Population, Public
 from simulation.agents.department import Department, ReferralBook
-from simulation.agents.operator import Monitoring, Operator, OperatorDesk, SharedInbox
+from simulation.agents.operator import Inbox, Monitoring, Operator, OperatorDesk
 from simulation.calendar import Calendar
 from simulation.codes import HOURS_PER_DAY, OPEN, REFERRED
 from simulation.diffusion import DiffusionEngine, Spreading
@@ -356,7 +356,7 @@ class GovernmentResponseModel(mesa.Model):
             self.plans, self.lifecycle, self.events, self.streams
         )
         self.accounts: list[Account] = []
-        inbox: SharedInbox | None = None
+        inbox: Inbox | None = None
         for plan, operators in zip(self.plans, account_operators, strict=True):
             hours = plan.rules.reply_window_hours
             window = (
@@ -364,8 +364,8 @@ class GovernmentResponseModel(mesa.Model):
                 if hours is None
                 else ReplyWindow(plan.index, hours, self.lifecycle, self.events)
             )
-            if several and inbox is None:  # heard where the first desk would be
-                inbox = SharedInbox(self.items, self.events)
+            if inbox is None:  # heard where the first desk would be
+                inbox = Inbox(self.items, self.events)
             desk = OperatorDesk(
                 operators,
                 self.lifecycle,
@@ -382,12 +382,12 @@ class GovernmentResponseModel(mesa.Model):
                 self.streams.member("releases", plan.index)
                 if plan.index
                 else self.streams["releases"],
+                inbox,
                 account=plan.index,
                 first_operator=operators[0].index if operators else len(self.operators),
                 shared=several,
                 window=window,
                 calls=plan.rules.calls,
-                inbox=inbox,
             )
             monitoring = Monitoring(
                 plan.mechanism,

@@ -318,12 +318,12 @@ class OperatorDesk:
         topic_mix: np.ndarray,
         government: int,
         rng: np.random.Generator,
+        inbox: Inbox,
         account: int = 0,
         first_operator: int = 0,
         shared: bool = False,
         window: ReplyWindow | None = None,
         calls: bool = False,
-        inbox: SharedInbox | None = None,
     ):
         self.operators = operators
         # Contacts are calls (hotline): a caller's patience is for the queue only; once an
@@ -372,14 +372,9 @@ class OperatorDesk:
             on_reserved_work=self._release_work,
             shift_end=staffing.shift_end,
         )
-        if inbox is None:
-            events.subscribe(ItemReceived, self._on_received)
-        else:  # the many contacts reach this desk through the accounts' shared inbox
-            inbox.add(self)
+        inbox.add(self)  # new and reopened contacts come through the inbox
         events.subscribe(Returned, self._on_returned)
         events.subscribe(Escalated, self._on_escalated)
-        if inbox is None:
-            events.subscribe(Reopened, self._on_reopened)
         events.subscribe(Forwarded, self._on_forwarded)
         if mechanism.track_referrals:
             # Tracked until closed: the departments' answer comes back to be posted.
@@ -408,10 +403,6 @@ class OperatorDesk:
         """Whether the item went to this desk's account."""
         return not self.shared or self.items.account[item] == self.account
 
-    def _on_received(self, event: ItemReceived) -> None:
-        if self.mine(event.item):
-            self.take_contact(event)
-
     def take_contact(self, event: ItemReceived) -> None:
         """Queue a received item of this desk's account (a new ticket)."""
         if event.kind == CONSULTATION:
@@ -424,10 +415,6 @@ class OperatorDesk:
 
     def _on_escalated(self, event: Escalated) -> None:
         if event.requeued and self.mine(event.item):
-            self.submit(event.item, TASK_NEW, event.time)
-
-    def _on_reopened(self, event: Reopened) -> None:
-        if self.mine(event.item):
             self.submit(event.item, TASK_NEW, event.time)
 
     def _on_forwarded(self, event: Forwarded) -> None:
@@ -575,14 +562,14 @@ class OperatorDesk:
         )
 
 
-class SharedInbox:
-    """Contacts of several accounts heard once and handed to the desk of the item's account.
+class Inbox:
+    """New and reopened contacts, heard once and handed to the desk of the item's account.
 
-    With several accounts every desk would hear every ItemReceived and Reopened and
-    drop the others' (`OperatorDesk.mine`); this hears each once, in the place of the
-    first desk's subscription, and calls only the desk it is for. A desk's response
-    only queues a ticket of its own, so hearing it before a later subscriber (another
-    account's reply window) changes nothing.
+    Made just before the first desk, so it hears ItemReceived and Reopened in the place
+    of that desk's own subscription; with several accounts each contact goes only to
+    its account's desk instead of every desk hearing it and dropping the others'. A
+    desk's response only queues a ticket of its own, so hearing it before a later
+    subscriber (another account's reply window) changes nothing.
     """
 
     def __init__(self, items: ItemStore, events: EventBus) -> None:
