@@ -622,23 +622,16 @@ def _load() -> str:
         return "unknown"
 
 
+# The sections `all` runs, in order (`against` runs only when asked for).
+SECTIONS = ("runs", "city", "hotloop", "cost", "build", "sweeps", "scaling", "page")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument(
         "--section",
-        choices=[
-            "all",
-            "runs",
-            "city",
-            "hotloop",
-            "cost",
-            "build",
-            "sweeps",
-            "scaling",
-            "against",
-            "page",
-        ],
+        choices=["all", *SECTIONS, "against"],
         default="all",
         help="runs: single-run speed and memory and the Mesa reference; city: a city "
         "of 10 million for 30 days and a year of a million, against their targets; hotloop: the "
@@ -759,22 +752,19 @@ def main(argv: list[str] | None = None) -> int:
         args.city_cases = [(20_000, 7), (2_000, 30)]
         args.cost_sizes, args.cost_factors, args.cost_reference = [2_000, 4_000], [2.0], 2_000
         args.cost_days = 3
-    if args.section in ("all", "runs"):
-        runs_section(args)
-    if args.section in ("all", "city"):
-        city_section(args)
-    if args.section in ("all", "hotloop"):
-        hotloop_section(args)
-    if args.section in ("all", "cost"):
-        cost_section(args)
-    if args.section in ("all", "build"):
-        build_section(args)
-    if args.section in ("all", "sweeps"):
-        sweep_section(args)
-    if args.section in ("all", "scaling"):
-        scaling_section(args)
-    if args.section in ("all", "page"):
-        page_section(args)
+    sections = {
+        "runs": runs_section,
+        "city": city_section,
+        "hotloop": hotloop_section,
+        "cost": cost_section,
+        "build": build_section,
+        "sweeps": sweep_section,
+        "scaling": scaling_section,
+        "page": page_section,
+    }
+    for name in SECTIONS:  # `all` runs them in this order
+        if args.section in ("all", name):
+            sections[name](args)
     if args.section == "against":
         if not args.against:
             parser.error("--section against needs --against DIR")
