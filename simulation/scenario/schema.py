@@ -1245,8 +1245,8 @@ class ChannelChoiceSettings(Section):
         le=10.0,
         description="Weight of the expected wait in the choice: an account's odds are "
         "multiplied by (1 + E / reactions.expected_reply_hours)^(-wait_weight), so at 1 an "
-        "account expected to take three times the normal reply time is half as likely to be "
-        "chosen as one expected to answer at once; 0: waits do not matter (assumption) "
+        "account expected to take the normal reply time has half the odds of one expected "
+        "to answer at once, and one expected to take three times it a quarter; 0: waits do not matter (assumption) "
         "[utility/log wait].",
     )
     prior_wait_hours: dict[str, Annotated[float, Field(gt=0.0, le=MAX_HOURS)]] = Field(
