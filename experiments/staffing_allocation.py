@@ -68,7 +68,7 @@ from simulation.calendar import Calendar  # noqa: E402
 from simulation.codes import HOURS_PER_DAY  # noqa: E402
 from simulation.experiment import Comparison, Results, plots, stats, sweep  # noqa: E402
 from simulation.experiment.designs import Points  # noqa: E402
-from simulation.format import metric_better  # noqa: E402
+from simulation.format import UNIT_SEPARATOR, metric_better  # noqa: E402
 from simulation.scenario import Scenario  # noqa: E402
 
 SCENARIO = "shanghai_12333_matrix"
@@ -339,7 +339,7 @@ def best_arms(
 
 
 def outcome_words(metric: str) -> str:
-    base, _, unit = metric.partition("@")
+    base, _, unit = metric.partition(UNIT_SEPARATOR)
     words = WORDS.get(base, base.replace("_", " "))
     return f"{words} at {unit}" if unit else words
 
@@ -379,7 +379,7 @@ def best_sentence(row: dict[str, Any]) -> str:
         metric, row["best_diff"], row["best_diff_ci_low"], row["best_diff_ci_high"]
     )
     gap = difference(metric, row["best_minus_runner_up"], row["gap_ci_low"], row["gap_ci_high"])
-    helps = row["best_decision"] == ("higher" if improvement(metric, 1.0) > 0 else "lower")
+    helps = row["best_decision"] == metric_better(metric)
     if not helps:
         found = (
             "no arm changes it beyond its interval"

@@ -608,7 +608,7 @@ def metric_better(name: str) -> str:
 
     An account's or platform's metric (`response_rate@wechat`) is better the same way.
     """
-    return BETTER.get(name.split("@", 1)[0], "")
+    return BETTER.get(base_metric(name), "")
 
 
 def better_mark(name: str, axis: str = "y") -> str:
@@ -645,7 +645,7 @@ def metric_words(name: str) -> str:
     The part after `@` names an account or platform and is kept as written, so that it
     reads as the name a scenario gives it.
     """
-    metric, at, unit = name.partition("@")
+    metric, at, unit = name.partition(UNIT_SEPARATOR)
     return metric.replace("_", " ") + at + unit
 
 
