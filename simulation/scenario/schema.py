@@ -1213,8 +1213,14 @@ HOTLINE_PRIOR_SOURCE = (
 )
 
 
+# The wait a citizen expects of a written platform before any experience, and of any
+# platform prior_wait_hours does not name [hours].
+DEFAULT_PRIOR_WAIT_HOURS = 24.0
+
+
 def _default_prior_waits() -> dict[str, float]:
-    return {"weibo": 24.0, "wechat": 24.0, "hotline": 0.1}
+    written = DEFAULT_PRIOR_WAIT_HOURS
+    return {"weibo": written, "wechat": written, "hotline": 0.1}
 
 
 def _default_kind_preferences() -> dict[str, dict[str, float]]:
@@ -1348,9 +1354,6 @@ class ChannelChoiceSettings(Section):
     def preference(self, kind: str, platform: str) -> float:
         """Utility of `platform` for a need of `kind` (0 where not named)."""
         return float(self.kind_preference.get(kind, {}).get(platform, 0.0))
-
-
-DEFAULT_PRIOR_WAIT_HOURS = 24.0  # a platform prior_wait_hours does not name [hours]
 
 
 class SupervisionSettings(Section):
