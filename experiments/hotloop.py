@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.codes import HOURS_PER_DAY
+from simulation.diffusion import sorted_unique  # the same sort-and-compare as the model
 from simulation.events import ExposureBatch, NeedsArose, PostStarted
 
 
@@ -201,7 +202,7 @@ def hot_loop(
         affects = np.concatenate([affects, rng.random(len(source)) < share])
         frontier = np.concatenate([frontier, source])
         owner = np.concatenate([owner, new])
-        visited = _merge(visited, _unique(new * n_nodes + source))
+        visited = _merge(visited, sorted_unique(new * n_nodes + source))
         for _ in range(rates.generations_per_hour):
             if not len(frontier):
                 break
@@ -216,14 +217,14 @@ def hot_loop(
             # Independent cascades: one uniform per exposure; a node reposts once per post.
             p = np.minimum(repost_probability * influence[frontier], 1.0)
             hit = rng.random(total) < np.repeat(p, sizes)
-            keys = _unique(exposed_owner[hit] * n_nodes + exposed[hit])
+            keys = sorted_unique(exposed_owner[hit] * n_nodes + exposed[hit])
             keys = keys[~np.isin(keys, visited, assume_unique=True)]
             visited = _merge(visited, keys)
             owner, frontier = np.divmod(keys, n_nodes)
             reposts += len(keys)
             # Trust: a citizen's first sighting of a post with an effect nudges them once.
             sighted = affects[exposed_owner] & (exposed < n_citizens)
-            first = _unique(exposed_owner[sighted] * n_nodes + exposed[sighted])
+            first = sorted_unique(exposed_owner[sighted] * n_nodes + exposed[sighted])
             first = first[~np.isin(first, seen, assume_unique=True)]
             seen = _merge(seen, first)
             viewer = first % n_nodes
@@ -320,17 +321,6 @@ def plain_hot_loop(
     counts = {"needs": needs_total, "posts": posts, "exposures": exposures}
     counts |= {"reposts": reposts, "nudges": nudges, "mean_trust": float(trust.mean())}
     return {"seconds": time.perf_counter() - start, **counts}
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values: a sort and a comparison (np.unique hashes, slower here)."""
-    ordered = np.sort(values)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def _merge(ordered: np.ndarray, more: np.ndarray) -> np.ndarray:
