@@ -582,15 +582,17 @@ class Inbox:
         """Hand the contacts of `desk.account` to `desk`."""
         self.desks[desk.account] = desk
 
+    def _desk_of(self, item: int) -> OperatorDesk:
+        """The desk of the account a contact was made to (every received item names one)."""
+        account = int(self.items.account[item])
+        assert account in self.desks, f"contact {item} names no account's desk ({account})"
+        return self.desks[account]
+
     def _on_received(self, event: ItemReceived) -> None:
-        desk = self.desks.get(int(self.items.account[event.item]))
-        if desk is not None:
-            desk.take_contact(event)
+        self._desk_of(event.item).take_contact(event)
 
     def _on_reopened(self, event: Reopened) -> None:
-        desk = self.desks.get(int(self.items.account[event.item]))
-        if desk is not None:
-            desk.submit(event.item, TASK_NEW, event.time)
+        self._desk_of(event.item).submit(event.item, TASK_NEW, event.time)
 
 
 class Monitoring:

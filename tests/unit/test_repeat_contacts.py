@@ -51,6 +51,7 @@ def _post(lifecycle: ItemLifecycle, created: float = 1.0, patience: float = 10.0
         kind=np.array([CONSULTATION]),
         topic=np.array([0]),
         channel=np.array([1]),
+        account=np.array([0]),  # a received contact names its account, as every real one
         status=np.array([OPEN]),
         received_at=np.array([created]),
         expire_at=np.array([created + patience]),
